@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/featurestore/badger"
+)
+
+func newInitCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create the store",
+		Long: `Create the store directory (./.fs, --store DIR or FS_STORE).
+Running it on an existing store changes nothing.
+
+Exit codes: 0 ok, 1 error, 11 the store is in use by another fs process.`,
+		Example: "  fs init\n  fs init --store /data/fs",
+		Args:    args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := a.storeDir()
+			created, err := badger.Init(dir)
+			if err != nil {
+				return err
+			}
+			if created {
+				fmt.Fprintf(a.st.Stderr, "fs: created store at %s\n", dir)
+			} else {
+				fmt.Fprintf(a.st.Stderr, "fs: store at %s already exists; nothing changed\n", dir)
+			}
+			return nil
+		},
+	}
+}

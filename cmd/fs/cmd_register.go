@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/featurestore/yaml"
+)
+
+type registerOptions struct {
+	dryRun bool
+	json   bool
+}
+
+func newRegisterCmd(a *app) *cobra.Command {
+	var o registerOptions
+	cmd := &cobra.Command{
+		Use:   "register FILE",
+		Short: "Register every definition in a YAML file, atomically",
+		Long: `Register the entities, sources, features and feature sets of FILE.
+
+Every expression is parsed and type-checked against its source's parquet
+schema. Each feature gets a version: the hash of what it computes. Either all
+definitions are recorded or, on any error, none.
+
+For each feature it prints the version and whether it is new, unchanged or
+changed (and from which version). A new name with a computation that already
+exists under another name is shown as such (a rename).
+
+Arguments:
+  FILE   the definition file (YAML); source paths are relative to it
+
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
+		Example: "  fs register features.yaml\n  fs register features.yaml --dry-run --json",
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			return a.runRegister(cmd, argv[0], o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "check and show what would change, record nothing")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON document")
+	return cmd
+}
+
+type registerResult struct {
+	File        string                          `json:"file"`
+	DryRun      bool                            `json:"dry_run"`
+	Features    []featurestore.FeatureChange    `json:"features"`
+	FeatureSets []featurestore.FeatureSetChange `json:"feature_sets"`
+}
+
+func (a *app) runRegister(cmd *cobra.Command, file string, o registerOptions) error {
+	ctx := cmd.Context()
+	defs, err := yaml.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	store, err := a.openStore(o.dryRun)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	plan, err := featurestore.PlanRegister(ctx, defs, parquet.SchemaReader{}, store, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !o.dryRun {
+		if err := store.Apply(ctx, plan); err != nil {
+			return fmt.Errorf("register %s: %w", file, err)
+		}
+	}
+	res := registerResult{File: file, DryRun: o.dryRun, Features: plan.Features, FeatureSets: plan.FeatureSets}
+	if res.Features == nil {
+		res.Features = []featurestore.FeatureChange{}
+	}
+	if res.FeatureSets == nil {
+		res.FeatureSets = []featurestore.FeatureSetChange{}
+	}
+	if o.dryRun {
+		fmt.Fprintf(a.st.Stderr, "fs: dry run: nothing was recorded\n")
+	}
+	if o.json {
+		return writeJSON(a.st.Stdout, res)
+	}
+	t := newTable(a.st.Stdout, "FEATURE", "VERSION", "TYPE", "STATUS")
+	for _, ch := range plan.Features {
+		t.row(ch.Name, ch.ID.Short(), string(ch.Version.Type), statusText(ch.Status, ch.Previous, ch.SameAs))
+	}
+	for _, ch := range plan.FeatureSets {
+		t.row("set "+ch.Name, ch.ID.Short(), "-", statusText(ch.Status, ch.Previous, nil))
+	}
+	return t.flush()
+}
+
+func statusText(s featurestore.Status, prev *featurestore.ID, sameAs []string) string {
+	out := string(s)
+	if prev != nil {
+		out += " (from " + prev.Short() + ")"
+	}
+	if len(sameAs) > 0 {
+		out += " (same computation as " + strings.Join(sameAs, ", ") + ")"
+	}
+	return out
+}

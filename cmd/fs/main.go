@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/featurestore"
+)
+
+// Exit codes, documented in fs --help.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitUsage   = 2
+	exitNoStore = 10
+	exitLocked  = 11
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], &State{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// State is what a command reads and writes besides its flags, so tests can
+// capture output.
+type State struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// usageError marks a bad command line (exit code 2).
+type usageError struct{ error }
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, st *State) int {
+	root := newRootCmd(st)
+	root.SetArgs(args)
+	root.SetIn(st.Stdin)
+	root.SetOut(st.Stdout)
+	root.SetErr(st.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+		err = usageError{err}
+	}
+	printError(st.Stderr, err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case featurestore.ErrorCode(err) == featurestore.ENOSTORE:
+		return exitNoStore
+	case featurestore.ErrorCode(err) == featurestore.ELOCKED:
+		return exitLocked
+	}
+	return exitError
+}
+
+// printError writes err for a person: "fs: error: ..." lines, excerpts,
+// then "fs: hint: ..." lines.
+func printError(w io.Writer, err error) {
+	var list featurestore.Errors
+	if errors.As(err, &list) {
+		for _, e := range list {
+			printError(w, e)
+		}
+		if len(list) > 1 {
+			fmt.Fprintf(w, "fs: %d problems; nothing was changed\n", len(list))
+		}
+		return
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "fs: error: %s\n", ue.error)
+		fmt.Fprintf(w, "fs: hint: run fs --help, or fs COMMAND --help, for usage\n")
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(w, "fs: error: interrupted; nothing was changed\n")
+		return
+	}
+	fmt.Fprintf(w, "fs: error: %s\n", err)
+	var fe *featurestore.Error
+	if errors.As(err, &fe) {
+		for _, d := range fe.Detail {
+			fmt.Fprintf(w, "%s\n", d)
+		}
+	}
+	if hint := featurestore.ErrorHint(err); hint != "" {
+		fmt.Fprintf(w, "fs: hint: %s\n", hint)
+	}
+}
+
+func newRootCmd(st *State) *cobra.Command {
+	app := &app{st: st}
+	root := &cobra.Command{
+		Use:   "fs",
+		Short: "fs versions features, builds point-in-time training sets and tracks their lineage",
+		Long: `fs versions feature definitions by what they compute, builds point-in-time correct
+training sets from parquet, trains pinned models and records the lineage.
+
+The store is a directory: ./.fs by default, or --store DIR, or FS_STORE.
+
+Exit codes:
+  0   ok
+  1   error
+  2   usage (bad flags or arguments)
+  10  no store at the given path (run fs init)
+  11  the store is in use by another fs process`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app))
+	return root
+}
+
+// app holds what every command shares.
+type app struct {
+	st        *State
+	storeFlag string
+}
+
+// storeDir resolves the store directory: --store, FS_STORE, ./.fs.
+func (a *app) storeDir() string {
+	if a.storeFlag != "" {
+		return a.storeFlag
+	}
+	if d := a.st.Getenv("FS_STORE"); d != "" {
+		return d
+	}
+	return ".fs"
+}
+
+// args wraps a cobra positional-argument check so that its failure is a
+// usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

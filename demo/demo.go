@@ -1,0 +1,203 @@
+package demo
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// Options sizes the generated data.
+type Options struct {
+	Seed    uint64
+	Drivers int       // number of drivers, ids from 1001
+	Hours   int       // hourly rows per driver
+	Start   time.Time // first event time
+	Orders  int       // labelled order rows
+}
+
+// DefaultOptions is what the demo uses: 5 drivers over 15 days, like the
+// driver stats export it imitates.
+func DefaultOptions() Options {
+	return Options{Seed: 17, Drivers: 5, Hours: 360, Start: time.Date(2021, 4, 1, 0, 0, 0, 0, time.UTC), Orders: 800}
+}
+
+type statsRow struct {
+	Datetime      int64    `parquet:"datetime,timestamp(microsecond:utc)"`
+	DriverID      int64    `parquet:"driver_id"`
+	ConvRate      *float64 `parquet:"conv_rate,optional"`
+	AccRate       *float64 `parquet:"acc_rate,optional"`
+	AvgDailyTrips *int64   `parquet:"avg_daily_trips,optional"`
+	Created       int64    `parquet:"created,timestamp(microsecond:utc)"`
+}
+
+// driverProfile holds the hidden traits a driver's stats drift around.
+type driverProfile struct{ conv, acc, trips float64 }
+
+func profiles(rng *rand.Rand, n int) []driverProfile {
+	out := make([]driverProfile, n)
+	for i := range out {
+		out[i] = driverProfile{conv: 0.2 + 0.6*rng.Float64(), acc: 0.3 + 0.6*rng.Float64(), trips: 200 + 800*rng.Float64()}
+	}
+	return out
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+// Write generates driver_stats.parquet, orders.tsv and features.yaml in dir.
+func Write(dir string, o Options) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := WriteDriverStats(filepath.Join(dir, "driver_stats.parquet"), o); err != nil {
+		return err
+	}
+	if err := WriteOrders(filepath.Join(dir, "orders.tsv"), o); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "features.yaml"), []byte(Definitions))
+}
+
+// WriteDriverStats writes the driver stats parquet file.
+func WriteDriverStats(path string, o Options) error {
+	rng := rand.New(rand.NewPCG(o.Seed, 1))
+	prof := profiles(rng, o.Drivers)
+	var rows []statsRow
+	for d := 0; d < o.Drivers; d++ {
+		p := prof[d]
+		for h := 0; h < o.Hours; h++ {
+			t := o.Start.Add(time.Duration(h) * time.Hour)
+			conv := round(math.Min(1, math.Max(0, p.conv+0.1*rng.NormFloat64())), 6)
+			acc := round(math.Min(1, math.Max(0, p.acc+0.1*rng.NormFloat64())), 6)
+			trips := int64(math.Max(0, p.trips+50*rng.NormFloat64()))
+			r := statsRow{Datetime: t.UnixMicro(), DriverID: int64(1001 + d),
+				ConvRate: &conv, AccRate: &acc, AvgDailyTrips: &trips,
+				Created: t.Add(time.Duration(5+rng.IntN(55)) * time.Minute).UnixMicro()}
+			switch x := rng.IntN(200); {
+			case x == 0:
+				r.ConvRate = nil
+			case x == 1:
+				r.AccRate = nil
+			case x == 2:
+				r.AvgDailyTrips = nil
+			}
+			rows = append(rows, r)
+			if rng.IntN(250) == 0 { // an exact duplicate, as exports have
+				rows = append(rows, r)
+			}
+			if rng.IntN(150) == 0 { // a backfill: same event time, created days later
+				late := r
+				c := round(conv*0.9, 6)
+				late.ConvRate = &c
+				late.Created = t.Add(72 * time.Hour).UnixMicro()
+				rows = append(rows, late)
+			}
+		}
+	}
+	// Out of order, as appends from several writers leave it.
+	for i := 0; i < len(rows)/50; i++ {
+		a, b := rng.IntN(len(rows)), rng.IntN(len(rows))
+		rows[a], rows[b] = rows[b], rows[a]
+	}
+	return writeAtomic(path, func(f *os.File) error {
+		w := pq.NewGenericWriter[statsRow](f, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+			pq.CreatedBy("fs demo", "1", ""))
+		if _, err := w.Write(rows); err != nil {
+			return err
+		}
+		return w.Close()
+	})
+}
+
+// WriteOrders writes labelled orders: event_timestamp, driver_id and
+// trip_completed, tab-separated like the real export. The label depends on
+// the driver's current traits, so a model can learn it.
+func WriteOrders(path string, o Options) error {
+	rng := rand.New(rand.NewPCG(o.Seed, 2))
+	prof := profiles(rand.New(rand.NewPCG(o.Seed, 1)), o.Drivers)
+	return writeAtomic(path, func(f *os.File) error {
+		w := bufio.NewWriter(f)
+		fmt.Fprintln(w, "event_timestamp\tdriver_id\ttrip_completed")
+		span := int64(o.Hours) * int64(time.Hour)
+		for i := 0; i < o.Orders; i++ {
+			d := rng.IntN(o.Drivers)
+			t := o.Start.Add(time.Duration(rng.Int64N(span+int64(24*time.Hour)))).Truncate(time.Second)
+			p := prof[d]
+			score := 0.55*p.conv + 0.35*p.acc + 0.0002*p.trips + 0.15*rng.NormFloat64()
+			label := 0
+			if score > 0.5 {
+				label = 1
+			}
+			fmt.Fprintf(w, "%s\t%d\t%d\n", t.Format("2006-01-02 15:04:05-07:00"), 1001+d, label)
+		}
+		return w.Flush()
+	})
+}
+
+// Definitions is the demo's definition file.
+const Definitions = `# The demo's feature definitions (see the README for the format).
+entities:
+  - name: driver
+    join_keys: [driver_id]
+sources:
+  - name: driver_stats
+    path: driver_stats.parquet
+    entity: driver
+    timestamp_field: datetime
+    created_timestamp_field: created
+features:
+  - name: conv_rate
+    source: driver_stats
+    expr: conv_rate
+    description: share of offers the driver converted
+  - name: acc_rate
+    source: driver_stats
+    expr: acc_rate
+    description: share of offers the driver accepted
+  - name: avg_daily_trips
+    source: driver_stats
+    expr: avg_daily_trips
+    type: float64
+  - name: trips_per_hour
+    source: driver_stats
+    expr: avg_daily_trips / 24.0
+    ttl: 720h
+    description: trips per hour, from the daily average
+  - name: engagement
+    source: driver_stats
+    expr: (conv_rate ?? 0) * (acc_rate ?? 0) + trips_per_hour / 100
+feature_sets:
+  - name: driver_ranking
+    features: [conv_rate, acc_rate, avg_daily_trips]
+`
+
+func writeFile(path string, data []byte) error {
+	return writeAtomic(path, func(f *os.File) error { _, err := f.Write(data); return err })
+}
+
+// writeAtomic writes through a temporary file in the same directory and
+// renames it into place, so a failure leaves no partial file.
+func writeAtomic(path string, fill func(*os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := fill(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,340 @@
+package badger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/fs-dev/fs/featurestore"
+)
+
+// headRecord is FeatureHead plus the sequence number of its next history
+// entry.
+type headRecord struct {
+	featurestore.FeatureHead
+	Seq uint64 `json:"seq"`
+}
+
+type setHeadRecord struct {
+	featurestore.FeatureSetHead
+	Seq uint64 `json:"seq"`
+}
+
+// Apply records a plan in one transaction.
+func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.update(func(txn *badgerdb.Txn) error {
+		for _, e := range p.Entities {
+			if err := setJSON(txn, "ent/"+e.Name, e); err != nil {
+				return err
+			}
+		}
+		for _, src := range p.Sources {
+			if err := setJSON(txn, "src/"+src.Name, src); err != nil {
+				return err
+			}
+		}
+		for _, ch := range p.Features {
+			if err := applyFeature(txn, ch, p); err != nil {
+				return fmt.Errorf("record feature %s: %w", ch.Name, err)
+			}
+		}
+		for _, ch := range p.FeatureSets {
+			if err := applySet(txn, ch, p); err != nil {
+				return fmt.Errorf("record feature set %s: %w", ch.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurestore.Plan) error {
+	hex := ch.ID.String()
+	have, err := exists(txn, "fv/"+hex)
+	if err != nil {
+		return err
+	}
+	if !have {
+		if err := setJSON(txn, "fv/"+hex, ch.Version); err != nil {
+			return err
+		}
+	}
+	if err := txn.Set([]byte("fvn/"+hex+"/"+ch.Name), nil); err != nil {
+		return err
+	}
+	var head headRecord
+	err = getJSON(txn, "fh/"+ch.Name, &head)
+	switch {
+	case featurestore.ErrorCode(err) == featurestore.ENOTFOUND:
+		head = headRecord{FeatureHead: featurestore.FeatureHead{Name: ch.Name}}
+	case err != nil:
+		return err
+	}
+	moved := head.Current != ch.ID
+	if moved {
+		hadBefore := false
+		err := scan(txn, "fhi/"+ch.Name+"\x00", false, false, func(_, val []byte) error {
+			var h featurestore.HistoryEntry
+			if err := json.Unmarshal(val, &h); err != nil {
+				return err
+			}
+			hadBefore = hadBefore || h.Version == ch.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !hadBefore {
+			head.Versions++
+		}
+		entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time}
+		if err := setJSON(txn, seqKey("fhi/", ch.Name, head.Seq), entry); err != nil {
+			return err
+		}
+		head.Seq++
+		head.Current = ch.ID
+		head.Updated = p.Time
+	}
+	head.Source = ch.Version.Source.Name
+	head.Type = ch.Version.Type
+	head.Metadata = ch.Metadata
+	return setJSON(txn, "fh/"+ch.Name, head)
+}
+
+func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featurestore.Plan) error {
+	hex := ch.ID.String()
+	have, err := exists(txn, "sv/"+hex)
+	if err != nil {
+		return err
+	}
+	if !have {
+		if err := setJSON(txn, "sv/"+hex, ch.Version); err != nil {
+			return err
+		}
+	}
+	var head setHeadRecord
+	err = getJSON(txn, "sh/"+ch.Name, &head)
+	switch {
+	case featurestore.ErrorCode(err) == featurestore.ENOTFOUND:
+		head = setHeadRecord{FeatureSetHead: featurestore.FeatureSetHead{Name: ch.Name}}
+	case err != nil:
+		return err
+	}
+	if head.Current == ch.ID {
+		return nil
+	}
+	head.Versions++
+	entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time}
+	if err := setJSON(txn, seqKey("shi/", ch.Name, head.Seq), entry); err != nil {
+		return err
+	}
+	head.Seq++
+	head.Current = ch.ID
+	head.Updated = p.Time
+	return setJSON(txn, "sh/"+ch.Name, head)
+}
+
+func notFound(what, name, hint string) error {
+	return featurestore.Errorf(featurestore.ENOTFOUND, "%s %s not found", what, name).WithHint("%s", hint)
+}
+
+// FeatureHead implements featurestore.Registry.
+func (s *Store) FeatureHead(ctx context.Context, name string) (*featurestore.FeatureHead, error) {
+	var h headRecord
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "fh/"+name, &h) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("feature", name, "fs features list shows the registered features")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read feature %s: %w", name, err)
+	}
+	return &h.FeatureHead, nil
+}
+
+// FeatureHeads implements featurestore.Registry.
+func (s *Store) FeatureHeads(ctx context.Context) ([]featurestore.FeatureHead, error) {
+	out := []featurestore.FeatureHead{}
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, "fh/", false, false, func(_, val []byte) error {
+			var h headRecord
+			if err := json.Unmarshal(val, &h); err != nil {
+				return err
+			}
+			out = append(out, h.FeatureHead)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list features: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) history(prefix, what, name string) ([]featurestore.HistoryEntry, error) {
+	var out []featurestore.HistoryEntry
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, prefix+name+"\x00", true, false, func(_, val []byte) error {
+			var h featurestore.HistoryEntry
+			if err := json.Unmarshal(val, &h); err != nil {
+				return err
+			}
+			out = append(out, h)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", name, err)
+	}
+	if len(out) == 0 {
+		return nil, notFound(what, name, "fs features list shows the registered features")
+	}
+	return out, nil
+}
+
+// FeatureHistory implements featurestore.Registry.
+func (s *Store) FeatureHistory(ctx context.Context, name string) ([]featurestore.HistoryEntry, error) {
+	return s.history("fhi/", "feature", name)
+}
+
+// FeatureVersion implements featurestore.Registry.
+func (s *Store) FeatureVersion(ctx context.Context, id featurestore.ID) (*featurestore.FeatureVersion, error) {
+	var v featurestore.FeatureVersion
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "fv/"+id.String(), &v) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("feature version", id.Short(), "fs features show NAME lists a feature's versions")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read version %s: %w", id.Short(), err)
+	}
+	return &v, nil
+}
+
+// ResolveFeatureVersion implements featurestore.Registry.
+func (s *Store) ResolveFeatureVersion(ctx context.Context, prefix string) (featurestore.ID, error) {
+	if !featurestore.IsIDPrefix(prefix) {
+		return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "%q is not a version (at least 4 hex characters)", prefix)
+	}
+	var found []string
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, "fv/"+strings.ToLower(prefix), false, true, func(key, _ []byte) error {
+			found = append(found, strings.TrimPrefix(string(key), "fv/"))
+			if len(found) > 1 {
+				return errStop
+			}
+			return nil
+		})
+	})
+	if err != nil && err != errStop {
+		return featurestore.ID{}, err
+	}
+	switch len(found) {
+	case 0:
+		return featurestore.ID{}, notFound("feature version", prefix, "fs features show NAME lists a feature's versions")
+	case 1:
+		return featurestore.ParseID(found[0])
+	}
+	return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "version prefix %s is ambiguous", prefix).
+		WithHint("give more characters of the version")
+}
+
+type stopError struct{}
+
+func (stopError) Error() string { return "stop" }
+
+var errStop error = stopError{}
+
+// VersionNames implements featurestore.Registry.
+func (s *Store) VersionNames(ctx context.Context, id featurestore.ID) ([]string, error) {
+	var out []string
+	prefix := "fvn/" + id.String() + "/"
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, prefix, false, true, func(key, _ []byte) error {
+			out = append(out, strings.TrimPrefix(string(key), prefix))
+			return nil
+		})
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// FeatureSetHead implements featurestore.Registry.
+func (s *Store) FeatureSetHead(ctx context.Context, name string) (*featurestore.FeatureSetHead, error) {
+	var h setHeadRecord
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "sh/"+name, &h) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("feature set", name, "fs features list --sets shows the registered feature sets")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read feature set %s: %w", name, err)
+	}
+	return &h.FeatureSetHead, nil
+}
+
+// FeatureSetHeads implements featurestore.Registry.
+func (s *Store) FeatureSetHeads(ctx context.Context) ([]featurestore.FeatureSetHead, error) {
+	out := []featurestore.FeatureSetHead{}
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, "sh/", false, false, func(_, val []byte) error {
+			var h setHeadRecord
+			if err := json.Unmarshal(val, &h); err != nil {
+				return err
+			}
+			out = append(out, h.FeatureSetHead)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// FeatureSetVersion implements featurestore.Registry.
+func (s *Store) FeatureSetVersion(ctx context.Context, id featurestore.ID) (*featurestore.FeatureSetVersion, error) {
+	var v featurestore.FeatureSetVersion
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "sv/"+id.String(), &v) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("feature set version", id.Short(), "")
+	}
+	return &v, err
+}
+
+// FeatureSetHistory implements featurestore.Registry.
+func (s *Store) FeatureSetHistory(ctx context.Context, name string) ([]featurestore.HistoryEntry, error) {
+	return s.history("shi/", "feature set", name)
+}
+
+// Sources implements featurestore.Registry.
+func (s *Store) Sources(ctx context.Context) ([]featurestore.Source, error) {
+	out := []featurestore.Source{}
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, "src/", false, false, func(_, val []byte) error {
+			var v featurestore.Source
+			if err := json.Unmarshal(val, &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Entities implements featurestore.Registry.
+func (s *Store) Entities(ctx context.Context) ([]featurestore.Entity, error) {
+	out := []featurestore.Entity{}
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, "ent/", false, false, func(_, val []byte) error {
+			var v featurestore.Entity
+			if err := json.Unmarshal(val, &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,224 @@
+package badger
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/fs-dev/fs/featurestore"
+)
+
+// Format is the store format this package reads and writes.
+const Format = "1"
+
+// Store is a featurestore.Registry on Badger.
+type Store struct {
+	db       *badgerdb.DB
+	dir      string
+	readOnly bool
+}
+
+var _ featurestore.Registry = (*Store)(nil)
+
+func options(dir string) badgerdb.Options {
+	return badgerdb.DefaultOptions(dir).
+		WithLogger(nil).
+		WithSyncWrites(true).
+		WithNumVersionsToKeep(1).
+		WithMemTableSize(8 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(0).
+		WithNumCompactors(2).
+		WithCompactL0OnClose(false)
+}
+
+// Init creates a store in dir, or does nothing if one is there.
+func Init(dir string) (created bool, err error) {
+	if Exists(dir) {
+		s, err := Open(dir, true)
+		if err != nil {
+			return false, err
+		}
+		return false, s.Close()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, featurestore.Errorf(featurestore.EINVALID, "cannot create the store directory %s: %v", dir, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		return false, featurestore.Errorf(featurestore.EINVALID, "%s exists and is not an fs store", dir).
+			WithHint("choose an empty or new directory with --store")
+	}
+	s, err := open(dir, false)
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Update(func(txn *badgerdb.Txn) error {
+		return txn.Set([]byte("meta/format"), []byte(Format))
+	})
+	if err != nil {
+		s.Close()
+		return false, fmt.Errorf("init store: %w", err)
+	}
+	return true, s.Close()
+}
+
+// Exists reports whether dir holds a store.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "MANIFEST"))
+	return err == nil
+}
+
+// Open opens the store in dir. A read-only store can be shared with other
+// readers; a writable one is exclusive.
+func Open(dir string, readOnly bool) (*Store, error) {
+	if !Exists(dir) {
+		return nil, featurestore.Errorf(featurestore.ENOSTORE, "no fs store at %s", dir).
+			WithHint("run fs init, or point --store (or FS_STORE) at an existing store")
+	}
+	s, err := open(dir, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	var format string
+	err = s.db.View(func(txn *badgerdb.Txn) error {
+		item, err := txn.Get([]byte("meta/format"))
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		format = string(v)
+		return err
+	})
+	if err != nil || format != Format {
+		s.Close()
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not an fs store of format %s (found %q)", dir, Format, format).
+			WithHint("use the fs version that created it")
+	}
+	return s, nil
+}
+
+func open(dir string, readOnly bool) (*Store, error) {
+	db, err := badgerdb.Open(options(dir).WithReadOnly(readOnly))
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") ||
+			strings.Contains(err.Error(), "resource temporarily unavailable") {
+			return nil, &featurestore.Error{Code: featurestore.ELOCKED,
+				Message: fmt.Sprintf("the store at %s is in use by another fs process", dir),
+				Hint:    "wait for the other fs command to finish, then run this one again"}
+		}
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dir, readOnly: readOnly}, nil
+}
+
+// NewInMemory returns a store that lives in memory only, for tests.
+func NewInMemory() (*Store, error) {
+	db, err := badgerdb.Open(badgerdb.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db}
+	return s, db.Update(func(txn *badgerdb.Txn) error { return txn.Set([]byte("meta/format"), []byte(Format)) })
+}
+
+// Dir returns the store directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the database to the other adapters of this store (datasets,
+// runs, lineage) so that they write in the same transactions.
+func (s *Store) DB() *badgerdb.DB { return s.db }
+
+func getJSON(txn *badgerdb.Txn, key string, v any) error {
+	item, err := txn.Get([]byte(key))
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return featurestore.Errorf(featurestore.ENOTFOUND, "%s not found", key)
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+func setJSON(txn *badgerdb.Txn, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set([]byte(key), b)
+}
+
+func exists(txn *badgerdb.Txn, key string) (bool, error) {
+	_, err := txn.Get([]byte(key))
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// scan calls fn for every key with prefix, in key order (or reverse).
+func scan(txn *badgerdb.Txn, prefix string, reverse, keysOnly bool, fn func(key []byte, val []byte) error) error {
+	opts := badgerdb.DefaultIteratorOptions
+	opts.Prefix = []byte(prefix)
+	opts.Reverse = reverse
+	opts.PrefetchValues = !keysOnly
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	seek := []byte(prefix)
+	if reverse {
+		seek = append([]byte(prefix), 0xff)
+	}
+	for it.Seek(seek); it.ValidForPrefix([]byte(prefix)); it.Next() {
+		item := it.Item()
+		var val []byte
+		if !keysOnly {
+			var err error
+			if val, err = item.ValueCopy(nil); err != nil {
+				return err
+			}
+		}
+		if err := fn(item.Key(), val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) view(fn func(txn *badgerdb.Txn) error) error { return s.db.View(fn) }
+
+// update runs fn in a read-write transaction, retrying on conflicts.
+func (s *Store) update(fn func(txn *badgerdb.Txn) error) error {
+	if s.readOnly {
+		return featurestore.Errorf(featurestore.EINTERNAL, "store opened read-only")
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.db.Update(fn)
+		if errors.Is(err, badgerdb.ErrConflict) && attempt < 5 {
+			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func seqKey(prefix, name string, seq uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	return prefix + name + "\x00" + string(b[:])
+}
+
+// Ping checks the store can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.view(func(txn *badgerdb.Txn) error { return ctx.Err() })
+}

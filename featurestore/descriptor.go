@@ -1,0 +1,72 @@
+package featurestore
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/transforms"
+)
+
+// The descriptor is the exact text a version's ID hashes. Each line is a key,
+// a space and length-prefixed values ("len:bytes"), so no value can be
+// confused with another whatever characters it holds, and nothing depends on
+// map order, pointers, float formatting or Unicode tables. Changing this
+// format changes every version: it carries its own format line.
+const (
+	featureFormat    = "fs feature v1"
+	featureSetFormat = "fs feature-set v1"
+)
+
+type descriptor struct{ b strings.Builder }
+
+func newDescriptor(format string) *descriptor {
+	d := &descriptor{}
+	d.b.WriteString(format)
+	d.b.WriteByte('\n')
+	return d
+}
+
+func (d *descriptor) field(key string, values ...string) {
+	d.b.WriteString(key)
+	for _, v := range values {
+		d.b.WriteByte(' ')
+		d.b.WriteString(strconv.Itoa(len(v)))
+		d.b.WriteByte(':')
+		d.b.WriteString(v)
+	}
+	d.b.WriteByte('\n')
+}
+
+func (d *descriptor) String() string { return d.b.String() }
+
+// FeatureDescriptor returns the text a feature version's ID is the hash of.
+// columns and deps must be sorted by name.
+func FeatureDescriptor(canonical string, typ transforms.Type, ttl time.Duration,
+	entity Entity, src Source, columns []Column, deps []FeatureRef) string {
+	d := newDescriptor(featureFormat)
+	d.field("expr", canonical)
+	d.field("type", string(typ))
+	d.field("ttl", strconv.FormatInt(int64(ttl), 10))
+	d.field("entity", entity.Name)
+	d.field("join_keys", entity.JoinKeys...)
+	d.field("timestamp_field", src.TimestampField)
+	d.field("created_timestamp_field", src.CreatedTimestampField)
+	for _, c := range columns {
+		d.field("column", c.Name, c.Physical)
+	}
+	for _, f := range deps {
+		d.field("feature", f.Name, f.Version.String())
+	}
+	return d.String()
+}
+
+// FeatureSetDescriptor returns the text a feature set version's ID is the
+// hash of: its members' names and versions, in order.
+func FeatureSetDescriptor(members []FeatureRef) string {
+	d := newDescriptor(featureSetFormat)
+	for _, m := range members {
+		d.field("member", m.Name, m.Version.String())
+	}
+	return d.String()
+}

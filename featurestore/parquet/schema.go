@@ -1,0 +1,249 @@
+package parquet
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// SchemaReader reads source schemas from parquet footers.
+type SchemaReader struct{}
+
+var _ featurestore.SchemaReader = SchemaReader{}
+
+// Files expands a source path: a file, every *.parquet file under a
+// directory (recursively), or the files matching a glob; sorted.
+func Files(path string) ([]string, error) {
+	var files []string
+	if strings.ContainsAny(path, "*?[") {
+		m, err := filepath.Glob(path)
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "bad glob %s: %v", path, err)
+		}
+		for _, f := range m {
+			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+				files = append(files, f)
+			}
+		}
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err)).
+				WithHint("paths are relative to the definition file; check the path exists")
+		}
+		if !st.IsDir() {
+			return []string{path}, nil
+		}
+		err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(p, ".parquet") && !strings.HasPrefix(d.Name(), ".") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "cannot list %s: %v", path, rootCause(err))
+		}
+	}
+	if len(files) == 0 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no parquet files at %s", path).
+			WithHint("a source path is a parquet file, a directory of .parquet files or a glob")
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func rootCause(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// ReadSchema returns the schema of the source at path. Every file must
+// have the same columns with the same types.
+func (SchemaReader) ReadSchema(path string) (featurestore.Schema, error) {
+	files, err := Files(path)
+	if err != nil {
+		return nil, err
+	}
+	var first featurestore.Schema
+	for i, f := range files {
+		s, err := FileSchema(f)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = s
+			continue
+		}
+		if d := diffSchema(first, s); d != "" {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d).
+				WithHint("every file of a source must have the same columns and types")
+		}
+	}
+	return first, nil
+}
+
+func diffSchema(a, b featurestore.Schema) string {
+	for _, c := range a {
+		o, ok := b.Lookup(c.Name)
+		if !ok {
+			return fmt.Sprintf("column %s is missing", c.Name)
+		}
+		if o.Physical != c.Physical {
+			return fmt.Sprintf("column %s is %s, not %s", c.Name, o.Physical, c.Physical)
+		}
+	}
+	for _, c := range b {
+		if _, ok := a.Lookup(c.Name); !ok {
+			return fmt.Sprintf("extra column %s", c.Name)
+		}
+	}
+	return ""
+}
+
+// FileSchema reads one parquet file's footer.
+func FileSchema(path string) (featurestore.Schema, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	pf, err := pq.OpenFile(f, st.Size(), pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
+			WithHint("sources must be parquet files, as written by pandas, pyarrow, Spark or DuckDB")
+	}
+	return schemaOf(pf.Metadata().Schema), nil
+}
+
+// schemaOf flattens footer schema elements (depth-first, root first) into
+// leaf columns; nested leaves get dotted names and no expression type.
+func schemaOf(elems []format.SchemaElement) featurestore.Schema {
+	var out featurestore.Schema
+	var walk func(i int, prefix string, nested bool) int
+	walk = func(i int, prefix string, nested bool) int {
+		e := elems[i]
+		n, _ := e.NumChildren.Get()
+		name := prefix + e.Name
+		if n > 0 {
+			next := i + 1
+			for c := 0; c < int(n); c++ {
+				next = walk(next, name+".", true)
+			}
+			return next
+		}
+		col := Column(e)
+		col.Name = name
+		if nested {
+			col.Type = ""
+			col.Physical = "NESTED/" + col.Physical
+		}
+		out = append(out, col)
+		return i + 1
+	}
+	if len(elems) == 0 {
+		return out
+	}
+	n, _ := elems[0].NumChildren.Get()
+	next := 1
+	for c := 0; c < int(n) && next < len(elems); c++ {
+		next = walk(next, "", false)
+	}
+	return out
+}
+
+// Column describes one leaf schema element: its physical type with the
+// logical annotation, and the type expressions see ("" when unsupported).
+func Column(e format.SchemaElement) featurestore.Column {
+	phys, _ := e.Type.Get()
+	rep, _ := e.RepetitionType.Get()
+	col := featurestore.Column{Name: e.Name, Physical: phys.String(), Nullable: rep == format.Optional}
+	if rep == format.Repeated {
+		col.Physical = "REPEATED/" + col.Physical
+		return col
+	}
+	conv, hasConv := e.ConvertedType.Get()
+	switch lt := e.LogicalType.Value.(type) {
+	case *format.TimestampType:
+		col.Physical += fmt.Sprintf("/TIMESTAMP(%s,%s)", lt.Unit.String(), utc(lt.IsAdjustedToUTC))
+		col.Type = transforms.Timestamp
+		return col
+	case *format.StringType, *format.EnumType, *format.JsonType:
+		col.Physical += "/STRING"
+		col.Type = transforms.String
+		return col
+	case *format.DateType:
+		col.Physical += "/DATE"
+		col.Type = transforms.Timestamp
+		return col
+	case *format.IntType:
+		// A signed annotation of the physical width says nothing new:
+		// pandas leaves it out, parquet-go writes it; both are plain.
+		full := (phys == format.Int64 && lt.BitWidth == 64) || (phys == format.Int32 && lt.BitWidth == 32)
+		if !(lt.IsSigned && full) {
+			col.Physical += fmt.Sprintf("/INT(%d,%t)", lt.BitWidth, lt.IsSigned)
+		}
+		if lt.IsSigned || lt.BitWidth < 64 {
+			col.Type = transforms.Int64
+		}
+		return col
+	case nil:
+	default:
+		col.Physical += "/" + lt.String()
+		return col
+	}
+	if hasConv {
+		switch conv {
+		case deprecated.UTF8, deprecated.Enum, deprecated.Json:
+			col.Physical += "/STRING"
+			col.Type = transforms.String
+		case deprecated.TimestampMillis:
+			col.Physical += "/TIMESTAMP(MILLIS,UTC)"
+			col.Type = transforms.Timestamp
+		case deprecated.TimestampMicros:
+			col.Physical += "/TIMESTAMP(MICROS,UTC)"
+			col.Type = transforms.Timestamp
+		case deprecated.Date:
+			col.Physical += "/DATE"
+			col.Type = transforms.Timestamp
+		default:
+			col.Physical += fmt.Sprintf("/CONVERTED(%d)", int(conv))
+		}
+		return col
+	}
+	switch phys {
+	case format.Boolean:
+		col.Type = transforms.Bool
+	case format.Int32, format.Int64:
+		col.Type = transforms.Int64
+	case format.Float, format.Double:
+		col.Type = transforms.Float64
+	case format.Int96:
+		col.Type = transforms.Timestamp
+	}
+	return col
+}
+
+func utc(b bool) string {
+	if b {
+		return "UTC"
+	}
+	return "LOCAL"
+}

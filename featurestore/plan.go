@@ -1,0 +1,531 @@
+package featurestore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Status says what registering did to a feature or feature set name.
+type Status string
+
+const (
+	StatusNew       Status = "new"
+	StatusUnchanged Status = "unchanged"
+	StatusChanged   Status = "changed"
+)
+
+// Plan is what registering a definition file will do. PlanRegister builds
+// it without writing; Registry.Apply records it.
+type Plan struct {
+	File        string             `json:"file"`
+	Entities    []Entity           `json:"entities"`
+	Sources     []Source           `json:"sources"`
+	Features    []FeatureChange    `json:"features"`
+	FeatureSets []FeatureSetChange `json:"feature_sets"`
+	Time        time.Time          `json:"time"`
+}
+
+// FeatureChange is the outcome for one feature of the file.
+type FeatureChange struct {
+	Version  *FeatureVersion `json:"-"`
+	Name     string          `json:"name"`
+	ID       ID              `json:"version"`
+	Status   Status          `json:"status"`
+	Previous *ID             `json:"previous,omitempty"` // the version it changed from
+	// SameAs lists other names that already point at this exact version:
+	// a rename whose computation did not change.
+	SameAs   []string `json:"same_as,omitempty"`
+	Metadata Metadata `json:"metadata"`
+}
+
+// FeatureSetChange is the outcome for one feature set of the file.
+type FeatureSetChange struct {
+	Version  *FeatureSetVersion `json:"-"`
+	Name     string             `json:"name"`
+	ID       ID                 `json:"version"`
+	Status   Status             `json:"status"`
+	Previous *ID                `json:"previous,omitempty"`
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// PlanRegister checks every definition of defs (names, references, each
+// source's parquet schema, each expression's syntax and types) and works out
+// the version of every feature and feature set and how it compares with reg.
+// All problems found are returned together, each naming the file, line and
+// column.
+func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, reg Registry, now time.Time) (*Plan, error) {
+	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg,
+		entities: map[string]Entity{}, sources: map[string]*sourceInfo{},
+		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}}
+	p.checkEntities()
+	p.checkSources()
+	p.checkFeatures()
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	plan := &Plan{File: defs.File, Entities: defs.Entities, Time: now.UTC()}
+	for _, s := range defs.Sources {
+		plan.Sources = append(plan.Sources, p.sources[s.Name].src)
+	}
+	for i := range defs.Features {
+		if err := p.planFeature(i); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	for i := range defs.Features {
+		ch := p.planned[defs.Features[i].Name]
+		ch.Version.Created = plan.Time
+		plan.Features = append(plan.Features, *ch)
+	}
+	for i := range defs.FeatureSets {
+		ch, err := p.planSet(i)
+		if err != nil {
+			p.errs = append(p.errs, err)
+			continue
+		}
+		if ch != nil {
+			ch.Version.Created = plan.Time
+			plan.FeatureSets = append(plan.FeatureSets, *ch)
+		}
+	}
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+type sourceInfo struct {
+	src    Source
+	entity Entity
+	schema Schema
+}
+
+type planner struct {
+	ctx      context.Context
+	defs     *Definitions
+	schemas  SchemaReader
+	reg      Registry
+	entities map[string]Entity
+	sources  map[string]*sourceInfo
+	features map[string]int // name -> index in defs.Features
+	planned  map[string]*FeatureChange
+	failed   map[string]bool
+	visiting []string
+	errs     Errors
+}
+
+func (p *planner) fail(field, hint, format string, args ...any) {
+	p.errs = append(p.errs, p.defs.fieldError(field, hint, format, args...))
+}
+
+func (p *planner) checkName(kind, field, name string) {
+	if !identRe.MatchString(name) {
+		p.fail(field, "use letters, digits and _ and start with a letter or _",
+			"%s name %q is not a valid name", kind, name)
+	}
+}
+
+func (p *planner) checkEntities() {
+	for i, e := range p.defs.Entities {
+		f := fmt.Sprintf("entities[%d]", i)
+		p.checkName("entity", f+".name", e.Name)
+		if _, dup := p.entities[e.Name]; dup {
+			p.fail(f+".name", "give each entity a different name", "entity %s is defined twice", e.Name)
+		}
+		if len(e.JoinKeys) == 0 {
+			p.fail(f, "add join_keys: [the_key_column]", "entity %s has no join_keys", e.Name)
+		}
+		p.entities[e.Name] = e
+	}
+}
+
+func (p *planner) checkSources() {
+	for i, s := range p.defs.Sources {
+		f := fmt.Sprintf("sources[%d]", i)
+		p.checkName("source", f+".name", s.Name)
+		if _, dup := p.sources[s.Name]; dup {
+			p.fail(f+".name", "give each source a different name", "source %s is defined twice", s.Name)
+			continue
+		}
+		ent, ok := p.entities[s.Entity]
+		if !ok {
+			p.fail(f+".entity", suggestHint(s.Entity, keys(p.entities), "define it under entities:"),
+				"source %s: unknown entity %q", s.Name, s.Entity)
+			continue
+		}
+		if s.Path == "" {
+			p.fail(f, "add path: the parquet file, directory or glob", "source %s has no path", s.Name)
+			continue
+		}
+		if s.TimestampField == "" {
+			p.fail(f, "add timestamp_field: the column with each row's event time", "source %s has no timestamp_field", s.Name)
+			continue
+		}
+		if !filepath.IsAbs(s.Path) {
+			s.Path = filepath.Join(p.defs.Dir, s.Path)
+		}
+		schema, err := p.schemas.ReadSchema(s.Path)
+		if err != nil {
+			e := p.defs.fieldError(f+".path", ErrorHint(err), "source %s: %v", s.Name, messageOf(err))
+			p.errs = append(p.errs, e)
+			continue
+		}
+		ok = true
+		need := []struct{ field, col, what string }{{f + ".timestamp_field", s.TimestampField, "timestamp"}}
+		if s.CreatedTimestampField != "" {
+			need = append(need, struct{ field, col, what string }{f + ".created_timestamp_field", s.CreatedTimestampField, "timestamp"})
+		}
+		for _, k := range ent.JoinKeys {
+			need = append(need, struct{ field, col, what string }{f + ".entity", k, "key"})
+		}
+		for _, n := range need {
+			c, found := schema.Lookup(n.col)
+			switch {
+			case !found:
+				p.fail(n.field, suggestHint(n.col, schema.Names(), "the file's columns are "+strings.Join(schema.Names(), ", ")),
+					"source %s: column %q is not in %s", s.Name, n.col, s.Path)
+				ok = false
+			case n.what == "timestamp" && c.Type != transforms.Timestamp:
+				p.fail(n.field, "point it at a parquet TIMESTAMP column",
+					"source %s: column %q is %s, not a timestamp", s.Name, n.col, c.Physical)
+				ok = false
+			case n.what == "key" && c.Type != transforms.Int64 && c.Type != transforms.String:
+				p.fail(n.field, "join keys must be integer or string columns",
+					"source %s: join key %q is %s", s.Name, n.col, c.Physical)
+				ok = false
+			}
+		}
+		if ok {
+			p.sources[s.Name] = &sourceInfo{src: s, entity: ent, schema: schema}
+		}
+	}
+}
+
+func (p *planner) checkFeatures() {
+	for i, f := range p.defs.Features {
+		fld := fmt.Sprintf("features[%d]", i)
+		p.checkName("feature", fld+".name", f.Name)
+		if _, dup := p.features[f.Name]; dup {
+			p.fail(fld+".name", "give each feature a different name", "feature %s is defined twice", f.Name)
+			continue
+		}
+		p.features[f.Name] = i
+		if _, ok := p.sources[f.Source]; !ok {
+			if !p.sourceDefined(f.Source) {
+				p.fail(fld+".source", suggestHint(f.Source, p.sourceNames(), "define it under sources:"),
+					"feature %s: unknown source %q", f.Name, f.Source)
+			}
+		}
+		if f.TTL < 0 {
+			p.fail(fld+".ttl", "use a positive duration such as 720h, or leave ttl out", "feature %s: negative ttl", f.Name)
+		}
+	}
+}
+
+func (p *planner) sourceDefined(name string) bool {
+	for _, s := range p.defs.Sources {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *planner) sourceNames() []string {
+	var out []string
+	for _, s := range p.defs.Sources {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// planFeature compiles features[i] after the features it reads and
+// computes its version. Problems are added to p.errs; a cycle is returned.
+func (p *planner) planFeature(i int) error {
+	f := p.defs.Features[i]
+	if _, done := p.planned[f.Name]; done || p.failed[f.Name] {
+		return nil
+	}
+	for _, v := range p.visiting {
+		if v == f.Name {
+			cycle := append(append([]string{}, p.visiting[indexOf(p.visiting, f.Name):]...), f.Name)
+			return p.defs.fieldError(fmt.Sprintf("features[%d].expr", i), "a feature cannot depend on itself, directly or through others",
+				"feature %s: cycle %s", f.Name, strings.Join(cycle, " -> "))
+		}
+	}
+	si := p.sources[f.Source]
+	e, err := transforms.Parse(f.Expr)
+	if err != nil {
+		p.exprError(i, err)
+		return nil
+	}
+	// Resolve names: another feature of the same source wins over a column,
+	// except the feature's own name, which is the column.
+	env := transforms.Env{}
+	for _, c := range si.schema {
+		if c.Type != "" {
+			env[c.Name] = c.Type
+		}
+	}
+	var deps []FeatureRef
+	var cols []Column
+	p.visiting = append(p.visiting, f.Name)
+	defer func() { p.visiting = p.visiting[:len(p.visiting)-1] }()
+	for _, n := range e.Names() {
+		j, isFeature := p.features[n]
+		if isFeature && n != f.Name && p.defs.Features[j].Source == f.Source {
+			if err := p.planFeature(j); err != nil {
+				return err
+			}
+			dep, ok := p.planned[n]
+			if !ok {
+				// The dependency failed; its own error is reported.
+				return nil
+			}
+			env[n] = dep.Version.Type
+			deps = append(deps, FeatureRef{Name: n, Version: dep.ID})
+			continue
+		}
+		if c, ok := si.schema.Lookup(n); ok {
+			if c.Type == "" {
+				line, col := e.NamePosition(n)
+				p.exprError(i, &transforms.Error{Line: line, Column: col,
+					Message: fmt.Sprintf("column %s has parquet type %s, which expressions cannot read", n, c.Physical),
+					Hint:    "expressions read integer, float, boolean, string and timestamp columns"})
+				return nil
+			}
+			cols = append(cols, c)
+		}
+	}
+	for _, o := range p.defs.Features {
+		if o.Source == f.Source && o.Name != f.Name {
+			if _, ok := env[o.Name]; !ok {
+				env[o.Name] = "" // known, for suggestions; unreached unless read
+			}
+		}
+	}
+	prog, err := transforms.Compile(e, env, f.Type)
+	if err != nil {
+		p.exprError(i, err)
+		return nil
+	}
+	canon := e.Canonical()
+	desc := FeatureDescriptor(canon, prog.Output(), f.TTL, si.entity, si.src, cols, deps)
+	id := Hash([]byte(desc))
+	meta := Metadata{Description: f.Description, Owner: f.Owner, Tags: f.Tags}
+	v := &FeatureVersion{
+		ID: id, Name: f.Name, Source: si.src, JoinKeys: si.entity.JoinKeys,
+		Expr: f.Expr, Canonical: canon, Type: prog.Output(), TTL: f.TTL,
+		Columns: nonNil(cols), DependsOn: nonNilRefs(deps), Metadata: meta, Descriptor: desc,
+	}
+	ch := &FeatureChange{Version: v, Name: f.Name, ID: id, Metadata: meta}
+	head, err := p.reg.FeatureHead(p.ctx, f.Name)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		ch.Status = StatusNew
+	case err != nil:
+		return fmt.Errorf("read feature %s: %w", f.Name, err)
+	case head.Current == id:
+		ch.Status = StatusUnchanged
+	default:
+		ch.Status = StatusChanged
+		prev := head.Current
+		ch.Previous = &prev
+	}
+	names, err := p.reg.VersionNames(p.ctx, id)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return fmt.Errorf("read version %s: %w", id.Short(), err)
+	}
+	for _, n := range names {
+		if n != f.Name {
+			ch.SameAs = append(ch.SameAs, n)
+		}
+	}
+	p.planned[f.Name] = ch
+	return nil
+}
+
+// exprError reports an expression problem at its place in the file.
+func (p *planner) exprError(i int, err error) {
+	f := p.defs.Features[i]
+	p.failed[f.Name] = true
+	te, ok := err.(*transforms.Error)
+	if !ok {
+		p.fail(fmt.Sprintf("features[%d].expr", i), "", "feature %s: %v", f.Name, err)
+		return
+	}
+	loc := p.defs.locate(fmt.Sprintf("features[%d].expr", i))
+	if p.defs.LocateExpr != nil {
+		loc = p.defs.LocateExpr(i, te.Line, te.Column)
+	}
+	p.errs = append(p.errs, p.defs.errorAt(loc, te.Hint, "feature %s: %s", f.Name, te.Message))
+}
+
+func (p *planner) planSet(i int) (*FeatureSetChange, error) {
+	s := p.defs.FeatureSets[i]
+	fld := fmt.Sprintf("feature_sets[%d]", i)
+	if !identRe.MatchString(s.Name) {
+		return nil, p.defs.fieldError(fld+".name", "use letters, digits and _", "feature set name %q is not a valid name", s.Name)
+	}
+	if len(s.Features) == 0 {
+		return nil, p.defs.fieldError(fld, "list its features: features: [a, b]", "feature set %s has no features", s.Name)
+	}
+	var members []FeatureRef
+	seen := map[string]bool{}
+	for j, m := range s.Features {
+		mf := fmt.Sprintf("%s.features[%d]", fld, j)
+		ref, err := p.resolveMember(m)
+		if err != nil {
+			return nil, p.defs.fieldError(mf, ErrorHint(err), "feature set %s: %s", s.Name, messageOf(err))
+		}
+		if seen[ref.Name] {
+			return nil, p.defs.fieldError(mf, "list each feature once", "feature set %s lists %s twice", s.Name, ref.Name)
+		}
+		seen[ref.Name] = true
+		members = append(members, ref)
+	}
+	desc := FeatureSetDescriptor(members)
+	id := Hash([]byte(desc))
+	ch := &FeatureSetChange{Name: s.Name, ID: id,
+		Version: &FeatureSetVersion{ID: id, Name: s.Name, Members: members, Descriptor: desc}}
+	head, err := p.reg.FeatureSetHead(p.ctx, s.Name)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		ch.Status = StatusNew
+	case err != nil:
+		return nil, fmt.Errorf("read feature set %s: %w", s.Name, err)
+	case head.Current == id:
+		ch.Status = StatusUnchanged
+	default:
+		ch.Status = StatusChanged
+		prev := head.Current
+		ch.Previous = &prev
+	}
+	return ch, nil
+}
+
+// resolveMember resolves "name" or "name@VERSION" to a version: a feature
+// of this file, or one already in the registry.
+func (p *planner) resolveMember(m string) (FeatureRef, error) {
+	name, pin, pinned := strings.Cut(m, "@")
+	if !pinned {
+		if ch, ok := p.planned[name]; ok {
+			return FeatureRef{Name: name, Version: ch.ID}, nil
+		}
+		head, err := p.reg.FeatureHead(p.ctx, name)
+		if err != nil {
+			if ErrorCode(err) == ENOTFOUND {
+				known := keys(p.features)
+				return FeatureRef{}, Errorf(ENOTFOUND, "unknown feature %q", name).
+					WithHint("%s", suggestHint(name, known, "define it under features: or register it first"))
+			}
+			return FeatureRef{}, err
+		}
+		return FeatureRef{Name: name, Version: head.Current}, nil
+	}
+	ref, err := ResolveRef(p.ctx, p.reg, name, pin)
+	if err == nil {
+		return ref, nil
+	}
+	// A pin may also name the version this very file defines.
+	if ch, ok := p.planned[name]; ok && strings.HasPrefix(ch.ID.String(), strings.ToLower(pin)) {
+		return FeatureRef{Name: name, Version: ch.ID}, nil
+	}
+	return FeatureRef{}, err
+}
+
+// ResolveRef resolves NAME@PREFIX to a version that NAME has pointed at.
+func ResolveRef(ctx context.Context, reg Registry, name, prefix string) (FeatureRef, error) {
+	if !IsIDPrefix(prefix) {
+		return FeatureRef{}, Errorf(EINVALID, "%q is not a version (at least 4 hex characters)", prefix).
+			WithHint("copy the version from fs features show %s", name)
+	}
+	hist, err := reg.FeatureHistory(ctx, name)
+	if err != nil {
+		return FeatureRef{}, err
+	}
+	prefix = strings.ToLower(prefix)
+	var found []ID
+	for _, h := range hist {
+		if strings.HasPrefix(h.Version.String(), prefix) && indexOfID(found, h.Version) < 0 {
+			found = append(found, h.Version)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return FeatureRef{}, Errorf(ENOTFOUND, "feature %s has no version %s", name, prefix).
+			WithHint("fs features show %s lists its versions", name)
+	case 1:
+		return FeatureRef{Name: name, Version: found[0]}, nil
+	}
+	return FeatureRef{}, Errorf(EINVALID, "version prefix %s of feature %s is ambiguous", prefix, name).
+		WithHint("give more characters of the version")
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func indexOfID(list []ID, id ID) int {
+	for i, v := range list {
+		if v == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func suggestHint(name string, candidates []string, otherwise string) string {
+	if s := transforms.Suggest(name, candidates); s != "" {
+		return s
+	}
+	return otherwise
+}
+
+// messageOf returns the message of an *Error without its cause's text
+// repeated, or err's text.
+func messageOf(err error) string {
+	if e, ok := err.(*Error); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func nonNil(c []Column) []Column {
+	if c == nil {
+		return []Column{}
+	}
+	return c
+}
+
+func nonNilRefs(r []FeatureRef) []FeatureRef {
+	if r == nil {
+		return []FeatureRef{}
+	}
+	return r
+}

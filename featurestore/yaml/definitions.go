@@ -1,0 +1,268 @@
+package yaml
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	goyaml "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+type fileEntity struct {
+	Name        string   `yaml:"name"`
+	JoinKeys    []string `yaml:"join_keys"`
+	Description string   `yaml:"description"`
+}
+
+type fileSource struct {
+	Name                  string `yaml:"name"`
+	Path                  string `yaml:"path"`
+	Entity                string `yaml:"entity"`
+	TimestampField        string `yaml:"timestamp_field"`
+	CreatedTimestampField string `yaml:"created_timestamp_field"`
+	Description           string `yaml:"description"`
+}
+
+type fileFeature struct {
+	Name        string   `yaml:"name"`
+	Source      string   `yaml:"source"`
+	Expr        string   `yaml:"expr"`
+	Type        string   `yaml:"type"`
+	TTL         string   `yaml:"ttl"`
+	Description string   `yaml:"description"`
+	Owner       string   `yaml:"owner"`
+	Tags        []string `yaml:"tags"`
+}
+
+type fileSet struct {
+	Name        string   `yaml:"name"`
+	Features    []string `yaml:"features"`
+	Description string   `yaml:"description"`
+}
+
+type file struct {
+	Entities    []fileEntity  `yaml:"entities"`
+	Sources     []fileSource  `yaml:"sources"`
+	Features    []fileFeature `yaml:"features"`
+	FeatureSets []fileSet     `yaml:"feature_sets"`
+}
+
+// ReadFile reads and parses the definition file at path.
+func ReadFile(path string) (*featurestore.Definitions, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &featurestore.Error{Code: featurestore.EINVALID,
+			Message: fmt.Sprintf("cannot read definition file %s", path), Err: unwrapPathError(err),
+			Hint: "give the path of a YAML file with entities, sources and features"}
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	return Parse(path, dir, data)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Parse parses a definition file's bytes. name is used in messages and dir
+// is where relative source paths resolve.
+func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	defs := &featurestore.Definitions{File: name, Dir: dir}
+	astFile, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(defs, lines, err)
+	}
+	var f file
+	if err := goyaml.UnmarshalWithOptions(data, &f, goyaml.Strict()); err != nil {
+		return nil, yamlError(defs, lines, err)
+	}
+	loc := &locator{file: astFile, lines: lines}
+	defs.Locate = loc.locate
+	defs.LocateExpr = loc.locateExpr
+	var errs featurestore.Errors
+	for _, e := range f.Entities {
+		defs.Entities = append(defs.Entities, featurestore.Entity{Name: e.Name, JoinKeys: e.JoinKeys})
+	}
+	for _, s := range f.Sources {
+		defs.Sources = append(defs.Sources, featurestore.Source{Name: s.Name, Path: s.Path, Entity: s.Entity,
+			TimestampField: s.TimestampField, CreatedTimestampField: s.CreatedTimestampField})
+	}
+	for i, ff := range f.Features {
+		feat := featurestore.Feature{Name: ff.Name, Source: ff.Source, Expr: ff.Expr,
+			Description: ff.Description, Owner: ff.Owner, Tags: ff.Tags}
+		field := fmt.Sprintf("features[%d]", i)
+		if ff.Type != "" {
+			t, err := transforms.ParseType(ff.Type)
+			if err != nil {
+				errs = append(errs, errorAt(defs, loc.locate(field+".type"), "use float64, int64, bool or string",
+					"feature %s: %v", ff.Name, err))
+			}
+			feat.Type = t
+		}
+		if ff.TTL != "" {
+			d, err := ParseDuration(ff.TTL)
+			if err != nil {
+				errs = append(errs, errorAt(defs, loc.locate(field+".ttl"), "write a duration such as 720h, 30d or 90m",
+					"feature %s: %v", ff.Name, err))
+			}
+			feat.TTL = d
+		}
+		if ff.Expr == "" {
+			errs = append(errs, errorAt(defs, loc.locate(field), "add expr: the computation, e.g. a column name",
+				"feature %s has no expr", ff.Name))
+		}
+		if ff.Name == "" {
+			errs = append(errs, errorAt(defs, loc.locate(field), "add name:", "feature %d has no name", i+1))
+		}
+		defs.Features = append(defs.Features, feat)
+	}
+	for _, s := range f.FeatureSets {
+		defs.FeatureSets = append(defs.FeatureSets, featurestore.FeatureSet{Name: s.Name, Features: s.Features,
+			Description: s.Description})
+	}
+	if len(defs.Features) == 0 && len(defs.FeatureSets) == 0 && len(errs) == 0 {
+		errs = append(errs, errorAt(defs, featurestore.Location{}, "see the definition file format in the README",
+			"no features or feature_sets defined"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return defs, nil
+}
+
+// ParseDuration parses a Go duration (720h, 90m) or a whole number of
+// days (30d).
+func ParseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 32)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("invalid ttl %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid ttl %q", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative ttl %q", s)
+	}
+	return d, nil
+}
+
+// errorAt builds a positioned error through the same code path as the
+// domain's own errors.
+func errorAt(defs *featurestore.Definitions, loc featurestore.Location, hint, format string, args ...any) *featurestore.Error {
+	return featurestore.LocatedError(defs.File, loc, hint, format, args...)
+}
+
+func yamlError(defs *featurestore.Definitions, lines []string, err error) error {
+	var ye goyaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		pos := ye.GetToken().Position
+		loc := featurestore.Location{Line: pos.Line, Column: pos.Column}
+		if pos.Line >= 1 && pos.Line <= len(lines) {
+			loc.Text = lines[pos.Line-1]
+		}
+		msg := ye.GetMessage()
+		hint := "check the indentation and the field names against the README's definition file"
+		if strings.Contains(msg, "unknown field") {
+			hint = "fields are entities, sources, features, feature_sets and, inside them, those in the README"
+		}
+		return errorAt(defs, loc, hint, "%s", msg)
+	}
+	return errorAt(defs, featurestore.Location{}, "check the YAML syntax", "%v", err)
+}
+
+type locator struct {
+	file  *ast.File
+	lines []string
+}
+
+func (l *locator) node(field string) ast.Node {
+	p, err := goyaml.PathString("$." + field)
+	if err != nil {
+		return nil
+	}
+	n, err := p.FilterFile(l.file)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
+func (l *locator) at(line, col int) featurestore.Location {
+	loc := featurestore.Location{Line: line, Column: col}
+	if line >= 1 && line <= len(l.lines) {
+		loc.Text = l.lines[line-1]
+	}
+	return loc
+}
+
+func (l *locator) locate(field string) featurestore.Location {
+	n := l.node(field)
+	if n == nil || n.GetToken() == nil {
+		// Fall back to the enclosing element.
+		if i := strings.LastIndexAny(field, ".["); i > 0 {
+			return l.locate(field[:i])
+		}
+		return featurestore.Location{}
+	}
+	pos := n.GetToken().Position
+	return l.at(pos.Line, pos.Column)
+}
+
+// locateExpr maps a position inside features[i].expr to the file.
+func (l *locator) locateExpr(i, line, col int) featurestore.Location {
+	n := l.node(fmt.Sprintf("features[%d].expr", i))
+	if n == nil || n.GetToken() == nil {
+		return l.locate(fmt.Sprintf("features[%d]", i))
+	}
+	tok := n.GetToken()
+	pos := tok.Position
+	switch lit := n.(type) {
+	case *ast.LiteralNode:
+		// A block scalar: the text starts on the line after the indicator,
+		// at the block's indentation.
+		start := lit.Start.Position.Line + 1
+		for start <= len(l.lines) && strings.TrimSpace(l.lines[start-1]) == "" {
+			start++
+		}
+		target := start + line - 1
+		if target > len(l.lines) {
+			return l.at(pos.Line, pos.Column)
+		}
+		indent := 0
+		if start <= len(l.lines) {
+			t := l.lines[start-1]
+			indent = len(t) - len(strings.TrimLeft(t, " "))
+		}
+		return l.at(target, indent+col)
+	}
+	offset := 0
+	if tok.Type == token.SingleQuoteType || tok.Type == token.DoubleQuoteType {
+		offset = 1
+	}
+	if line > 1 {
+		// A plain scalar folded over several lines: point at its start.
+		return l.at(pos.Line, pos.Column)
+	}
+	return l.at(pos.Line, pos.Column+offset+col-1)
+}

@@ -1,0 +1,231 @@
+package transforms
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+)
+
+// Limits on a single expression, so a hostile definition cannot exhaust
+// the machine at register or materialize time.
+const (
+	MaxLen   = 16 << 10 // bytes of expression text
+	MaxNodes = 2000     // syntax nodes
+	MaxDepth = 100      // nesting depth
+)
+
+// builtins is the whitelist of pure builtin functions.
+var builtins = map[string]bool{
+	"abs": true, "ceil": true, "floor": true, "round": true,
+	"int": true, "float": true, "string": true, "len": true,
+	"upper": true, "lower": true, "trim": true, "trimPrefix": true, "trimSuffix": true,
+	"hasPrefix": true, "hasSuffix": true, "indexOf": true, "lastIndexOf": true,
+	"replace": true, "min": true, "max": true,
+}
+
+// binaryOps maps every accepted binary operator to its canonical spelling.
+var binaryOps = map[string]string{
+	"+": "+", "-": "-", "*": "*", "/": "/", "%": "%", "**": "**", "^": "**",
+	"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+	"and": "&&", "&&": "&&", "or": "||", "||": "||", "??": "??",
+	"in": "in", "contains": "contains", "startsWith": "startsWith",
+	"endsWith": "endsWith", "matches": "matches",
+}
+
+// unaryOps maps every accepted unary operator to its canonical spelling.
+var unaryOps = map[string]string{"-": "-", "+": "+", "!": "!", "not": "!"}
+
+// Expr is a parsed expression that passed the whitelist: its canonical text
+// and the free names it reads are known, its types are not yet checked.
+type Expr struct {
+	src         string
+	tree        ast.Node
+	canonical   string
+	names       []string
+	handlesNull bool
+}
+
+// Parse parses src. Syntax errors and constructs outside the whitelist are
+// returned as *Error with the position inside src.
+func Parse(src string) (*Expr, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, &Error{Line: 1, Column: 1, Message: "empty expression", Hint: "write an expression such as conv_rate * 100"}
+	}
+	if !utf8.ValidString(src) {
+		return nil, &Error{Line: 1, Column: 1, Message: "expression is not valid UTF-8"}
+	}
+	if len(src) > MaxLen {
+		return nil, &Error{Line: 1, Column: 1, Message: "expression is longer than the limit of 16 KiB"}
+	}
+	cfg := conf.CreateNew()
+	cfg.MaxNodes = MaxNodes
+	tree, err := parser.ParseWithConfig(src, cfg)
+	if err != nil {
+		return nil, fromExprError(src, err)
+	}
+	e := &Expr{src: src, tree: tree.Node}
+	w := walker{src: src, bound: map[string]int{}, names: map[string]bool{}}
+	if err := w.check(tree.Node, 0); err != nil {
+		return nil, err
+	}
+	e.handlesNull = w.handlesNull
+	for n := range w.names {
+		e.names = append(e.names, n)
+	}
+	sort.Strings(e.names)
+	e.canonical = canonical(tree.Node)
+	return e, nil
+}
+
+// Source returns the text the expression was parsed from.
+func (e *Expr) Source() string { return e.src }
+
+// Canonical returns the canonical text: whitespace, redundant parentheses and
+// operator aliases (and/&&, not/!, ^/**) never change it, a float literal
+// stays a float (1.0 prints as 1.0), and parsing it gives the same tree.
+func (e *Expr) Canonical() string { return e.canonical }
+
+// Names returns the free names the expression reads, sorted and unique:
+// columns of the source or other features, never let-bound names or
+// functions.
+func (e *Expr) Names() []string { return append([]string(nil), e.names...) }
+
+// HandlesNull reports whether the expression handles null itself (uses ??
+// or nil); see the package documentation for the null rule.
+func (e *Expr) HandlesNull() bool { return e.handlesNull }
+
+// NameOffset returns the character offset of the first use of name in the
+// expression, for error reporting; -1 if it is not read.
+func (e *Expr) NameOffset(name string) int {
+	off := -1
+	ast.Find(e.tree, func(n ast.Node) bool {
+		if id, ok := n.(*ast.IdentifierNode); ok && id.Value == name {
+			if from := id.Location().From; off < 0 || from < off {
+				off = from
+			}
+		}
+		return false
+	})
+	return off
+}
+
+// NamePosition is NameOffset as a 1-based line and column.
+func (e *Expr) NamePosition(name string) (line, col int) {
+	return position(e.src, max(e.NameOffset(name), 0))
+}
+
+type walker struct {
+	src         string
+	bound       map[string]int
+	names       map[string]bool
+	handlesNull bool
+}
+
+func (w *walker) unsupported(n ast.Node, what string) error {
+	return errAt(w.src, n.Location().From,
+		"feature expressions use names, literals, operators, ?:, ??, let and pure builtins such as abs, round, lower",
+		"%s is not supported in feature expressions", what)
+}
+
+func (w *walker) check(n ast.Node, depth int) error {
+	if depth > MaxDepth {
+		return errAt(w.src, n.Location().From, "split the computation into several features", "expression nests deeper than %d levels", MaxDepth)
+	}
+	d := depth + 1
+	switch n := n.(type) {
+	case *ast.NilNode:
+		w.handlesNull = true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.StringNode:
+	case *ast.IdentifierNode:
+		if w.bound[n.Value] == 0 {
+			if strings.HasPrefix(n.Value, "$") {
+				return w.unsupported(n, "the name "+n.Value)
+			}
+			w.names[n.Value] = true
+		}
+	case *ast.UnaryNode:
+		if _, ok := unaryOps[n.Operator]; !ok {
+			return w.unsupported(n, "the operator "+n.Operator)
+		}
+		return w.check(n.Node, d)
+	case *ast.BinaryNode:
+		if _, ok := binaryOps[n.Operator]; !ok {
+			return w.unsupported(n, "the operator "+n.Operator)
+		}
+		if n.Operator == "??" {
+			w.handlesNull = true
+		}
+		if n.Operator == "in" {
+			if _, ok := n.Right.(*ast.ArrayNode); !ok {
+				return w.unsupported(n.Right, "`in` with anything but a list literal like [\"a\", \"b\"]")
+			}
+		}
+		if err := w.check(n.Left, d); err != nil {
+			return err
+		}
+		return w.check(n.Right, d)
+	case *ast.ConditionalNode:
+		for _, c := range []ast.Node{n.Cond, n.Exp1, n.Exp2} {
+			if err := w.check(c, d); err != nil {
+				return err
+			}
+		}
+	case *ast.BuiltinNode:
+		if !builtins[n.Name] {
+			return w.unsupported(n, "the function "+n.Name+"()")
+		}
+		for _, a := range n.Arguments {
+			if err := w.check(a, d); err != nil {
+				return err
+			}
+		}
+	case *ast.ArrayNode:
+		for _, a := range n.Nodes {
+			if err := w.check(a, d); err != nil {
+				return err
+			}
+		}
+	case *ast.VariableDeclaratorNode:
+		if err := w.check(n.Value, d); err != nil {
+			return err
+		}
+		w.bound[n.Name]++
+		err := w.check(n.Expr, d)
+		w.bound[n.Name]--
+		return err
+	case *ast.CallNode:
+		name := "a function"
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			name = "the function " + id.Value + "()"
+		}
+		return w.unsupported(n, name)
+	case *ast.MemberNode, *ast.ChainNode:
+		return w.unsupported(n, "member access (a.b or a[i])")
+	case *ast.SliceNode:
+		return w.unsupported(n, "slicing")
+	case *ast.SequenceNode:
+		return w.unsupported(n, "a sequence of expressions (;)")
+	default:
+		return w.unsupported(n, "this construct")
+	}
+	return nil
+}
+
+// fromExprError converts an expr-lang error into an *Error.
+func fromExprError(src string, err error) error {
+	if fe, ok := err.(*file.Error); ok {
+		msg := fe.Message
+		hint := ""
+		if strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "not properly closed") {
+			hint = "check the parentheses and operators around this spot"
+		}
+		e := errAt(src, fe.From, hint, "%s", msg)
+		return e
+	}
+	return &Error{Line: 1, Column: 1, Message: err.Error()}
+}
