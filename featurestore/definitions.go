@@ -17,6 +17,10 @@ type Definitions struct {
 	// Locate returns where a field is written, by its path such as
 	// "features[2].expr"; nil or a zero Location when unknown.
 	Locate func(field string) Location
+	// Problems holds what the reader found wrong in fields it converts
+	// (a ttl, a type); PlanRegister reports them with its own.
+	Problems Errors
+
 	// LocateExpr maps a 1-based line and column inside the expression of
 	// features[i] to the file.
 	LocateExpr func(i, line, col int) Location

@@ -62,7 +62,7 @@ var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // All problems found are returned together, each naming the file, line and
 // column.
 func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, reg Registry, now time.Time) (*Plan, error) {
-	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg,
+	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg, errs: append(Errors(nil), defs.Problems...),
 		entities: map[string]Entity{}, sources: map[string]*sourceInfo{},
 		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}}
 	p.checkEntities()

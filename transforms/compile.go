@@ -56,6 +56,13 @@ func Compile(e *Expr, env Env, want Type) (*Program, error) {
 		return nil, fromExprError(e.src, err)
 	}
 	got, ok := typeOf(prog.Node())
+	if !ok {
+		tree, err := parserTree(e.src)
+		if err == nil {
+			got = infer(tree, env, nil)
+			ok = got != ""
+		}
+	}
 	switch {
 	case want == "" && !ok:
 		return nil, &Error{Line: 1, Column: 1,
@@ -102,18 +109,17 @@ func typeOf(n ast.Node) (Type, bool) {
 	case reflect.String:
 		return String, true
 	}
-	// a ?? b where both sides are numbers: expr types it as interface{}.
-	if b, ok := n.(*ast.BinaryNode); ok && b.Operator == "??" {
-		l, lok := typeOf(b.Left)
-		r, rok := typeOf(b.Right)
-		switch {
-		case lok && rok && l == r:
-			return l, true
-		case lok && rok && (l == Float64 || l == Int64) && (r == Float64 || r == Int64):
-			return Float64, true
-		}
-	}
 	return "", false
+}
+
+// parserTree parses src again for inference: the compiled program's tree
+// has been rewritten by the optimizer.
+func parserTree(src string) (ast.Node, error) {
+	e, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return e.tree, nil
 }
 
 // Evaluator evaluates a Program. It keeps a VM between calls, so it is not

@@ -137,13 +137,11 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 		defs.FeatureSets = append(defs.FeatureSets, featurestore.FeatureSet{Name: s.Name, Features: s.Features,
 			Description: s.Description})
 	}
-	if len(defs.Features) == 0 && len(defs.FeatureSets) == 0 && len(errs) == 0 {
-		errs = append(errs, errorAt(defs, featurestore.Location{}, "see the definition file format in the README",
-			"no features or feature_sets defined"))
+	if len(defs.Features) == 0 && len(defs.FeatureSets) == 0 {
+		return nil, errorAt(defs, featurestore.Location{}, "see the definition file format in the README",
+			"no features or feature_sets defined")
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
+	defs.Problems = errs
 	return defs, nil
 }
 

@@ -1,0 +1,82 @@
+package badger_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/featurestore/storetest"
+)
+
+func TestConformanceOnDisk(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) featurestore.Registry {
+		dir := filepath.Join(t.TempDir(), "store")
+		if _, err := badger.Init(dir); err != nil {
+			t.Fatal(err)
+		}
+		s, err := badger.Open(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestConformanceInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) featurestore.Registry {
+		s, err := badger.NewInMemory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestLocking(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if created, err := badger.Init(dir); err != nil || !created {
+		t.Fatalf("Init = %v, %v", created, err)
+	}
+	if created, err := badger.Init(dir); err != nil || created {
+		t.Fatalf("second Init = %v, %v; want no-op", created, err)
+	}
+	w, err := badger.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = badger.Open(dir, false)
+	if featurestore.ErrorCode(err) != featurestore.ELOCKED {
+		t.Fatalf("second writer: %v, want ELOCKED", err)
+	}
+	_, err = badger.Open(dir, true)
+	if featurestore.ErrorCode(err) != featurestore.ELOCKED {
+		t.Fatalf("reader beside a writer: %v, want ELOCKED", err)
+	}
+	if _, err := badger.Init(dir); featurestore.ErrorCode(err) != featurestore.ELOCKED {
+		t.Fatalf("init beside a writer: %v, want ELOCKED", err)
+	}
+	w.Close()
+	r1, err := badger.Open(dir, true)
+	if err != nil {
+		t.Fatalf("first reader: %v", err)
+	}
+	defer r1.Close()
+	r2, err := badger.Open(dir, true)
+	if err != nil {
+		t.Fatalf("second reader beside the first: %v", err)
+	}
+	r2.Close()
+	if _, err := badger.Open(dir, false); featurestore.ErrorCode(err) != featurestore.ELOCKED {
+		t.Fatalf("writer beside a reader: %v, want ELOCKED", err)
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	_, err := badger.Open(filepath.Join(t.TempDir(), "nope"), true)
+	if featurestore.ErrorCode(err) != featurestore.ENOSTORE {
+		t.Fatalf("Open(missing) = %v, want ENOSTORE", err)
+	}
+}
