@@ -130,7 +130,7 @@ func WriteOrders(path string, o Options) error {
 		span := int64(o.Hours) * int64(time.Hour)
 		for i := 0; i < o.Orders; i++ {
 			d := rng.IntN(o.Drivers)
-			t := o.Start.Add(time.Duration(rng.Int64N(span+int64(24*time.Hour)))).Truncate(time.Second)
+			t := o.Start.Add(time.Duration(rng.Int64N(span + int64(24*time.Hour)))).Truncate(time.Second)
 			p := prof[d]
 			score := 0.55*p.conv + 0.35*p.acc + 0.0002*p.trips + 0.15*rng.NormFloat64()
 			label := 0

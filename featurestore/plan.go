@@ -308,14 +308,17 @@ func (p *planner) planFeature(i int) error {
 			cols = append(cols, c)
 		}
 	}
-	for _, o := range p.defs.Features {
-		if o.Source == f.Source && o.Name != f.Name {
-			if _, ok := env[o.Name]; !ok {
-				env[o.Name] = "" // known, for suggestions; unreached unless read
+	prog, err := transforms.Compile(e, env, f.Type)
+	if te, ok := err.(*transforms.Error); ok && te.Unknown != "" {
+		// Suggest from the source's columns and its other features.
+		known := si.schema.Names()
+		for _, o := range p.defs.Features {
+			if o.Source == f.Source && o.Name != f.Name {
+				known = append(known, o.Name)
 			}
 		}
+		te.Hint = suggestHint(te.Unknown, known, "the source's columns are "+strings.Join(si.schema.Names(), ", "))
 	}
-	prog, err := transforms.Compile(e, env, f.Type)
 	if err != nil {
 		p.exprError(i, err)
 		return nil

@@ -3,7 +3,6 @@ package transforms
 import (
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -33,14 +32,15 @@ func (p *Program) Expr() *Expr { return p.expr }
 // to infer it. Unknown names, type errors and an output type that cannot
 // hold the value are returned as *Error.
 func Compile(e *Expr, env Env, want Type) (*Program, error) {
-	candidates := make([]string, 0, len(env))
-	for n := range env {
-		candidates = append(candidates, n)
-	}
-	sort.Strings(candidates)
 	for _, n := range e.names {
 		if _, ok := env[n]; !ok {
-			return nil, errAt(e.src, e.NameOffset(n), Suggest(n, candidates), "unknown name %s", n)
+			candidates := make([]string, 0, len(env))
+			for c := range env {
+				candidates = append(candidates, c)
+			}
+			err := errAt(e.src, e.NameOffset(n), Suggest(n, candidates), "unknown name %s", n)
+			err.Unknown = n
+			return nil, err
 		}
 	}
 	types := make(map[string]any, len(e.names))

@@ -12,6 +12,9 @@ type Error struct {
 	Line, Column int
 	Message      string
 	Hint         string
+	// Unknown is the name that is not in the environment, for an unknown
+	// name error, so a caller can suggest from a wider list.
+	Unknown string
 }
 
 func (e *Error) Error() string {

@@ -3,6 +3,7 @@ package badger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,12 +25,30 @@ type setHeadRecord struct {
 	Seq uint64 `json:"seq"`
 }
 
-// Apply records a plan in one transaction.
+// Apply records a plan. Versions are content-addressed and immutable, so
+// new ones are written first, in as many transactions as their size needs;
+// then one transaction moves every name (heads, history, names, sources,
+// entities). Until that commits, no name points at anything new: a failure
+// or a kill at any point leaves the registry as it was, and the versions
+// already written are reused by the next registration.
 func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.update(func(txn *badgerdb.Txn) error {
+	var blobs []blob
+	for _, ch := range p.Features {
+		blobs = append(blobs, blob{"fv/" + ch.ID.String(), ch.Version})
+	}
+	for _, ch := range p.FeatureSets {
+		blobs = append(blobs, blob{"sv/" + ch.ID.String(), ch.Version})
+	}
+	if err := s.writeBlobs(ctx, blobs); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.update(func(txn *badgerdb.Txn) error {
 		for _, e := range p.Entities {
 			if err := setJSON(txn, "ent/"+e.Name, e); err != nil {
 				return err
@@ -52,20 +71,64 @@ func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 		}
 		return nil
 	})
+	if errors.Is(err, badgerdb.ErrTxnTooBig) {
+		return featurestore.Errorf(featurestore.EINVALID, "the file defines more than one transaction of the store can hold").
+			WithHint("split the definitions into several files and register them one by one")
+	}
+	return err
+}
+
+type blob struct {
+	key string
+	val any
+}
+
+// writeBlobs writes the values whose keys are not there yet, committing
+// whenever a transaction is full.
+func (s *Store) writeBlobs(ctx context.Context, blobs []blob) error {
+	for len(blobs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done := 0
+		err := s.update(func(txn *badgerdb.Txn) error {
+			done = 0
+			for _, b := range blobs {
+				have, err := exists(txn, b.key)
+				if err != nil {
+					return err
+				}
+				if !have {
+					err := setJSON(txn, b.key, b.val)
+					if errors.Is(err, badgerdb.ErrTxnTooBig) && done > 0 {
+						return nil // commit what fits; the rest goes next
+					}
+					if err != nil {
+						return err
+					}
+				}
+				done++
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("write versions: %w", err)
+		}
+		blobs = blobs[done:]
+	}
+	return nil
 }
 
 func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurestore.Plan) error {
-	hex := ch.ID.String()
-	have, err := exists(txn, "fv/"+hex)
+	// Whether this name has pointed at this version before: checked before
+	// the name index is written (no iterators inside a write transaction:
+	// Badger sorts its pending writes for each one).
+	nameKey := "fvn/" + ch.ID.String() + "/" + ch.Name
+	hadBefore, err := exists(txn, nameKey)
 	if err != nil {
 		return err
 	}
-	if !have {
-		if err := setJSON(txn, "fv/"+hex, ch.Version); err != nil {
-			return err
-		}
-	}
-	if err := txn.Set([]byte("fvn/"+hex+"/"+ch.Name), nil); err != nil {
+	if err := txn.Set([]byte(nameKey), nil); err != nil {
 		return err
 	}
 	var head headRecord
@@ -78,18 +141,6 @@ func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurest
 	}
 	moved := head.Current != ch.ID
 	if moved {
-		hadBefore := false
-		err := scan(txn, "fhi/"+ch.Name+"\x00", false, false, func(_, val []byte) error {
-			var h featurestore.HistoryEntry
-			if err := json.Unmarshal(val, &h); err != nil {
-				return err
-			}
-			hadBefore = hadBefore || h.Version == ch.ID
-			return nil
-		})
-		if err != nil {
-			return err
-		}
 		if !hadBefore {
 			head.Versions++
 		}
@@ -108,18 +159,8 @@ func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurest
 }
 
 func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featurestore.Plan) error {
-	hex := ch.ID.String()
-	have, err := exists(txn, "sv/"+hex)
-	if err != nil {
-		return err
-	}
-	if !have {
-		if err := setJSON(txn, "sv/"+hex, ch.Version); err != nil {
-			return err
-		}
-	}
 	var head setHeadRecord
-	err = getJSON(txn, "sh/"+ch.Name, &head)
+	err := getJSON(txn, "sh/"+ch.Name, &head)
 	switch {
 	case featurestore.ErrorCode(err) == featurestore.ENOTFOUND:
 		head = setHeadRecord{FeatureSetHead: featurestore.FeatureSetHead{Name: ch.Name}}

@@ -33,7 +33,6 @@ func options(dir string) badgerdb.Options {
 		WithLogger(nil).
 		WithSyncWrites(true).
 		WithNumVersionsToKeep(1).
-		WithMemTableSize(8 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(0).
@@ -108,6 +107,15 @@ func Open(dir string, readOnly bool) (*Store, error) {
 
 func open(dir string, readOnly bool) (*Store, error) {
 	db, err := badgerdb.Open(options(dir).WithReadOnly(readOnly))
+	if readOnly && err != nil && strings.Contains(err.Error(), badgerdb.ErrTruncateNeeded.Error()) {
+		// The last writer was killed: its write-ahead log has an unfinished
+		// tail (never committed). One read-write open replays the log and
+		// drops the tail, then readers can share the store again.
+		if err := recoverStore(dir); err != nil {
+			return nil, err
+		}
+		db, err = badgerdb.Open(options(dir).WithReadOnly(true))
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") ||
 			strings.Contains(err.Error(), "resource temporarily unavailable") {
@@ -118,6 +126,14 @@ func open(dir string, readOnly bool) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	return &Store{db: db, dir: dir, readOnly: readOnly}, nil
+}
+
+func recoverStore(dir string) error {
+	s, err := open(dir, false)
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
 
 // NewInMemory returns a store that lives in memory only, for tests.

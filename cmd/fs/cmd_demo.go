@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/demo"
+)
+
+type demoOptions struct {
+	dataOnly bool
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo [DIR]",
+		Short: "Run the whole workflow on generated demo data",
+		Long: `Generate deterministic demo data in DIR (driver stats parquet with nulls,
+duplicates and late backfills, labelled orders, a definition file), create a
+store in DIR/.fs and run the workflow on it, printing each command as it goes.
+No server is needed.
+
+Arguments:
+  DIR   where to write the demo (default ./fs-demo); it is reused if present
+
+Exit codes: 0 ok, 1 error, 11 the demo store is in use.`,
+		Example: "  fs demo\n  fs demo /tmp/fs-demo\n  fs demo --data-only /tmp/data",
+		Args:    args(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			dir := "fs-demo"
+			if len(argv) == 1 {
+				dir = argv[0]
+			}
+			return a.runDemo(cmd, dir, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.dataOnly, "data-only", false, "only write the demo data")
+	return cmd
+}
+
+func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
+	if err := demo.Write(dir, demo.DefaultOptions()); err != nil {
+		return fmt.Errorf("write demo data: %w", err)
+	}
+	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml\n", dir)
+	if o.dataOnly {
+		return nil
+	}
+	store := filepath.Join(dir, ".fs")
+	steps := [][]string{
+		{"init"},
+		{"register", filepath.Join(dir, "features.yaml")},
+		{"features", "list"},
+		{"features", "show", "trips_per_hour"},
+		{"features", "sets"},
+	}
+	for _, step := range steps {
+		fmt.Fprintf(a.st.Stderr, "\n$ fs %s\n", strings.Join(step, " "))
+		root := newRootCmd(a.st)
+		root.SetArgs(append(step, "--store", store))
+		if err := root.ExecuteContext(cmd.Context()); err != nil {
+			return fmt.Errorf("demo step fs %s: %w", strings.Join(step, " "), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fs-dev/fs/demo"
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+)
+
+// manyFeatures returns a definition file of n features over the demo's
+// driver stats; offset changes every expression.
+func manyFeatures(n, offset int) string {
+	var b strings.Builder
+	b.WriteString("entities: [{name: driver, join_keys: [driver_id]}]\n")
+	b.WriteString("sources: [{name: driver_stats, path: driver_stats.parquet, entity: driver, timestamp_field: datetime, created_timestamp_field: created}]\n")
+	b.WriteString("features:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - name: f%04d\n    source: driver_stats\n    expr: conv_rate * %d + acc_rate / %d.0\n", i, i+offset, i+1)
+	}
+	b.WriteString("feature_sets:\n  - name: all\n    features: [")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "f%04d", i)
+	}
+	b.WriteString("]\n")
+	return b.String()
+}
+
+// currentVersions reads every feature head of the store, read-only, as a
+// later fs command would.
+func currentVersions(t *testing.T, dir string) map[string]featurestore.ID {
+	t.Helper()
+	s, err := badger.Open(dir, true)
+	if err != nil {
+		t.Fatalf("open after kill: %v", err)
+	}
+	defer s.Close()
+	heads, err := s.FeatureHeads(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]featurestore.ID{}
+	for _, h := range heads {
+		out[h.Name] = h.Current
+	}
+	if sh, err := s.FeatureSetHead(context.Background(), "all"); err == nil {
+		out["set:all"] = sh.Current
+	}
+	return out
+}
+
+func runFS(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("fs", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fs %v: %v\n%s", args, err, out)
+	}
+}
+
+// TestKilledRegisterLeavesStoreAsItWas kills `fs register` with SIGKILL at
+// many points of its run and checks that the store then holds either the
+// whole old registration or the whole new one, never a part, and opens.
+func TestKilledRegisterLeavesStoreAsItWas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns many processes")
+	}
+	dir := t.TempDir()
+	if err := demo.WriteDriverStats(filepath.Join(dir, "driver_stats.parquet"), demo.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 1000
+	for name, off := range map[string]int{"v1.yaml": 0, "v2.yaml": 1} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(manyFeatures(n, off)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := filepath.Join(dir, ".fs")
+	runFS(t, dir, "init")
+	runFS(t, dir, "register", "v1.yaml")
+	before := currentVersions(t, store)
+	if len(before) != n+1 {
+		t.Fatalf("%d heads after v1, want %d", len(before), n+1)
+	}
+	start := time.Now()
+	runFS(t, dir, "register", "v2.yaml")
+	full := time.Since(start)
+	after := currentVersions(t, store)
+	runFS(t, dir, "register", "v1.yaml")
+
+	var killedBefore, killedAfter int
+	const tries = 16
+	for i := 0; i < tries; i++ {
+		// Spread the kills over the whole run, denser towards the end where
+		// the transaction commits.
+		delay := time.Duration(float64(full) * (0.3 + 0.9*float64(i)/tries))
+		cmd := exec.Command("fs", "register", "v2.yaml")
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		got := currentVersions(t, store)
+		switch {
+		case equalIDs(got, before):
+			killedBefore++
+		case equalIDs(got, after):
+			killedAfter++
+			runFS(t, dir, "register", "v1.yaml")
+		default:
+			t.Fatalf("kill after %v left a partial registration", delay)
+		}
+	}
+	t.Logf("full register of %d features: %v; %d kills left the old state, %d the new one", n, full, killedBefore, killedAfter)
+	if killedBefore == 0 {
+		t.Errorf("no kill landed before the commit: the test did not exercise a killed write")
+	}
+	// A writer can still open the store after all those kills.
+	runFS(t, dir, "register", "v2.yaml")
+	if !equalIDs(currentVersions(t, store), after) {
+		t.Error("registering after the kills did not give the new state")
+	}
+}
+
+func equalIDs(a, b map[string]featurestore.ID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
