@@ -319,6 +319,16 @@ func (p *planner) planFeature(i int) error {
 		}
 		te.Hint = suggestHint(te.Unknown, known, "the source's columns are "+strings.Join(si.schema.Names(), ", "))
 	}
+	if te, ok := err.(*transforms.Error); ok && te.Hint == "" {
+		var read []string
+		for _, n := range e.Names() {
+			read = append(read, fmt.Sprintf("%s is %s", n, env[n]))
+		}
+		te.Hint = "convert with float(), int() or string()"
+		if len(read) > 0 {
+			te.Hint = strings.Join(read, ", ") + "; " + te.Hint
+		}
+	}
 	if err != nil {
 		p.exprError(i, err)
 		return nil

@@ -2,7 +2,6 @@ package badger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -200,35 +199,19 @@ func (s *Store) FeatureHead(ctx context.Context, name string) (*featurestore.Fea
 
 // FeatureHeads implements featurestore.Registry.
 func (s *Store) FeatureHeads(ctx context.Context) ([]featurestore.FeatureHead, error) {
-	out := []featurestore.FeatureHead{}
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, "fh/", false, false, func(_, val []byte) error {
-			var h headRecord
-			if err := json.Unmarshal(val, &h); err != nil {
-				return err
-			}
-			out = append(out, h.FeatureHead)
-			return nil
-		})
-	})
+	heads, err := list[headRecord](s, "fh/", false)
 	if err != nil {
 		return nil, fmt.Errorf("list features: %w", err)
+	}
+	out := make([]featurestore.FeatureHead, len(heads))
+	for i, h := range heads {
+		out[i] = h.FeatureHead
 	}
 	return out, nil
 }
 
 func (s *Store) history(prefix, what, name string) ([]featurestore.HistoryEntry, error) {
-	var out []featurestore.HistoryEntry
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, prefix+name+"\x00", true, false, func(_, val []byte) error {
-			var h featurestore.HistoryEntry
-			if err := json.Unmarshal(val, &h); err != nil {
-				return err
-			}
-			out = append(out, h)
-			return nil
-		})
-	})
+	out, err := list[featurestore.HistoryEntry](s, prefix+name+"\x00", true)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", name, err)
 	}
@@ -319,17 +302,11 @@ func (s *Store) FeatureSetHead(ctx context.Context, name string) (*featurestore.
 
 // FeatureSetHeads implements featurestore.Registry.
 func (s *Store) FeatureSetHeads(ctx context.Context) ([]featurestore.FeatureSetHead, error) {
-	out := []featurestore.FeatureSetHead{}
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, "sh/", false, false, func(_, val []byte) error {
-			var h setHeadRecord
-			if err := json.Unmarshal(val, &h); err != nil {
-				return err
-			}
-			out = append(out, h.FeatureSetHead)
-			return nil
-		})
-	})
+	heads, err := list[setHeadRecord](s, "sh/", false)
+	out := make([]featurestore.FeatureSetHead, len(heads))
+	for i, h := range heads {
+		out[i] = h.FeatureSetHead
+	}
 	return out, err
 }
 
@@ -350,32 +327,10 @@ func (s *Store) FeatureSetHistory(ctx context.Context, name string) ([]featurest
 
 // Sources implements featurestore.Registry.
 func (s *Store) Sources(ctx context.Context) ([]featurestore.Source, error) {
-	out := []featurestore.Source{}
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, "src/", false, false, func(_, val []byte) error {
-			var v featurestore.Source
-			if err := json.Unmarshal(val, &v); err != nil {
-				return err
-			}
-			out = append(out, v)
-			return nil
-		})
-	})
-	return out, err
+	return list[featurestore.Source](s, "src/", false)
 }
 
 // Entities implements featurestore.Registry.
 func (s *Store) Entities(ctx context.Context) ([]featurestore.Entity, error) {
-	out := []featurestore.Entity{}
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, "ent/", false, false, func(_, val []byte) error {
-			var v featurestore.Entity
-			if err := json.Unmarshal(val, &v); err != nil {
-				return err
-			}
-			out = append(out, v)
-			return nil
-		})
-	})
-	return out, err
+	return list[featurestore.Entity](s, "ent/", false)
 }

@@ -211,6 +211,23 @@ func scan(txn *badgerdb.Txn, prefix string, reverse, keysOnly bool, fn func(key 
 	return nil
 }
 
+// list decodes every value under prefix, in key order or reversed; never
+// nil.
+func list[T any](s *Store, prefix string, reverse bool) ([]T, error) {
+	out := []T{}
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, prefix, reverse, false, func(_, val []byte) error {
+			var v T
+			if err := json.Unmarshal(val, &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
+}
+
 func (s *Store) view(fn func(txn *badgerdb.Txn) error) error { return s.db.View(fn) }
 
 // update runs fn in a read-write transaction, retrying on conflicts.
