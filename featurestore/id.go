@@ -64,3 +64,6 @@ func IsIDPrefix(s string) bool {
 	}
 	return true
 }
+
+// Version is the version of fs, recorded with datasets and runs.
+const Version = "0.1.0"

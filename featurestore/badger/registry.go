@@ -241,13 +241,18 @@ func (s *Store) FeatureVersion(ctx context.Context, id featurestore.ID) (*featur
 
 // ResolveFeatureVersion implements featurestore.Registry.
 func (s *Store) ResolveFeatureVersion(ctx context.Context, prefix string) (featurestore.ID, error) {
+	return s.resolve("fv/", "feature version", prefix)
+}
+
+// resolve finds the one key under keyPrefix whose id starts with prefix.
+func (s *Store) resolve(keyPrefix, what, prefix string) (featurestore.ID, error) {
 	if !featurestore.IsIDPrefix(prefix) {
-		return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "%q is not a version (at least 4 hex characters)", prefix)
+		return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "%q is not a %s id (at least 4 hex characters)", prefix, what)
 	}
 	var found []string
 	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, "fv/"+strings.ToLower(prefix), false, true, func(key, _ []byte) error {
-			found = append(found, strings.TrimPrefix(string(key), "fv/"))
+		return scan(txn, keyPrefix+strings.ToLower(prefix), false, true, func(key, _ []byte) error {
+			found = append(found, strings.TrimPrefix(string(key), keyPrefix))
 			if len(found) > 1 {
 				return errStop
 			}
@@ -259,12 +264,12 @@ func (s *Store) ResolveFeatureVersion(ctx context.Context, prefix string) (featu
 	}
 	switch len(found) {
 	case 0:
-		return featurestore.ID{}, notFound("feature version", prefix, "fs features show NAME lists a feature's versions")
+		return featurestore.ID{}, notFound(what, prefix, "")
 	case 1:
 		return featurestore.ParseID(found[0])
 	}
-	return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "version prefix %s is ambiguous", prefix).
-		WithHint("give more characters of the version")
+	return featurestore.ID{}, featurestore.Errorf(featurestore.EINVALID, "%s id prefix %s is ambiguous", what, prefix).
+		WithHint("give more characters of the id")
 }
 
 type stopError struct{}

@@ -1,0 +1,73 @@
+package badger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/fs-dev/fs/featurestore"
+)
+
+var _ featurestore.DatasetStore = (*Store)(nil)
+
+// RecordDataset writes the dataset and its input edges (feature version ->
+// dataset) in one transaction.
+func (s *Store) RecordDataset(ctx context.Context, d *featurestore.Dataset) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	hex := d.ID.String()
+	return s.update(func(txn *badgerdb.Txn) error {
+		var prev featurestore.Dataset
+		err := getJSON(txn, "ds/"+hex, &prev)
+		switch {
+		case err == nil:
+			d.Created = prev.Created // the same dataset, built again
+		case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
+			return err
+		}
+		if err := setJSON(txn, "ds/"+hex, d); err != nil {
+			return err
+		}
+		for _, f := range d.Features {
+			if err := txn.Set([]byte("dsf/"+f.Version.String()+"/"+hex), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Dataset implements featurestore.DatasetStore.
+func (s *Store) Dataset(ctx context.Context, id featurestore.ID) (*featurestore.Dataset, error) {
+	var d featurestore.Dataset
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "ds/"+id.String(), &d) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("dataset", id.Short(), "the dataset id is printed by fs materialize")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read dataset %s: %w", id.Short(), err)
+	}
+	return &d, nil
+}
+
+// ResolveDataset implements featurestore.DatasetStore.
+func (s *Store) ResolveDataset(ctx context.Context, prefix string) (featurestore.ID, error) {
+	return s.resolve("ds/", "dataset", prefix)
+}
+
+// DatasetsOf returns the ids of the datasets built with a feature version.
+func (s *Store) DatasetsOf(ctx context.Context, v featurestore.ID) ([]featurestore.ID, error) {
+	var out []featurestore.ID
+	prefix := "dsf/" + v.String() + "/"
+	err := s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, prefix, false, true, func(key, _ []byte) error {
+			id, err := featurestore.ParseID(strings.TrimPrefix(string(key), prefix))
+			out = append(out, id)
+			return err
+		})
+	})
+	return out, err
+}

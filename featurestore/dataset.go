@@ -1,0 +1,87 @@
+package featurestore
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Dataset is a materialized training set, named by the hash of everything
+// that determined its bytes (see DatasetDescriptor).
+type Dataset struct {
+	ID              ID               `json:"id"`
+	Features        []FeatureRef     `json:"features"` // output columns, in order
+	Sources         []SourceSnapshot `json:"sources"`
+	Entities        EntityFile       `json:"entities"`
+	TimestampColumn string           `json:"timestamp_column"`
+	// Cutoff: source rows created after it were ignored. Zero when no
+	// source has a created timestamp and none was given.
+	Cutoff     time.Time `json:"cutoff"`
+	Rows       int       `json:"rows"`
+	Output     string    `json:"output"` // where it was written (absolute)
+	FileDigest string    `json:"file_digest"`
+	Created    time.Time `json:"created"`
+	FSVersion  string    `json:"fs_version"`
+	Descriptor string    `json:"descriptor"`
+}
+
+// SourceSnapshot is the content of a source's files at the time of use.
+type SourceSnapshot struct {
+	Name   string         `json:"name"`
+	Path   string         `json:"path"`
+	Digest string         `json:"digest"` // sha256 over the files' digests, in path order
+	Files  []FileSnapshot `json:"files"`
+	Rows   int            `json:"rows"`   // rows read
+	Schema Schema         `json:"schema"` // the columns read
+}
+
+// FileSnapshot is one file of a source.
+type FileSnapshot struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// EntityFile is the labelled events a dataset was built on.
+type EntityFile struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"` // sha256 of the file's bytes
+	Rows   int    `json:"rows"`
+}
+
+// DatasetFormat names the way fs lays out a dataset file; it enters every
+// dataset id, so a change of layout changes ids.
+const DatasetFormat = "fs dataset v1"
+
+// DatasetDescriptor returns the text a dataset's ID is the hash of: the
+// layout format, the entity file's digest and timestamp column, each output
+// feature's name and version in order, each source snapshot's digest, and
+// the cutoff.
+func DatasetDescriptor(d *Dataset) string {
+	desc := newDescriptor(DatasetFormat)
+	desc.field("entities", d.Entities.Digest)
+	desc.field("timestamp_column", d.TimestampColumn)
+	for _, f := range d.Features {
+		desc.field("feature", f.Name, f.Version.String())
+	}
+	for _, s := range d.Sources {
+		desc.field("source", s.Name, s.Digest)
+	}
+	cutoff := "none"
+	if !d.Cutoff.IsZero() {
+		cutoff = strconv.FormatInt(d.Cutoff.UnixNano(), 10)
+	}
+	desc.field("cutoff", cutoff)
+	return desc.String()
+}
+
+// DatasetStore records datasets with their inputs.
+type DatasetStore interface {
+	// RecordDataset stores d, its inputs and its edges in one transaction.
+	// Recording a dataset that exists keeps the first record's creation time.
+	RecordDataset(ctx context.Context, d *Dataset) error
+	// Dataset returns a dataset by id (ENOTFOUND).
+	Dataset(ctx context.Context, id ID) (*Dataset, error)
+	// ResolveDataset returns the one dataset whose id starts with prefix.
+	ResolveDataset(ctx context.Context, prefix string) (ID, error)
+}

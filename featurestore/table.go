@@ -1,0 +1,91 @@
+package featurestore
+
+import (
+	"time"
+
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Table is a columnar, in-memory table: what fs reads from sources and
+// entity files and what it writes as a dataset.
+type Table struct {
+	Series []*Series
+	Rows   int
+}
+
+// Lookup returns the column named name, or nil.
+func (t *Table) Lookup(name string) *Series {
+	for _, c := range t.Series {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Series holds one column's values in the slice that fits its type:
+// Float64 in F64, Int64 in I64, Bool in Bool, String in Str, Timestamp in
+// I64 as nanoseconds since the Unix epoch, UTC. Valid marks non-null rows;
+// nil means no row is null.
+type Series struct {
+	Name     string
+	Type     transforms.Type
+	Physical string // as in the source's footer; "" for computed columns
+
+	F64   []float64
+	I64   []int64
+	Bool  []bool
+	Str   []string
+	Valid []bool
+}
+
+// Null reports whether row i is null.
+func (c *Series) Null(i int) bool { return c.Valid != nil && !c.Valid[i] }
+
+// Value returns row i as a Go value expressions take (float64, int, bool,
+// string, time.Time in UTC), or nil.
+func (c *Series) Value(i int) any {
+	if c.Null(i) {
+		return nil
+	}
+	switch c.Type {
+	case transforms.Float64:
+		return c.F64[i]
+	case transforms.Int64:
+		return int(c.I64[i])
+	case transforms.Bool:
+		return c.Bool[i]
+	case transforms.String:
+		return c.Str[i]
+	case transforms.Timestamp:
+		return time.Unix(0, c.I64[i]).UTC()
+	}
+	return nil
+}
+
+// NewSeries returns an empty column of n rows of type t, all valid.
+func NewSeries(name string, t transforms.Type, n int) *Series {
+	c := &Series{Name: name, Type: t}
+	switch t {
+	case transforms.Float64:
+		c.F64 = make([]float64, n)
+	case transforms.Int64, transforms.Timestamp:
+		c.I64 = make([]int64, n)
+	case transforms.Bool:
+		c.Bool = make([]bool, n)
+	case transforms.String:
+		c.Str = make([]string, n)
+	}
+	return c
+}
+
+// SetNull marks row i null, allocating Valid on first use.
+func (c *Series) SetNull(i, n int) {
+	if c.Valid == nil {
+		c.Valid = make([]bool, n)
+		for j := range c.Valid {
+			c.Valid[j] = true
+		}
+	}
+	c.Valid[i] = false
+}

@@ -1,0 +1,24 @@
+// Package materialize builds point-in-time correct training sets: for each
+// row of an entity file (join keys, an event timestamp, labels) and each
+// requested feature version, it takes the latest source row with the same
+// keys whose timestamp is at or before the event (and within the feature's
+// TTL), ignoring rows created after the cutoff, and computes the feature on
+// it.
+//
+// # Rules
+//
+//   - Candidates: same join keys, timestamp <= event time, and timestamp >=
+//     event time - TTL when the feature has a TTL. Rows created after the
+//     cutoff (--as-of) are ignored; rows with a null key or timestamp too.
+//   - Among candidates the latest timestamp wins; ties go to the latest
+//     created timestamp (a null created time counts as earliest), then to
+//     the row that comes last in the source (files in path order, rows in
+//     file order): the last write wins.
+//   - No candidate: the feature is null. A candidate whose column is null
+//     gives null (the null rule of package transforms), it does not fall
+//     back to an older row.
+//   - A feature computed from other features of its source computes them on
+//     the same source row; the TTL that applies is the requested feature's.
+//   - The output has exactly the entity file's rows, in its order,
+//     duplicates kept.
+package materialize

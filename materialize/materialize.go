@@ -1,0 +1,478 @@
+package materialize
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Request is what a user asks fs materialize for.
+type Request struct {
+	Features        []string // NAME or NAME@VERSION, in output order
+	FeatureSet      string   // NAME or NAME@VERSION; instead of Features
+	Entities        string   // CSV or parquet file
+	TimestampColumn string   // default event_timestamp
+	Out             string   // the parquet file to write
+	AsOf            time.Time
+	Now             time.Time // the time of materialization, for the default cutoff
+	// Progress, if set, is told how many entity rows are done.
+	Progress func(done, total int)
+}
+
+// Job is a request resolved against the registry: the exact versions to
+// compute and the sources they read.
+type Job struct {
+	req     Request
+	outputs []featurestore.FeatureRef
+	byID    map[featurestore.ID]*featurestore.FeatureVersion
+	groups  []*group
+}
+
+// group is the features that read one source definition.
+type group struct {
+	src      featurestore.Source
+	joinKeys []string
+	columns  []string                       // source columns to read
+	outputs  []int                          // indexes into Job.outputs
+	versions []*featurestore.FeatureVersion // outputs and their dependencies
+}
+
+// SetProgress sets the function told how many entity rows are done.
+func (j *Job) SetProgress(fn func(done, total int)) { j.req.Progress = fn }
+
+// Outputs returns the features the job computes, in output order.
+func (j *Job) Outputs() []featurestore.FeatureRef { return j.outputs }
+
+// Resolve turns a request into a job: each feature name to its current
+// version (or the pinned one), the feature set to its members, and every
+// version to the versions it depends on.
+func Resolve(ctx context.Context, reg featurestore.Registry, req Request) (*Job, error) {
+	if req.TimestampColumn == "" {
+		req.TimestampColumn = "event_timestamp"
+	}
+	j := &Job{req: req, byID: map[featurestore.ID]*featurestore.FeatureVersion{}}
+	switch {
+	case req.FeatureSet != "" && len(req.Features) > 0:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "give --features or --feature-set, not both")
+	case req.FeatureSet != "":
+		refs, err := resolveSet(ctx, reg, req.FeatureSet)
+		if err != nil {
+			return nil, err
+		}
+		j.outputs = refs
+	case len(req.Features) == 0:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no features asked for").
+			WithHint("give --features a,b@VERSION or --feature-set NAME")
+	default:
+		for _, f := range req.Features {
+			ref, err := resolveFeature(ctx, reg, strings.TrimSpace(f))
+			if err != nil {
+				return nil, err
+			}
+			j.outputs = append(j.outputs, ref)
+		}
+	}
+	seen := map[string]bool{}
+	for _, ref := range j.outputs {
+		if seen[ref.Name] {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "feature %s is asked for twice", ref.Name).
+				WithHint("each feature is one output column; ask for it once")
+		}
+		seen[ref.Name] = true
+		if err := j.load(ctx, reg, ref.Version); err != nil {
+			return nil, err
+		}
+	}
+	j.groupBySource()
+	return j, nil
+}
+
+func resolveFeature(ctx context.Context, reg featurestore.Registry, arg string) (featurestore.FeatureRef, error) {
+	name, prefix, pinned := strings.Cut(arg, "@")
+	if !pinned {
+		head, err := reg.FeatureHead(ctx, name)
+		if err != nil {
+			return featurestore.FeatureRef{}, err
+		}
+		return featurestore.FeatureRef{Name: name, Version: head.Current}, nil
+	}
+	return featurestore.ResolveRef(ctx, reg, name, prefix)
+}
+
+func resolveSet(ctx context.Context, reg featurestore.Registry, arg string) ([]featurestore.FeatureRef, error) {
+	name, prefix, pinned := strings.Cut(arg, "@")
+	var id featurestore.ID
+	if !pinned {
+		head, err := reg.FeatureSetHead(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		id = head.Current
+	} else {
+		hist, err := reg.FeatureSetHistory(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hist {
+			if strings.HasPrefix(h.Version.String(), strings.ToLower(prefix)) {
+				id = h.Version
+				break
+			}
+		}
+		if id.IsZero() {
+			return nil, featurestore.Errorf(featurestore.ENOTFOUND, "feature set %s has no version %s", name, prefix).
+				WithHint("fs features sets lists the feature sets")
+		}
+	}
+	v, err := reg.FeatureSetVersion(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return v.Members, nil
+}
+
+// load reads a version and, recursively, those it depends on.
+func (j *Job) load(ctx context.Context, reg featurestore.Registry, id featurestore.ID) error {
+	if _, ok := j.byID[id]; ok {
+		return nil
+	}
+	v, err := reg.FeatureVersion(ctx, id)
+	if err != nil {
+		return err
+	}
+	j.byID[id] = v
+	for _, d := range v.DependsOn {
+		if err := j.load(ctx, reg, d.Version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sourceKey(v *featurestore.FeatureVersion) string {
+	s := v.Source
+	return strings.Join([]string{s.Name, s.Path, s.TimestampField, s.CreatedTimestampField, strings.Join(v.JoinKeys, ",")}, "\x00")
+}
+
+func (j *Job) groupBySource() {
+	byKey := map[string]*group{}
+	for oi, ref := range j.outputs {
+		v := j.byID[ref.Version]
+		k := sourceKey(v)
+		g, ok := byKey[k]
+		if !ok {
+			g = &group{src: v.Source, joinKeys: v.JoinKeys}
+			byKey[k] = g
+			j.groups = append(j.groups, g)
+		}
+		g.outputs = append(g.outputs, oi)
+	}
+	for _, g := range j.groups {
+		cols := map[string]bool{g.src.TimestampField: true}
+		if g.src.CreatedTimestampField != "" {
+			cols[g.src.CreatedTimestampField] = true
+		}
+		for _, k := range g.joinKeys {
+			cols[k] = true
+		}
+		seen := map[featurestore.ID]bool{}
+		var visit func(id featurestore.ID)
+		visit = func(id featurestore.ID) {
+			if seen[id] {
+				return
+			}
+			seen[id] = true
+			v := j.byID[id]
+			for _, d := range v.DependsOn {
+				visit(d.Version)
+			}
+			for _, c := range v.Columns {
+				cols[c.Name] = true
+			}
+			g.versions = append(g.versions, v) // dependencies first
+		}
+		for _, oi := range g.outputs {
+			visit(j.outputs[oi].Version)
+		}
+		for c := range cols {
+			g.columns = append(g.columns, c)
+		}
+		sort.Strings(g.columns)
+	}
+}
+
+// Materialize computes the dataset and writes it to req.Out through a
+// temporary file in the same directory. record is called with the dataset
+// after the file is complete and before it is renamed into place: if it
+// fails, or ctx is cancelled, no output appears and an earlier file at
+// req.Out is left as it was.
+func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset) error) (*featurestore.Dataset, error) {
+	table, ds, err := j.Compute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := filepath.Abs(j.req.Out)
+	if err != nil {
+		return nil, err
+	}
+	ds.Output = out
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", j.req.Out, rootCause(err)).
+			WithHint("check that the output directory exists and is writable")
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	if err := parquet.WriteTable(io.MultiWriter(tmp, h), table, Metadata(ds)); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
+	}
+	ds.FileDigest = hex.EncodeToString(h.Sum(nil))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if record != nil {
+		if err := record(ds); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return nil, fmt.Errorf("move the dataset into place: %w", err)
+	}
+	return ds, nil
+}
+
+// Metadata is the key-value metadata written into a dataset file. It holds
+// no paths and no clock time, so the same inputs give the same bytes on any
+// machine.
+func Metadata(ds *featurestore.Dataset) map[string]string {
+	type src struct {
+		Name   string   `json:"name"`
+		Digest string   `json:"digest"`
+		Files  []string `json:"files"` // sha256 of each file, in path order
+	}
+	var srcs []src
+	for _, s := range ds.Sources {
+		var files []string
+		for _, f := range s.Files {
+			files = append(files, f.SHA256)
+		}
+		srcs = append(srcs, src{Name: s.Name, Digest: s.Digest, Files: files})
+	}
+	cutoff := ""
+	if !ds.Cutoff.IsZero() {
+		cutoff = ds.Cutoff.UTC().Format(time.RFC3339Nano)
+	}
+	features, _ := json.Marshal(ds.Features)
+	sources, _ := json.Marshal(srcs)
+	entities, _ := json.Marshal(map[string]any{"digest": ds.Entities.Digest, "rows": ds.Entities.Rows})
+	return map[string]string{
+		"fs.dataset_id":       ds.ID.String(),
+		"fs.features":         string(features),
+		"fs.sources":          string(sources),
+		"fs.entities":         string(entities),
+		"fs.timestamp_column": ds.TimestampColumn,
+		"fs.cutoff":           cutoff,
+		"fs.version":          ds.FSVersion,
+	}
+}
+
+// Compute reads the entity file and the sources and builds the dataset's
+// table and record (without Output, FileDigest and Created).
+func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.Dataset, error) {
+	req := j.req
+	// The schema of each source now, to type the entity keys and check that
+	// the data still has what each version reads.
+	keyTypes := map[string]transforms.Type{}
+	keyFrom := map[string]string{}
+	files := make([][]string, len(j.groups))
+	for gi, g := range j.groups {
+		fs, err := parquet.Files(g.src.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		files[gi] = fs
+		schema, err := parquet.SchemaReader{}.ReadSchema(g.src.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		if err := checkSchema(g, schema); err != nil {
+			return nil, nil, err
+		}
+		for _, k := range g.joinKeys {
+			c, _ := schema.Lookup(k)
+			if t, ok := keyTypes[k]; ok && t != c.Type {
+				return nil, nil, featurestore.Errorf(featurestore.EINVALID, "join key %s is %s in source %s but %s in source %s", k, c.Type, g.src.Name, t, keyFrom[k]).
+					WithHint("materialize these features separately")
+			}
+			keyTypes[k], keyFrom[k] = c.Type, g.src.Name
+		}
+	}
+	ents, err := ReadEntities(ctx, req.Entities, req.TimestampColumn, keyTypes)
+	if err != nil {
+		return nil, nil, err
+	}
+	featureNames := map[string]bool{}
+	for _, o := range j.outputs {
+		featureNames[o.Name] = true
+	}
+	for _, s := range ents.Table.Series {
+		if featureNames[s.Name] {
+			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "the entity file has a column %s, like the feature", s.Name).
+				WithHint("rename or drop that column of the entity file")
+		}
+	}
+	ds := &featurestore.Dataset{Features: j.outputs, TimestampColumn: req.TimestampColumn, Rows: ents.Table.Rows,
+		Entities:  featurestore.EntityFile{Path: absPath(req.Entities), Digest: ents.Digest, Rows: ents.Table.Rows},
+		FSVersion: featurestore.Version}
+	ds.Cutoff = req.AsOf
+	if ds.Cutoff.IsZero() {
+		for _, g := range j.groups {
+			if g.src.CreatedTimestampField != "" {
+				ds.Cutoff = req.Now.UTC().Truncate(time.Microsecond)
+			}
+		}
+	}
+	out := make([]*featurestore.Series, len(j.outputs))
+	total := ents.Table.Rows * len(j.groups)
+	done := 0
+	snapshots := map[string]featurestore.SourceSnapshot{}
+	for gi, g := range j.groups {
+		snap, err := snapshot(g.src, files[gi])
+		if err != nil {
+			return nil, nil, err
+		}
+		table, schema, err := parquet.ReadTable(ctx, files[gi], g.columns)
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		snap.Rows, snap.Schema = table.Rows, schema
+		if prev, ok := snapshots[g.src.Name]; !ok || prev.Digest == snap.Digest {
+			snapshots[g.src.Name] = snap
+		} else {
+			snapshots[g.src.Name+"@"+g.src.Path] = snap
+		}
+		series, err := j.computeGroup(ctx, g, table, ents, ds.Cutoff, func(n int) {
+			if req.Progress != nil {
+				req.Progress(done+n, total)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		done += ents.Table.Rows
+		for i, oi := range g.outputs {
+			out[oi] = series[i]
+		}
+	}
+	for _, k := range sortedKeys(snapshots) {
+		ds.Sources = append(ds.Sources, snapshots[k])
+	}
+	ds.Descriptor = featurestore.DatasetDescriptor(ds)
+	ds.ID = featurestore.Hash([]byte(ds.Descriptor))
+
+	// Entity keys, the event timestamp, the other entity columns, then the
+	// features in the order asked.
+	t := &featurestore.Table{Rows: ents.Table.Rows}
+	for _, s := range ents.Table.Series {
+		if _, isKey := keyTypes[s.Name]; isKey {
+			t.Series = append(t.Series, s)
+		}
+	}
+	t.Series = append(t.Series, ents.Table.Lookup(req.TimestampColumn))
+	for _, s := range ents.Table.Series {
+		if _, isKey := keyTypes[s.Name]; !isKey && s.Name != req.TimestampColumn {
+			t.Series = append(t.Series, s)
+		}
+	}
+	t.Series = append(t.Series, out...)
+	return t, ds, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkSchema verifies that the source still has every column each
+// version reads, with the physical type it was registered against.
+func checkSchema(g *group, schema featurestore.Schema) error {
+	for _, v := range g.versions {
+		for _, want := range v.Columns {
+			got, ok := schema.Lookup(want.Name)
+			switch {
+			case !ok:
+				return featurestore.Errorf(featurestore.ECONFLICT, "source %s no longer has column %s, which feature %s@%s reads",
+					g.src.Name, want.Name, v.Name, v.ID.Short()).
+					WithHint("restore the data, or register a definition that matches the data now")
+			case got.Physical != want.Physical:
+				return featurestore.Errorf(featurestore.ECONFLICT, "source %s column %s is %s now, but feature %s@%s was registered on %s",
+					g.src.Name, want.Name, got.Physical, v.Name, v.ID.Short(), want.Physical).
+					WithHint("register the definitions again for a version that reads the data as it is now")
+			}
+		}
+	}
+	for _, k := range append([]string{g.src.TimestampField}, g.joinKeys...) {
+		if _, ok := schema.Lookup(k); !ok {
+			return featurestore.Errorf(featurestore.ECONFLICT, "source %s no longer has column %s", g.src.Name, k).
+				WithHint("restore the data, or register the source again")
+		}
+	}
+	return nil
+}
+
+// snapshot hashes a source's files: each file's sha256, then one digest
+// over the sizes and digests in path order.
+func snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+	snap := featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}
+	all := sha256.New()
+	io.WriteString(all, "fs snapshot v1\n")
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return snap, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return snap, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		snap.Files = append(snap.Files, featurestore.FileSnapshot{Path: f, Size: n, SHA256: sum})
+		io.WriteString(all, strconv.FormatInt(n, 10)+" "+sum+"\n")
+	}
+	snap.Digest = hex.EncodeToString(all.Sum(nil))
+	return snap, nil
+}

@@ -1,0 +1,239 @@
+"""fs materialize against an independent as-of join (DuckDB) on random data
+with ties, duplicates, nulls, TTLs, late-created rows, unsorted input and
+several files, and on the real files in ../shared/data; pandas and pyarrow
+read what fs writes."""
+import json
+import os
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from oracle import asof
+
+SHARED = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+T0 = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+def assert_same(got, want, cols):
+    assert len(got) == len(want)
+    for c in cols:
+        g, w = got[c].to_numpy(dtype=float), want[c].to_numpy(dtype=float)
+        same = (g == w) | (np.isnan(g) & np.isnan(w))
+        bad = np.flatnonzero(~same)
+        assert len(bad) == 0, f"{c}: {len(bad)} rows differ, first {bad[:5]}: fs {g[bad[:5]]} oracle {w[bad[:5]]}"
+
+
+def random_source(rng, n, keys, label):
+    hours = rng.integers(0, 200, n)                   # coarse grid: many ties
+    df = pd.DataFrame({
+        "driver_id": rng.choice(keys, n).astype("int64"),
+        "ts": T0 + pd.to_timedelta(hours, unit="h"),
+        "created": T0 + pd.to_timedelta(hours * 60 + rng.integers(0, 3000, n), unit="m"),
+        "x": rng.normal(size=n),
+        "y": rng.normal(size=n),
+    })
+    df.loc[rng.random(n) < 0.1, "x"] = np.nan
+    df.loc[rng.random(n) < 0.1, "y"] = np.nan
+    late = rng.random(n) < 0.1                        # backfills created long after
+    df.loc[late, "created"] = df.loc[late, "created"] + pd.Timedelta(days=30)
+    nullc = rng.random(n) < 0.03
+    df["created"] = df["created"].astype("object")
+    df.loc[nullc, "created"] = None
+    df["created"] = pd.to_datetime(df["created"], utc=True)
+    dup = df.sample(n // 20, random_state=int(label))  # exact duplicate rows
+    return pd.concat([df, dup]).sample(frac=1, random_state=int(label)).reset_index(drop=True)
+
+
+DEFS = """
+entities:
+  - name: driver
+    join_keys: [driver_id]
+  - name: city
+    join_keys: [city]
+sources:
+  - name: stats
+    path: stats
+    entity: driver
+    timestamp_field: ts
+    created_timestamp_field: created
+  - name: cities
+    path: cities.parquet
+    entity: city
+    timestamp_field: ts
+features:
+  - name: x
+    source: stats
+    expr: x
+  - name: y_recent
+    source: stats
+    expr: y
+    ttl: 5h
+  - name: z
+    source: stats
+    expr: x * 2 + (y ?? 0)
+  - name: zz
+    source: stats
+    expr: z + 1
+    ttl: 30h
+  - name: demand
+    source: cities
+    expr: demand * 1.5
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_against_duckdb(run_fs, tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    keys = np.arange(1000, 1040)
+    src = random_source(rng, 4000, keys, seed)
+    (tmp_path / "stats").mkdir()
+    half = len(src) // 2                              # two files, in path order
+    src.iloc[:half].to_parquet(tmp_path / "stats" / "part-0.parquet", index=False)
+    src.iloc[half:].to_parquet(tmp_path / "stats" / "part-1.parquet", index=False, row_group_size=500)
+    cities = pd.DataFrame({"city": rng.choice(["a", "b", "c"], 300),
+                           "ts": T0 + pd.to_timedelta(rng.integers(0, 200, 300), unit="h"),
+                           "demand": rng.integers(0, 100, 300).astype("int32")})
+    cities.to_parquet(tmp_path / "cities.parquet", index=False)
+    n = 3000
+    secs = rng.integers(-5 * 3600, 210 * 3600, n)
+    secs[::2] = secs[::2] // 3600 * 3600              # on the hour: exact ties with source times and TTL bounds
+    ents = pd.DataFrame({
+        "driver_id": rng.choice(np.arange(995, 1045), n).astype("int64"),   # some keys absent
+        "city": rng.choice(["a", "b", "c", "d"], n),
+        "event_timestamp": T0 + pd.to_timedelta(secs, unit="s"),
+        "label": rng.normal(size=n),
+    })
+    ents = pd.concat([ents, ents.iloc[:100]]).reset_index(drop=True)       # duplicate entity rows
+    ents.to_parquet(tmp_path / "ents.parquet", index=False)
+    csv = ents.copy()
+    csv["event_timestamp"] = csv["event_timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S+00:00")
+    csv.to_csv(tmp_path / "ents.tsv", sep="\t", index=False)
+    (tmp_path / "features.yaml").write_text(DEFS)
+    run_fs("init")
+    run_fs("register", "features.yaml")
+    cutoff = "2024-01-20T00:00:00Z"
+    out = json.loads(run_fs("materialize", "--features", "x,y_recent,z,zz,demand", "--entities", "ents.parquet",
+                            "--out", "train.parquet", "--as-of", cutoff, "--json").stdout)
+    got = pd.read_parquet(tmp_path / "train.parquet")
+    assert list(got.columns) == ["driver_id", "city", "event_timestamp", "label", "x", "y_recent", "z", "zz", "demand"]
+    assert (got["driver_id"].to_numpy() == ents["driver_id"].to_numpy()).all()
+    assert (got["label"].to_numpy() == ents["label"].to_numpy()).all()
+    assert out["rows"] == len(ents)
+
+    files = sorted(str(p) for p in (tmp_path / "stats").glob("*.parquet"))
+    want = asof(ents, files, ["driver_id"], "ts", "created", "2024-01-20 00:00:00",
+                {"x": ("x", None), "y_recent": ("y", 5 * 3600), "z": ("x * 2 + coalesce(y, 0)", None),
+                 "zz": ("x * 2 + coalesce(y, 0) + 1", 30 * 3600)})
+    assert_same(got, want, ["x", "y_recent", "z", "zz"])
+    want_c = asof(ents, [str(tmp_path / "cities.parquet")], ["city"], "ts", None, None,
+                  {"demand": ("demand * 1.5", None)})
+    assert_same(got, want_c, ["demand"])
+    # Something was actually joined, and the rules had work to do.
+    assert got["x"].notna().sum() > n // 2
+    assert got["y_recent"].isna().sum() > got["x"].isna().sum()
+
+    # The same request from the tab-separated file gives the same dataset and bytes.
+    out2 = json.loads(run_fs("materialize", "--features", "x,y_recent,z,zz,demand", "--entities", "ents.tsv",
+                             "--out", "train2.parquet", "--as-of", cutoff, "--json").stdout)
+    got2 = pd.read_parquet(tmp_path / "train2.parquet")
+    assert_same(got2, got, ["x", "y_recent", "z", "zz", "demand", "label"])
+
+
+def test_cutoff_makes_rebuilds_identical(run_fs, tmp_path):
+    rng = np.random.default_rng(7)
+    src = random_source(rng, 2000, np.arange(10), 7)
+    src.to_parquet(tmp_path / "s.parquet", index=False)
+    (tmp_path / "features.yaml").write_text(
+        "entities: [{name: driver, join_keys: [driver_id]}]\n"
+        "sources: [{name: stats, path: s.parquet, entity: driver, timestamp_field: ts, created_timestamp_field: created}]\n"
+        "features: [{name: x, source: stats, expr: x}]\n")
+    ents = pd.DataFrame({"driver_id": rng.integers(0, 10, 500), "event_timestamp":
+                         T0 + pd.to_timedelta(rng.integers(0, 200 * 3600, 500), unit="s")})
+    ents.to_csv(tmp_path / "e.csv", index=False)
+    run_fs("init")
+    run_fs("register", "features.yaml")
+    args = ["materialize", "--features", "x", "--entities", "e.csv", "--as-of", "2024-01-05T00:00:00Z", "--json"]
+    a = json.loads(run_fs(*args, "--out", "a.parquet").stdout)
+    # A backfill: rows for old event times, created after the cutoff.
+    late = src.sample(300, random_state=1).copy()
+    late["x"] = 999.0
+    late["created"] = pd.Timestamp("2024-03-01", tz="UTC")
+    pd.concat([src, late]).to_parquet(tmp_path / "s.parquet", index=False)
+    b = json.loads(run_fs(*args, "--out", "b.parquet").stdout)
+    ta, tb = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
+    assert_same(ta, tb, ["x"])
+    assert (tb["x"] != 999.0).all()
+    assert a["sources"][0]["digest"] != b["sources"][0]["digest"], "the snapshot records the new data"
+    # Without the cutoff the backfill shows.
+    c = json.loads(run_fs("materialize", "--features", "x", "--entities", "e.csv", "--as-of", "2024-04-01T00:00:00Z",
+                          "--out", "c.parquet", "--json").stdout)
+    assert (pd.read_parquet(tmp_path / "c.parquet")["x"] == 999.0).any()
+    assert c["id"] != b["id"]
+
+
+def test_output_file_metadata_and_determinism(run_fs, tmp_path):
+    run_fs("demo", "--data-only", ".")
+    run_fs("init")
+    run_fs("register", "features.yaml")
+    args = ["materialize", "--feature-set", "driver_ranking", "--entities", "orders.tsv", "--as-of",
+            "2021-05-01T00:00:00Z", "--json"]
+    a = json.loads(run_fs(*args, "--out", "a.parquet").stdout)
+    b = json.loads(run_fs(*args, "--out", "b.parquet").stdout)
+    assert a["id"] == b["id"]
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    f = pq.ParquetFile(tmp_path / "a.parquet")
+    meta = {k.decode(): v.decode() for k, v in f.metadata.metadata.items()}
+    assert meta["fs.dataset_id"] == a["id"]
+    feats = json.loads(meta["fs.features"])
+    assert [x["name"] for x in feats] == ["conv_rate", "acc_rate", "avg_daily_trips"]
+    assert all(len(x["version"]) == 64 for x in feats)
+    assert meta["fs.cutoff"] == "2021-05-01T00:00:00Z"
+    assert json.loads(meta["fs.entities"])["rows"] == 800
+    assert json.loads(meta["fs.sources"])[0]["name"] == "driver_stats"
+    assert meta["fs.version"]
+    schema = f.schema_arrow
+    assert schema.field("event_timestamp").type == pa.timestamp("us", tz="UTC")
+    assert f.metadata.row_group(0).column(0).compression == "ZSTD"
+    import duckdb
+    n = duckdb.sql(f"select count(*) from '{tmp_path / 'a.parquet'}'").fetchall()[0][0]
+    assert n == 800
+
+
+@pytest.mark.skipif(not (SHARED / "driver_stats.parquet").exists(),
+                    reason="../shared/data is absent: this test needs the real driver stats (CI always has them)")
+def test_real_files_against_duckdb(run_fs, tmp_path):
+    (tmp_path / "features.yaml").write_text(f"""
+entities: [{{name: driver, join_keys: [driver_id]}}]
+sources:
+  - name: driver_stats
+    path: {SHARED / 'driver_stats.parquet'}
+    entity: driver
+    timestamp_field: datetime
+    created_timestamp_field: created
+features:
+  - {{name: conv_rate, source: driver_stats, expr: conv_rate}}
+  - {{name: acc_rate, source: driver_stats, expr: acc_rate, ttl: 2h}}
+  - {{name: avg_daily_trips, source: driver_stats, expr: avg_daily_trips}}
+""")
+    run_fs("init")
+    run_fs("register", "features.yaml")
+    run_fs("materialize", "--features", "conv_rate,acc_rate,avg_daily_trips", "--entities",
+           str(SHARED / "driver_orders.csv"), "--out", "train.parquet", "--as-of", "2021-08-01T00:00:00Z")
+    got = pd.read_parquet(tmp_path / "train.parquet")
+    ents = pd.read_csv(SHARED / "driver_orders.csv", sep="\t")
+    ents["event_timestamp"] = pd.to_datetime(ents["event_timestamp"], utc=True)
+    assert list(got["trip_completed"]) == list(ents["trip_completed"])
+    want = asof(ents, [str(SHARED / "driver_stats.parquet")], ["driver_id"], "datetime", "created",
+                "2021-08-01 00:00:00",
+                {"conv_rate": ("conv_rate", None), "acc_rate": ("acc_rate", 7200),
+                 "avg_daily_trips": ("avg_daily_trips", None)})
+    assert_same(got, want, ["conv_rate", "acc_rate", "avg_daily_trips"])
+    assert got["conv_rate"].notna().sum() >= 8
+    # Before every created time: nothing is visible.
+    run_fs("materialize", "--features", "conv_rate", "--entities", str(SHARED / "driver_orders.csv"),
+           "--out", "early.parquet", "--as-of", "2021-07-01T00:00:00Z")
+    assert pd.read_parquet(tmp_path / "early.parquet")["conv_rate"].isna().all()
