@@ -15,7 +15,8 @@ import (
 type program struct {
 	v    *featurestore.FeatureVersion
 	prog *transforms.Program
-	copy *featurestore.Series // set when the expression is one column
+	copy *featurestore.Series   // set when the expression is one column
+	cols []*featurestore.Series // the columns v.Columns names, in order
 }
 
 // compile prepares every version of the group against the source table.
@@ -23,6 +24,9 @@ func compile(g *group, table *featurestore.Table) (map[featurestore.ID]*program,
 	progs := map[featurestore.ID]*program{}
 	for _, v := range g.versions { // dependencies come first
 		p := &program{v: v}
+		for _, c := range v.Columns {
+			p.cols = append(p.cols, table.Lookup(c.Name))
+		}
 		if len(v.Columns) == 1 && len(v.DependsOn) == 0 && v.Canonical == v.Columns[0].Name {
 			p.copy = table.Lookup(v.Columns[0].Name)
 			progs[v.ID] = p
@@ -76,8 +80,8 @@ func (e *evaluator) value(id featurestore.ID, r int) (any, error) {
 		return convert(p.copy.Value(r), p.v.Type), nil
 	}
 	env := e.envs[id]
-	for _, c := range p.v.Columns {
-		env[c.Name] = e.table.Lookup(c.Name).Value(r)
+	for k, c := range p.v.Columns {
+		env[c.Name] = p.cols[k].Value(r)
 	}
 	for _, d := range p.v.DependsOn {
 		dv, err := e.value(d.Version, r)
@@ -129,6 +133,96 @@ func set(s *featurestore.Series, i, n int, v any) {
 	}
 }
 
+// gather copies src[sel[i]] to dst[i] for the rows in [lo, hi) whose
+// sel is not negative, converting an integer to a float for a float
+// feature; a null stays null (Valid[i] false).
+func gather(dst, src *featurestore.Series, sel []int32, lo, hi int) {
+	switch {
+	case dst.Type == transforms.Float64 && src.Type == transforms.Float64:
+		gatherNum(dst.F64, dst.Valid, src.F64, src.Valid, sel, lo, hi)
+	case dst.Type == transforms.Float64 && src.Type == transforms.Int64:
+		gatherNum(dst.F64, dst.Valid, src.I64, src.Valid, sel, lo, hi)
+	case dst.I64 != nil:
+		gatherNum(dst.I64, dst.Valid, src.I64, src.Valid, sel, lo, hi)
+	case dst.Type == transforms.Bool:
+		gatherAny(dst.Bool, dst.Valid, src.Bool, src.Valid, sel, lo, hi)
+	case dst.Type == transforms.String:
+		gatherAny(dst.Str, dst.Valid, src.Str, src.Valid, sel, lo, hi)
+	}
+}
+
+type number interface {
+	~int64 | ~float64
+}
+
+func gatherNum[T, U number](dst []U, dstValid []bool, src []T, srcValid []bool, sel []int32, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		r := sel[i]
+		if r < 0 || (srcValid != nil && !srcValid[r]) {
+			continue
+		}
+		dst[i] = U(src[r])
+		dstValid[i] = true
+	}
+}
+
+func gatherAny[T any](dst []T, dstValid []bool, src []T, srcValid []bool, sel []int32, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		r := sel[i]
+		if r < 0 || (srcValid != nil && !srcValid[r]) {
+			continue
+		}
+		dst[i] = src[r]
+		dstValid[i] = true
+	}
+}
+
+// blocks runs fn over [0, n) in blocks, on every processor, each worker
+// with its own evaluator (when newEv is set); the first error stops it.
+func blocks(ctx context.Context, n int, fn func(lo, hi int, ev *evaluator) error, newEv func() *evaluator) error {
+	var (
+		mu       sync.Mutex
+		next     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ev *evaluator
+			if newEv != nil {
+				ev = newEv()
+			}
+			for {
+				mu.Lock()
+				if firstErr != nil || next >= n {
+					mu.Unlock()
+					return
+				}
+				lo := next
+				hi := min(lo+block, n)
+				next = hi
+				mu.Unlock()
+				err := ctx.Err()
+				if err == nil {
+					err = fn(lo, hi, ev)
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
 // block is the number of entity rows a worker takes at a time.
 const block = 16 * 1024
 
@@ -160,67 +254,57 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 		out[i] = featurestore.NewSeries(j.outputs[oi].Name, v.Type, n)
 		out[i].Valid = make([]bool, n) // filled below; every row is set
 	}
-	var (
-		mu       sync.Mutex
-		firstErr error
-		done     int
-		next     int
-	)
-	work := func() {
-		ev := newEvaluator(table, progs)
-		for {
-			mu.Lock()
-			if firstErr != nil || next >= n {
-				mu.Unlock()
-				return
+	// First the source row each entity row gets, then each feature column
+	// by itself: tight loops that overlap their memory reads.
+	sel := make([]int32, n)
+	selTs := make([]int64, n)
+	if err := blocks(ctx, n, func(lo, hi int, _ *evaluator) error {
+		for i := lo; i < hi; i++ {
+			sel[i], selTs[i] = idx.lookup(entKey, i, event[i])
+		}
+		return nil
+	}, nil); err != nil {
+		return nil, err
+	}
+	for k, oi := range g.outputs {
+		v := j.byID[j.outputs[oi].Version]
+		p := progs[v.ID]
+		dst := out[k]
+		// The rows this feature takes: sel, less those outside its TTL.
+		use := sel
+		if ttl := int64(v.TTL); ttl > 0 {
+			use = make([]int32, n)
+			for i, r := range sel {
+				if r >= 0 && selTs[i] < event[i]-ttl {
+					r = -1
+				}
+				use[i] = r
 			}
-			lo := next
-			hi := min(lo+block, n)
-			next = hi
-			mu.Unlock()
-			if err := ctx.Err(); err != nil {
-				mu.Lock()
-				firstErr = err
-				mu.Unlock()
-				return
+		}
+		err := blocks(ctx, n, func(lo, hi int, ev *evaluator) error {
+			if p.copy != nil {
+				gather(dst, p.copy, use, lo, hi)
+				return nil
 			}
 			for i := lo; i < hi; i++ {
-				r, rts := idx.lookup(entKey, i, event[i])
-				for k, oi := range g.outputs {
-					v := j.byID[j.outputs[oi].Version]
-					if r < 0 || (v.TTL > 0 && rts < event[i]-int64(v.TTL)) {
-						continue // Valid[i] stays false: null
-					}
-					val, err := ev.value(v.ID, int(r))
-					if err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = fmt.Errorf("feature %s@%s on source %s row %d: %w", v.Name, v.ID.Short(), g.src.Name, r+1, err)
-						}
-						mu.Unlock()
-						return
-					}
-					if val != nil {
-						out[k].Valid[i] = true
-						set(out[k], i, n, val)
-					}
+				if use[i] < 0 {
+					continue
+				}
+				val, err := ev.value(v.ID, int(use[i]))
+				if err != nil {
+					return fmt.Errorf("feature %s@%s on source %s row %d: %w", v.Name, v.ID.Short(), g.src.Name, use[i]+1, err)
+				}
+				if val != nil {
+					dst.Valid[i] = true
+					set(dst, i, n, val)
 				}
 			}
-			mu.Lock()
-			done += hi - lo
-			d := done
-			mu.Unlock()
-			progress(d)
+			return nil
+		}, func() *evaluator { return newEvaluator(table, progs) })
+		if err != nil {
+			return nil, err
 		}
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+		progress(n * (k + 1) / len(g.outputs))
 	}
 	for _, s := range out {
 		all := true

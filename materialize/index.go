@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -19,9 +18,15 @@ import (
 type asOfIndex struct {
 	intKeys map[int64]int32
 	strKeys map[string]int32
-	start   []int32 // group g is rows[start[g]:start[g+1]]
-	rows    []int32 // source row numbers
-	ts      []int64 // timestamp of rows[i]
+	start   []int32 // group g is entries[start[g]:start[g+1]]
+	entries []entry
+}
+
+// entry is a source row and its timestamp, kept together so that sorting
+// and searching a group reads contiguous memory.
+type entry struct {
+	ts  int64
+	row int32
 }
 
 // keyOf returns the key of row i as one value: an int64 or a string for
@@ -85,84 +90,134 @@ func buildIndex(keys []*featurestore.Series, ts, created *featurestore.Series, c
 	key := keyFuncFor(keys)
 	intKeyed := len(keys) == 1 && keys[0].Type == transforms.Int64
 	idx := &asOfIndex{}
-	if intKeyed {
-		idx.intKeys = make(map[int64]int32)
-	} else {
-		idx.strKeys = make(map[string]int32)
-	}
+	// Number the keys: each worker takes the keys of one hash shard, so the
+	// maps are built in parallel; shard s's groups follow shard s-1's.
 	group := make([]int32, rows)
+	shardOf := make([]uint8, rows)
+	shards := min(runtime.GOMAXPROCS(0), 256)
+	type shard struct {
+		ints   map[int64]int32
+		strs   map[string]int32
+		counts []int32
+	}
+	parts := make([]shard, shards)
+	var wg sync.WaitGroup
+	for sh := 0; sh < shards; sh++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &parts[sh]
+			if intKeyed {
+				p.ints = make(map[int64]int32)
+			} else {
+				p.strs = make(map[string]int32)
+			}
+			for i := 0; i < rows; i++ {
+				ik, sk, ok := key(i)
+				var h uint64
+				if intKeyed {
+					h = mix(uint64(ik))
+				} else {
+					h = hashString(sk)
+				}
+				if int(h%uint64(shards)) != sh {
+					continue
+				}
+				shardOf[i] = uint8(sh)
+				group[i] = -1
+				if !ok || ts.Null(i) || (hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff) {
+					continue
+				}
+				var g int32
+				var found bool
+				if intKeyed {
+					if g, found = p.ints[ik]; !found {
+						g = int32(len(p.counts))
+						p.ints[ik] = g
+					}
+				} else {
+					if g, found = p.strs[sk]; !found {
+						g = int32(len(p.counts))
+						p.strs[sk] = g
+					}
+				}
+				if !found {
+					p.counts = append(p.counts, 0)
+				}
+				p.counts[g]++
+				group[i] = g
+			}
+		}()
+	}
+	wg.Wait()
+	// Make group numbers global.
 	var counts []int32
-	for i := 0; i < rows; i++ {
-		group[i] = -1
-		if ts.Null(i) {
-			continue
+	offsets := make([]int32, shards)
+	for sh := range parts {
+		offsets[sh] = int32(len(counts))
+		counts = append(counts, parts[sh].counts...)
+	}
+	if intKeyed {
+		idx.intKeys = make(map[int64]int32, len(counts))
+	} else {
+		idx.strKeys = make(map[string]int32, len(counts))
+	}
+	for sh, p := range parts {
+		for k, g := range p.ints {
+			idx.intKeys[k] = g + offsets[sh]
 		}
-		if hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff {
-			continue
+		for k, g := range p.strs {
+			idx.strKeys[k] = g + offsets[sh]
 		}
-		ik, sk, ok := key(i)
-		if !ok {
-			continue
-		}
-		var g int32
-		var found bool
-		if intKeyed {
-			g, found = idx.intKeys[ik]
-			if !found {
-				g = int32(len(counts))
-				idx.intKeys[ik] = g
+	}
+	if shards > 1 {
+		parallel(rows, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if g := group[i]; g >= 0 {
+					group[i] = g + offsets[shardOf[i]]
+				}
 			}
-		} else {
-			g, found = idx.strKeys[sk]
-			if !found {
-				g = int32(len(counts))
-				idx.strKeys[sk] = g
-			}
-		}
-		if !found {
-			counts = append(counts, 0)
-		}
-		counts[g]++
-		group[i] = g
+		})
 	}
 	idx.start = make([]int32, len(counts)+1)
 	for g, c := range counts {
 		idx.start[g+1] = idx.start[g] + c
 	}
 	total := idx.start[len(counts)]
-	idx.rows = make([]int32, total)
+	idx.entries = make([]entry, total)
 	fill := slices.Clone(idx.start[:len(counts)])
 	for i, g := range group {
 		if g >= 0 {
-			idx.rows[fill[g]] = int32(i)
+			idx.entries[fill[g]] = entry{ts: n[i], row: int32(i)}
 			fill[g]++
 		}
 	}
+	// Sort each group by (timestamp, created, row): a total order, so the
+	// last row at or before a time is the one the tie rules choose. Created
+	// times are only read to break ties on the timestamp.
 	createdAt := func(r int32) int64 {
 		if created == nil || created.Null(int(r)) {
 			return math.MinInt64
 		}
 		return created.I64[r]
 	}
-	// Sort each group by (timestamp, created, row); rows are already in
-	// source order, so a stable sort on (timestamp, created) suffices.
+	cmpEntries := func(a, b entry) int {
+		if c := cmp.Compare(a.ts, b.ts); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(createdAt(a.row), createdAt(b.row)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.row, b.row)
+	}
 	parallel(len(counts), func(lo, hi int) {
 		for g := lo; g < hi; g++ {
-			part := idx.rows[idx.start[g]:idx.start[g+1]]
-			sorted := slices.IsSortedFunc(part, func(a, b int32) int {
-				return cmp.Or(cmp.Compare(n[a], n[b]), cmp.Compare(createdAt(a), createdAt(b)))
-			})
-			if !sorted {
-				slices.SortStableFunc(part, func(a, b int32) int {
-					return cmp.Or(cmp.Compare(n[a], n[b]), cmp.Compare(createdAt(a), createdAt(b)))
-				})
+			part := idx.entries[idx.start[g]:idx.start[g+1]]
+			if !slices.IsSortedFunc(part, cmpEntries) {
+				slices.SortFunc(part, cmpEntries)
 			}
 		}
 	})
-	idx.ts = make([]int64, total)
-	for i, r := range idx.rows {
-		idx.ts[i] = n[r]
-	}
 	return idx
 }
 
@@ -182,13 +237,40 @@ func (idx *asOfIndex) lookup(key keyFunc, i int, t int64) (int32, int64) {
 	if !ok {
 		return -1, 0
 	}
-	lo, hi := int(idx.start[g]), int(idx.start[g+1])
-	ts := idx.ts[lo:hi]
-	p := sort.Search(len(ts), func(j int) bool { return ts[j] > t })
-	if p == 0 {
+	// Binary search for the first entry after t.
+	part := idx.entries[idx.start[g]:idx.start[g+1]]
+	lo, hi := 0, len(part)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if part[m].ts > t {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	if lo == 0 {
 		return -1, 0
 	}
-	return idx.rows[lo+p-1], ts[p-1]
+	return part[lo-1].row, part[lo-1].ts
+}
+
+// mix scrambles an integer key (splitmix64's finaliser) to pick a shard.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// hashString is FNV-1a.
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // parallel splits [0, n) into one contiguous part per processor.

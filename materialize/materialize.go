@@ -358,11 +358,18 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 	done := 0
 	snapshots := map[string]featurestore.SourceSnapshot{}
 	for gi, g := range j.groups {
-		snap, err := snapshot(g.src, files[gi])
-		if err != nil {
-			return nil, nil, err
-		}
+		// Hash the files while they are read.
+		var snap featurestore.SourceSnapshot
+		snapErr := make(chan error, 1)
+		go func() {
+			var err error
+			snap, err = snapshot(g.src, files[gi])
+			snapErr <- err
+		}()
 		table, schema, err := parquet.ReadTable(ctx, files[gi], g.columns)
+		if serr := <-snapErr; err == nil {
+			err = serr
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,16 +67,18 @@ func decoderFor(c featurestore.Column) (decoder, error) {
 
 // ReadTable reads the named columns of every file (all must have them,
 // with the same types) into one table, rows in file order then row order.
-// Row groups are read in parallel. A timestamp without UTC adjustment is
-// read as UTC.
+// Row groups are decoded in parallel, each straight into its place. A
+// timestamp without UTC adjustment is read as UTC.
 func ReadTable(ctx context.Context, files []string, names []string) (*featurestore.Table, featurestore.Schema, error) {
 	var schema featurestore.Schema
 	type task struct {
 		file string
 		rg   int
-		rows int64
+		off  int
+		rows int
 	}
 	var tasks []task
+	total := 0
 	for i, f := range files {
 		s, groups, err := fileLayout(f)
 		if err != nil {
@@ -97,18 +100,23 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 				WithHint("every file of a source must have the same columns and types")
 		}
 		for g, rows := range groups {
-			tasks = append(tasks, task{file: f, rg: g, rows: rows})
+			tasks = append(tasks, task{file: f, rg: g, off: total, rows: int(rows)})
+			total += int(rows)
 		}
 	}
 	decoders := make([]decoder, len(schema))
+	out := &featurestore.Table{Rows: total}
 	for i, c := range schema {
 		d, err := decoderFor(c)
 		if err != nil {
 			return nil, nil, err
 		}
 		decoders[i] = d
+		s := featurestore.NewSeries(c.Name, c.Type, total)
+		s.Physical = c.Physical
+		s.Valid = make([]bool, total) // every row is set by its row group
+		out.Series = append(out.Series, s)
 	}
-	parts := make([]*featurestore.Table, len(tasks))
 	errs := make([]error, len(tasks))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -121,7 +129,8 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 					errs[i] = ctx.Err()
 					continue
 				}
-				parts[i], errs[i] = readRowGroup(tasks[i].file, tasks[i].rg, int(tasks[i].rows), schema, decoders)
+				t := tasks[i]
+				errs[i] = readRowGroup(t.file, t.rg, t.off, t.rows, schema, decoders, out)
 			}
 		}()
 	}
@@ -133,7 +142,12 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	return concat(schema, parts), schema, nil
+	for _, s := range out.Series {
+		if !slices.Contains(s.Valid, false) {
+			s.Valid = nil
+		}
+	}
+	return out, schema, nil
 }
 
 // fileLayout returns a file's schema and the row count of each row group.
@@ -167,29 +181,27 @@ func openParquet(f *os.File, path string) (*pq.File, error) {
 	return pf, nil
 }
 
-// readRowGroup decodes the schema's columns of one row group.
-func readRowGroup(path string, rg, rows int, schema featurestore.Schema, decoders []decoder) (*featurestore.Table, error) {
+// readRowGroup decodes the schema's columns of one row group into dst at
+// rows [off, off+rows).
+func readRowGroup(path string, rg, off, rows int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	pf, err := openParquet(f, path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	group := pf.RowGroups()[rg]
-	t := &featurestore.Table{Rows: rows}
-	buf := make([]pq.Value, 4096)
 	for ci, c := range schema {
 		leaf, ok := pf.Schema().Lookup(c.Name)
 		if !ok {
-			return nil, fmt.Errorf("%s: column %s vanished", path, c.Name)
+			return fmt.Errorf("%s: column %s vanished", path, c.Name)
 		}
-		s := featurestore.NewSeries(c.Name, c.Type, rows)
-		s.Physical = c.Physical
+		s := dst.Series[ci]
 		pages := group.ColumnChunks()[leaf.ColumnIndex].Pages()
-		i := 0
+		i := off
 		for {
 			page, err := pages.ReadPage()
 			if err == io.EOF {
@@ -197,75 +209,135 @@ func readRowGroup(path string, rg, rows int, schema featurestore.Schema, decoder
 			}
 			if err != nil {
 				pages.Close()
-				return nil, fmt.Errorf("read %s column %s: %w", path, c.Name, err)
+				return fmt.Errorf("read %s column %s: %w", path, c.Name, err)
 			}
-			vr := page.Values()
-			for {
-				n, err := vr.ReadValues(buf)
-				for _, v := range buf[:n] {
-					if i >= rows {
-						break
-					}
-					if v.IsNull() {
-						s.SetNull(i, rows)
-					} else {
-						decoders[ci](s, i, v)
-					}
-					i++
-				}
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					pq.Release(page)
-					pages.Close()
-					return nil, fmt.Errorf("read %s column %s: %w", path, c.Name, err)
-				}
+			if int(page.NumValues()) > off+rows-i {
+				pq.Release(page)
+				pages.Close()
+				return fmt.Errorf("%s column %s: more values than rows", path, c.Name)
+			}
+			n, ok := decodeFast(s, i, page, byte(leaf.MaxDefinitionLevel), c)
+			if !ok {
+				n, err = decodeValues(s, i, page, decoders[ci])
 			}
 			pq.Release(page)
+			if err != nil {
+				pages.Close()
+				return fmt.Errorf("read %s column %s: %w", path, c.Name, err)
+			}
+			i += n
 		}
 		pages.Close()
-		if i != rows {
-			return nil, fmt.Errorf("%s column %s: %d values for %d rows", path, c.Name, i, rows)
+		if i != off+rows {
+			return fmt.Errorf("%s column %s: %d values for %d rows", path, c.Name, i-off, rows)
 		}
-		t.Series = append(t.Series, s)
 	}
-	return t, nil
+	return nil
 }
 
-// concat joins row-group tables in order.
-func concat(schema featurestore.Schema, parts []*featurestore.Table) *featurestore.Table {
-	total := 0
-	for _, p := range parts {
-		total += p.Rows
-	}
-	out := &featurestore.Table{Rows: total}
-	for ci, c := range schema {
-		s := featurestore.NewSeries(c.Name, c.Type, total)
-		s.Physical = c.Physical
-		off := 0
-		for _, p := range parts {
-			ps := p.Series[ci]
-			switch {
-			case s.F64 != nil:
-				copy(s.F64[off:], ps.F64)
-			case s.I64 != nil:
-				copy(s.I64[off:], ps.I64)
-			case s.Bool != nil:
-				copy(s.Bool[off:], ps.Bool)
-			case s.Str != nil:
-				copy(s.Str[off:], ps.Str)
+// decodeValues is the general path: one parquet.Value at a time.
+func decodeValues(s *featurestore.Series, start int, page pq.Page, dec decoder) (int, error) {
+	buf := make([]pq.Value, 1024)
+	vr := page.Values()
+	i := start
+	for {
+		n, err := vr.ReadValues(buf)
+		for _, v := range buf[:n] {
+			if !v.IsNull() {
+				s.Valid[i] = true
+				dec(s, i, v)
 			}
-			if ps.Valid != nil {
-				for j, ok := range ps.Valid {
-					if !ok {
-						s.SetNull(off+j, total)
-					}
-				}
-			}
-			off += p.Rows
+			i++
 		}
-		out.Series = append(out.Series, s)
+		if err == io.EOF {
+			return i - start, nil
+		}
+		if err != nil {
+			return i - start, err
+		}
 	}
-	return out
+}
+
+// decodeFast decodes numeric pages from their raw value arrays, plain or
+// dictionary-encoded, spreading them over the rows by definition levels.
+// It reports false for the kinds it does not handle.
+func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c featurestore.Column) (int, bool) {
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	data := page.Data()
+	var idx []int32
+	if d := page.Dictionary(); d != nil {
+		idx = data.Int32()
+		data = d.Page().Data()
+	}
+	defs := page.DefinitionLevels()
+	n := int(page.NumValues())
+	switch {
+	case phys == "DOUBLE" && c.Type == transforms.Float64:
+		scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Double(), idx, 1)
+	case phys == "FLOAT" && c.Type == transforms.Float64:
+		scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Float(), idx, 1)
+	case phys == "INT64" && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
+		mult := int64(1)
+		switch {
+		case strings.Contains(logical, "MILLIS"):
+			mult = 1e6
+		case strings.Contains(logical, "MICROS"):
+			mult = 1e3
+		}
+		scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int64(), idx, mult)
+	case phys == "INT32" && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
+		mult := int64(1)
+		if logical == "DATE" {
+			mult = 86400e9
+		}
+		scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int32(), idx, mult)
+	default:
+		return 0, false
+	}
+	return n, true
+}
+
+type number interface {
+	~int32 | ~int64 | ~float32 | ~float64
+}
+
+// scatter writes the page's values, times mult, to dst[start:start+n]:
+// value j goes to the j-th row whose definition level is maxDef; other rows
+// stay null. idx, when set, maps value j to vals[idx[j]] (a dictionary).
+func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) {
+	dst, valid = dst[start:start+n], valid[start:start+n]
+	switch {
+	case len(defs) == 0 && idx == nil:
+		for k, v := range vals[:n] {
+			dst[k] = U(v) * mult
+		}
+		for k := range valid {
+			valid[k] = true
+		}
+	case len(defs) == 0:
+		for k, x := range idx[:n] {
+			dst[k] = U(vals[x]) * mult
+		}
+		for k := range valid {
+			valid[k] = true
+		}
+	case idx == nil:
+		j := 0
+		for k, d := range defs[:n] {
+			if d == maxDef {
+				dst[k] = U(vals[j]) * mult
+				valid[k] = true
+				j++
+			}
+		}
+	default:
+		j := 0
+		for k, d := range defs[:n] {
+			if d == maxDef {
+				dst[k] = U(vals[idx[j]]) * mult
+				valid[k] = true
+				j++
+			}
+		}
+	}
 }
