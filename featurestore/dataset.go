@@ -84,4 +84,6 @@ type DatasetStore interface {
 	Dataset(ctx context.Context, id ID) (*Dataset, error)
 	// ResolveDataset returns the one dataset whose id starts with prefix.
 	ResolveDataset(ctx context.Context, prefix string) (ID, error)
+	// Datasets returns every dataset, sorted by id.
+	Datasets(ctx context.Context) ([]Dataset, error)
 }

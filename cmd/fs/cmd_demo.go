@@ -21,8 +21,9 @@ func newDemoCmd(a *app) *cobra.Command {
 		Short: "Run the whole workflow on generated demo data",
 		Long: `Generate deterministic demo data in DIR (driver stats parquet with nulls,
 duplicates and late backfills, labelled orders, a definition file), create a
-store in DIR/.fs and run the workflow on it, printing each command as it goes.
-No server is needed.
+store in DIR/.fs and run the workflow on it, printing each command as it goes:
+init, register, features list/show/sets, materialize (DIR/train.parquet) and
+datasets list. No server is needed.
 
 Arguments:
   DIR   where to write the demo (default ./fs-demo); it is reused if present
@@ -57,6 +58,9 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 		{"features", "list"},
 		{"features", "show", "trips_per_hour"},
 		{"features", "sets"},
+		{"materialize", "--features", "conv_rate,acc_rate,avg_daily_trips,trips_per_hour,engagement",
+			"--entities", filepath.Join(dir, "orders.tsv"), "--out", filepath.Join(dir, "train.parquet")},
+		{"datasets", "list"},
 	}
 	for _, step := range steps {
 		fmt.Fprintf(a.st.Stderr, "\n$ fs %s\n", strings.Join(step, " "))

@@ -3,5 +3,5 @@
 // no business logic. Run fs --help for the commands.
 //
 // Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use by
-// another fs process.
+// another fs process, 130 interrupted.
 package main

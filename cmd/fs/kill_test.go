@@ -146,3 +146,67 @@ func equalIDs(a, b map[string]featurestore.ID) bool {
 	}
 	return true
 }
+
+// TestInterruptedMaterializeLeavesNothing sends SIGINT to fs materialize
+// while it works: it exits 130, writes no output (no temporary file left
+// either), keeps an earlier file at the output path, and records nothing.
+func TestInterruptedMaterializeLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	dir := t.TempDir()
+	o := demo.DefaultOptions()
+	o.Drivers, o.Hours, o.Orders = 2000, 1000, 400_000
+	if err := demo.Write(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	runFS(t, dir, "init")
+	runFS(t, dir, "register", "features.yaml")
+	out := filepath.Join(dir, "train.parquet")
+	if err := os.WriteFile(out, []byte("earlier output"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"materialize", "--feature-set", "driver_ranking", "--entities", "orders.tsv", "--out", "train.parquet", "-q"}
+	start := time.Now()
+	runFS(t, dir, args...)
+	full := time.Since(start)
+	os.WriteFile(out, []byte("earlier output"), 0o644)
+	interrupted := 0
+	for i := 0; i < 6; i++ {
+		cmd := exec.Command("fs", args...)
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(float64(full) * (0.2 + 0.12*float64(i))))
+		cmd.Process.Signal(os.Interrupt)
+		err := cmd.Wait()
+		code := cmd.ProcessState.ExitCode()
+		if err == nil {
+			continue // it finished first
+		}
+		interrupted++
+		if code != 130 {
+			t.Errorf("interrupted fs exited %d, want 130", code)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "earlier output" {
+			t.Fatal("an interrupted materialize replaced the earlier output")
+		}
+		if tmp, _ := filepath.Glob(filepath.Join(dir, ".train.parquet.tmp*")); len(tmp) > 0 {
+			t.Fatalf("temporary files left: %v", tmp)
+		}
+	}
+	if interrupted == 0 {
+		t.Fatalf("no run was interrupted (a full run takes %v)", full)
+	}
+	cmd := exec.Command("fs", "datasets", "list", "--json")
+	cmd.Dir = dir
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), `"id"`); n != 1 {
+		t.Errorf("%d datasets recorded, want only the one that completed", n)
+	}
+	t.Logf("full run %v; %d of 6 runs interrupted", full, interrupted)
+}

@@ -22,6 +22,7 @@ const (
 	exitUsage   = 2
 	exitNoStore = 10
 	exitLocked  = 11
+	exitSignal  = 130 // interrupted (Ctrl-C or SIGTERM)
 )
 
 func main() {
@@ -53,8 +54,8 @@ func Main(ctx context.Context, args []string, st *State) int {
 	if err == nil {
 		return exitOK
 	}
-	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
-		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand flag") || strings.HasPrefix(msg, "required flag") {
 		err = usageError{err}
 	}
 	printError(st.Stderr, err)
@@ -66,6 +67,8 @@ func Main(ctx context.Context, args []string, st *State) int {
 		return exitNoStore
 	case featurestore.ErrorCode(err) == featurestore.ELOCKED:
 		return exitLocked
+	case errors.Is(err, context.Canceled):
+		return exitSignal
 	}
 	return exitError
 }
@@ -120,13 +123,14 @@ Exit codes:
   1   error
   2   usage (bad flags or arguments)
   10  no store at the given path (run fs init)
-  11  the store is in use by another fs process`,
+  11  the store is in use by another fs process
+  130 interrupted (Ctrl-C); nothing was changed`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDemoCmd(app))
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newDemoCmd(app))
 	return root
 }
 

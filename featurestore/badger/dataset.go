@@ -71,3 +71,8 @@ func (s *Store) DatasetsOf(ctx context.Context, v featurestore.ID) ([]featuresto
 	})
 	return out, err
 }
+
+// Datasets implements featurestore.DatasetStore.
+func (s *Store) Datasets(ctx context.Context) ([]featurestore.Dataset, error) {
+	return list[featurestore.Dataset](s, "ds/", false)
+}

@@ -237,3 +237,45 @@ features:
     run_fs("materialize", "--features", "conv_rate", "--entities", str(SHARED / "driver_orders.csv"),
            "--out", "early.parquet", "--as-of", "2021-07-01T00:00:00Z")
     assert pd.read_parquet(tmp_path / "early.parquet")["conv_rate"].isna().all()
+
+
+def test_pinned_old_version_computes_the_old_way(run_fs, tmp_path):
+    run_fs("demo", "--data-only", ".")
+    run_fs("init")
+    old = {f["name"]: f["version"] for f in json.loads(run_fs("register", "features.yaml", "--json").stdout)["features"]}
+    text = (tmp_path / "features.yaml").read_text().replace("expr: avg_daily_trips / 24.0", "expr: avg_daily_trips / 24.0 * 1.5")
+    (tmp_path / "features.yaml").write_text(text)
+    new = {f["name"]: f["version"] for f in json.loads(run_fs("register", "features.yaml", "--json").stdout)["features"]}
+    assert new["trips_per_hour"] != old["trips_per_hour"]
+    common = ["--entities", "orders.tsv", "--as-of", "2021-05-01T00:00:00Z"]
+    run_fs("materialize", "--features", f"trips_per_hour@{old['trips_per_hour'][:12]},avg_daily_trips", *common,
+           "--out", "old.parquet")
+    run_fs("materialize", "--features", "trips_per_hour,avg_daily_trips", *common, "--out", "new.parquet")
+    o, n = pd.read_parquet(tmp_path / "old.parquet"), pd.read_parquet(tmp_path / "new.parquet")
+    ok = o["avg_daily_trips"].notna()
+    assert ok.sum() > 700
+    assert (o.loc[ok, "trips_per_hour"] == o.loc[ok, "avg_daily_trips"] / 24.0).all()
+    assert (n.loc[ok, "trips_per_hour"] == n.loc[ok, "avg_daily_trips"] / 24.0 * 1.5).all()
+    # engagement depends on trips_per_hour: its current version reads the new one.
+    run_fs("materialize", "--features", "engagement,trips_per_hour,conv_rate,acc_rate", *common, "--out", "eng.parquet")
+    e = pd.read_parquet(tmp_path / "eng.parquet")
+    both = e["trips_per_hour"].notna()
+    want = e["conv_rate"].fillna(0) * e["acc_rate"].fillna(0) + e["trips_per_hour"] / 100
+    assert both.sum() > 700
+    assert (e.loc[both, "engagement"] == want[both]).all()
+    assert e.loc[~both, "engagement"].isna().all(), "a null trips_per_hour makes engagement null"
+
+
+def test_source_schema_change_is_refused(run_fs, tmp_path):
+    run_fs("demo", "--data-only", ".")
+    run_fs("init")
+    run_fs("register", "features.yaml")
+    df = pd.read_parquet(tmp_path / "driver_stats.parquet")
+    df["conv_rate"] = df["conv_rate"].astype("float32")
+    df.to_parquet(tmp_path / "driver_stats.parquet", index=False)
+    proc = run_fs("materialize", "--features", "conv_rate", "--entities", "orders.tsv", "--out", "x.parquet",
+                  check=False)
+    assert proc.returncode == 1
+    assert "source driver_stats column conv_rate is FLOAT now, but feature conv_rate@303576f0cd38 was registered on DOUBLE" in proc.stderr
+    assert "fs: hint: register the definitions again" in proc.stderr
+    assert not (tmp_path / "x.parquet").exists()

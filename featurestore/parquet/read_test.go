@@ -1,0 +1,158 @@
+package parquet_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
+)
+
+type timeRow struct {
+	Spark  deprecated.Int96 `parquet:"spark"`
+	Millis int64            `parquet:"millis,timestamp(millisecond:utc)"`
+	Nanos  int64            `parquet:"nanos,timestamp(nanosecond:local)"`
+	Day    int32            `parquet:"day,date"`
+	Small  int32            `parquet:"small"`
+	Ratio  float32          `parquet:"ratio"`
+	Name   string           `parquet:"name,dict"`
+	Maybe  *float64         `parquet:"maybe,optional"`
+	Flag   bool             `parquet:"flag"`
+}
+
+// int96 encodes t as Spark does: nanoseconds of the day in the low 8
+// bytes, the Julian day in the high 4.
+func int96(t time.Time) deprecated.Int96 {
+	day := t.Unix()/86400 + 2440588
+	nanos := uint64(t.UnixNano() - (t.Unix()/86400)*86400e9)
+	return deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(day)}
+}
+
+func TestReadTableKinds(t *testing.T) {
+	when := time.Date(2021, 4, 16, 20, 29, 28, 123456789, time.UTC)
+	var rows []timeRow
+	for i := 0; i < 5000; i++ {
+		ti := when.Add(time.Duration(i) * time.Hour)
+		r := timeRow{Spark: int96(ti), Millis: ti.UnixMilli(), Nanos: ti.UnixNano(), Day: int32(ti.Unix() / 86400),
+			Small: int32(i - 2500), Ratio: float32(i) / 8, Name: []string{"a", "b", "c"}[i%3], Flag: i%2 == 0}
+		if i%7 != 0 {
+			v := float64(i) / 3
+			r.Maybe = &v
+		}
+		rows = append(rows, r)
+	}
+	path := filepath.Join(t.TempDir(), "k.parquet")
+	f, _ := os.Create(path)
+	w := pq.NewGenericWriter[timeRow](f, pq.PageBufferSize(4096), pq.MaxRowsPerRowGroup(1500))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	f.Close()
+	tab, _, err := parquet.ReadTable(context.Background(), []string{path},
+		[]string{"spark", "millis", "nanos", "day", "small", "ratio", "name", "maybe", "flag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Rows != len(rows) {
+		t.Fatalf("%d rows, want %d", tab.Rows, len(rows))
+	}
+	for i, r := range rows {
+		ti := when.Add(time.Duration(i) * time.Hour)
+		check := func(col string, got, want any) {
+			if got != want {
+				t.Fatalf("row %d %s = %v, want %v", i, col, got, want)
+			}
+		}
+		check("spark", tab.Lookup("spark").I64[i], ti.UnixNano())
+		check("millis", tab.Lookup("millis").I64[i], ti.Truncate(time.Millisecond).UnixNano())
+		check("nanos", tab.Lookup("nanos").I64[i], ti.UnixNano())
+		check("day", tab.Lookup("day").I64[i], (ti.Unix()/86400)*86400e9)
+		check("small", tab.Lookup("small").I64[i], int64(r.Small))
+		check("ratio", tab.Lookup("ratio").F64[i], float64(r.Ratio))
+		check("name", tab.Lookup("name").Str[i], r.Name)
+		check("flag", tab.Lookup("flag").Bool[i], r.Flag)
+		m := tab.Lookup("maybe")
+		check("maybe null", m.Null(i), r.Maybe == nil)
+		if r.Maybe != nil {
+			check("maybe", m.F64[i], *r.Maybe)
+		}
+	}
+	if tab.Lookup("small").Valid != nil {
+		t.Error("a column without nulls keeps a validity mask")
+	}
+}
+
+func TestWriteTableDeterministicAcrossRowGroups(t *testing.T) {
+	n := 300_000 // three row groups
+	tab := &featurestore.Table{Rows: n}
+	k := featurestore.NewSeries("k", transforms.Int64, n)
+	ts := featurestore.NewSeries("ts", transforms.Timestamp, n)
+	x := featurestore.NewSeries("x", transforms.Float64, n)
+	s := featurestore.NewSeries("s", transforms.String, n)
+	for i := 0; i < n; i++ {
+		k.I64[i] = int64(i % 977)
+		ts.I64[i] = int64(i) * 1e9
+		x.F64[i] = math.Sin(float64(i))
+		s.Str[i] = string(rune('a' + i%26))
+		if i%11 == 0 {
+			x.SetNull(i, n)
+		}
+	}
+	tab.Series = []*featurestore.Series{k, ts, x, s}
+	var a, b bytes.Buffer
+	meta := map[string]string{"fs.z": "1", "fs.a": "2", "fs.m": "3"}
+	if err := parquet.WriteTable(&a, tab, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := parquet.WriteTable(&b, tab, meta); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("two writes of the same table differ")
+	}
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	os.WriteFile(path, a.Bytes(), 0o644)
+	back, schema, err := parquet.ReadTable(context.Background(), []string{path}, []string{"k", "ts", "x", "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schema[1].Physical != "INT64/TIMESTAMP(MICROS,UTC)" {
+		t.Errorf("timestamp written as %s", schema[1].Physical)
+	}
+	for i := 0; i < n; i++ {
+		if back.Lookup("k").I64[i] != k.I64[i] || back.Lookup("ts").I64[i] != ts.I64[i] || back.Lookup("s").Str[i] != s.Str[i] ||
+			back.Lookup("x").Null(i) != x.Null(i) || (!x.Null(i) && back.Lookup("x").F64[i] != x.F64[i]) {
+			t.Fatalf("row %d does not round-trip", i)
+		}
+	}
+	names := []string{}
+	for _, c := range schema {
+		names = append(names, c.Name)
+	}
+	f, _ := os.Open(path)
+	st, _ := f.Stat()
+	pf, err := pq.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(pf.RowGroups()) != 3 {
+		t.Errorf("%d row groups, want 3", len(pf.RowGroups()))
+	}
+	if v, ok := pf.Lookup("fs.m"); !ok || v != "3" {
+		t.Errorf("metadata fs.m = %q", v)
+	}
+	if got := pf.Schema().Fields(); got[0].Name() != "k" || got[3].Name() != "s" {
+		t.Errorf("column order %s, %s", got[0].Name(), got[3].Name())
+	}
+}
