@@ -89,6 +89,7 @@ def main():
     # The entity rows keep their order, as fs keeps it.
     duck_sql = f"""
         SET TimeZone='UTC';
+        SET enable_progress_bar=false;
         COPY (
           SELECT e.entity_id, e.event_timestamp, e.label, s.f0 AS g0, s.f1 AS g1, s.f2 AS g2, s.f3 AS g3, s.f4 AS g4
           FROM (SELECT *, row_number() OVER () AS _row FROM '{ents}') e
