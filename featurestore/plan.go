@@ -458,6 +458,20 @@ func (p *planner) resolveMember(m string) (FeatureRef, error) {
 	return FeatureRef{}, err
 }
 
+// ResolveArg resolves a command-line feature argument: NAME is the
+// feature's current version, NAME@PREFIX one that NAME has pointed at.
+func ResolveArg(ctx context.Context, reg Registry, arg string) (FeatureRef, error) {
+	name, prefix, pinned := strings.Cut(arg, "@")
+	if pinned {
+		return ResolveRef(ctx, reg, name, prefix)
+	}
+	head, err := reg.FeatureHead(ctx, name)
+	if err != nil {
+		return FeatureRef{}, err
+	}
+	return FeatureRef{Name: name, Version: head.Current}, nil
+}
+
 // ResolveRef resolves NAME@PREFIX to a version that NAME has pointed at.
 func ResolveRef(ctx context.Context, reg Registry, name, prefix string) (FeatureRef, error) {
 	if !IsIDPrefix(prefix) {

@@ -78,7 +78,7 @@ func Resolve(ctx context.Context, reg featurestore.Registry, req Request) (*Job,
 			WithHint("give --features a,b@VERSION or --feature-set NAME")
 	default:
 		for _, f := range req.Features {
-			ref, err := resolveFeature(ctx, reg, strings.TrimSpace(f))
+			ref, err := featurestore.ResolveArg(ctx, reg, strings.TrimSpace(f))
 			if err != nil {
 				return nil, err
 			}
@@ -98,18 +98,6 @@ func Resolve(ctx context.Context, reg featurestore.Registry, req Request) (*Job,
 	}
 	j.groupBySource()
 	return j, nil
-}
-
-func resolveFeature(ctx context.Context, reg featurestore.Registry, arg string) (featurestore.FeatureRef, error) {
-	name, prefix, pinned := strings.Cut(arg, "@")
-	if !pinned {
-		head, err := reg.FeatureHead(ctx, name)
-		if err != nil {
-			return featurestore.FeatureRef{}, err
-		}
-		return featurestore.FeatureRef{Name: name, Version: head.Current}, nil
-	}
-	return featurestore.ResolveRef(ctx, reg, name, prefix)
 }
 
 func resolveSet(ctx context.Context, reg featurestore.Registry, arg string) ([]featurestore.FeatureRef, error) {

@@ -133,19 +133,6 @@ func showFeature(ctx context.Context, reg featurestore.Registry, name string) (*
 	return res, nil
 }
 
-// resolveRef turns NAME or NAME@VERSION into a version of that name.
-func resolveRef(ctx context.Context, reg featurestore.Registry, arg string) (featurestore.FeatureRef, error) {
-	name, prefix, pinned := strings.Cut(arg, "@")
-	if !pinned {
-		head, err := reg.FeatureHead(ctx, name)
-		if err != nil {
-			return featurestore.FeatureRef{}, err
-		}
-		return featurestore.FeatureRef{Name: name, Version: head.Current}, nil
-	}
-	return featurestore.ResolveRef(ctx, reg, name, prefix)
-}
-
 type diffChange struct {
 	Field string `json:"field"`
 	A     string `json:"a"`
@@ -181,7 +168,7 @@ Exit codes: 0 ok (whether or not they differ), 1 error, 10 no store, 11 store in
 			var refs [2]featurestore.FeatureRef
 			var vers [2]*featurestore.FeatureVersion
 			for i, arg := range argv {
-				if refs[i], err = resolveRef(ctx, store, arg); err != nil {
+				if refs[i], err = featurestore.ResolveArg(ctx, store, arg); err != nil {
 					return err
 				}
 				if vers[i], err = store.FeatureVersion(ctx, refs[i].Version); err != nil {

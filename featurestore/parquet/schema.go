@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -121,14 +120,9 @@ func FileSchema(path string) (featurestore.Schema, error) {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	pf, err := openParquet(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", path, err)
-	}
-	pf, err := pq.OpenFile(f, st.Size(), pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
-	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
-			WithHint("sources must be parquet files, as written by pandas, pyarrow, Spark or DuckDB")
+		return nil, err
 	}
 	return schemaOf(pf.Metadata().Schema), nil
 }
