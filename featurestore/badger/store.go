@@ -107,18 +107,18 @@ func Open(dir string, readOnly bool) (*Store, error) {
 
 func open(dir string, readOnly bool) (*Store, error) {
 	db, err := badgerdb.Open(options(dir).WithReadOnly(readOnly))
-	if readOnly && err != nil && strings.Contains(err.Error(), badgerdb.ErrTruncateNeeded.Error()) {
+	if readOnly && err != nil && !isLocked(err) {
 		// The last writer was killed: its write-ahead log has an unfinished
-		// tail (never committed). One read-write open replays the log and
-		// drops the tail, then readers can share the store again.
+		// tail (never committed), which a read-only open cannot repair. One
+		// read-write open replays the log and drops the tail (it fails with
+		// ELOCKED if a writer is at work), then readers share the store again.
 		if err := recoverStore(dir); err != nil {
 			return nil, err
 		}
 		db, err = badgerdb.Open(options(dir).WithReadOnly(true))
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") ||
-			strings.Contains(err.Error(), "resource temporarily unavailable") {
+		if isLocked(err) {
 			return nil, &featurestore.Error{Code: featurestore.ELOCKED,
 				Message: fmt.Sprintf("the store at %s is in use by another fs process", dir),
 				Hint:    "wait for the other fs command to finish, then run this one again"}
@@ -126,6 +126,13 @@ func open(dir string, readOnly bool) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	return &Store{db: db, dir: dir, readOnly: readOnly}, nil
+}
+
+// isLocked reports whether a Badger open failed on the directory lock
+// (Badger does not wrap that error, so its text is all there is).
+func isLocked(err error) bool {
+	return strings.Contains(err.Error(), "Cannot acquire directory lock") ||
+		strings.Contains(err.Error(), "resource temporarily unavailable")
 }
 
 func recoverStore(dir string) error {
