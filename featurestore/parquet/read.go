@@ -341,3 +341,21 @@ func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxD
 		}
 	}
 }
+
+// FileMetadata returns a parquet file's key-value metadata.
+func FileMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
+	}
+	defer f.Close()
+	pf, err := openParquet(f, path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, kv := range pf.Metadata().KeyValueMetadata {
+		out[kv.Key] = kv.Value
+	}
+	return out, nil
+}

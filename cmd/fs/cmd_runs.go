@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+)
+
+func newRunsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "runs", Short: "List and show training runs"}
+	var listJSON, showJSON bool
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List training runs, newest first, with their MLflow state",
+		Long:    "List training runs, newest first: metrics, gate, and the MLflow run id and sync state.\n\nExit codes: 0 ok, 1 error, 10 no store, 11 store in use.",
+		Example: "  fs runs list\n  fs runs list --json",
+		Args:    args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := a.openStore(true)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			runs, err := store.Runs(cmd.Context())
+			if err != nil {
+				return err
+			}
+			sort.SliceStable(runs, func(i, j int) bool { return runs[i].Created.After(runs[j].Created) })
+			if listJSON {
+				return writeJSON(a.st.Stdout, runs)
+			}
+			t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
+			for _, r := range runs {
+				gate := "-"
+				if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
+					gate = map[bool]string{true: "passed", false: "failed"}[r.Gate.Passed]
+				}
+				kind := ""
+				if len(r.Children) > 0 {
+					kind = fmt.Sprintf(" (sweep of %d)", len(r.Children))
+				}
+				ml := r.MLflow.State
+				if r.MLflow.RunID != "" {
+					ml += " " + r.MLflow.RunID
+				}
+				t.row(r.ID.Short()+kind, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, fmtNum(r.Params.Alpha),
+					fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), gate, ml)
+			}
+			return t.flush()
+		},
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print one JSON document")
+	show := &cobra.Command{
+		Use:     "show RUN",
+		Short:   "Show a run: dataset, feature versions, parameters, metrics, model",
+		Long:    "Show a training run.\n\nArguments:\n  RUN   a run id or any unique prefix\n\nExit codes: 0 ok, 1 error, 10 no store, 11 store in use.",
+		Example: "  fs runs show 3f9a1c2b\n  fs runs show 3f9a --json",
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			r, err := a.loadRun(cmd.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				return writeJSON(a.st.Stdout, r)
+			}
+			w := a.st.Stdout
+			fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v, positive %v\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
+				r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, r.Params.Alpha, r.Params.L1Ratio,
+				r.Params.MaxIter, r.Params.Tol, r.Params.Positive, r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
+			t := newTable(w, "METRIC", "TRAIN", "TEST")
+			t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))
+			t.row("mae", fmtNum(r.Train.MAE), fmtNum(r.Test.MAE))
+			t.row("r2", fmtNum(r.Train.R2), fmtNum(r.Test.R2))
+			t.flush()
+			if r.Model != nil {
+				fmt.Fprintln(w)
+				c := newTable(w, "FEATURE", "VERSION", "COEF")
+				for i, f := range r.Features {
+					v := "-"
+					if !f.Version.IsZero() {
+						v = f.Version.Short()
+					}
+					c.row(f.Name, v, fmtNum(r.Model.Coef[i]))
+				}
+				c.row("(intercept)", "", fmtNum(r.Model.Intercept))
+				c.flush()
+			}
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print one JSON document")
+	cmd.AddCommand(list, show)
+	return cmd
+}

@@ -1,0 +1,72 @@
+package badger
+
+import (
+	"context"
+	"fmt"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/trainer"
+)
+
+var _ trainer.RunStore = (*Store)(nil)
+
+// RecordRun writes a run and its input edges (dataset -> run, feature
+// version -> run) in one transaction.
+func (s *Store) RecordRun(ctx context.Context, r *trainer.Run) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	hex := r.ID.String()
+	return s.update(func(txn *badgerdb.Txn) error {
+		var prev trainer.Run
+		err := getJSON(txn, "run/"+hex, &prev)
+		switch {
+		case err == nil:
+			r.Created = prev.Created
+			if r.MLflow.RunID == "" && prev.MLflow.RunID != "" {
+				r.MLflow = prev.MLflow
+			}
+		case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
+			return err
+		}
+		if err := setJSON(txn, "run/"+hex, r); err != nil {
+			return err
+		}
+		if err := txn.Set([]byte("dsr/"+r.Dataset.ID+"/"+hex), nil); err != nil {
+			return err
+		}
+		for _, f := range r.Features {
+			if !f.Version.IsZero() {
+				if err := txn.Set([]byte("fvr/"+f.Version.String()+"/"+hex), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Run implements trainer.RunStore.
+func (s *Store) Run(ctx context.Context, id featurestore.ID) (*trainer.Run, error) {
+	var r trainer.Run
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "run/"+id.String(), &r) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("run", id.Short(), "fs runs list shows the runs")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read run %s: %w", id.Short(), err)
+	}
+	return &r, nil
+}
+
+// ResolveRun implements trainer.RunStore.
+func (s *Store) ResolveRun(ctx context.Context, prefix string) (featurestore.ID, error) {
+	return s.resolve("run/", "run", prefix)
+}
+
+// Runs implements trainer.RunStore.
+func (s *Store) Runs(ctx context.Context) ([]trainer.Run, error) {
+	return list[trainer.Run](s, "run/", false)
+}

@@ -1,0 +1,392 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// ElasticNet holds scikit-learn's ElasticNet parameters (fit_intercept=True,
+// precompute=False, selection='cyclic', warm_start=False).
+type ElasticNet struct {
+	Alpha    float64 `json:"alpha"`
+	L1Ratio  float64 `json:"l1_ratio"`
+	MaxIter  int     `json:"max_iter"`
+	Tol      float64 `json:"tol"`
+	Positive bool    `json:"positive"`
+}
+
+// DefaultElasticNet has scikit-learn's defaults.
+func DefaultElasticNet() ElasticNet {
+	return ElasticNet{Alpha: 1.0, L1Ratio: 0.5, MaxIter: 1000, Tol: 1e-4}
+}
+
+// Fitted is a fitted model and how the fit went.
+type Fitted struct {
+	Coef      []float64 `json:"coef"`
+	Intercept float64   `json:"intercept"`
+	NIter     int       `json:"n_iter"`
+	DualGap   float64   `json:"dual_gap"`
+	TolScaled float64   `json:"tol_scaled"` // tol·||y - mean(y)||²
+	Converged bool      `json:"converged"`
+}
+
+// Predict returns X·coef + intercept for column-major X.
+func (f *Fitted) Predict(cols [][]float64) []float64 {
+	n := 0
+	if len(cols) > 0 {
+		n = len(cols[0])
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = f.Intercept
+	}
+	// Row by row, features in order, as numpy's X @ coef + intercept sums.
+	for i := range out {
+		var s float64
+		for j, c := range cols {
+			s += c[i] * f.Coef[j]
+		}
+		out[i] = s + f.Intercept
+	}
+	return out
+}
+
+// Fit fits the model on column-major X (cols[j] is feature j, all of the
+// same length) and y. X and y are not modified.
+func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
+	p := len(cols)
+	n := len(y)
+	if n == 0 {
+		return nil, fmt.Errorf("no rows to fit")
+	}
+	for j := range cols {
+		if len(cols[j]) != n {
+			return nil, fmt.Errorf("feature %d has %d rows, the target %d", j, len(cols[j]), n)
+		}
+	}
+	if m.Alpha < 0 || m.L1Ratio < 0 || m.L1Ratio > 1 || m.MaxIter < 1 || m.Tol < 0 {
+		return nil, fmt.Errorf("invalid parameters: alpha %v, l1_ratio %v, max_iter %d, tol %v", m.Alpha, m.L1Ratio, m.MaxIter, m.Tol)
+	}
+	// Centre X and y (fit_intercept=True): means by numpy's pairwise sum.
+	xOff := make([]float64, p)
+	X := make([][]float64, p)
+	parallelCols(p, func(j int) {
+		xOff[j] = pairwiseSum(cols[j]) / float64(n)
+		c := make([]float64, n)
+		for i, v := range cols[j] {
+			c[i] = v - xOff[j]
+		}
+		X[j] = c
+	})
+	yOff := pairwiseSum(y) / float64(n)
+	yc := make([]float64, n)
+	for i, v := range y {
+		yc[i] = v - yOff
+	}
+	l1 := m.Alpha * m.L1Ratio * float64(n)
+	l2 := m.Alpha * (1.0 - m.L1Ratio) * float64(n)
+	w := make([]float64, p)
+	gap, tolScaled, nIter, converged := coordinateDescent(w, l1, l2, X, yc, m.MaxIter, m.Tol, m.Positive)
+	f := &Fitted{Coef: w, NIter: nIter, DualGap: gap, TolScaled: tolScaled, Converged: converged}
+	f.Intercept = yOff - dot(xOff, w)
+	for _, v := range append([]float64{f.Intercept}, w...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("coordinate descent gave non-finite coefficients: the data may hold very large values")
+		}
+	}
+	return f, nil
+}
+
+// coordinateDescent is enet_coordinate_descent of scikit-learn 1.9 with
+// random=False and do_screening=True: it minimises
+// ½||y - Xw||² + alpha·||w||₁ + ½·beta·||w||² for centred X and y, updating w
+// in place. It returns the last gap, the scaled tolerance, the iterations
+// run and whether the gap reached the tolerance.
+func coordinateDescent(w []float64, alpha, beta float64, X [][]float64, y []float64, maxIter int, tol float64, positive bool) (float64, float64, int, bool) {
+	p := len(X)
+	norm2 := make([]float64, p)
+	parallelCols(p, func(j int) { norm2[j] = dot(X[j], X[j]) })
+	R := make([]float64, len(y))
+	copy(R, y) // w starts at zero: R = y - Xw = y
+	XtA := make([]float64, p)
+	dwTol := tol
+	tol *= dot(y, y)
+	doScreening := alpha != 0
+	gap, dualNorm := gapEnet(w, alpha, beta, X, y, R, XtA, positive)
+	if gap <= tol {
+		return gap, tol, 0, true
+	}
+	active := make([]int, 0, p)
+	excluded := make([]bool, p)
+	screen := func(first bool) {
+		active = active[:0]
+		for j := 0; j < p; j++ {
+			if first && norm2[j] == 0 {
+				w[j] = 0
+				excluded[j] = true
+				continue
+			}
+			if !first && excluded[j] {
+				continue
+			}
+			xjTheta := XtA[j] / math.Max(alpha, dualNorm)
+			dj := (1 - math.Abs(xjTheta)) / math.Sqrt(norm2[j]+beta)
+			if dj <= math.Sqrt(2*gap)/alpha {
+				active = append(active, j)
+				excluded[j] = false
+			} else {
+				if w[j] != 0 {
+					axpy(w[j], X[j], R) // R += w_j X_j
+					w[j] = 0
+				}
+				excluded[j] = true
+			}
+		}
+	}
+	if doScreening {
+		screen(true)
+	} else {
+		for j := 0; j < p; j++ {
+			active = append(active, j)
+		}
+	}
+	for nIter := 0; nIter < maxIter; nIter++ {
+		wMax, dwMax := 0.0, 0.0
+		for _, j := range active {
+			if norm2[j] == 0 {
+				continue
+			}
+			wj := w[j]
+			tmp := dot(X[j], R) + wj*norm2[j]
+			if positive && tmp < 0 {
+				w[j] = 0
+			} else {
+				w[j] = fsign(tmp) * math.Max(math.Abs(tmp)-alpha, 0) / (norm2[j] + beta)
+			}
+			if w[j] != wj {
+				axpy(wj-w[j], X[j], R) // R -= (w_j' - w_j) X_j
+			}
+			dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
+			wMax = math.Max(wMax, math.Abs(w[j]))
+		}
+		if wMax == 0 || dwMax/wMax <= dwTol || nIter == maxIter-1 {
+			gap, dualNorm = gapEnet(w, alpha, beta, X, y, R, XtA, positive)
+			if gap <= tol {
+				return gap, tol, nIter + 1, true
+			}
+			if doScreening {
+				screen(false)
+			}
+		}
+	}
+	return gap, tol, maxIter, false
+}
+
+// gapEnet is scikit-learn's gap_enet: the duality gap (formulation A when
+// alpha > 0, B for ridge, the gradient norm for least squares) and the dual
+// norm of XᵀR - beta·w, which it leaves in XtA.
+func gapEnet(w []float64, alpha, beta float64, X [][]float64, y, R, XtA []float64, positive bool) (float64, float64) {
+	var wL2 float64
+	if beta > 0 {
+		wL2 = dot(w, w)
+	}
+	rNorm2 := dot(R, R)
+	var ry float64
+	if !(alpha == 0 && beta == 0) {
+		ry = dot(R, y)
+	}
+	if alpha == 0 {
+		// Formulation B uses XᵀR itself.
+		parallelCols(len(X), func(j int) { XtA[j] = dot(X[j], R) })
+		dn := dot(XtA, XtA)
+		if beta == 0 {
+			return dn, dn
+		}
+		gap := rNorm2 + 0.5*beta*wL2 - ry
+		gap += 1 / (2 * beta) * dn
+		return gap, dn
+	}
+	parallelCols(len(X), func(j int) { XtA[j] = dot(X[j], R) - beta*w[j] })
+	var dualNorm float64
+	if positive {
+		dualNorm = XtA[0]
+		for _, v := range XtA[1:] {
+			if v > dualNorm {
+				dualNorm = v
+			}
+		}
+	} else {
+		dualNorm = math.Abs(XtA[0])
+		for _, v := range XtA[1:] {
+			if math.Abs(v) > dualNorm {
+				dualNorm = math.Abs(v)
+			}
+		}
+	}
+	var wL1 float64
+	for _, v := range w {
+		wL1 += math.Abs(v)
+	}
+	primal := 0.5*(rNorm2+beta*wL2) + alpha*wL1
+	scale := 1.0
+	if dualNorm > alpha {
+		scale = alpha / dualNorm
+	}
+	dual := -0.5*(scale*scale)*(rNorm2+beta*wL2) + scale*ry
+	return primal - dual, dualNorm
+}
+
+func fsign(f float64) float64 {
+	switch {
+	case f == 0:
+		return 0
+	case f > 0:
+		return 1
+	}
+	return -1
+}
+
+// chunk is the length above which dot and axpy split their work across
+// processors.
+const chunk = 1 << 16
+
+// dot returns x·y, summed in four lanes per block like an unrolled BLAS.
+func dot(x, y []float64) float64 {
+	if len(x) >= 4*chunk && runtime.GOMAXPROCS(0) > 1 {
+		parts := splits(len(x))
+		sums := make([]float64, len(parts)-1)
+		var wg sync.WaitGroup
+		for k := range sums {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[k] = dotSerial(x[parts[k]:parts[k+1]], y[parts[k]:parts[k+1]])
+			}()
+		}
+		wg.Wait()
+		var s float64
+		for _, v := range sums {
+			s += v
+		}
+		return s
+	}
+	return dotSerial(x, y)
+}
+
+func dotSerial(x, y []float64) float64 {
+	var s0, s1, s2, s3 float64
+	n := len(x)
+	y = y[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < n; i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy does y += a·x.
+func axpy(a float64, x, y []float64) {
+	if len(x) >= 4*chunk && runtime.GOMAXPROCS(0) > 1 {
+		parts := splits(len(x))
+		var wg sync.WaitGroup
+		for k := 0; k < len(parts)-1; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				axpySerial(a, x[parts[k]:parts[k+1]], y[parts[k]:parts[k+1]])
+			}()
+		}
+		wg.Wait()
+		return
+	}
+	axpySerial(a, x, y)
+}
+
+func axpySerial(a float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// splits cuts [0, n) into one part per processor, on multiples of 4.
+func splits(n int) []int {
+	k := runtime.GOMAXPROCS(0)
+	out := []int{0}
+	step := (n/k + 3) &^ 3
+	for lo := step; lo < n; lo += step {
+		out = append(out, lo)
+	}
+	return append(out, n)
+}
+
+// parallelCols runs fn for every column on every processor.
+func parallelCols(p int, fn func(j int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if p < 2 || workers == 1 {
+		for j := 0; j < p; j++ {
+			fn(j)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(workers, p); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				fn(j)
+			}
+		}()
+	}
+	for j := 0; j < p; j++ {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+}
+
+// pairwiseSum is numpy's pairwise summation (add.reduce on contiguous
+// float64): blocks of 128 summed in 8 lanes, halves summed recursively.
+func pairwiseSum(a []float64) float64 {
+	n := len(a)
+	switch {
+	case n < 8:
+		var s float64
+		for _, v := range a {
+			s += v
+		}
+		return s
+	case n <= 128:
+		var r [8]float64
+		copy(r[:], a[:8])
+		i := 8
+		for ; i < n-(n%8); i += 8 {
+			r[0] += a[i]
+			r[1] += a[i+1]
+			r[2] += a[i+2]
+			r[3] += a[i+3]
+			r[4] += a[i+4]
+			r[5] += a[i+5]
+			r[6] += a[i+6]
+			r[7] += a[i+7]
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += a[i]
+		}
+		return s
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+}

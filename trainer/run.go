@@ -1,0 +1,121 @@
+package trainer
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+)
+
+// Run is a training run: what it was trained on, with which parameters, and
+// what came out. Its ID is the hash of everything that determines the model
+// (RunDescriptor), so training the same thing again gives the same run.
+type Run struct {
+	ID       featurestore.ID           `json:"id"`
+	Dataset  DatasetRef                `json:"dataset"`
+	Features []featurestore.FeatureRef `json:"features"` // design-matrix columns, in order
+	Target   string                    `json:"target"`
+	Params   ElasticNet                `json:"params"`
+	Split    Split                     `json:"split"`
+	NullRule string                    `json:"null_rule"` // "error" or "drop"
+	Dropped  int                       `json:"dropped_rows"`
+
+	Model          *Fitted  `json:"model"`
+	Train          Metrics  `json:"training"`
+	Test           Metrics  `json:"testing"`
+	FitSeconds     float64  `json:"fit_seconds"`
+	PredictSeconds float64  `json:"predict_seconds"`
+	Gate           Gate     `json:"gate"`
+	Warnings       []string `json:"warnings,omitempty"`
+
+	Parent   *featurestore.ID  `json:"parent,omitempty"`   // the sweep this run belongs to
+	Children []featurestore.ID `json:"children,omitempty"` // for a sweep: its runs
+	Best     *featurestore.ID  `json:"best,omitempty"`     // for a sweep: the lowest test RMSE
+
+	Created   time.Time `json:"created"`
+	FSVersion string    `json:"fs_version"`
+	MLflow    MLflowRef `json:"mlflow"`
+}
+
+// DatasetRef is what a run was trained on.
+type DatasetRef struct {
+	ID     string `json:"id"`     // the fs dataset id, or the file's sha256 for a plain parquet file
+	Path   string `json:"path"`   // absolute
+	Digest string `json:"digest"` // sha256 of the file's bytes
+	Rows   int    `json:"rows"`
+	FS     bool   `json:"fs"` // written by fs materialize (feature versions known)
+}
+
+// Split says how rows were divided into train and test sets.
+type Split struct {
+	Kind      string  `json:"kind"` // random or time
+	TestSize  float64 `json:"test_size"`
+	Seed      uint32  `json:"seed"`
+	TrainRows int     `json:"train_rows"`
+	TestRows  int     `json:"test_rows"`
+}
+
+// Gate is the quality gate of a proof of concept: thresholds on the test
+// metrics. Nil thresholds are not checked.
+type Gate struct {
+	MaxRMSE *float64 `json:"max_rmse,omitempty"`
+	MaxMAE  *float64 `json:"max_mae,omitempty"`
+	MinR2   *float64 `json:"min_r2,omitempty"`
+	Passed  bool     `json:"passed"`
+	Failed  []string `json:"failed,omitempty"`
+}
+
+// Check sets Passed and Failed from test metrics.
+func (g *Gate) Check(m Metrics) {
+	g.Failed = nil
+	if g.MaxRMSE != nil && !(m.RMSE <= *g.MaxRMSE) {
+		g.Failed = append(g.Failed, "rmse "+fmtFloat(m.RMSE)+" > "+fmtFloat(*g.MaxRMSE))
+	}
+	if g.MaxMAE != nil && !(m.MAE <= *g.MaxMAE) {
+		g.Failed = append(g.Failed, "mae "+fmtFloat(m.MAE)+" > "+fmtFloat(*g.MaxMAE))
+	}
+	if g.MinR2 != nil && !(m.R2 >= *g.MinR2) {
+		g.Failed = append(g.Failed, "r2 "+fmtFloat(m.R2)+" < "+fmtFloat(*g.MinR2))
+	}
+	g.Passed = len(g.Failed) == 0
+}
+
+// MLflowRef links a run to its MLflow twin.
+type MLflowRef struct {
+	RunID        string `json:"run_id,omitempty"`
+	ExperimentID string `json:"experiment_id,omitempty"`
+	State        string `json:"state"` // "local" (no tracking URI), "pending", "synced"
+}
+
+// RunDescriptor is what a run's ID hashes: the dataset, the features and
+// their versions in order, the target, the parameters, the split and the
+// null rule.
+func RunDescriptor(r *Run) string {
+	type desc struct {
+		Format   string                    `json:"format"`
+		Dataset  string                    `json:"dataset"`
+		Features []featurestore.FeatureRef `json:"features"`
+		Target   string                    `json:"target"`
+		Params   ElasticNet                `json:"params"`
+		Split    Split                     `json:"split"`
+		NullRule string                    `json:"null_rule"`
+	}
+	split := r.Split
+	split.TrainRows, split.TestRows = 0, 0
+	b, _ := json.Marshal(desc{"fs run v1", r.Dataset.ID, r.Features, r.Target, r.Params, split, r.NullRule})
+	return string(b)
+}
+
+// RunStore records runs.
+type RunStore interface {
+	// RecordRun stores a run; recording an existing run keeps its creation
+	// time and MLflow link unless the new record has one.
+	RecordRun(ctx context.Context, r *Run) error
+	// Run returns a run by id (ENOTFOUND).
+	Run(ctx context.Context, id featurestore.ID) (*Run, error)
+	// ResolveRun returns the one run whose id starts with prefix.
+	ResolveRun(ctx context.Context, prefix string) (featurestore.ID, error)
+	// Runs returns every run.
+	Runs(ctx context.Context) ([]Run, error)
+}

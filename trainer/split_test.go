@@ -1,0 +1,48 @@
+package trainer
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The check values of ../shared/notes/elastic-net-parity.md, which come
+// from numpy: train_test_split(range(10), test_size=0.2, random_state=17).
+func TestTrainTestSplitMatchesNumpy(t *testing.T) {
+	train, test, err := TrainTestSplit(10, 0.2, 17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(test) != "[7 2]" || fmt.Sprint(train) != "[5 3 4 0 9 8 6 1]" {
+		t.Errorf("split = train %v test %v, want train [5 3 4 0 9 8 6 1] test [7 2]", train, test)
+	}
+	if _, _, err := TrainTestSplit(10, 0, 1); err == nil {
+		t.Error("test size 0 accepted")
+	}
+	if _, _, err := TrainTestSplit(1, 0.5, 1); err == nil {
+		t.Error("a split leaving an empty train set accepted")
+	}
+}
+
+func TestTimeSplit(t *testing.T) {
+	train, test, err := TimeSplit([]int64{5, 1, 3, 3, 9}, 0.4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(train) != "[1 2 3]" || fmt.Sprint(test) != "[0 4]" {
+		t.Errorf("time split = %v / %v", train, test)
+	}
+}
+
+func TestPairwiseSum(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 9, 127, 128, 129, 1000, 100001} {
+		a := make([]float64, n)
+		want := 0.0
+		for i := range a {
+			a[i] = float64(i%17) * 0.25
+			want += a[i]
+		}
+		if got := pairwiseSum(a); got != want {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,305 @@
+package trainer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Request is what fs train is asked for.
+type Request struct {
+	Target    string
+	Features  []string // design-matrix order; empty: the dataset's features
+	Alphas    []float64
+	L1Ratios  []float64
+	MaxIter   int
+	Tol       float64
+	Positive  bool
+	TestSize  float64
+	Seed      uint32
+	Split     string // random (default) or time
+	DropNulls bool
+	Gate      Gate
+}
+
+// Data is a dataset loaded for training.
+type Data struct {
+	Ref             DatasetRef
+	Table           *featurestore.Table
+	Features        []featurestore.FeatureRef // from the file's metadata, in order
+	TimestampColumn string
+}
+
+// Result is a training: one run, or a sweep (Parent with Children).
+type Result struct {
+	Runs []*Run // one per parameter combination, in sweep order
+	Best *Run   // the lowest test RMSE (the first on ties)
+	// Parent is set for a sweep (more than one combination).
+	Parent *Run
+}
+
+// Train fits one model per (alpha, l1_ratio) combination on the same split
+// and evaluates each on the train and test rows.
+func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result, error) {
+	if req.Target == "" {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no target column").WithHint("give --target COLUMN")
+	}
+	tab := data.Table
+	target := tab.Lookup(req.Target)
+	if target == nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "the dataset has no column %q", req.Target).
+			WithHint("%s", suggestColumn(req.Target, tab))
+	}
+	features, refs, err := designColumns(req, data)
+	if err != nil {
+		return nil, err
+	}
+	// Rows with a null feature or target: an error naming each column, or
+	// dropped with --drop-nulls.
+	cols := append(append([]*featurestore.Series{}, features...), target)
+	keep := make([]bool, tab.Rows)
+	var nullCounts []string
+	for i := range keep {
+		keep[i] = true
+	}
+	for _, c := range cols {
+		n := 0
+		for i := 0; i < tab.Rows; i++ {
+			if c.Null(i) || isNaN(c, i) {
+				keep[i] = false
+				n++
+			}
+		}
+		if n > 0 {
+			nullCounts = append(nullCounts, fmt.Sprintf("%s has %d", c.Name, n))
+		}
+	}
+	var rows []int
+	for i, k := range keep {
+		if k {
+			rows = append(rows, i)
+		}
+	}
+	dropped := tab.Rows - len(rows)
+	if dropped > 0 && !req.DropNulls {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "null values in %d of %d rows: %s", dropped, tab.Rows, strings.Join(nullCounts, ", ")).
+			WithHint("--drop-nulls trains on the other rows, or give the feature a default in its definition (conv_rate ?? 0)")
+	}
+	y := gatherFloat(target, rows)
+	X := make([][]float64, len(features))
+	for j, f := range features {
+		X[j] = gatherFloat(f, rows)
+	}
+	split := Split{Kind: req.Split, TestSize: req.TestSize, Seed: req.Seed}
+	if split.Kind == "" {
+		split.Kind = "random"
+	}
+	var trainIdx, testIdx []int
+	switch split.Kind {
+	case "random":
+		trainIdx, testIdx, err = TrainTestSplit(len(rows), req.TestSize, req.Seed)
+	case "time":
+		ts := tab.Lookup(data.TimestampColumn)
+		if data.TimestampColumn == "" || ts == nil || ts.Type != transforms.Timestamp {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "--split time needs the dataset's event timestamp column").
+				WithHint("use a dataset written by fs materialize, or --split random")
+		}
+		times := make([]int64, len(rows))
+		for k, i := range rows {
+			times[k] = ts.I64[i]
+		}
+		trainIdx, testIdx, err = TimeSplit(times, req.TestSize)
+	default:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "unknown split %q", split.Kind).WithHint("use --split random or --split time")
+	}
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%v", err).WithHint("use a --test-size between 0 and 1, such as 0.2")
+	}
+	split.TrainRows, split.TestRows = len(trainIdx), len(testIdx)
+	Xtr, Xte := takeCols(X, trainIdx), takeCols(X, testIdx)
+	ytr, yte := take(y, trainIdx), take(y, testIdx)
+
+	res := &Result{}
+	alphas, l1s := req.Alphas, req.L1Ratios
+	if len(alphas) == 0 {
+		alphas = []float64{1.0}
+	}
+	if len(l1s) == 0 {
+		l1s = []float64{0.5}
+	}
+	for _, a := range alphas {
+		for _, l1 := range l1s {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			params := ElasticNet{Alpha: a, L1Ratio: l1, MaxIter: req.MaxIter, Tol: req.Tol, Positive: req.Positive}
+			if params.MaxIter == 0 {
+				params.MaxIter = 1000
+			}
+			if req.Tol == 0 {
+				params.Tol = 1e-4
+			}
+			if a < 0 || l1 < 0 || l1 > 1 {
+				return nil, featurestore.Errorf(featurestore.EINVALID, "invalid alpha %v or l1_ratio %v", a, l1).
+					WithHint("alpha >= 0 and 0 <= l1_ratio <= 1")
+			}
+			start := time.Now()
+			fit, err := params.Fit(Xtr, ytr)
+			if err != nil {
+				return nil, featurestore.Errorf(featurestore.EINVALID, "fit alpha=%v l1_ratio=%v: %v", a, l1, err)
+			}
+			fitSec := time.Since(start).Seconds()
+			start = time.Now()
+			predTest := fit.Predict(Xte)
+			predSec := time.Since(start).Seconds()
+			run := &Run{Dataset: data.Ref, Features: refs, Target: req.Target, Params: params, Split: split,
+				NullRule: nullRule(req.DropNulls), Dropped: dropped, Model: fit,
+				Train: Evaluate(ytr, fit.Predict(Xtr)), Test: Evaluate(yte, predTest),
+				FitSeconds: fitSec, PredictSeconds: predSec, Gate: req.Gate, Created: now.UTC(),
+				FSVersion: featurestore.Version, MLflow: MLflowRef{State: "local"}}
+			if !fit.Converged {
+				run.Warnings = append(run.Warnings, fmt.Sprintf(
+					"alpha=%v l1_ratio=%v did not converge in %d iterations: duality gap %.6e, tolerance %.3e; "+
+						"raise --max-iter or --tol, or scale the features", a, l1, fit.NIter, fit.DualGap, fit.TolScaled))
+			}
+			run.Gate.Check(run.Test)
+			run.ID = featurestore.Hash([]byte(RunDescriptor(run)))
+			res.Runs = append(res.Runs, run)
+			if res.Best == nil || run.Test.RMSE < res.Best.Test.RMSE {
+				res.Best = run
+			}
+		}
+	}
+	if len(res.Runs) > 1 {
+		parent := *res.Best
+		parent.Model = res.Best.Model
+		parent.Children = nil
+		for _, r := range res.Runs {
+			parent.Children = append(parent.Children, r.ID)
+		}
+		best := res.Best.ID
+		parent.Best = &best
+		parent.ID = featurestore.Hash([]byte("fs sweep v1\n" + idsText(parent.Children)))
+		for _, r := range res.Runs {
+			id := parent.ID
+			r.Parent = &id
+		}
+		res.Parent = &parent
+	}
+	return res, nil
+}
+
+func idsText(ids []featurestore.ID) string {
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(id.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func nullRule(drop bool) string {
+	if drop {
+		return "drop"
+	}
+	return "error"
+}
+
+// designColumns picks the feature columns in order and their versions.
+func designColumns(req Request, data *Data) ([]*featurestore.Series, []featurestore.FeatureRef, error) {
+	names := req.Features
+	if len(names) == 0 {
+		for _, f := range data.Features {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil, featurestore.Errorf(featurestore.EINVALID, "no features to train on: the file has no fs feature metadata").
+			WithHint("give --features a,b,c (the design matrix's columns, in order)")
+	}
+	versions := map[string]featurestore.ID{}
+	for _, f := range data.Features {
+		versions[f.Name] = f.Version
+	}
+	var cols []*featurestore.Series
+	var refs []featurestore.FeatureRef
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if seen[n] {
+			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "feature %s is listed twice", n)
+		}
+		seen[n] = true
+		if n == req.Target {
+			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "%s is the target; it cannot also be a feature", n)
+		}
+		c := data.Table.Lookup(n)
+		if c == nil {
+			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "the dataset has no column %q", n).
+				WithHint("%s", suggestColumn(n, data.Table))
+		}
+		if c.Type != transforms.Float64 && c.Type != transforms.Int64 && c.Type != transforms.Bool {
+			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "column %s is %s; features must be numbers", n, c.Type).
+				WithHint("encode it as a number in its feature definition")
+		}
+		cols = append(cols, c)
+		refs = append(refs, featurestore.FeatureRef{Name: n, Version: versions[n]})
+	}
+	return cols, refs, nil
+}
+
+func suggestColumn(name string, t *featurestore.Table) string {
+	var names []string
+	for _, s := range t.Series {
+		names = append(names, s.Name)
+	}
+	if s := transforms.Suggest(name, names); s != "" {
+		return s
+	}
+	return "the dataset's columns are " + strings.Join(names, ", ")
+}
+
+func isNaN(c *featurestore.Series, i int) bool {
+	return c.Type == transforms.Float64 && math.IsNaN(c.F64[i])
+}
+
+func gatherFloat(c *featurestore.Series, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for k, i := range rows {
+		switch c.Type {
+		case transforms.Float64:
+			out[k] = c.F64[i]
+		case transforms.Int64:
+			out[k] = float64(c.I64[i])
+		case transforms.Bool:
+			if c.Bool[i] {
+				out[k] = 1
+			}
+		}
+	}
+	return out
+}
+
+func take(v []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = v[i]
+	}
+	return out
+}
+
+func takeCols(X [][]float64, idx []int) [][]float64 {
+	out := make([][]float64, len(X))
+	for j := range X {
+		out[j] = take(X[j], idx)
+	}
+	return out
+}
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
