@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // ElasticNet holds scikit-learn's ElasticNet parameters (fit_intercept=True,
@@ -15,6 +17,23 @@ type ElasticNet struct {
 	MaxIter  int     `json:"max_iter"`
 	Tol      float64 `json:"tol"`
 	Positive bool    `json:"positive"`
+	// Solver is "" or "auto" (the Gram matrix when rows far outnumber
+	// columns), "data" or "gram". Both compute the same iterates as
+	// scikit-learn's data path in exact arithmetic; it is not part of a
+	// run's identity.
+	Solver string `json:"-"`
+}
+
+// useGram picks the Gram path when its one pass over X (n·p²/2 products on
+// cache-resident blocks) beats the data path's passes over X per iteration.
+func (m ElasticNet) useGram(n, p int) bool {
+	switch m.Solver {
+	case "gram":
+		return true
+	case "data":
+		return false
+	}
+	return p <= 32 && n >= 64*p
 }
 
 // DefaultElasticNet has scikit-learn's defaults.
@@ -69,17 +88,8 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	if m.Alpha < 0 || m.L1Ratio < 0 || m.L1Ratio > 1 || m.MaxIter < 1 || m.Tol < 0 {
 		return nil, fmt.Errorf("invalid parameters: alpha %v, l1_ratio %v, max_iter %d, tol %v", m.Alpha, m.L1Ratio, m.MaxIter, m.Tol)
 	}
-	// Centre X and y (fit_intercept=True): means by numpy's pairwise sum.
-	xOff := make([]float64, p)
-	X := make([][]float64, p)
-	parallelCols(p, func(j int) {
-		xOff[j] = pairwiseSum(cols[j]) / float64(n)
-		c := make([]float64, n)
-		for i, v := range cols[j] {
-			c[i] = v - xOff[j]
-		}
-		X[j] = c
-	})
+	// fit_intercept=True: the solvers work on X and y centred by their
+	// means (numpy's pairwise sum), without copying X.
 	yOff := pairwiseSum(y) / float64(n)
 	yc := make([]float64, n)
 	for i, v := range y {
@@ -88,7 +98,18 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	l1 := m.Alpha * m.L1Ratio * float64(n)
 	l2 := m.Alpha * (1.0 - m.L1Ratio) * float64(n)
 	w := make([]float64, p)
-	gap, tolScaled, nIter, converged := coordinateDescent(w, l1, l2, X, yc, m.MaxIter, m.Tol, m.Positive)
+	var prob problem
+	var xOff []float64
+	if m.useGram(n, p) {
+		var g *gramProblem
+		g, xOff = newGramProblem(cols, yc)
+		prob = g
+	} else {
+		xOff = make([]float64, p)
+		parallelCols(p, func(j int) { xOff[j] = pairwiseSum(cols[j]) / float64(n) })
+		prob = &dataProblem{X: cols, mean: xOff, y: yc}
+	}
+	gap, tolScaled, nIter, converged := coordinateDescent(prob, w, l1, l2, m.MaxIter, m.Tol, m.Positive)
 	f := &Fitted{Coef: w, NIter: nIter, DualGap: gap, TolScaled: tolScaled, Converged: converged}
 	f.Intercept = yOff - dot(xOff, w)
 	for _, v := range append([]float64{f.Intercept}, w...) {
@@ -99,22 +120,36 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	return f, nil
 }
 
+// problem is what coordinate descent needs of centred X and y: column
+// norms, the correlation of a column with the residual, residual updates
+// and the quantities of the duality gap. The data path keeps the residual
+// R = y - Xw; the Gram path keeps XᵀX·w instead.
+type problem interface {
+	// norms returns ||X_j||² for every column.
+	norms() []float64
+	// corr returns X_jᵀR.
+	corr(j int, w []float64) float64
+	// update records that w_j changed by delta.
+	update(j int, delta float64)
+	// gapParts returns RᵀR and Rᵀy, and fills xtr with XᵀR.
+	gapParts(w []float64, xtr []float64) (rr, ry float64)
+	// yy returns yᵀy.
+	yy() float64
+}
+
 // coordinateDescent is enet_coordinate_descent of scikit-learn 1.9 with
 // random=False and do_screening=True: it minimises
 // ½||y - Xw||² + alpha·||w||₁ + ½·beta·||w||² for centred X and y, updating w
 // in place. It returns the last gap, the scaled tolerance, the iterations
 // run and whether the gap reached the tolerance.
-func coordinateDescent(w []float64, alpha, beta float64, X [][]float64, y []float64, maxIter int, tol float64, positive bool) (float64, float64, int, bool) {
-	p := len(X)
-	norm2 := make([]float64, p)
-	parallelCols(p, func(j int) { norm2[j] = dot(X[j], X[j]) })
-	R := make([]float64, len(y))
-	copy(R, y) // w starts at zero: R = y - Xw = y
+func coordinateDescent(prob problem, w []float64, alpha, beta float64, maxIter int, tol float64, positive bool) (float64, float64, int, bool) {
+	p := len(w)
+	norm2 := prob.norms()
 	XtA := make([]float64, p)
 	dwTol := tol
-	tol *= dot(y, y)
+	tol *= prob.yy()
 	doScreening := alpha != 0
-	gap, dualNorm := gapEnet(w, alpha, beta, X, y, R, XtA, positive)
+	gap, dualNorm := gapEnet(prob, w, alpha, beta, XtA, positive)
 	if gap <= tol {
 		return gap, tol, 0, true
 	}
@@ -138,7 +173,7 @@ func coordinateDescent(w []float64, alpha, beta float64, X [][]float64, y []floa
 				excluded[j] = false
 			} else {
 				if w[j] != 0 {
-					axpy(w[j], X[j], R) // R += w_j X_j
+					prob.update(j, -w[j]) // R += w_j X_j
 					w[j] = 0
 				}
 				excluded[j] = true
@@ -159,20 +194,20 @@ func coordinateDescent(w []float64, alpha, beta float64, X [][]float64, y []floa
 				continue
 			}
 			wj := w[j]
-			tmp := dot(X[j], R) + wj*norm2[j]
+			tmp := prob.corr(j, w) + wj*norm2[j]
 			if positive && tmp < 0 {
 				w[j] = 0
 			} else {
 				w[j] = fsign(tmp) * math.Max(math.Abs(tmp)-alpha, 0) / (norm2[j] + beta)
 			}
 			if w[j] != wj {
-				axpy(wj-w[j], X[j], R) // R -= (w_j' - w_j) X_j
+				prob.update(j, w[j]-wj) // R -= (w_j' - w_j) X_j
 			}
 			dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
 			wMax = math.Max(wMax, math.Abs(w[j]))
 		}
 		if wMax == 0 || dwMax/wMax <= dwTol || nIter == maxIter-1 {
-			gap, dualNorm = gapEnet(w, alpha, beta, X, y, R, XtA, positive)
+			gap, dualNorm = gapEnet(prob, w, alpha, beta, XtA, positive)
 			if gap <= tol {
 				return gap, tol, nIter + 1, true
 			}
@@ -187,19 +222,14 @@ func coordinateDescent(w []float64, alpha, beta float64, X [][]float64, y []floa
 // gapEnet is scikit-learn's gap_enet: the duality gap (formulation A when
 // alpha > 0, B for ridge, the gradient norm for least squares) and the dual
 // norm of XᵀR - beta·w, which it leaves in XtA.
-func gapEnet(w []float64, alpha, beta float64, X [][]float64, y, R, XtA []float64, positive bool) (float64, float64) {
+func gapEnet(prob problem, w []float64, alpha, beta float64, XtA []float64, positive bool) (float64, float64) {
 	var wL2 float64
 	if beta > 0 {
 		wL2 = dot(w, w)
 	}
-	rNorm2 := dot(R, R)
-	var ry float64
-	if !(alpha == 0 && beta == 0) {
-		ry = dot(R, y)
-	}
+	rNorm2, ry := prob.gapParts(w, XtA)
 	if alpha == 0 {
 		// Formulation B uses XᵀR itself.
-		parallelCols(len(X), func(j int) { XtA[j] = dot(X[j], R) })
 		dn := dot(XtA, XtA)
 		if beta == 0 {
 			return dn, dn
@@ -208,7 +238,9 @@ func gapEnet(w []float64, alpha, beta float64, X [][]float64, y, R, XtA []float6
 		gap += 1 / (2 * beta) * dn
 		return gap, dn
 	}
-	parallelCols(len(X), func(j int) { XtA[j] = dot(X[j], R) - beta*w[j] })
+	for j := range XtA {
+		XtA[j] -= beta * w[j]
+	}
 	var dualNorm float64
 	if positive {
 		dualNorm = XtA[0]
@@ -248,11 +280,12 @@ func fsign(f float64) float64 {
 	return -1
 }
 
-// chunk is the length above which dot and axpy split their work across
-// processors.
+// chunk is a quarter of the length above which dot and residual updates
+// split their work across processors (reading a column from memory costs
+// more than starting a goroutine from there on).
 const chunk = 1 << 16
 
-// dot returns x·y, summed in four lanes per block like an unrolled BLAS.
+// dot returns x·y, split across processors for long vectors.
 func dot(x, y []float64) float64 {
 	if len(x) >= 4*chunk && runtime.GOMAXPROCS(0) > 1 {
 		parts := splits(len(x))
@@ -275,47 +308,8 @@ func dot(x, y []float64) float64 {
 	return dotSerial(x, y)
 }
 
-func dotSerial(x, y []float64) float64 {
-	var s0, s1, s2, s3 float64
-	n := len(x)
-	y = y[:n]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < n; i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// axpy does y += a·x.
-func axpy(a float64, x, y []float64) {
-	if len(x) >= 4*chunk && runtime.GOMAXPROCS(0) > 1 {
-		parts := splits(len(x))
-		var wg sync.WaitGroup
-		for k := 0; k < len(parts)-1; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				axpySerial(a, x[parts[k]:parts[k+1]], y[parts[k]:parts[k+1]])
-			}()
-		}
-		wg.Wait()
-		return
-	}
-	axpySerial(a, x, y)
-}
-
-func axpySerial(a float64, x, y []float64) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += a * v
-	}
-}
+// dotSerial uses gonum's assembly kernel.
+func dotSerial(x, y []float64) float64 { return floats.Dot(x, y[:len(x)]) }
 
 // splits cuts [0, n) into one part per processor, on multiples of 4.
 func splits(n int) []int {

@@ -26,6 +26,7 @@ type Request struct {
 	Split     string // random (default) or time
 	DropNulls bool
 	Gate      Gate
+	Solver    string // "", "auto", "data" or "gram"
 }
 
 // Data is a dataset loaded for training.
@@ -138,7 +139,7 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			params := ElasticNet{Alpha: a, L1Ratio: l1, MaxIter: req.MaxIter, Tol: req.Tol, Positive: req.Positive}
+			params := ElasticNet{Alpha: a, L1Ratio: l1, MaxIter: req.MaxIter, Tol: req.Tol, Positive: req.Positive, Solver: req.Solver}
 			if params.MaxIter == 0 {
 				params.MaxIter = 1000
 			}

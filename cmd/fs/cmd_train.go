@@ -107,6 +107,8 @@ recorded, marked as failing), 10 no store, 11 store in use, 130 interrupted.`,
 	f.Float64Var(&o.minR2, "min-r2", 0, "quality gate: lowest test R2 that passes")
 	f.StringVar(&o.modelDir, "model-dir", "", "also write the model's pyfunc layout here (it is always kept in the store)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
+	f.StringVar(&o.req.Solver, "solver", "auto", "auto, data or gram (for tests; the iterates are the same)")
+	f.MarkHidden("solver")
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("target")
 	return cmd

@@ -18,6 +18,8 @@ def problem(kind, rng):
     n, p = 300, 8
     if kind == "p_greater_than_n":
         n, p = 40, 100
+    if kind == "tall":
+        n, p = 20000, 12
     X = rng.normal(size=(n, p))
     if kind == "correlated":
         base = rng.normal(size=(n, 1))
@@ -45,11 +47,14 @@ CASES = [
     ("scaled", 0.1, 0.5, {}),
     ("random", 0.001, 0.5, {"max_iter": 3}),  # does not converge
     ("correlated", 1e-4, 0.5, {"max_iter": 50, "tol": 1e-10}),
+    ("tall", 0.02, 0.5, {}),
+    ("tall", 0.5, 0.2, {"positive": True}),
 ]
 
 
+@pytest.mark.parametrize("solver", ["data", "gram"])
 @pytest.mark.parametrize("i,case", list(enumerate(CASES)))
-def test_elastic_net_matches_sklearn(run_fs, tmp_path, i, case):
+def test_elastic_net_matches_sklearn(run_fs, tmp_path, i, case, solver):
     kind, alpha, l1, extra = case
     rng = np.random.default_rng(100 + i)
     X, y = problem(kind, rng)
@@ -61,7 +66,7 @@ def test_elastic_net_matches_sklearn(run_fs, tmp_path, i, case):
     args = ["train", "--dataset", "d.parquet", "--target", "y", "--features", ",".join(names),
             "--alpha", str(alpha), "--l1-ratio", str(l1), "--test-size", "0.2", "--seed", "17", "--json"]
     max_iter, tol, positive = extra.get("max_iter", 1000), extra.get("tol", 1e-4), extra.get("positive", False)
-    args += ["--max-iter", str(max_iter), "--tol", repr(tol)] + (["--positive"] if positive else [])
+    args += ["--max-iter", str(max_iter), "--tol", repr(tol), "--solver", solver] + (["--positive"] if positive else [])
     proc = run_fs(*args)
     got = json.loads(proc.stdout)["run"]
 

@@ -1,0 +1,68 @@
+"""Benchmark: fs train's Elastic Net fit against scikit-learn's ElasticNet().fit
+on the same rows, in the same run.
+
+Problems: 1,000,000 x 20 and 20,000 x 500 (standard normal X, a sparse true
+coefficient vector, noise). For each, fs train fits on the train split of
+train_test_split(test_size=0.2, random_state=17); sklearn fits the same rows
+(ElasticNet() defaults: alpha=1, l1_ratio=0.5). Reports fs's fit time (as fs
+measures it around the fit), sklearn's fit time (best of 3), fs train's whole
+process wall time, and the largest coefficient difference relative to the
+largest coefficient.
+Run with the test environment's Python: .venv/bin/python scripts/bench-train.py
+"""
+import json
+import os
+import pathlib
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import ElasticNet
+from sklearn.model_selection import train_test_split
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def main():
+    work = pathlib.Path(tempfile.mkdtemp(prefix="fs-bench-train-"))
+    fs = work / "fs"
+    subprocess.run(["go", "build", "-o", str(fs), "./cmd/fs"], cwd=ROOT, check=True)
+    env = {**os.environ, "FS_STORE": str(work / "store")}
+    subprocess.run([str(fs), "init"], env=env, check=True, capture_output=True)
+    rng = np.random.default_rng(5)
+    for n, p in [(1_000_000, 20), (20_000, 500)]:
+        X = rng.normal(size=(n, p))
+        w = rng.normal(size=p) * (rng.random(p) < 0.3)
+        y = X @ w + rng.normal(size=n)
+        names = [f"x{j}" for j in range(p)]
+        df = pd.DataFrame(X, columns=names)
+        df["y"] = y
+        path = work / f"d{n}x{p}.parquet"
+        df.to_parquet(path, index=False)
+
+        t0 = time.perf_counter()
+        out = subprocess.run([str(fs), "train", "--dataset", str(path), "--target", "y", "--features", ",".join(names),
+                              "--test-size", "0.2", "--seed", "17", "--json"],
+                             env=env, check=True, capture_output=True, text=True).stdout
+        wall = time.perf_counter() - t0
+        run = json.loads(out)["run"]
+
+        train, _ = train_test_split(df, test_size=0.2, random_state=17)
+        Xtr, ytr = train[names].to_numpy(), train["y"].to_numpy()
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            m = ElasticNet().fit(Xtr, ytr)
+            times.append(time.perf_counter() - t0)
+        sk = min(times)
+        coef = np.asarray(run["model"]["coef"])
+        rel = np.max(np.abs(coef - m.coef_)) / max(np.max(np.abs(m.coef_)), 1e-300)
+        print(f"{n:>9,} x {p:<3}  fs fit {run['fit_seconds']:.3f} s  sklearn fit {sk:.3f} s  "
+              f"ratio {run['fit_seconds'] / sk:.2f}  iterations {run['model']['n_iter']}/{m.n_iter_}  "
+              f"max coef diff {rel:.1e} (relative)  fs train whole process {wall:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
