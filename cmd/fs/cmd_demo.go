@@ -22,8 +22,8 @@ func newDemoCmd(a *app) *cobra.Command {
 		Long: `Generate deterministic demo data in DIR (driver stats parquet with nulls,
 duplicates and late backfills, labelled orders, a definition file), create a
 store in DIR/.fs and run the workflow on it, printing each command as it goes:
-init, register, features list/show/sets, materialize (DIR/train.parquet) and
-datasets list. No server is needed.
+init, register, features list/show/sets, materialize (DIR/train.parquet),
+datasets list, a train sweep and runs list. No server is needed.
 
 Arguments:
   DIR   where to write the demo (default ./fs-demo); it is reused if present
@@ -61,6 +61,9 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 		{"materialize", "--features", "conv_rate,acc_rate,avg_daily_trips,trips_per_hour,engagement",
 			"--entities", filepath.Join(dir, "orders.tsv"), "--out", filepath.Join(dir, "train.parquet")},
 		{"datasets", "list"},
+		{"train", "--dataset", filepath.Join(dir, "train.parquet"), "--target", "trip_completed", "--drop-nulls",
+			"--alpha", "0.001,0.01,0.1", "--l1-ratio", "0.2,0.8", "--test-size", "0.2", "--seed", "17"},
+		{"runs", "list"},
 	}
 	for _, step := range steps {
 		fmt.Fprintf(a.st.Stderr, "\n$ fs %s\n", strings.Join(step, " "))

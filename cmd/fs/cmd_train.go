@@ -307,4 +307,4 @@ func shortID(s string) string {
 	return s
 }
 
-func fmtNum(f float64) string { return fmt.Sprintf("%.6g", f) }
+func fmtNum(f float64) string { return fmt.Sprintf("%.6g", f+0) } // +0 turns -0 into 0
