@@ -3,8 +3,10 @@
 #   - Go modules (go mod download),
 #   - a Python virtual environment in .venv with the pinned requirements-test.txt
 #     (re-created when that file changes),
-# then go vet, the Go tests (unit, conformance, CLI scripts, the SIGKILL
-# test), a short fuzz run of the canonical printer, and the Python tests.
+# then starts a real MLflow server on a free 127.0.0.1 port (FS_MLFLOW_URI),
+# runs go vet, the Go tests (unit, conformance, CLI scripts, the SIGKILL
+# test, MLflow), a short fuzz run of the canonical printer and the Python
+# tests, and stops the server.
 # Needs: go, python3 (3.11+) with venv, network access to the Go proxy and PyPI
 # on the first run. Usage: scripts/test.sh   (or: make test)
 set -euo pipefail
@@ -29,6 +31,30 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 fi
 "$venv/bin/python" -c 'import mlflow, sklearn, pandas, pyarrow, duckdb; print("mlflow", mlflow.__version__, "sklearn", sklearn.__version__, "pandas", pandas.__version__, "pyarrow", pyarrow.__version__, "duckdb", duckdb.__version__)'
 export FS_PYTHON="$venv/bin/python"
+
+step "mlflow server (real, on 127.0.0.1, sqlite backend, served artifacts)"
+mlflow_dir=$(mktemp -d)
+mlflow_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/mlflow" server --host 127.0.0.1 --port "$mlflow_port" \
+  --backend-store-uri "sqlite:///$mlflow_dir/mlflow.db" --artifacts-destination "$mlflow_dir/artifacts" \
+  --workers 1 > "$mlflow_dir/server.log" 2>&1 &
+mlflow_pid=$!
+stop_mlflow() {
+  kill "$mlflow_pid" 2>/dev/null || true
+  pkill -P "$mlflow_pid" 2>/dev/null || true
+  wait "$mlflow_pid" 2>/dev/null || true
+  rm -rf "$mlflow_dir"
+}
+trap stop_mlflow EXIT
+healthy() { "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$mlflow_port/health" 2>/dev/null; }
+for i in $(seq 1 180); do
+  if healthy; then break; fi
+  if ! kill -0 "$mlflow_pid" 2>/dev/null; then cat "$mlflow_dir/server.log"; echo "mlflow server died"; exit 1; fi
+  sleep 1
+done
+healthy || { cat "$mlflow_dir/server.log"; echo "mlflow server did not start"; exit 1; }
+export FS_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
+echo "mlflow server at $FS_MLFLOW_URI"
 
 step "go vet"
 go vet ./...

@@ -81,11 +81,40 @@ func (g *Gate) Check(m Metrics) {
 	g.Passed = len(g.Failed) == 0
 }
 
-// MLflowRef links a run to its MLflow twin.
+// MLflowRef links a run to its MLflow twin and says how far mirroring it
+// got, so that an interrupted sync resumes instead of starting over.
 type MLflowRef struct {
-	RunID        string `json:"run_id,omitempty"`
-	ExperimentID string `json:"experiment_id,omitempty"`
-	State        string `json:"state"` // "local" (no tracking URI), "pending", "synced"
+	State        string   `json:"state"` // "local" (no tracking URI), "pending", "synced"
+	TrackingURI  string   `json:"tracking_uri,omitempty"`
+	Experiment   string   `json:"experiment,omitempty"`
+	ExperimentID string   `json:"experiment_id,omitempty"`
+	RunID        string   `json:"run_id,omitempty"`
+	ArtifactURI  string   `json:"artifact_uri,omitempty"`
+	Done         []string `json:"done,omitempty"` // steps completed: data, inputs, model, registry, end
+	// RegisterModel names the registered model to create a version in
+	// (when the gate passes); ModelVersion is the version created.
+	RegisterModel string `json:"register_model,omitempty"`
+	ModelVersion  string `json:"model_version,omitempty"`
+	LastError     string `json:"last_error,omitempty"`
+}
+
+// HasDone reports whether a sync step was completed.
+func (m *MLflowRef) HasDone(step string) bool {
+	for _, d := range m.Done {
+		if d == step {
+			return true
+		}
+	}
+	return false
+}
+
+// Tracker mirrors runs to an experiment tracker. Sync creates or resumes
+// the tracker's run for r and does the steps not done yet, recording each
+// in r.MLflow and calling save after each, so an interruption loses
+// nothing and never duplicates the run. parent is the sweep r belongs to,
+// already synced, or nil.
+type Tracker interface {
+	Sync(ctx context.Context, r *Run, parent *Run, modelDir string, save func(*Run) error) error
 }
 
 // RunDescriptor is what a run's ID hashes: the dataset, the features and

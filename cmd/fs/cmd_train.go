@@ -17,6 +17,7 @@ import (
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/trainer/mlflow"
 	"github.com/fs-dev/fs/trainer/pyfunc"
 )
 
@@ -31,14 +32,16 @@ func (e gateError) Error() string {
 }
 
 type trainOptions struct {
-	dataset  string
-	req      trainer.Request
-	maxRMSE  float64
-	maxMAE   float64
-	minR2    float64
-	seed     uint
-	modelDir string
-	json     bool
+	dataset       string
+	req           trainer.Request
+	maxRMSE       float64
+	maxMAE        float64
+	minR2         float64
+	seed          uint
+	modelDir      string
+	experiment    string
+	registerModel string
+	json          bool
 }
 
 func newTrainCmd(a *app) *cobra.Command {
@@ -107,6 +110,8 @@ recorded, marked as failing), 10 no store, 11 store in use, 130 interrupted.`,
 	f.Float64Var(&o.minR2, "min-r2", 0, "quality gate: lowest test R2 that passes")
 	f.StringVar(&o.modelDir, "model-dir", "", "also write the model's pyfunc layout here (it is always kept in the store)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
+	f.StringVar(&o.experiment, "experiment", "", "MLflow experiment (default $MLFLOW_EXPERIMENT_NAME, else Default)")
+	f.StringVar(&o.registerModel, "register-model", "", "register the model in MLflow's registry under this name (when the gate passes)")
 	f.StringVar(&o.req.Solver, "solver", "auto", "auto, data or gram (for tests; the iterates are the same)")
 	f.MarkHidden("solver")
 	cmd.MarkFlagRequired("dataset")
@@ -192,6 +197,10 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 	if err != nil {
 		return err
 	}
+	client, err := mlflow.FromEnv(a.st.Getenv)
+	if err != nil {
+		return err
+	}
 	store, err := a.openStore(false)
 	if err != nil {
 		return err
@@ -202,11 +211,26 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 		runs = append([]*trainer.Run{res.Parent}, runs...)
 	}
 	for _, r := range runs {
+		if client != nil {
+			r.MLflow.State = "pending"
+			r.MLflow.Experiment = a.experiment(o.experiment)
+			if r == res.Best {
+				r.MLflow.RegisterModel = o.registerModel
+			}
+		}
 		if err := store.RecordRun(ctx, r); err != nil {
 			return fmt.Errorf("record run %s: %w", r.ID.Short(), err)
 		}
 		if err := writeModel(store, r, ""); err != nil {
 			return err
+		}
+	}
+	if client != nil {
+		if err := a.syncRuns(ctx, store, client, runs); err != nil {
+			return err
+		}
+		if o.registerModel != "" && !res.Best.Gate.Passed {
+			fmt.Fprintf(a.st.Stderr, "fs: warning: the quality gate failed: the model was not registered as %s\n", o.registerModel)
 		}
 	}
 	if o.modelDir != "" {
@@ -278,8 +302,18 @@ func printTrain(a *app, store *badger.Store, res *trainer.Result) {
 	if r.Gate.MaxRMSE == nil && r.Gate.MaxMAE == nil && r.Gate.MinR2 == nil {
 		gate = "none"
 	}
-	fmt.Fprintf(w, "run      %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %d iterations, %.3f s; predict %.4f s\ngate     %s\nmodel    %s\n\n",
-		r.ID.Short(), shortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
+	mlflowLine := "local only (MLFLOW_TRACKING_URI is not set)"
+	switch {
+	case r.MLflow.State == "synced":
+		mlflowLine = fmt.Sprintf("run %s in experiment %s", r.MLflow.RunID, r.MLflow.Experiment)
+		if r.MLflow.ModelVersion != "" {
+			mlflowLine += fmt.Sprintf(", registered as %s version %s", r.MLflow.RegisterModel, r.MLflow.ModelVersion)
+		}
+	case r.MLflow.State == "pending":
+		mlflowLine = "pending (fs sync pushes it)"
+	}
+	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %d iterations, %.3f s; predict %.4f s\ngate     %s\nmodel    %s\n\n",
+		r.ID.Short(), mlflowLine, shortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
 		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, r.Model.NIter, r.FitSeconds, r.PredictSeconds, gate, modelDir(store, r.ID))
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
 	t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))

@@ -1,0 +1,18 @@
+// Package mlflow mirrors fs training runs to an MLflow tracking server
+// through its REST API (/api/2.0): experiments, runs, batched params,
+// metrics and tags, dataset inputs, model artifacts through the server's
+// artifact proxy, and the model registry.
+//
+// It reads MLflow's own environment: MLFLOW_TRACKING_URI,
+// MLFLOW_TRACKING_TOKEN (bearer), MLFLOW_TRACKING_USERNAME and
+// MLFLOW_TRACKING_PASSWORD (basic), MLFLOW_EXPERIMENT_NAME. Requests time
+// out (MLFLOW_HTTP_REQUEST_TIMEOUT seconds, default 120) and are retried
+// with exponential backoff on 408, 429, 5xx and connection failures,
+// honouring Retry-After: MLFLOW_HTTP_REQUEST_MAX_RETRIES times (default 5),
+// the first wait MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR seconds (default 1),
+// doubled each time.
+//
+// Syncing a run is resumable: every step done is recorded on the fs run
+// (trainer.MLflowRef), so a run interrupted by an unreachable or failing
+// server is finished later by fs sync without creating a second MLflow run.
+package mlflow

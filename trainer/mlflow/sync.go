@@ -1,0 +1,263 @@
+package mlflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/trainer/pyfunc"
+)
+
+// Tracker mirrors fs runs to MLflow.
+type Tracker struct {
+	Client *Client
+	User   string
+	Store  string // the store directory, for the reproduce tag
+	Now    func() time.Time
+}
+
+var _ trainer.Tracker = (*Tracker)(nil)
+
+// Sync implements trainer.Tracker. A sweep parent (r.Children set) gets
+// its MLflow run created first; its data and end are done once its
+// children are synced (Sync it again then).
+func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run, modelDir string, save func(*trainer.Run) error) error {
+	ref := &r.MLflow
+	step := func(name string, fn func() error) error {
+		if ref.HasDone(name) {
+			return nil
+		}
+		if err := fn(); err != nil {
+			ref.LastError = err.Error()
+			save(r)
+			return err
+		}
+		ref.Done = append(ref.Done, name)
+		ref.LastError = ""
+		return save(r)
+	}
+	if ref.RunID == "" {
+		if ref.Experiment == "" {
+			ref.Experiment = "Default"
+		}
+		exp, err := t.Client.Experiment(ctx, ref.Experiment)
+		if err != nil {
+			return err
+		}
+		tags := []Tag{
+			{"mlflow.user", t.User},
+			{"mlflow.source.name", "fs train"},
+			{"mlflow.source.type", "LOCAL"},
+			{"fs.run_id", r.ID.String()},
+		}
+		if parent != nil && parent.MLflow.RunID != "" {
+			tags = append(tags, Tag{"mlflow.parentRunId", parent.MLflow.RunID})
+		}
+		info, err := t.Client.CreateRun(ctx, exp, runName(r), r.Created, tags)
+		if err != nil {
+			return err
+		}
+		ref.ExperimentID, ref.RunID, ref.ArtifactURI, ref.State = exp, info.RunID, info.ArtifactURI, "pending"
+		ref.TrackingURI = t.Client.BaseURL
+		if err := save(r); err != nil {
+			return err
+		}
+	}
+	if len(r.Children) > 0 && !allChildrenSynced(r) {
+		return nil // the sweep's own data comes after its children
+	}
+	if err := step("data", func() error { return t.logData(ctx, r) }); err != nil {
+		return err
+	}
+	if len(r.Children) == 0 {
+		if err := step("inputs", func() error { return t.logInput(ctx, r) }); err != nil {
+			return err
+		}
+		if r.Model != nil {
+			if err := step("model", func() error { return t.uploadModel(ctx, r, modelDir) }); err != nil {
+				return err
+			}
+		}
+	}
+	if ref.RegisterModel != "" && r.Gate.Passed && r.Model != nil && len(r.Children) == 0 {
+		if err := step("registry", func() error { return t.register(ctx, r) }); err != nil {
+			return err
+		}
+	}
+	if err := step("end", func() error { return t.Client.EndRun(ctx, ref.RunID, "FINISHED", t.now()) }); err != nil {
+		return err
+	}
+	ref.State = "synced"
+	return save(r)
+}
+
+// allChildrenSynced is set by the caller on the parent: children synced
+// are listed in Done as "child:<id>".
+func allChildrenSynced(r *trainer.Run) bool {
+	for _, c := range r.Children {
+		if !r.MLflow.HasDone("child:" + c.String()) {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Tracker) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+func runName(r *trainer.Run) string {
+	if len(r.Children) > 0 {
+		return "fs-sweep-" + r.ID.Short()
+	}
+	return "fs-" + r.ID.Short()
+}
+
+// pyList formats names as Python prints a list of strings, the way a
+// notebook's mlflow.log_param("features", features) records it.
+func pyList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "'" + strings.ReplaceAll(n, "'", "\\'") + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
+	var names []string
+	versions := map[string]string{}
+	for _, f := range r.Features {
+		names = append(names, f.Name)
+		v := "none"
+		if !f.Version.IsZero() {
+			v = f.Version.String()
+		}
+		versions[f.Name] = v
+	}
+	p := r.Params
+	params := []Tag{
+		{"alpha", fmtF(p.Alpha)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)},
+		{"tol", fmtF(p.Tol)}, {"positive", strconv.FormatBool(p.Positive)},
+		{"features", truncate(pyList(names), 6000)}, {"target", r.Target},
+		{"test_size", fmtF(r.Split.TestSize)}, {"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
+		{"split", r.Split.Kind}, {"null_rule", r.NullRule}, {"fs.dataset_id", r.Dataset.ID},
+	}
+	for _, f := range r.Features {
+		params = append(params, Tag{"fs.feature." + f.Name, versions[f.Name]})
+	}
+	now := t.now().UnixMilli()
+	var metrics []Metric
+	add := func(k string, v float64) {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) { // JSON has no NaN; MLflow would refuse it
+			metrics = append(metrics, Metric{Key: k, Value: v, Timestamp: now})
+		}
+	}
+	for prefix, m := range map[string]trainer.Metrics{"training": r.Train, "testing": r.Test} {
+		add(prefix+"_mse", m.MSE)
+		add(prefix+"_rmse", m.RMSE)
+		add(prefix+"_mae", m.MAE)
+		add(prefix+"_r2", m.R2)
+	}
+	add("fit_time", r.FitSeconds)
+	add("predict_time", r.PredictSeconds)
+	fv, _ := json.Marshal(versions)
+	gate := "none"
+	if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
+		gate = map[bool]string{true: "passed", false: "failed: " + strings.Join(r.Gate.Failed, ", ")}[r.Gate.Passed]
+	}
+	store, _ := filepath.Abs(t.Store)
+	tags := []Tag{
+		{"mlflow.runName", runName(r)},
+		{"fs.dataset_id", r.Dataset.ID},
+		{"fs.feature_versions", truncate(string(fv), 8000)},
+		{"fs.store", store},
+		{"fs.reproduce", fmt.Sprintf("fs reproduce %s --store %s", r.ID, store)},
+		{"fs.gate", gate},
+		{"fs.version", r.FSVersion},
+	}
+	if r.Best != nil {
+		tags = append(tags, Tag{"fs.best_run", r.Best.String()})
+	}
+	for _, w := range r.Warnings {
+		tags = append(tags, Tag{"fs.warning", truncate(w, 8000)})
+		break
+	}
+	return t.Client.LogBatch(ctx, r.MLflow.RunID, params, metrics, tags)
+}
+
+func (t *Tracker) logInput(ctx context.Context, r *trainer.Run) error {
+	type col struct {
+		Type     string `json:"type"`
+		Name     string `json:"name"`
+		Required bool   `json:"required"`
+	}
+	var cols []col
+	for _, f := range r.Features {
+		cols = append(cols, col{"double", f.Name, true})
+	}
+	cols = append(cols, col{"double", r.Target, true})
+	schema, _ := json.Marshal(map[string]any{"mlflow_colspec": cols})
+	profile, _ := json.Marshal(map[string]any{"num_rows": r.Dataset.Rows, "num_elements": r.Dataset.Rows * len(cols),
+		"train_rows": r.Split.TrainRows, "test_rows": r.Split.TestRows})
+	source, _ := json.Marshal(map[string]string{"uri": "file://" + r.Dataset.Path})
+	digest := r.Dataset.ID
+	if len(digest) > 12 {
+		digest = digest[:12]
+	}
+	return t.Client.LogInput(ctx, r.MLflow.RunID, DatasetInput{
+		Name: "fs-dataset-" + digest, Digest: digest, SourceType: "local", Source: string(source),
+		Schema: string(schema), Profile: string(profile)}, "training")
+}
+
+func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) error {
+	// The layout names the MLflow run it belongs to.
+	if err := pyfunc.Write(dir, r, "3.17.2"); err != nil {
+		return err
+	}
+	for _, f := range pyfunc.Files() {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return err
+		}
+		if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, "model/"+f, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tracker) register(ctx context.Context, r *trainer.Run) error {
+	tags := []Tag{{"fs.run_id", r.ID.String()}, {"fs.dataset_id", r.Dataset.ID}}
+	for _, f := range r.Features {
+		v := "none"
+		if !f.Version.IsZero() {
+			v = f.Version.String()
+		}
+		tags = append(tags, Tag{"fs.feature." + f.Name, v})
+	}
+	v, err := t.Client.RegisterModel(ctx, r.MLflow.RegisterModel, r.MLflow.ArtifactURI+"/model", r.MLflow.RunID, tags)
+	if err != nil {
+		return err
+	}
+	r.MLflow.ModelVersion = v
+	return nil
+}
+
+func fmtF(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
