@@ -88,7 +88,7 @@ pending), 1 error, 10 no store, 11 store in use, 130 interrupted.`,
 			if err != nil {
 				return err
 			}
-			var todo []*trainer.Run
+			todo := []*trainer.Run{}
 			for i := range all {
 				r := &all[i]
 				if r.MLflow.State == "synced" {

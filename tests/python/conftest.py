@@ -24,3 +24,14 @@ def run_fs(fs_bin, tmp_path):
             raise AssertionError(f"fs {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
         return proc
     return run
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri():
+    """The real mlflow server the test command started."""
+    uri = os.environ.get("FS_MLFLOW_URI")
+    if not uri:
+        if os.environ.get("CI"):
+            pytest.fail("FS_MLFLOW_URI is not set in CI: the test command must start the mlflow server")
+        pytest.skip("FS_MLFLOW_URI is not set: run the tests with scripts/test.sh, which starts a real mlflow server")
+    return uri

@@ -260,4 +260,16 @@ func (t *Tracker) register(ctx context.Context, r *trainer.Run) error {
 	return nil
 }
 
-func fmtF(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+// fmtF formats a float as Python's repr does (1.0, 0.0001, 1e-05,
+// 1e+16), so params read as a notebook's mlflow.log_param would log them.
+func fmtF(f float64) string {
+	a := math.Abs(f)
+	if f == 0 || (a >= 1e-4 && a < 1e16) {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	return strconv.FormatFloat(f, 'e', -1, 64)
+}

@@ -1,0 +1,238 @@
+"""fs train and fs sync against a real mlflow server (started by the test
+command): everything a run carries is read back with MLflow's own client."""
+import http.server
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+FEATS = ["conv_rate", "acc_rate", "avg_daily_trips", "trips_per_hour"]
+
+
+@pytest.fixture()
+def dataset(run_fs, tmp_path):
+    run_fs("demo", "--data-only", ".")
+    run_fs("init")
+    reg = json.loads(run_fs("register", "features.yaml", "--json").stdout)
+    run_fs("materialize", "--features", ",".join(FEATS), "--entities", "orders.tsv", "--out", "train.parquet",
+           "--as-of", "2021-05-01T00:00:00Z")
+    return {f["name"]: f["version"] for f in reg["features"]}
+
+
+def train(run_fs, uri, *args, env=None, check=True):
+    import os
+    extra = {"MLFLOW_TRACKING_URI": uri, "USER": "tester", **(env or {})}
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        return run_fs("train", "--dataset", "train.parquet", "--target", "trip_completed", "--drop-nulls",
+                      "--test-size", "0.2", "--seed", "17", *args, check=check)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def runs_with_tag(client, experiment, key, value):
+    e = client.get_experiment_by_name(experiment)
+    return client.search_runs([e.experiment_id], filter_string=f"tags.`{key}` = '{value}'")
+
+
+def test_run_carries_everything(run_fs, tmp_path, dataset, mlflow_uri):
+    exp, model_name = f"driver-ranking-{uuid.uuid4().hex[:8]}", f"driver-eta-{uuid.uuid4().hex[:8]}"
+    out = json.loads(train(run_fs, mlflow_uri, "--alpha", "0.01", "--l1-ratio", "0.2", "--experiment", exp,
+                           "--register-model", model_name, "--max-rmse", "0.9", "--json").stdout)
+    run = out["run"]
+    assert run["mlflow"]["state"] == "synced"
+    client = MlflowClient(mlflow_uri)
+    r = client.get_run(run["mlflow"]["run_id"])
+    assert r.info.status == "FINISHED"
+    assert client.get_experiment(r.info.experiment_id).name == exp
+    p = r.data.params
+    assert p["alpha"] == "0.01" and p["l1_ratio"] == "0.2" and p["test_size"] == "0.2" and p["seed"] == "17"
+    assert p["split"] == "random" and p["max_iter"] == "1000" and p["tol"] == "0.0001" and p["target"] == "trip_completed"
+    assert p["features"] == str(FEATS)
+    assert p["fs.dataset_id"] == run["dataset"]["id"]
+    for name in FEATS:
+        assert p[f"fs.feature.{name}"] == dataset[name]
+    m = r.data.metrics
+    for split in ["training", "testing"]:
+        for k in ["mse", "rmse", "mae", "r2"]:
+            assert m[f"{split}_{k}"] == pytest.approx(run[split][k], rel=1e-15)
+    assert m["fit_time"] >= 0 and m["predict_time"] >= 0
+    t = r.data.tags
+    assert t["mlflow.runName"] == "fs-" + run["id"][:12]
+    assert t["mlflow.user"] == "tester"
+    assert t["mlflow.source.name"] == "fs train"
+    assert t["fs.dataset_id"] == run["dataset"]["id"]
+    assert json.loads(t["fs.feature_versions"]) == {n: dataset[n] for n in FEATS}
+    assert t["fs.reproduce"].startswith("fs reproduce " + run["id"] + " --store ")
+    assert t["fs.gate"] == "passed"
+    (inp,) = r.inputs.dataset_inputs
+    assert inp.dataset.digest == run["dataset"]["id"][:12]
+    assert {tg.key: tg.value for tg in inp.tags}["mlflow.data.context"] == "training"
+    assert [c["name"] for c in json.loads(inp.dataset.schema)["mlflow_colspec"]] == FEATS + ["trip_completed"]
+    assert json.loads(inp.dataset.profile)["num_rows"] == 800
+    assert json.loads(inp.dataset.source)["uri"].endswith("/train.parquet")
+    arts = {a.path for a in client.list_artifacts(r.info.run_id, "model")}
+    assert {"model/MLmodel", "model/code", "model/data", "model/python_env.yaml", "model/requirements.txt"} <= arts
+    (mv,) = client.search_model_versions(f"name = '{model_name}'")
+    assert mv.run_id == r.info.run_id
+    assert mv.tags[f"fs.feature.conv_rate"] == dataset["conv_rate"] and mv.tags["fs.run_id"] == run["id"]
+
+    # The model in MLflow predicts what fs predict writes.
+    run_fs("predict", "--model", run["id"], "--input", "train.parquet", "--out", "pred.parquet")
+    pred = pd.read_parquet(tmp_path / "pred.parquet")
+    ok = pred["prediction"].notna()
+    mlflow.set_tracking_uri(mlflow_uri)
+    for uri in [f"runs:/{r.info.run_id}/model", f"models:/{model_name}/{mv.version}"]:
+        model = mlflow.pyfunc.load_model(uri)
+        got = np.asarray(model.predict(pred.loc[ok, FEATS].astype("float64")))
+        np.testing.assert_allclose(got, pred.loc[ok, "prediction"].to_numpy(), rtol=1e-12, atol=1e-12)
+
+    listed = run_fs("runs", "list").stdout
+    assert f"synced {r.info.run_id}" in listed
+
+
+def test_sweep_is_a_parent_with_children(run_fs, dataset, mlflow_uri):
+    exp = f"sweep-{uuid.uuid4().hex[:8]}"
+    out = json.loads(train(run_fs, mlflow_uri, "--alpha", "0.001,0.1", "--l1-ratio", "0.2,0.8", "--experiment", exp,
+                           "--json").stdout)
+    client = MlflowClient(mlflow_uri)
+    e = client.get_experiment_by_name(exp)
+    runs = client.search_runs([e.experiment_id])
+    assert len(runs) == 5
+    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parent) == 1
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent[0].info.run_id]
+    assert len(children) == 4
+    assert all(r.info.status == "FINISHED" for r in runs)
+    assert parent[0].data.tags["fs.best_run"] == out["run"]["id"]
+    best = [c for c in children if c.data.tags["fs.run_id"] == out["run"]["id"]][0]
+    assert best.data.metrics["testing_rmse"] == min(c.data.metrics["testing_rmse"] for c in children)
+
+
+def test_failed_gate_is_logged_and_not_registered(run_fs, dataset, mlflow_uri):
+    name = f"never-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, mlflow_uri, "--max-rmse", "0.01", "--register-model", name, "--json", check=False)
+    assert proc.returncode == 3
+    assert "the model was not registered" in proc.stderr
+    run = json.loads(proc.stdout)["run"]
+    client = MlflowClient(mlflow_uri)
+    r = client.get_run(run["mlflow"]["run_id"])
+    assert r.data.tags["fs.gate"].startswith("failed: rmse")
+    assert client.search_model_versions(f"name = '{name}'") == []
+
+
+FAST = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.05",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+
+
+def closed_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_unreachable_server_then_sync(run_fs, dataset, mlflow_uri):
+    exp = f"offline-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, f"http://127.0.0.1:{closed_port()}", "--experiment", exp, "--json", env=FAST)
+    assert proc.returncode == 0
+    assert "is unreachable" in proc.stderr and "fs: hint: run fs sync" in proc.stderr
+    run = json.loads(proc.stdout)["run"]
+    assert run["mlflow"]["state"] == "pending" and not run["mlflow"].get("run_id")
+    synced = json.loads(sync(run_fs, mlflow_uri))
+    assert [r["mlflow"]["state"] for r in synced] == ["synced"]
+    client = MlflowClient(mlflow_uri)
+    (r,) = runs_with_tag(client, exp, "fs.run_id", run["id"])
+    assert r.info.status == "FINISHED" and r.data.params["alpha"] == "1.0"
+    # Nothing left: a second sync does nothing and creates nothing.
+    assert json.loads(sync(run_fs, mlflow_uri)) == []
+    assert len(runs_with_tag(client, exp, "fs.run_id", run["id"])) == 1
+
+
+def sync(run_fs, uri):
+    import os
+    old = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    try:
+        return run_fs("sync", "--json").stdout
+    finally:
+        if old is None:
+            os.environ.pop("MLFLOW_TRACKING_URI")
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = old
+
+
+class DyingProxy(http.server.ThreadingHTTPServer):
+    """Forwards to the real server until the run is created, then stops, as
+    a server that goes away in the middle of a run."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.created = threading.Event()
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def forward(self):
+        if self.server.created.is_set():
+            self.close_connection = True
+            return  # dropped: the server is gone
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.command != "GET" else None
+        req = urllib.request.Request(self.server.upstream + self.path, data=body, method=self.command,
+                                     headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
+        try:
+            with urllib.request.urlopen(req) as resp:
+                status, data = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, data = e.code, e.read()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        if self.path.startswith("/api/2.0/mlflow/runs/create"):
+            self.server.created.set()
+
+            def stop(server=self.server):
+                server.shutdown()
+                server.server_close()  # later connections are refused
+            threading.Thread(target=stop).start()
+
+    do_GET = do_POST = do_PUT = forward
+
+
+def test_server_stops_mid_run_then_sync_finishes_it_once(run_fs, dataset, mlflow_uri):
+    proxy = DyingProxy(mlflow_uri)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    proxy_uri = f"http://127.0.0.1:{proxy.server_address[1]}"
+    exp = f"dying-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, proxy_uri, "--experiment", exp, "--json", env=FAST)
+    assert proxy.created.is_set()
+    assert "is unreachable" in proc.stderr
+    run = json.loads(proc.stdout)["run"]
+    mid = run["mlflow"]["run_id"]
+    assert run["mlflow"]["state"] == "pending" and mid, "the MLflow run was created before the server went away"
+    client = MlflowClient(mlflow_uri)
+    assert client.get_run(mid).info.status == "RUNNING"
+    synced = json.loads(sync(run_fs, mlflow_uri))
+    assert synced[0]["mlflow"]["run_id"] == mid
+    (r,) = runs_with_tag(client, exp, "fs.run_id", run["id"])
+    assert r.info.run_id == mid and r.info.status == "FINISHED"
+    assert r.data.params["features"] == str(FEATS) and "testing_rmse" in r.data.metrics
+    assert {a.path for a in client.list_artifacts(mid, "model")} >= {"model/MLmodel"}
