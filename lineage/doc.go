@@ -1,10 +1,11 @@
-// Package lineage will own the graph from source snapshots to feature
-// versions, datasets, runs and registered models: its nodes and edges, and
-// walks upstream and downstream with a depth limit. Its storage will be an
-// adapter, like the registry's.
+// Package lineage owns the graph from source snapshots to feature
+// versions, feature sets, datasets, runs and registered model versions, and
+// the questions users ask of it: what went into a thing (Upstream), what
+// came out of it (Downstream), what a change would affect (Impact).
 //
-// Today the registry already records what the graph needs for features:
-// each feature version lists the source columns and the feature versions it
-// reads (featurestore.FeatureVersion.Columns and DependsOn), and
-// transforms.Expr.Names gives the names an expression reads.
+// Nodes are named "<kind>:<id>" (see NodeID). A Graph serves nodes and
+// their edges; the store's adapter writes each edge in the same
+// transaction as the record it describes, so a dataset is never recorded
+// without its inputs. Renderers draw a walk as an indented tree, Graphviz
+// dot, Mermaid or JSON.
 package lineage

@@ -134,7 +134,7 @@ Exit codes:
 	}
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newDemoCmd(app))
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newDemoCmd(app))
 	return root
 }
 

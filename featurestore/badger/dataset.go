@@ -3,11 +3,11 @@ package badger
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/lineage"
 )
 
 var _ featurestore.DatasetStore = (*Store)(nil)
@@ -31,8 +31,23 @@ func (s *Store) RecordDataset(ctx context.Context, d *featurestore.Dataset) erro
 		if err := setJSON(txn, "ds/"+hex, d); err != nil {
 			return err
 		}
+		node := lineage.ID(lineage.Dataset, hex)
 		for _, f := range d.Features {
-			if err := txn.Set([]byte("dsf/"+f.Version.String()+"/"+hex), nil); err != nil {
+			if err := setEdge(txn, lineage.ID(lineage.FeatureVersion, f.Version.String()), node); err != nil {
+				return err
+			}
+		}
+		for _, snap := range d.Sources {
+			have, err := exists(txn, "snap/"+snap.Digest)
+			if err != nil {
+				return err
+			}
+			if !have {
+				if err := setJSON(txn, "snap/"+snap.Digest, snap); err != nil {
+					return err
+				}
+			}
+			if err := setEdge(txn, lineage.ID(lineage.Snapshot, snap.Digest), node); err != nil {
 				return err
 			}
 		}
@@ -56,20 +71,6 @@ func (s *Store) Dataset(ctx context.Context, id featurestore.ID) (*featurestore.
 // ResolveDataset implements featurestore.DatasetStore.
 func (s *Store) ResolveDataset(ctx context.Context, prefix string) (featurestore.ID, error) {
 	return s.resolve("ds/", "dataset", prefix)
-}
-
-// DatasetsOf returns the ids of the datasets built with a feature version.
-func (s *Store) DatasetsOf(ctx context.Context, v featurestore.ID) ([]featurestore.ID, error) {
-	var out []featurestore.ID
-	prefix := "dsf/" + v.String() + "/"
-	err := s.view(func(txn *badgerdb.Txn) error {
-		return scan(txn, prefix, false, true, func(key, _ []byte) error {
-			id, err := featurestore.ParseID(strings.TrimPrefix(string(key), prefix))
-			out = append(out, id)
-			return err
-		})
-	})
-	return out, err
 }
 
 // Datasets implements featurestore.DatasetStore.

@@ -10,6 +10,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/lineage"
 )
 
 // headRecord is FeatureHead plus the sequence number of its next history
@@ -119,6 +120,11 @@ func (s *Store) writeBlobs(ctx context.Context, blobs []blob) error {
 }
 
 func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurestore.Plan) error {
+	for _, d := range ch.Version.DependsOn {
+		if err := setEdge(txn, lineage.ID(lineage.FeatureVersion, d.Version.String()), lineage.ID(lineage.FeatureVersion, ch.ID.String())); err != nil {
+			return err
+		}
+	}
 	// Whether this name has pointed at this version before: checked before
 	// the name index is written (no iterators inside a write transaction:
 	// Badger sorts its pending writes for each one).
@@ -158,6 +164,11 @@ func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurest
 }
 
 func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featurestore.Plan) error {
+	for _, m := range ch.Version.Members {
+		if err := setEdge(txn, lineage.ID(lineage.FeatureVersion, m.Version.String()), lineage.ID(lineage.FeatureSet, ch.ID.String())); err != nil {
+			return err
+		}
+	}
 	var head setHeadRecord
 	err := getJSON(txn, "sh/"+ch.Name, &head)
 	switch {

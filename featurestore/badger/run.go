@@ -7,6 +7,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -34,14 +35,23 @@ func (s *Store) RecordRun(ctx context.Context, r *trainer.Run) error {
 		if err := setJSON(txn, "run/"+hex, r); err != nil {
 			return err
 		}
-		if err := txn.Set([]byte("dsr/"+r.Dataset.ID+"/"+hex), nil); err != nil {
+		node := lineage.ID(lineage.Run, hex)
+		if err := setEdge(txn, lineage.ID(lineage.Dataset, r.Dataset.ID), node); err != nil {
 			return err
 		}
-		for _, f := range r.Features {
-			if !f.Version.IsZero() {
-				if err := txn.Set([]byte("fvr/"+f.Version.String()+"/"+hex), nil); err != nil {
-					return err
-				}
+		if r.Parent != nil {
+			if err := setEdge(txn, node, lineage.ID(lineage.Run, r.Parent.String())); err != nil {
+				return err
+			}
+		}
+		if m := r.MLflow; m.ModelVersion != "" {
+			key := m.RegisterModel + "/" + m.ModelVersion
+			rec := modelRecord{Name: m.RegisterModel, Version: m.ModelVersion, Run: hex, MLflowRunID: m.RunID}
+			if err := setJSON(txn, "mv/"+key, rec); err != nil {
+				return err
+			}
+			if err := setEdge(txn, node, lineage.ID(lineage.ModelVersion, key)); err != nil {
+				return err
 			}
 		}
 		return nil
