@@ -56,6 +56,16 @@ healthy || { cat "$mlflow_dir/server.log"; echo "mlflow server did not start"; e
 export FS_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
 echo "mlflow server at $FS_MLFLOW_URI"
 
+if ! command -v dot >/dev/null 2>&1; then
+  step "graphviz (the lineage test renders dot)"
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null; }
+  else
+    sudo -n apt-get install -y -q graphviz >/dev/null 2>&1 || echo "could not install graphviz: the dot rendering test will say so"
+  fi
+fi
+
 step "go vet"
 go vet ./...
 

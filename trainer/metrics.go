@@ -1,6 +1,9 @@
 package trainer
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // Metrics are scikit-learn's regression metrics on one set of rows.
 type Metrics struct {
@@ -49,4 +52,48 @@ func r2(y []float64, num float64) float64 {
 		return 1
 	}
 	return 0
+}
+
+// jsonFloat writes NaN and infinities as null: JSON has no NaN.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = jsonFloat(math.NaN())
+		return nil
+	}
+	var v float64
+	err := json.Unmarshal(b, &v)
+	*f = jsonFloat(v)
+	return err
+}
+
+type metricsJSON struct {
+	MSE  jsonFloat `json:"mse"`
+	RMSE jsonFloat `json:"rmse"`
+	MAE  jsonFloat `json:"mae"`
+	R2   jsonFloat `json:"r2"`
+	Rows int       `json:"rows"`
+}
+
+// MarshalJSON writes an undefined metric (R2 below two rows) as null.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	return json.Marshal(metricsJSON{jsonFloat(m.MSE), jsonFloat(m.RMSE), jsonFloat(m.MAE), jsonFloat(m.R2), m.Rows})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (m *Metrics) UnmarshalJSON(b []byte) error {
+	var j metricsJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*m = Metrics{float64(j.MSE), float64(j.RMSE), float64(j.MAE), float64(j.R2), j.Rows}
+	return nil
 }

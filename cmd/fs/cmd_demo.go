@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/demo"
+	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 type demoOptions struct {
@@ -23,7 +25,9 @@ func newDemoCmd(a *app) *cobra.Command {
 duplicates and late backfills, labelled orders, a definition file), create a
 store in DIR/.fs and run the workflow on it, printing each command as it goes:
 init, register, features list/show/sets, materialize (DIR/train.parquet),
-datasets list, a train sweep and runs list. No server is needed.
+datasets list, a train sweep, runs list, the lineage of the best run, the
+impact of conv_rate and a reproduction of the best run. No server is needed;
+when MLFLOW_TRACKING_URI is set the runs are logged to that MLflow.
 
 Arguments:
   DIR   where to write the demo (default ./fs-demo); it is reused if present
@@ -64,8 +68,20 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 		{"train", "--dataset", filepath.Join(dir, "train.parquet"), "--target", "trip_completed", "--drop-nulls",
 			"--alpha", "0.001,0.01,0.1", "--l1-ratio", "0.2,0.8", "--test-size", "0.2", "--seed", "17"},
 		{"runs", "list"},
+		{"lineage", "BEST", "--upstream"},
+		{"impact", "conv_rate"},
+		{"reproduce", "BEST"},
 	}
 	for _, step := range steps {
+		for i, arg := range step {
+			if arg == "BEST" {
+				best, err := a.bestRun(cmd.Context(), store)
+				if err != nil {
+					return err
+				}
+				step[i] = best
+			}
+		}
 		fmt.Fprintf(a.st.Stderr, "\n$ fs %s\n", strings.Join(step, " "))
 		root := newRootCmd(a.st)
 		root.SetArgs(append(step, "--store", store))
@@ -74,4 +90,23 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 		}
 	}
 	return nil
+}
+
+// bestRun is the newest sweep's best run, for the demo's later steps.
+func (a *app) bestRun(ctx context.Context, store string) (string, error) {
+	s, err := badger.Open(store, true)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	runs, err := s.Runs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range runs {
+		if r.Best != nil {
+			return r.Best.String()[:12], nil
+		}
+	}
+	return "", fmt.Errorf("the demo recorded no sweep")
 }

@@ -61,7 +61,10 @@ func Main(ctx context.Context, args []string, st *State) int {
 	printError(st.Stderr, err)
 	var ue usageError
 	var ge gateError
+	var nr notReproduced
 	switch {
+	case errors.As(err, &nr):
+		return exitNotReproduced
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &ge):
@@ -126,6 +129,7 @@ Exit codes:
   1   error
   2   usage (bad flags or arguments)
   3   fs train: the quality gate failed (the run is recorded, marked failing)
+  4   fs reproduce: the rebuild is not identical
   10  no store at the given path (run fs init)
   11  the store is in use by another fs process
   130 interrupted (Ctrl-C); nothing was changed`,
@@ -134,7 +138,7 @@ Exit codes:
 	}
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newDemoCmd(app))
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newDemoCmd(app))
 	return root
 }
 

@@ -1,0 +1,222 @@
+package reproduce
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/materialize"
+	"github.com/fs-dev/fs/trainer"
+)
+
+// Report is the outcome of a reproduction.
+type Report struct {
+	Run       featurestore.ID `json:"run"`
+	Identical bool            `json:"identical"`
+	// Dataset: the recorded and rebuilt ids, and whether the rows are the same.
+	DatasetRecorded string        `json:"dataset_recorded"`
+	DatasetRebuilt  string        `json:"dataset_rebuilt"`
+	SameDatasetID   bool          `json:"same_dataset_id"`
+	SameRows        bool          `json:"same_rows"`
+	Sources         []SourceCheck `json:"sources"`
+	EntitiesChanged bool          `json:"entities_changed"`
+	SameModel       bool          `json:"same_model"`
+	SameMetrics     bool          `json:"same_metrics"`
+	Differences     []string      `json:"differences"`
+	Notes           []string      `json:"notes"`
+}
+
+// SourceCheck compares a source's files with its recorded snapshot.
+type SourceCheck struct {
+	Name    string   `json:"name"`
+	Path    string   `json:"path"`
+	Changed bool     `json:"changed"`
+	Files   []string `json:"files"` // "modified PATH", "added PATH", "removed PATH"
+}
+
+func fileSHA(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Run reproduces run r (for a sweep, its best run) trained on dataset d.
+func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *featurestore.Dataset) (*Report, error) {
+	rep := &Report{Run: r.ID, DatasetRecorded: d.ID.String()}
+	// The entity file must be as it was: it is the rows of the dataset.
+	if sum, err := fileSHA(d.Entities.Path); err != nil || sum != d.Entities.Digest {
+		rep.EntitiesChanged = true
+		rep.Differences = append(rep.Differences, fmt.Sprintf("the entity file %s is missing or changed since the dataset was built", d.Entities.Path))
+		return rep, nil
+	}
+	for _, s := range d.Sources {
+		rep.Sources = append(rep.Sources, checkSource(s))
+	}
+	var pinned []string
+	for _, f := range d.Features {
+		pinned = append(pinned, f.Name+"@"+f.Version.String())
+	}
+	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff})
+	if err != nil {
+		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
+	}
+	table, rebuilt, err := job.Compute(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild the dataset: %w", err)
+	}
+	rep.DatasetRebuilt = rebuilt.ID.String()
+	rep.SameDatasetID = rebuilt.ID == d.ID
+	// Written with the recorded metadata, identical rows give the recorded
+	// file byte for byte (the writer is deterministic).
+	h := sha256.New()
+	if err := parquet.WriteTable(h, table, materialize.Metadata(d)); err != nil {
+		return nil, err
+	}
+	rep.SameRows = hex.EncodeToString(h.Sum(nil)) == d.FileDigest
+	changed := false
+	for _, s := range rep.Sources {
+		changed = changed || s.Changed
+	}
+	switch {
+	case rep.SameRows && changed:
+		rep.Notes = append(rep.Notes, "a source changed, but only in rows created after the cutoff "+
+			d.Cutoff.UTC().Format(time.RFC3339Nano)+": the rebuilt rows are identical")
+	case !rep.SameRows:
+		rep.Differences = append(rep.Differences, describeRowDiff(ctx, d, table)...)
+	}
+	// Retrain with the recorded parameters on the rebuilt rows.
+	req := trainer.Request{Target: r.Target, Alphas: []float64{r.Params.Alpha}, L1Ratios: []float64{r.Params.L1Ratio},
+		MaxIter: r.Params.MaxIter, Tol: r.Params.Tol, Positive: r.Params.Positive, TestSize: r.Split.TestSize,
+		Seed: r.Split.Seed, Split: r.Split.Kind, DropNulls: r.NullRule == "drop", Gate: r.Gate}
+	for _, f := range r.Features {
+		req.Features = append(req.Features, f.Name)
+	}
+	data := &trainer.Data{Table: table, Features: rebuilt.Features, TimestampColumn: rebuilt.TimestampColumn,
+		Ref: trainer.DatasetRef{ID: rebuilt.ID.String(), FS: true, Rows: table.Rows}}
+	res, err := trainer.Train(ctx, req, data, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("retrain: %w", err)
+	}
+	again := res.Best
+	rep.SameModel = sameFloats(again.Model.Coef, r.Model.Coef) && sameFloat(again.Model.Intercept, r.Model.Intercept) &&
+		again.Model.NIter == r.Model.NIter
+	if !rep.SameModel {
+		rep.Differences = append(rep.Differences, modelDiff(r.Model, again.Model, r.Features)...)
+	}
+	rep.SameMetrics = sameMetrics(r.Train, again.Train) && sameMetrics(r.Test, again.Test)
+	if !rep.SameMetrics {
+		rep.Differences = append(rep.Differences, fmt.Sprintf("test rmse %v, rebuilt %v; train rmse %v, rebuilt %v",
+			r.Test.RMSE, again.Test.RMSE, r.Train.RMSE, again.Train.RMSE))
+	}
+	rep.Identical = rep.SameRows && rep.SameModel && rep.SameMetrics
+	if rep.Differences == nil {
+		rep.Differences = []string{}
+	}
+	return rep, nil
+}
+
+func checkSource(s featurestore.SourceSnapshot) SourceCheck {
+	c := SourceCheck{Name: s.Name, Path: s.Path, Files: []string{}}
+	now := map[string]bool{}
+	files, _ := parquet.Files(s.Path)
+	for _, f := range files {
+		now[f] = true
+	}
+	for _, f := range s.Files {
+		if !now[f.Path] {
+			c.Files = append(c.Files, "removed "+f.Path)
+			continue
+		}
+		delete(now, f.Path)
+		if sum, err := fileSHA(f.Path); err != nil || sum != f.SHA256 {
+			c.Files = append(c.Files, "modified "+f.Path)
+		}
+	}
+	for _, f := range files {
+		if now[f] {
+			c.Files = append(c.Files, "added "+f)
+		}
+	}
+	c.Changed = len(c.Files) > 0
+	return c
+}
+
+// describeRowDiff names the columns whose values differ from the recorded
+// file, when it is still there.
+func describeRowDiff(ctx context.Context, d *featurestore.Dataset, rebuilt *featurestore.Table) []string {
+	if sum, err := fileSHA(d.Output); err != nil || sum != d.FileDigest {
+		return []string{fmt.Sprintf("the rebuilt rows differ from the recorded dataset (its file %s is gone or changed, so the columns cannot be named)", d.Output)}
+	}
+	var names []string
+	for _, s := range rebuilt.Series {
+		names = append(names, s.Name)
+	}
+	old, _, err := parquet.ReadTable(ctx, []string{d.Output}, names)
+	if err != nil || old.Rows != rebuilt.Rows {
+		return []string{"the rebuilt rows differ from the recorded dataset"}
+	}
+	var out []string
+	for i, s := range rebuilt.Series {
+		o := old.Series[i]
+		n := 0
+		for r := 0; r < rebuilt.Rows; r++ {
+			if fmt.Sprint(s.Value(r)) != fmt.Sprint(o.Value(r)) {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("column %s differs in %d of %d rows: the source changed before the cutoff", s.Name, n, rebuilt.Rows))
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"the rebuilt rows differ from the recorded dataset"}
+	}
+	return out
+}
+
+func sameFloat(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+
+func sameFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameFloat(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameMetrics(a, b trainer.Metrics) bool {
+	return a.Rows == b.Rows && sameFloat(a.MSE, b.MSE) && sameFloat(a.RMSE, b.RMSE) && sameFloat(a.MAE, b.MAE) &&
+		(sameFloat(a.R2, b.R2) || (math.IsNaN(a.R2) && math.IsNaN(b.R2)))
+}
+
+func modelDiff(a, b *trainer.Fitted, feats []featurestore.FeatureRef) []string {
+	var out []string
+	for i := range a.Coef {
+		if i < len(b.Coef) && !sameFloat(a.Coef[i], b.Coef[i]) {
+			out = append(out, fmt.Sprintf("coefficient of %s: recorded %v, rebuilt %v", feats[i].Name, a.Coef[i], b.Coef[i]))
+		}
+	}
+	if !sameFloat(a.Intercept, b.Intercept) {
+		out = append(out, fmt.Sprintf("intercept: recorded %v, rebuilt %v", a.Intercept, b.Intercept))
+	}
+	return out
+}
