@@ -351,7 +351,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		snapErr := make(chan error, 1)
 		go func() {
 			var err error
-			snap, err = snapshot(g.src, files[gi])
+			snap, err = Snapshot(g.src, files[gi])
 			snapErr <- err
 		}()
 		table, schema, err := parquet.ReadTable(ctx, files[gi], g.columns)
@@ -447,9 +447,9 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 	return nil
 }
 
-// snapshot hashes a source's files: each file's sha256, then one digest
+// Snapshot hashes a source's files: each file's sha256, then one digest
 // over the sizes and digests in path order.
-func snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
 	snap := featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}
 	all := sha256.New()
 	io.WriteString(all, "fs snapshot v1\n")

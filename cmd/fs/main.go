@@ -62,7 +62,10 @@ func Main(ctx context.Context, args []string, st *State) int {
 	var ue usageError
 	var ge gateError
 	var nr notReproduced
+	var vf validationFailed
 	switch {
+	case errors.As(err, &vf):
+		return exitValidation
 	case errors.As(err, &nr):
 		return exitNotReproduced
 	case errors.As(err, &ue):
@@ -130,6 +133,7 @@ Exit codes:
   2   usage (bad flags or arguments)
   3   fs train: the quality gate failed (the run is recorded, marked failing)
   4   fs reproduce: the rebuild is not identical
+  5   fs validate: an expectation does not hold
   10  no store at the given path (run fs init)
   11  the store is in use by another fs process
   130 interrupted (Ctrl-C); nothing was changed`,
@@ -138,7 +142,7 @@ Exit codes:
 	}
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newDemoCmd(app))
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newProfileCmd(app), newValidateCmd(app), newDemoCmd(app))
 	return root
 }
 

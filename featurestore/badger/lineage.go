@@ -135,7 +135,25 @@ func (g *Graph) Node(ctx context.Context, id lineage.NodeID) (*lineage.Node, err
 	default:
 		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no lineage node %s", id)
 	}
+	var prof struct {
+		Rows     int `json:"rows"`
+		Warnings []struct {
+			Message string `json:"message"`
+		} `json:"warnings"`
+	}
+	if err := getJSON(g.txn, "profile/"+string(id), &prof); err == nil {
+		n.Attrs["profile"] = fmt.Sprintf("%d warnings", len(prof.Warnings))
+		if len(prof.Warnings) > 0 {
+			n.Attrs["profile"] += ", first: " + prof.Warnings[0].Message
+		}
+	}
 	return n, nil
+}
+
+// RecordProfile stores a profile with the lineage node it describes (a
+// source snapshot or a dataset); fs lineage shows it on that node.
+func (s *Store) RecordProfile(ctx context.Context, node lineage.NodeID, profile any) error {
+	return s.update(func(txn *badgerdb.Txn) error { return setJSON(txn, "profile/"+string(node), profile) })
 }
 
 func truncate(s string, n int) string {

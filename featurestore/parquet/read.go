@@ -150,6 +150,62 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	return out, schema, nil
 }
 
+// ScanRowGroups reads the named columns of every file one row group at a
+// time, in order, and calls fn with each as a table, so that memory is
+// bounded by a row group.
+func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(*featurestore.Table) error) (featurestore.Schema, error) {
+	var schema featurestore.Schema
+	for i, f := range files {
+		s, groups, err := fileLayout(f)
+		if err != nil {
+			return nil, err
+		}
+		var cols featurestore.Schema
+		for _, n := range names {
+			c, ok := s.Lookup(n)
+			if !ok {
+				return nil, featurestore.Errorf(featurestore.EINVALID, "%s has no column %q", f, n)
+			}
+			cols = append(cols, c)
+		}
+		if i == 0 {
+			schema = cols
+		} else if d := diffSchema(schema, cols); d != "" {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d)
+		}
+		decoders := make([]decoder, len(cols))
+		for ci, c := range cols {
+			if decoders[ci], err = decoderFor(c); err != nil {
+				return nil, err
+			}
+		}
+		for g, rows := range groups {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			t := &featurestore.Table{Rows: int(rows)}
+			for _, c := range cols {
+				ser := featurestore.NewSeries(c.Name, c.Type, int(rows))
+				ser.Physical = c.Physical
+				ser.Valid = make([]bool, rows)
+				t.Series = append(t.Series, ser)
+			}
+			if err := readRowGroup(f, g, 0, int(rows), cols, decoders, t); err != nil {
+				return nil, err
+			}
+			for _, ser := range t.Series {
+				if !slices.Contains(ser.Valid, false) {
+					ser.Valid = nil
+				}
+			}
+			if err := fn(t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return schema, nil
+}
+
 // fileLayout returns a file's schema and the row count of each row group.
 func fileLayout(path string) (featurestore.Schema, []int64, error) {
 	f, err := os.Open(path)

@@ -1,0 +1,367 @@
+package profile
+
+import (
+	"context"
+	"math"
+	"sort"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Profile is the analysis of one table.
+type Profile struct {
+	Path     string          `json:"path"`
+	Rows     int             `json:"rows"`
+	Columns  []*Column       `json:"columns"`
+	Table    Table           `json:"table"`
+	Corr     *Matrix         `json:"correlations,omitempty"`
+	Target   *TargetAnalysis `json:"target,omitempty"`
+	Warnings []Warning       `json:"warnings"`
+}
+
+// Column is one column's statistics. Numeric statistics are nil for
+// columns they do not apply to.
+type Column struct {
+	Name      string     `json:"name"`
+	Type      string     `json:"type"`
+	Physical  string     `json:"physical"`
+	Count     int        `json:"count"` // non-null
+	Nulls     int        `json:"nulls"`
+	NullShare float64    `json:"null_share"`
+	Distinct  int        `json:"distinct"`
+	Min       *float64   `json:"min,omitempty"`
+	Max       *float64   `json:"max,omitempty"`
+	Mean      *float64   `json:"mean,omitempty"`
+	Std       *float64   `json:"std,omitempty"`
+	Zeros     int        `json:"zeros"`
+	Quantiles []Quantile `json:"quantiles,omitempty"`
+	Outliers  int        `json:"outliers_iqr"`
+	Histogram *Histogram `json:"histogram,omitempty"`
+	MinText   string     `json:"min_text,omitempty"` // strings and timestamps
+	MaxText   string     `json:"max_text,omitempty"`
+}
+
+// Quantile is one quantile.
+type Quantile struct {
+	Q     float64 `json:"q"`
+	Value float64 `json:"value"`
+}
+
+// Histogram has equal-width bins between min and max.
+type Histogram struct {
+	Edges  []float64 `json:"edges"`
+	Counts []int     `json:"counts"`
+}
+
+// Table holds the table-level checks.
+type Table struct {
+	DuplicateRows    int      `json:"duplicate_rows"`
+	EntityColumns    []string `json:"entity_columns,omitempty"`
+	TimestampColumn  string   `json:"timestamp_column,omitempty"`
+	DuplicateKeyTime int      `json:"duplicate_entity_timestamp"`
+	TimeMin          string   `json:"time_min,omitempty"`
+	TimeMax          string   `json:"time_max,omitempty"`
+	OutOfOrder       int      `json:"rows_out_of_order"`
+	Entities         int      `json:"entities"`
+	RowsPerEntityMin int      `json:"rows_per_entity_min"`
+	RowsPerEntityMed float64  `json:"rows_per_entity_median"`
+	RowsPerEntityMax int      `json:"rows_per_entity_max"`
+	MaxEntity        string   `json:"entity_with_most_rows,omitempty"`
+}
+
+// Matrix is the Pearson correlation matrix of the numeric columns.
+type Matrix struct {
+	Names  []string     `json:"names"`
+	Values [][]*float64 `json:"values"` // nil where undefined
+}
+
+// TargetAnalysis describes the label.
+type TargetAnalysis struct {
+	Name        string       `json:"name"`
+	Balance     []ValueCount `json:"balance,omitempty"` // for a target with few values
+	Correlation []NamedValue `json:"correlation_with_features"`
+}
+
+// ValueCount is a value and how often it occurs.
+type ValueCount struct {
+	Value string  `json:"value"`
+	Count int     `json:"count"`
+	Share float64 `json:"share"`
+}
+
+// NamedValue is a name and a number.
+type NamedValue struct {
+	Name  string   `json:"name"`
+	Value *float64 `json:"value"`
+}
+
+// Warning is a finding in plain words; higher Score ranks first.
+type Warning struct {
+	Message string  `json:"message"`
+	Score   float64 `json:"score"`
+}
+
+// Options says which columns are the entity keys and event time (found by
+// name when empty) and which is the target.
+type Options struct {
+	EntityColumns   []string
+	TimestampColumn string
+	Target          string
+	Bins            int
+}
+
+var quantiles = []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}
+
+// Run profiles the parquet files (a source or a dataset).
+func Run(ctx context.Context, path string, files []string, o Options) (*Profile, error) {
+	schema, err := parquet.SchemaReader{}.ReadSchema(path)
+	if err != nil {
+		return nil, err
+	}
+	if o.Bins == 0 {
+		o.Bins = 20
+	}
+	var names []string
+	for _, c := range schema {
+		if c.Type != "" && c.Name != "__index_level_0__" {
+			names = append(names, c.Name)
+		}
+	}
+	guessKeys(&o, schema)
+	p := &Profile{Path: path, Warnings: []Warning{}}
+	// Pass 1, one row group at a time: duplicates, order, entities and
+	// correlations.
+	scan := newScanner(schema, names, o)
+	if _, err := parquet.ScanRowGroups(ctx, files, names, scan.add); err != nil {
+		return nil, err
+	}
+	p.Rows = scan.rows
+	p.Table = scan.table()
+	p.Corr = scan.matrix()
+	// Pass 2, one column at a time: exact per-column statistics.
+	for _, n := range names {
+		t, _, err := parquet.ReadTable(ctx, files, []string{n})
+		if err != nil {
+			return nil, err
+		}
+		p.Columns = append(p.Columns, columnStats(t.Series[0], o.Bins))
+	}
+	if o.Target != "" {
+		ta, err := scan.target(o.Target, p.Columns)
+		if err != nil {
+			return nil, err
+		}
+		p.Target = ta
+	}
+	p.Warnings = warnings(p, o)
+	return p, nil
+}
+
+// guessKeys fills the entity and timestamp columns from common names when
+// not given.
+func guessKeys(o *Options, schema featurestore.Schema) {
+	if o.TimestampColumn == "" {
+		for _, n := range []string{"event_timestamp", "datetime", "timestamp", "ts", "event_time"} {
+			if c, ok := schema.Lookup(n); ok && c.Type == transforms.Timestamp {
+				o.TimestampColumn = n
+				break
+			}
+		}
+	}
+	if len(o.EntityColumns) == 0 {
+		for _, c := range schema {
+			if (c.Type == transforms.Int64 || c.Type == transforms.String) && len(c.Name) > 3 && c.Name[len(c.Name)-3:] == "_id" {
+				o.EntityColumns = []string{c.Name}
+				break
+			}
+		}
+	}
+}
+
+func ptr(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+// columnStats computes one column's statistics from all its values.
+func columnStats(s *featurestore.Series, bins int) *Column {
+	c := &Column{Name: s.Name, Type: string(s.Type), Physical: s.Physical}
+	var vals []float64
+	var strs []string
+	for i := 0; i < rowsOf(s); i++ {
+		if s.Null(i) {
+			c.Nulls++
+			continue
+		}
+		switch s.Type {
+		case transforms.Float64:
+			if math.IsNaN(s.F64[i]) {
+				c.Nulls++ // pandas counts NaN as missing
+				continue
+			}
+			vals = append(vals, s.F64[i])
+		case transforms.Int64, transforms.Timestamp:
+			vals = append(vals, float64(s.I64[i]))
+		case transforms.Bool:
+			if s.Bool[i] {
+				vals = append(vals, 1)
+			} else {
+				vals = append(vals, 0)
+			}
+		case transforms.String:
+			strs = append(strs, s.Str[i])
+		}
+	}
+	total := rowsOf(s)
+	c.Count = total - c.Nulls
+	if total > 0 {
+		c.NullShare = float64(c.Nulls) / float64(total)
+	}
+	if s.Type == transforms.String {
+		sort.Strings(strs)
+		for i := range strs {
+			if i == 0 || strs[i] != strs[i-1] {
+				c.Distinct++
+			}
+		}
+		if len(strs) > 0 {
+			c.MinText, c.MaxText = strs[0], strs[len(strs)-1]
+		}
+		return c
+	}
+	if s.Type == transforms.Timestamp {
+		// Exact on the integer nanoseconds.
+		ints := make([]int64, 0, len(vals))
+		for i := 0; i < total; i++ {
+			if !s.Null(i) {
+				ints = append(ints, s.I64[i])
+			}
+		}
+		sort.Slice(ints, func(a, b int) bool { return ints[a] < ints[b] })
+		for i := range ints {
+			if i == 0 || ints[i] != ints[i-1] {
+				c.Distinct++
+			}
+		}
+		if len(ints) > 0 {
+			c.MinText, c.MaxText = fmtTime(ints[0]), fmtTime(ints[len(ints)-1])
+		}
+		return c
+	}
+	if len(vals) == 0 {
+		return c
+	}
+	mean := pairwiseSum(vals) / float64(len(vals))
+	var ss float64
+	for _, v := range vals {
+		ss += (v - mean) * (v - mean)
+		if v == 0 {
+			c.Zeros++
+		}
+	}
+	c.Mean = ptr(mean)
+	if len(vals) > 1 {
+		c.Std = ptr(math.Sqrt(ss / float64(len(vals)-1)))
+	}
+	sort.Float64s(vals)
+	for i := range vals {
+		if i == 0 || vals[i] != vals[i-1] {
+			c.Distinct++
+		}
+	}
+	c.Min, c.Max = ptr(vals[0]), ptr(vals[len(vals)-1])
+	for _, q := range quantiles {
+		c.Quantiles = append(c.Quantiles, Quantile{Q: q, Value: quantile(vals, q)})
+	}
+	q1, q3 := quantile(vals, 0.25), quantile(vals, 0.75)
+	lo, hi := q1-1.5*(q3-q1), q3+1.5*(q3-q1)
+	for _, v := range vals {
+		if v < lo || v > hi {
+			c.Outliers++
+		}
+	}
+	c.Histogram = histogram(vals, bins)
+	return c
+}
+
+func rowsOf(s *featurestore.Series) int {
+	switch {
+	case s.F64 != nil:
+		return len(s.F64)
+	case s.I64 != nil:
+		return len(s.I64)
+	case s.Bool != nil:
+		return len(s.Bool)
+	}
+	return len(s.Str)
+}
+
+// quantile is numpy's default (linear) quantile of sorted values.
+func quantile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	hi := int(math.Ceil(pos))
+	if lo == hi {
+		return sorted[lo]
+	}
+	frac := pos - float64(lo)
+	return sorted[lo] + (sorted[hi]-sorted[lo])*frac
+}
+
+func histogram(sorted []float64, bins int) *Histogram {
+	lo, hi := sorted[0], sorted[len(sorted)-1]
+	h := &Histogram{Counts: make([]int, bins)}
+	if hi == lo {
+		h.Edges = []float64{lo, hi}
+		h.Counts = []int{len(sorted)}
+		return h
+	}
+	w := (hi - lo) / float64(bins)
+	for b := 0; b <= bins; b++ {
+		h.Edges = append(h.Edges, lo+w*float64(b))
+	}
+	for _, v := range sorted {
+		b := int((v - lo) / w)
+		if b >= bins {
+			b = bins - 1
+		}
+		h.Counts[b]++
+	}
+	return h
+}
+
+// pairwiseSum is numpy's pairwise summation, for pandas-equal means.
+func pairwiseSum(a []float64) float64 {
+	n := len(a)
+	switch {
+	case n < 8:
+		var s float64
+		for _, v := range a {
+			s += v
+		}
+		return s
+	case n <= 128:
+		var r [8]float64
+		copy(r[:], a[:8])
+		i := 8
+		for ; i < n-(n%8); i += 8 {
+			for k := 0; k < 8; k++ {
+				r[k] += a[i+k]
+			}
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += a[i]
+		}
+		return s
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+}
+
+func fmtTime(ns int64) string { return timeFromNanos(ns) }

@@ -1,0 +1,309 @@
+package profile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// comoment accumulates a pair's statistics on rows where both are present
+// (Welford's update), for pandas' pairwise-complete Pearson correlation.
+type comoment struct {
+	n                   float64
+	mx, my, c, m2x, m2y float64
+}
+
+func (m *comoment) add(x, y float64) {
+	m.n++
+	dx := x - m.mx
+	m.mx += dx / m.n
+	dyOld := y - m.my
+	m.my += dyOld / m.n
+	m.c += dx * (y - m.my)
+	m.m2x += dx * (x - m.mx)
+	m.m2y += dyOld * (y - m.my)
+}
+
+func (m *comoment) corr() *float64 {
+	if m.n < 2 || m.m2x == 0 || m.m2y == 0 {
+		return nil
+	}
+	r := m.c / math.Sqrt(m.m2x*m.m2y)
+	r = math.Max(-1, math.Min(1, r))
+	return &r
+}
+
+type scanner struct {
+	o               Options
+	names           []string
+	numeric         []string // correlation columns
+	rows            int
+	rowHash         []uint64
+	keyHash         []uint64
+	prevTS          int64
+	havePrev        bool
+	outOfOrder      int
+	tmin, tmax      int64
+	haveT           bool
+	entities        map[string]int
+	pairs           [][]comoment
+	balance         map[string]int
+	balanceOverflow bool
+}
+
+func newScanner(schema featurestore.Schema, names []string, o Options) *scanner {
+	s := &scanner{o: o, names: names, entities: map[string]int{}, balance: map[string]int{}}
+	keys := map[string]bool{}
+	for _, k := range o.EntityColumns {
+		keys[k] = true
+	}
+	for _, n := range names {
+		c, _ := schema.Lookup(n)
+		if !keys[n] && (c.Type == transforms.Float64 || c.Type == transforms.Int64 || c.Type == transforms.Bool) {
+			s.numeric = append(s.numeric, n)
+		}
+	}
+	s.pairs = make([][]comoment, len(s.numeric))
+	for i := range s.pairs {
+		s.pairs[i] = make([]comoment, len(s.numeric))
+	}
+	return s
+}
+
+func num(s *featurestore.Series, i int) (float64, bool) {
+	if s.Null(i) {
+		return 0, false
+	}
+	switch s.Type {
+	case transforms.Float64:
+		return s.F64[i], !math.IsNaN(s.F64[i])
+	case transforms.Int64:
+		return float64(s.I64[i]), true
+	case transforms.Bool:
+		if s.Bool[i] {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func hashValue(h interface{ Write([]byte) (int, error) }, s *featurestore.Series, i int) {
+	var b [9]byte
+	if s.Null(i) {
+		h.Write([]byte{0})
+		return
+	}
+	b[0] = 1
+	switch s.Type {
+	case transforms.Float64:
+		binary.LittleEndian.PutUint64(b[1:], math.Float64bits(s.F64[i]))
+	case transforms.Int64, transforms.Timestamp:
+		binary.LittleEndian.PutUint64(b[1:], uint64(s.I64[i]))
+	case transforms.Bool:
+		if s.Bool[i] {
+			b[1] = 1
+		}
+	case transforms.String:
+		h.Write(b[:1])
+		h.Write([]byte(s.Str[i]))
+		h.Write([]byte{0xff})
+		return
+	}
+	h.Write(b[:])
+}
+
+func (s *scanner) add(t *featurestore.Table) error {
+	var keys []*featurestore.Series
+	for _, k := range s.o.EntityColumns {
+		if c := t.Lookup(k); c != nil {
+			keys = append(keys, c)
+		}
+	}
+	ts := t.Lookup(s.o.TimestampColumn)
+	nums := make([]*featurestore.Series, len(s.numeric))
+	for i, n := range s.numeric {
+		nums[i] = t.Lookup(n)
+	}
+	target := t.Lookup(s.o.Target)
+	xs := make([]float64, len(nums))
+	ok := make([]bool, len(nums))
+	for i := 0; i < t.Rows; i++ {
+		h := fnv.New64a()
+		for _, c := range t.Series {
+			hashValue(h, c, i)
+		}
+		s.rowHash = append(s.rowHash, h.Sum64())
+		if ts != nil && !ts.Null(i) {
+			v := ts.I64[i]
+			if s.havePrev && v < s.prevTS {
+				s.outOfOrder++
+			}
+			s.prevTS, s.havePrev = v, true
+			if !s.haveT || v < s.tmin {
+				s.tmin = v
+			}
+			if !s.haveT || v > s.tmax {
+				s.tmax = v
+			}
+			s.haveT = true
+		}
+		if len(keys) > 0 {
+			kh := fnv.New64a()
+			key := ""
+			for j, k := range keys {
+				hashValue(kh, k, i)
+				if j > 0 {
+					key += ","
+				}
+				key += fmt.Sprint(k.Value(i))
+			}
+			s.entities[key]++
+			if ts != nil {
+				hashValue(kh, ts, i)
+				s.keyHash = append(s.keyHash, kh.Sum64())
+			}
+		}
+		for j, c := range nums {
+			xs[j], ok[j] = num(c, i)
+		}
+		for a := range nums {
+			if !ok[a] {
+				continue
+			}
+			for b := a + 1; b < len(nums); b++ {
+				if ok[b] {
+					s.pairs[a][b].add(xs[a], xs[b])
+				}
+			}
+		}
+		if target != nil && !s.balanceOverflow {
+			if !target.Null(i) {
+				s.balance[fmt.Sprint(target.Value(i))]++
+				if len(s.balance) > 20 {
+					s.balanceOverflow = true
+				}
+			}
+		}
+	}
+	s.rows += t.Rows
+	return nil
+}
+
+// duplicates is how many hashes repeat an earlier one.
+func duplicates(h []uint64) int {
+	slices.Sort(h)
+	d := 0
+	for i := 1; i < len(h); i++ {
+		if h[i] == h[i-1] {
+			d++
+		}
+	}
+	return d
+}
+
+func (s *scanner) table() Table {
+	t := Table{DuplicateRows: duplicates(s.rowHash), EntityColumns: s.o.EntityColumns, TimestampColumn: s.o.TimestampColumn,
+		OutOfOrder: s.outOfOrder}
+	if s.keyHash != nil {
+		t.DuplicateKeyTime = duplicates(s.keyHash)
+	}
+	if s.haveT {
+		t.TimeMin, t.TimeMax = timeFromNanos(s.tmin), timeFromNanos(s.tmax)
+	}
+	if len(s.entities) > 0 {
+		var counts []int
+		for k, c := range s.entities {
+			counts = append(counts, c)
+			if c > t.RowsPerEntityMax || (c == t.RowsPerEntityMax && k < t.MaxEntity) {
+				t.RowsPerEntityMax, t.MaxEntity = c, k
+			}
+		}
+		sort.Ints(counts)
+		t.Entities = len(counts)
+		t.RowsPerEntityMin = counts[0]
+		m := len(counts) / 2
+		if len(counts)%2 == 1 {
+			t.RowsPerEntityMed = float64(counts[m])
+		} else {
+			t.RowsPerEntityMed = float64(counts[m-1]+counts[m]) / 2
+		}
+	}
+	s.rowHash, s.keyHash = nil, nil
+	return t
+}
+
+func (s *scanner) matrix() *Matrix {
+	if len(s.numeric) < 2 {
+		return nil
+	}
+	m := &Matrix{Names: s.numeric}
+	for a := range s.numeric {
+		row := make([]*float64, len(s.numeric))
+		for b := range s.numeric {
+			switch {
+			case a == b:
+				one := 1.0
+				row[b] = &one
+			case a < b:
+				row[b] = s.pairs[a][b].corr()
+			default:
+				row[b] = s.pairs[b][a].corr()
+			}
+		}
+		m.Values = append(m.Values, row)
+	}
+	return m
+}
+
+func (s *scanner) target(name string, cols []*Column) (*TargetAnalysis, error) {
+	ta := &TargetAnalysis{Name: name}
+	found := false
+	for _, c := range cols {
+		found = found || c.Name == name
+	}
+	if !found {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no column %q to use as the target", name)
+	}
+	if !s.balanceOverflow {
+		total := 0
+		for _, c := range s.balance {
+			total += c
+		}
+		for v, c := range s.balance {
+			ta.Balance = append(ta.Balance, ValueCount{Value: v, Count: c, Share: float64(c) / float64(total)})
+		}
+		sort.Slice(ta.Balance, func(i, j int) bool {
+			if ta.Balance[i].Count != ta.Balance[j].Count {
+				return ta.Balance[i].Count > ta.Balance[j].Count
+			}
+			return ta.Balance[i].Value < ta.Balance[j].Value
+		})
+	}
+	ti := slices.Index(s.numeric, name)
+	if ti < 0 {
+		return ta, nil
+	}
+	for i, n := range s.numeric {
+		if i == ti {
+			continue
+		}
+		var r *float64
+		if i < ti {
+			r = s.pairs[i][ti].corr()
+		} else {
+			r = s.pairs[ti][i].corr()
+		}
+		ta.Correlation = append(ta.Correlation, NamedValue{Name: n, Value: r})
+	}
+	return ta, nil
+}
+
+func timeFromNanos(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
