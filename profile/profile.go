@@ -2,8 +2,11 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
@@ -140,13 +143,28 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 	p.Rows = scan.rows
 	p.Table = scan.table()
 	p.Corr = scan.matrix()
-	// Pass 2, one column at a time: exact per-column statistics.
-	for _, n := range names {
-		t, _, err := parquet.ReadTable(ctx, files, []string{n})
-		if err != nil {
-			return nil, err
-		}
-		p.Columns = append(p.Columns, columnStats(t.Series[0], o.Bins))
+	// Pass 2, one column per processor at a time: exact per-column
+	// statistics (each column is sorted).
+	p.Columns = make([]*Column, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t, _, err := parquet.ReadTable(ctx, files, []string{n})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			p.Columns[i] = columnStats(t.Series[0], o.Bins)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if o.Target != "" {
 		ta, err := scan.target(o.Target, p.Columns)

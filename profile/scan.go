@@ -3,7 +3,6 @@ package profile
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -53,13 +52,14 @@ type scanner struct {
 	tmin, tmax      int64
 	haveT           bool
 	entities        map[string]int
+	intEntities     map[int64]int
 	pairs           [][]comoment
 	balance         map[string]int
 	balanceOverflow bool
 }
 
 func newScanner(schema featurestore.Schema, names []string, o Options) *scanner {
-	s := &scanner{o: o, names: names, entities: map[string]int{}, balance: map[string]int{}}
+	s := &scanner{o: o, names: names, entities: map[string]int{}, intEntities: map[int64]int{}, balance: map[string]int{}}
 	keys := map[string]bool{}
 	for _, k := range o.EntityColumns {
 		keys[k] = true
@@ -95,7 +95,22 @@ func num(s *featurestore.Series, i int) (float64, bool) {
 	return 0, false
 }
 
-func hashValue(h interface{ Write([]byte) (int, error) }, s *featurestore.Series, i int) {
+// fnv64 is FNV-1a without allocation.
+type fnv64 uint64
+
+func newFNV() fnv64 { return 14695981039346656037 }
+
+func (h *fnv64) Write(b []byte) (int, error) {
+	x := uint64(*h)
+	for _, c := range b {
+		x ^= uint64(c)
+		x *= 1099511628211
+	}
+	*h = fnv64(x)
+	return len(b), nil
+}
+
+func hashValue(h *fnv64, s *featurestore.Series, i int) {
 	var b [9]byte
 	if s.Null(i) {
 		h.Write([]byte{0})
@@ -136,11 +151,11 @@ func (s *scanner) add(t *featurestore.Table) error {
 	xs := make([]float64, len(nums))
 	ok := make([]bool, len(nums))
 	for i := 0; i < t.Rows; i++ {
-		h := fnv.New64a()
+		h := newFNV()
 		for _, c := range t.Series {
-			hashValue(h, c, i)
+			hashValue(&h, c, i)
 		}
-		s.rowHash = append(s.rowHash, h.Sum64())
+		s.rowHash = append(s.rowHash, uint64(h))
 		if ts != nil && !ts.Null(i) {
 			v := ts.I64[i]
 			if s.havePrev && v < s.prevTS {
@@ -156,19 +171,25 @@ func (s *scanner) add(t *featurestore.Table) error {
 			s.haveT = true
 		}
 		if len(keys) > 0 {
-			kh := fnv.New64a()
-			key := ""
-			for j, k := range keys {
-				hashValue(kh, k, i)
-				if j > 0 {
-					key += ","
-				}
-				key += fmt.Sprint(k.Value(i))
+			kh := newFNV()
+			for _, k := range keys {
+				hashValue(&kh, k, i)
 			}
-			s.entities[key]++
+			if len(keys) == 1 && keys[0].Type == transforms.Int64 && !keys[0].Null(i) {
+				s.intEntities[keys[0].I64[i]]++
+			} else {
+				key := ""
+				for j, k := range keys {
+					if j > 0 {
+						key += ","
+					}
+					key += fmt.Sprint(k.Value(i))
+				}
+				s.entities[key]++
+			}
 			if ts != nil {
-				hashValue(kh, ts, i)
-				s.keyHash = append(s.keyHash, kh.Sum64())
+				hashValue(&kh, ts, i)
+				s.keyHash = append(s.keyHash, uint64(kh))
 			}
 		}
 		for j, c := range nums {
@@ -218,6 +239,10 @@ func (s *scanner) table() Table {
 	if s.haveT {
 		t.TimeMin, t.TimeMax = timeFromNanos(s.tmin), timeFromNanos(s.tmax)
 	}
+	for k, c := range s.intEntities {
+		s.entities[fmt.Sprint(k)] += c
+	}
+	s.intEntities = nil
 	if len(s.entities) > 0 {
 		var counts []int
 		for k, c := range s.entities {
