@@ -295,7 +295,8 @@ func (s *scanner) target(name string, cols []*Column) (*TargetAnalysis, error) {
 		found = found || c.Name == name
 	}
 	if !found {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "no column %q to use as the target", name)
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no column %q to use as the target", name).
+			WithHint("a label usually lives in the entity file: materialize, then profile the dataset (fs profile train.parquet --target %s)", name)
 	}
 	if !s.balanceOverflow {
 		total := 0
