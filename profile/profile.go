@@ -10,6 +10,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/trainer"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -273,7 +274,7 @@ func columnStats(s *featurestore.Series, bins int) *Column {
 	if len(vals) == 0 {
 		return c
 	}
-	mean := pairwiseSum(vals) / float64(len(vals))
+	mean := trainer.PairwiseSum(vals) / float64(len(vals))
 	var ss float64
 	for _, v := range vals {
 		ss += (v - mean) * (v - mean)
@@ -350,36 +351,6 @@ func histogram(sorted []float64, bins int) *Histogram {
 		h.Counts[b]++
 	}
 	return h
-}
-
-// pairwiseSum is numpy's pairwise summation, for pandas-equal means.
-func pairwiseSum(a []float64) float64 {
-	n := len(a)
-	switch {
-	case n < 8:
-		var s float64
-		for _, v := range a {
-			s += v
-		}
-		return s
-	case n <= 128:
-		var r [8]float64
-		copy(r[:], a[:8])
-		i := 8
-		for ; i < n-(n%8); i += 8 {
-			for k := 0; k < 8; k++ {
-				r[k] += a[i+k]
-			}
-		}
-		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-		for ; i < n; i++ {
-			s += a[i]
-		}
-		return s
-	}
-	n2 := n / 2
-	n2 -= n2 % 8
-	return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
 }
 
 func fmtTime(ns int64) string { return timeFromNanos(ns) }

@@ -90,7 +90,7 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	}
 	// fit_intercept=True: the solvers work on X and y centred by their
 	// means (numpy's pairwise sum), without copying X.
-	yOff := pairwiseSum(y) / float64(n)
+	yOff := PairwiseSum(y) / float64(n)
 	yc := make([]float64, n)
 	for i, v := range y {
 		yc[i] = v - yOff
@@ -106,7 +106,7 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 		prob = g
 	} else {
 		xOff = make([]float64, p)
-		parallelCols(p, func(j int) { xOff[j] = pairwiseSum(cols[j]) / float64(n) })
+		parallelCols(p, func(j int) { xOff[j] = PairwiseSum(cols[j]) / float64(n) })
 		prob = &dataProblem{X: cols, mean: xOff, y: yc}
 	}
 	gap, tolScaled, nIter, converged := coordinateDescent(prob, w, l1, l2, m.MaxIter, m.Tol, m.Positive)
@@ -349,9 +349,9 @@ func parallelCols(p int, fn func(j int)) {
 	wg.Wait()
 }
 
-// pairwiseSum is numpy's pairwise summation (add.reduce on contiguous
+// PairwiseSum is numpy's pairwise summation (add.reduce on contiguous
 // float64): blocks of 128 summed in 8 lanes, halves summed recursively.
-func pairwiseSum(a []float64) float64 {
+func PairwiseSum(a []float64) float64 {
 	n := len(a)
 	switch {
 	case n < 8:
@@ -382,5 +382,5 @@ func pairwiseSum(a []float64) float64 {
 	}
 	n2 := n / 2
 	n2 -= n2 % 8
-	return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+	return PairwiseSum(a[:n2]) + PairwiseSum(a[n2:])
 }

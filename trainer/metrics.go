@@ -40,7 +40,7 @@ func r2(y []float64, num float64) float64 {
 	if len(y) < 2 {
 		return math.NaN()
 	}
-	mean := pairwiseSum(y) / float64(len(y))
+	mean := PairwiseSum(y) / float64(len(y))
 	var den float64
 	for _, v := range y {
 		den += (v - mean) * (v - mean)

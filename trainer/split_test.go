@@ -41,7 +41,7 @@ func TestPairwiseSum(t *testing.T) {
 			a[i] = float64(i%17) * 0.25
 			want += a[i]
 		}
-		if got := pairwiseSum(a); got != want {
+		if got := PairwiseSum(a); got != want {
 			t.Errorf("n=%d: %v, want %v", n, got, want)
 		}
 	}
