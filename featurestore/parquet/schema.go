@@ -217,6 +217,15 @@ func Column(e format.SchemaElement) featurestore.Column {
 		case deprecated.Date:
 			col.Physical += "/DATE"
 			col.Type = transforms.Timestamp
+		case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64,
+			deprecated.Uint8, deprecated.Uint16, deprecated.Uint32:
+			// Legacy integer annotations (DuckDB writes them). A signed
+			// annotation of the physical width is plain, as for IntType.
+			full := (phys == format.Int64 && conv == deprecated.Int64) || (phys == format.Int32 && conv == deprecated.Int32)
+			if !full {
+				col.Physical += fmt.Sprintf("/CONVERTED(%d)", int(conv))
+			}
+			col.Type = transforms.Int64
 		default:
 			col.Physical += fmt.Sprintf("/CONVERTED(%d)", int(conv))
 		}

@@ -279,3 +279,32 @@ def test_source_schema_change_is_refused(run_fs, tmp_path):
     assert "source driver_stats column conv_rate is FLOAT now, but feature conv_rate@303576f0cd38 was registered on DOUBLE" in proc.stderr
     assert "fs: hint: register the definitions again" in proc.stderr
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_duckdb_written_source_and_entities(run_fs, tmp_path):
+    """DuckDB writes legacy integer annotations (INT_64, INT_32), FLOAT and
+    strings; fs reads them and agrees with DuckDB's own ASOF JOIN."""
+    import duckdb
+    src, ents = tmp_path / "src.parquet", tmp_path / "ents.parquet"
+    duckdb.sql(f"""COPY (SELECT (i % 7)::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-01' + INTERVAL (i) HOUR AS ts,
+                   (i * 0.5)::DOUBLE AS x, (i % 3)::INTEGER AS k, ('s' || (i % 4)) AS name,
+                   CASE WHEN i % 5 = 0 THEN NULL ELSE i::FLOAT END AS f FROM range(1000) t(i))
+                   TO '{src}' (FORMAT parquet)""")
+    duckdb.sql(f"""COPY (SELECT (i % 7)::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-10' + INTERVAL (i) MINUTE AS event_timestamp
+                   FROM range(50) t(i)) TO '{ents}' (FORMAT parquet)""")
+    (tmp_path / "f.yaml").write_text(
+        "entities: [{name: driver, join_keys: [driver_id]}]\n"
+        "sources: [{name: s, path: src.parquet, entity: driver, timestamp_field: ts}]\n"
+        "features:\n  - {name: x2, source: s, expr: x * 2}\n  - {name: kk, source: s, expr: k}\n"
+        "  - {name: upper_name, source: s, expr: upper(name)}\n  - {name: ff, source: s, expr: f ?? -1}\n")
+    run_fs("init")
+    run_fs("register", "f.yaml")
+    run_fs("materialize", "--features", "x2,kk,upper_name,ff", "--entities", "ents.parquet", "--out", "o.parquet")
+    got = pd.read_parquet(tmp_path / "o.parquet")
+    want = duckdb.sql(f"""SELECT s.x * 2 AS x2, s.k AS kk, upper(s.name) AS upper_name, coalesce(s.f, -1) AS ff
+                          FROM (SELECT *, row_number() OVER () AS r FROM '{ents}') e
+                          ASOF LEFT JOIN '{src}' s ON e.driver_id = s.driver_id AND e.event_timestamp >= s.ts
+                          ORDER BY e.r""").df()
+    assert len(got) == 50
+    for c in ["x2", "kk", "upper_name", "ff"]:
+        assert list(got[c]) == list(want[c]), c
