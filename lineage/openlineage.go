@@ -87,7 +87,7 @@ func jobType(kind string) map[string]olFacet {
 // WriteOpenLineage writes a START and a COMPLETE RunEvent, one JSON
 // document per line, for every materialize job (a dataset) and every
 // train job (a run), oldest first.
-func WriteOpenLineage(w io.Writer, datasets []featurestore.Dataset, runs []trainer.Run, _ string) error {
+func WriteOpenLineage(w io.Writer, datasets []featurestore.Dataset, runs []trainer.Run) error {
 	type timed struct {
 		at     time.Time
 		events []olEvent

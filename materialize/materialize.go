@@ -447,6 +447,21 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 	return nil
 }
 
+// FileSHA256 returns the hex SHA-256 of a file's bytes and its size.
+func FileSHA256(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
 // Snapshot hashes a source's files: each file's sha256, then one digest
 // over the sizes and digests in path order.
 func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
@@ -454,17 +469,10 @@ func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnaps
 	all := sha256.New()
 	io.WriteString(all, "fs snapshot v1\n")
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return snap, fmt.Errorf("source %s: %w", src.Name, err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, fh)
-		fh.Close()
+		sum, n, err := FileSHA256(f)
 		if err != nil {
 			return snap, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
 		}
-		sum := hex.EncodeToString(h.Sum(nil))
 		snap.Files = append(snap.Files, featurestore.FileSnapshot{Path: f, Size: n, SHA256: sum})
 		io.WriteString(all, strconv.FormatInt(n, 10)+" "+sum+"\n")
 	}

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -41,17 +39,10 @@ type SourceCheck struct {
 	Files   []string `json:"files"` // "modified PATH", "added PATH", "removed PATH"
 }
 
+// fileSHA is the hex SHA-256 of a file.
 func fileSHA(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum, _, err := materialize.FileSHA256(path)
+	return sum, err
 }
 
 // Run reproduces run r (for a sweep, its best run) trained on dataset d.

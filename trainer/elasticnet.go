@@ -58,9 +58,6 @@ func (f *Fitted) Predict(cols [][]float64) []float64 {
 		n = len(cols[0])
 	}
 	out := make([]float64, n)
-	for i := range out {
-		out[i] = f.Intercept
-	}
 	// Row by row, features in order, as numpy's X @ coef + intercept sums.
 	for i := range out {
 		var s float64

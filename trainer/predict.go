@@ -50,24 +50,22 @@ func Predict(r *Run, t *featurestore.Table, column string) (*featurestore.Series
 		cols = append(cols, c)
 	}
 	out := featurestore.NewSeries(column, transforms.Float64, t.Rows)
-	row := make([][]float64, len(cols))
-	for j := range row {
-		row[j] = make([]float64, 1)
+	all := make([]int, t.Rows)
+	for i := range all {
+		all[i] = i
 	}
+	X := make([][]float64, len(cols))
+	for j, c := range cols {
+		X[j] = gatherFloat(c, all)
+	}
+	copy(out.F64, r.Model.Predict(X))
 	for i := 0; i < t.Rows; i++ {
-		null := false
-		for j, c := range cols {
+		for _, c := range cols {
 			if c.Null(i) {
-				null = true
+				out.SetNull(i, t.Rows)
 				break
 			}
-			row[j][0] = gatherFloat(c, []int{i})[0]
 		}
-		if null {
-			out.SetNull(i, t.Rows)
-			continue
-		}
-		out.F64[i] = r.Model.Predict(row)[0]
 	}
 	return out, nil
 }

@@ -288,7 +288,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
 			if err != nil {
 				return err
 			}
-			return lineage.WriteOpenLineage(a.st.Stdout, datasets, runs, modelDir(store, featurestore.ID{}))
+			return lineage.WriteOpenLineage(a.st.Stdout, datasets, runs)
 		},
 	}
 	cmd.Flags().BoolVar(&openlineage, "openlineage", false, "OpenLineage run events, one JSON document per line")

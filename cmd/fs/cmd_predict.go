@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -109,17 +107,10 @@ func (a *app) runPredict(ctx context.Context, o predictOptions) error {
 
 // writeParquetAtomic writes t to path through a temporary file.
 func writeParquetAtomic(path string, t *featurestore.Table, meta map[string]string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, strings.TrimPrefix(err.Error(), "open "))
-	}
-	defer os.Remove(tmp.Name())
-	if err := parquet.WriteTable(tmp, t, meta); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeFileAtomic(path, func(f *os.File) error {
+		if err := parquet.WriteTable(f, t, meta); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	goyaml "github.com/goccy/go-yaml"
@@ -157,10 +158,12 @@ func (a *app) recordProfile(ctx context.Context, node lineage.NodeID, p *profile
 	return store.RecordProfile(ctx, node, p)
 }
 
+// writeFileAtomic writes path through a temporary file beside it, so a
+// failure leaves no partial file and an earlier one as it was.
 func writeFileAtomic(path string, fill func(*os.File) error) error {
-	f, err := os.CreateTemp(dirOf(path), ".fs-tmp-*")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, err)
+		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, strings.TrimPrefix(err.Error(), "open "))
 	}
 	defer os.Remove(f.Name())
 	if err := fill(f); err != nil {
@@ -171,13 +174,6 @@ func writeFileAtomic(path string, fill func(*os.File) error) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 func printProfile(a *app, p *profile.Profile) {

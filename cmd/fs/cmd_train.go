@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/trainer"
 	"github.com/fs-dev/fs/trainer/mlflow"
 	"github.com/fs-dev/fs/trainer/pyfunc"
@@ -143,7 +141,7 @@ func (a *app) loadDataset(ctx context.Context, arg string) (*trainer.Data, error
 		path = recorded.Output
 	}
 	abs, _ := filepath.Abs(path)
-	digest, err := fileDigest(abs)
+	digest, _, err := materialize.FileSHA256(abs)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the dataset %s: %v", path, err)
 	}
@@ -170,19 +168,6 @@ func (a *app) loadDataset(ctx context.Context, arg string) (*trainer.Data, error
 		return nil, err
 	}
 	return trainer.NewData(abs, table, meta, digest)
-}
-
-func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (a *app) runTrain(ctx context.Context, o trainOptions) error {
