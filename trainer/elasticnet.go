@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/floats"
 )
@@ -102,11 +103,16 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 		g, xOff = newGramProblem(cols, yc)
 		prob = g
 	} else {
-		xOff = make([]float64, p)
-		parallelCols(p, func(j int) { xOff[j] = PairwiseSum(cols[j]) / float64(n) })
-		prob = &dataProblem{X: cols, mean: xOff, y: yc}
+		var d *dataProblem
+		d, xOff = newDataProblem(cols, yc)
+		prob = d
 	}
 	gap, tolScaled, nIter, converged := coordinateDescent(prob, w, l1, l2, m.MaxIter, m.Tol, m.Positive)
+	for j := range w {
+		if w[j] == 0 {
+			w[j] = 0 // +0: scikit-learn may leave -0, equal in value
+		}
+	}
 	f := &Fitted{Coef: w, NIter: nIter, DualGap: gap, TolScaled: tolScaled, Converged: converged}
 	f.Intercept = yOff - dot(xOff, w)
 	for _, v := range append([]float64{f.Intercept}, w...) {
@@ -184,24 +190,24 @@ func coordinateDescent(prob problem, w []float64, alpha, beta float64, maxIter i
 			active = append(active, j)
 		}
 	}
+	sw, _ := prob.(sweeper)
 	for nIter := 0; nIter < maxIter; nIter++ {
-		wMax, dwMax := 0.0, 0.0
-		for _, j := range active {
-			if norm2[j] == 0 {
-				continue
+		var wMax, dwMax float64
+		if sw != nil {
+			wMax, dwMax = sw.sweep(active, w, norm2, alpha, beta, positive)
+		} else {
+			for _, j := range active {
+				if norm2[j] == 0 {
+					continue
+				}
+				wj := w[j]
+				w[j] = cdStep(prob.corr(j, w)+wj*norm2[j], alpha, norm2[j]+beta, positive)
+				if w[j] != wj {
+					prob.update(j, w[j]-wj) // R -= (w_j' - w_j) X_j
+				}
+				dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
+				wMax = math.Max(wMax, math.Abs(w[j]))
 			}
-			wj := w[j]
-			tmp := prob.corr(j, w) + wj*norm2[j]
-			if positive && tmp < 0 {
-				w[j] = 0
-			} else {
-				w[j] = fsign(tmp) * math.Max(math.Abs(tmp)-alpha, 0) / (norm2[j] + beta)
-			}
-			if w[j] != wj {
-				prob.update(j, w[j]-wj) // R -= (w_j' - w_j) X_j
-			}
-			dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
-			wMax = math.Max(wMax, math.Abs(w[j]))
 		}
 		if wMax == 0 || dwMax/wMax <= dwTol || nIter == maxIter-1 {
 			gap, dualNorm = gapEnet(prob, w, alpha, beta, XtA, positive)
@@ -267,6 +273,23 @@ func gapEnet(prob problem, w []float64, alpha, beta float64, XtA []float64, posi
 	return primal - dual, dualNorm
 }
 
+// sweeper is a problem that runs a whole cyclic pass over the active
+// coordinates itself (the data path splits its rows across processors).
+// It returns max |w_j| and max |Δw_j| over the pass, as the loop in
+// coordinateDescent does.
+type sweeper interface {
+	sweep(active []int, w, norm2 []float64, alpha, beta float64, positive bool) (wMax, dwMax float64)
+}
+
+// cdStep is one coordinate's new value: tmp = X_jᵀR + w_j·||X_j||²,
+// soft-thresholded by alpha and shrunk by denom = ||X_j||² + beta.
+func cdStep(tmp, alpha, denom float64, positive bool) float64 {
+	if positive && tmp < 0 {
+		return 0
+	}
+	return fsign(tmp) * math.Max(math.Abs(tmp)-alpha, 0) / denom
+}
+
 func fsign(f float64) float64 {
 	switch {
 	case f == 0:
@@ -282,27 +305,23 @@ func fsign(f float64) float64 {
 // more than starting a goroutine from there on).
 const chunk = 1 << 16
 
-// dot returns x·y, split across processors for long vectors.
+// dot returns x·y. Long vectors are cut into fixed chunks whose products
+// are taken in parallel and added in order, so the result does not depend
+// on the number of processors.
 func dot(x, y []float64) float64 {
-	if len(x) >= 4*chunk && runtime.GOMAXPROCS(0) > 1 {
-		parts := splits(len(x))
-		sums := make([]float64, len(parts)-1)
-		var wg sync.WaitGroup
-		for k := range sums {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sums[k] = dotSerial(x[parts[k]:parts[k+1]], y[parts[k]:parts[k+1]])
-			}()
-		}
-		wg.Wait()
-		var s float64
-		for _, v := range sums {
-			s += v
-		}
-		return s
+	if len(x) < 4*chunk {
+		return dotSerial(x, y)
 	}
-	return dotSerial(x, y)
+	sums := make([]float64, (len(x)+chunk-1)/chunk)
+	forEach(len(sums), func(k int) {
+		lo, hi := k*chunk, min((k+1)*chunk, len(x))
+		sums[k] = dotSerial(x[lo:hi], y[lo:hi])
+	})
+	var s float64
+	for _, v := range sums {
+		s += v
+	}
+	return s
 }
 
 // dotSerial uses gonum's assembly kernel.
@@ -319,30 +338,26 @@ func splits(n int) []int {
 	return append(out, n)
 }
 
-// parallelCols runs fn for every column on every processor.
-func parallelCols(p int, fn func(j int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if p < 2 || workers == 1 {
-		for j := 0; j < p; j++ {
-			fn(j)
+// forEach runs fn(k) for k in [0, n) on every processor.
+func forEach(n int, fn func(k int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for k := 0; k < n; k++ {
+			fn(k)
 		}
 		return
 	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(workers, p); w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
-				fn(j)
+			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+				fn(k)
 			}
 		}()
 	}
-	for j := 0; j < p; j++ {
-		next <- j
-	}
-	close(next)
 	wg.Wait()
 }
 
@@ -358,20 +373,21 @@ func PairwiseSum(a []float64) float64 {
 		}
 		return s
 	case n <= 128:
-		var r [8]float64
-		copy(r[:], a[:8])
+		// Eight lanes in registers, as numpy's unrolled loop keeps them.
+		r0, r1, r2, r3, r4, r5, r6, r7 := a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
 		i := 8
-		for ; i < n-(n%8); i += 8 {
-			r[0] += a[i]
-			r[1] += a[i+1]
-			r[2] += a[i+2]
-			r[3] += a[i+3]
-			r[4] += a[i+4]
-			r[5] += a[i+5]
-			r[6] += a[i+6]
-			r[7] += a[i+7]
+		for ; i+8 <= n; i += 8 {
+			b := a[i : i+8 : i+8]
+			r0 += b[0]
+			r1 += b[1]
+			r2 += b[2]
+			r3 += b[3]
+			r4 += b[4]
+			r5 += b[5]
+			r6 += b[6]
+			r7 += b[7]
 		}
-		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
 		for ; i < n; i++ {
 			s += a[i]
 		}
@@ -380,4 +396,44 @@ func PairwiseSum(a []float64) float64 {
 	n2 := n / 2
 	n2 -= n2 % 8
 	return PairwiseSum(a[:n2]) + PairwiseSum(a[n2:])
+}
+
+// pairwiseSumSq is PairwiseSum of (a_i - m)², as numpy sums the squares of
+// a centred column (which is how scikit-learn gets the column norms).
+func pairwiseSumSq(a []float64, m float64) float64 {
+	n := len(a)
+	sq := func(v float64) float64 { v -= m; return v * v }
+	switch {
+	case n < 8:
+		var s float64
+		for _, v := range a {
+			s += sq(v)
+		}
+		return s
+	case n <= 128:
+		v0, v1, v2, v3, v4, v5, v6, v7 := a[0]-m, a[1]-m, a[2]-m, a[3]-m, a[4]-m, a[5]-m, a[6]-m, a[7]-m
+		r0, r1, r2, r3, r4, r5, r6, r7 := v0*v0, v1*v1, v2*v2, v3*v3, v4*v4, v5*v5, v6*v6, v7*v7
+		i := 8
+		for ; i+8 <= n; i += 8 {
+			b := a[i : i+8 : i+8]
+			v0, v1, v2, v3 = b[0]-m, b[1]-m, b[2]-m, b[3]-m
+			v4, v5, v6, v7 = b[4]-m, b[5]-m, b[6]-m, b[7]-m
+			r0 += v0 * v0
+			r1 += v1 * v1
+			r2 += v2 * v2
+			r3 += v3 * v3
+			r4 += v4 * v4
+			r5 += v5 * v5
+			r6 += v6 * v6
+			r7 += v7 * v7
+		}
+		s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+		for ; i < n; i++ {
+			s += sq(a[i])
+		}
+		return s
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwiseSumSq(a[:n2], m) + pairwiseSumSq(a[n2:], m)
 }

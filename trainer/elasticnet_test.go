@@ -2,8 +2,30 @@ package trainer
 
 import (
 	"math"
+	"runtime"
+	"slices"
 	"testing"
 )
+
+// fitBoth fits m by the data path and by the Gram path, and checks that
+// they ran the same iterations.
+func fitBoth(t *testing.T, m ElasticNet, X [][]float64, y []float64) (*Fitted, *Fitted) {
+	t.Helper()
+	var fits [2]*Fitted
+	for k, solver := range []string{"data", "gram"} {
+		m.Solver = solver
+		f, err := m.Fit(X, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fits[k] = f
+	}
+	fd, fg := fits[0], fits[1]
+	if fd.NIter != fg.NIter || fd.Converged != fg.Converged {
+		t.Errorf("%+v: data %d iterations (converged %v), gram %d (%v)", m, fd.NIter, fd.Converged, fg.NIter, fg.Converged)
+	}
+	return fd, fg
+}
 
 // The Gram path and the data path compute the same iterates: same
 // iteration counts, coefficients equal to rounding.
@@ -17,19 +39,7 @@ func TestGramAndDataPathsAgree(t *testing.T) {
 		{Alpha: 0.05, L1Ratio: 0.5, MaxIter: 1000, Tol: 1e-4, Positive: true},
 		{Alpha: 0.0001, L1Ratio: 0.5, MaxIter: 2, Tol: 1e-4},
 	} {
-		d, g := m, m
-		d.Solver, g.Solver = "data", "gram"
-		fd, err := d.Fit(X, y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fg, err := g.Fit(X, y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fd.NIter != fg.NIter || fd.Converged != fg.Converged {
-			t.Errorf("%+v: data %d iterations (converged %v), gram %d (%v)", m, fd.NIter, fd.Converged, fg.NIter, fg.Converged)
-		}
+		fd, fg := fitBoth(t, m, X, y)
 		for j := range fd.Coef {
 			if math.Abs(fd.Coef[j]-fg.Coef[j]) > 1e-10*(1+math.Abs(fd.Coef[j])) {
 				t.Errorf("%+v: coef %d: data %v gram %v", m, j, fd.Coef[j], fg.Coef[j])
@@ -52,4 +62,105 @@ func TestEvaluateEdgeCases(t *testing.T) {
 	if m := Evaluate([]float64{2, 2}, []float64{1, 2}); m.R2 != 0 {
 		t.Errorf("imperfect constant: r2 %v, want 0", m.R2)
 	}
+}
+
+// fitCases are problems with many row blocks, so that the data path's
+// sweeps split their rows across processors and skip columns.
+var fitCases = []ElasticNet{
+	{Alpha: 1, L1Ratio: 0.5, MaxIter: 1000, Tol: 1e-4},
+	{Alpha: 0.02, L1Ratio: 0.9, MaxIter: 1000, Tol: 1e-6},
+	{Alpha: 0.2, L1Ratio: 1, MaxIter: 1000, Tol: 1e-8, Positive: true},
+	{Alpha: 0.5, L1Ratio: 0, MaxIter: 1000, Tol: 1e-4},
+	{Alpha: 1e-4, L1Ratio: 0.5, MaxIter: 5, Tol: 1e-4},
+}
+
+func wideProblem() ([][]float64, []float64) {
+	X, y := benchProblem(5*rowBlock+123, 60)
+	for i := range X[7] {
+		X[7][i] = X[7][i]*1e3 + 5e4 // a badly scaled column with a large mean
+	}
+	return X, y
+}
+
+func TestDataPathAcrossBlocksAgreesWithGram(t *testing.T) {
+	X, y := wideProblem()
+	for _, m := range fitCases {
+		fd, fg := fitBoth(t, m, X, y)
+		scale := 0.0
+		for _, v := range fg.Coef {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for j := range fd.Coef {
+			if math.Abs(fd.Coef[j]-fg.Coef[j]) > 1e-10*scale {
+				t.Errorf("%+v: coef %d: data %v gram %v", m, j, fd.Coef[j], fg.Coef[j])
+			}
+		}
+	}
+}
+
+// The row partition depends on the rows alone: a fit gives the same bits
+// on one processor as on several.
+func TestFitSameBitsOnAnyNumberOfProcessors(t *testing.T) {
+	X, y := wideProblem()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, solver := range []string{"data", "gram"} {
+		for _, m := range fitCases {
+			m.Solver = solver
+			var want *Fitted
+			for _, procs := range []int{1, 2, 3, 5} {
+				runtime.GOMAXPROCS(procs)
+				f, err := m.Fit(X, y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want == nil {
+					want = f
+					continue
+				}
+				if f.NIter != want.NIter || f.Intercept != want.Intercept || !slices.Equal(f.Coef, want.Coef) {
+					t.Errorf("%s %+v: %d processors: %d iterations, intercept %v; 1 processor: %d, %v",
+						solver, m, procs, f.NIter, f.Intercept, want.NIter, want.Intercept)
+				}
+			}
+		}
+	}
+}
+
+// Skipping the columns whose coefficient is sure to stay at zero changes
+// no bit of the result, and happens.
+func TestSkippingUnchangedColumnsChangesNothing(t *testing.T) {
+	X, y := wideProblem()
+	defer func() { skipUnchanged = true }()
+	skipped := 0
+	for _, m := range fitCases {
+		n := len(y)
+		yc := make([]float64, n)
+		for i := range y {
+			yc[i] = y[i] - PairwiseSum(y)/float64(n)
+		}
+		var fits [2][]float64
+		var iters [2]int
+		for k, skip := range []bool{false, true} {
+			skipUnchanged = skip
+			d, _ := newDataProblem(X, yc)
+			w := make([]float64, len(X))
+			_, _, iters[k], _ = coordinateDescent(d, w, m.Alpha*m.L1Ratio*float64(n), m.Alpha*(1-m.L1Ratio)*float64(n), m.MaxIter, m.Tol, m.Positive)
+			for j := range w {
+				if w[j] == 0 {
+					w[j] = 0
+				}
+			}
+			fits[k] = w
+			if skip {
+				skipped += d.skipped
+			}
+		}
+		if iters[0] != iters[1] || !slices.Equal(fits[0], fits[1]) {
+			t.Errorf("%+v: without skipping %d iterations %v; with %d %v", m, iters[0], fits[0], iters[1], fits[1])
+		}
+	}
+	if skipped == 0 {
+		t.Error("no column was skipped")
+	}
+	t.Logf("%d column reads skipped", skipped)
 }

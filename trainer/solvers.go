@@ -7,59 +7,6 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// dataProblem is scikit-learn's data path on X centred on the fly: X_c =
-// X - mean is never stored. R = y_c - X_c·w; since y_c and the columns of
-// X_c sum to zero, so does R, and X_cᵀR = XᵀR.
-type dataProblem struct {
-	X    [][]float64
-	mean []float64
-	y    []float64 // centred
-	R    []float64
-}
-
-func (d *dataProblem) norms() []float64 {
-	out := make([]float64, len(d.X))
-	parallelCols(len(d.X), func(j int) {
-		m := d.mean[j]
-		var s0, s1 float64
-		x := d.X[j]
-		i := 0
-		for ; i+2 <= len(x); i += 2 {
-			a, b := x[i]-m, x[i+1]-m
-			s0 += a * a
-			s1 += b * b
-		}
-		for ; i < len(x); i++ {
-			a := x[i] - m
-			s0 += a * a
-		}
-		out[j] = s0 + s1
-	})
-	d.R = append([]float64(nil), d.y...) // w starts at zero
-	return out
-}
-
-func (d *dataProblem) corr(j int, w []float64) float64 { return dot(d.X[j], d.R) }
-
-// update does R -= delta·X_c,j, that is R += delta·mean_j - delta·X_j.
-func (d *dataProblem) update(j int, delta float64) {
-	c := delta * d.mean[j]
-	x := d.X[j]
-	forChunks(len(x), func(lo, hi int) {
-		r := d.R[lo:hi]
-		for i, v := range x[lo:hi] {
-			r[i] += c - delta*v
-		}
-	})
-}
-
-func (d *dataProblem) gapParts(w []float64, xtr []float64) (float64, float64) {
-	parallelCols(len(d.X), func(j int) { xtr[j] = dot(d.X[j], d.R) })
-	return dot(d.R, d.R), dot(d.R, d.y)
-}
-
-func (d *dataProblem) yy() float64 { return dot(d.y, d.y) }
-
 // gramProblem computes the same quantities from G = X_cᵀX_c, X_cᵀy_c and
 // yᵀy, keeping q = G·w: X_jᵀR = (X_cᵀy)_j - q_j, RᵀR = yᵀy - 2wᵀX_cᵀy + wᵀq,
 // Rᵀy = yᵀy - wᵀX_cᵀy. Each coordinate step is O(p) instead of O(n).
@@ -70,98 +17,96 @@ type gramProblem struct {
 	q   []float64
 }
 
-// gramBlock is the rows centred at a time, so that one block of every
-// column stays in cache while all the products are taken.
-const gramBlock = 2048
+// gramRows is the rows of X shifted into a buffer at a time: with the
+// target and a column of ones, 24 columns of 128 rows stay in the first
+// level cache while all their products are taken.
+const gramRows = 256
 
-// newGramProblem computes X_cᵀX_c and X_cᵀy_c in one pass over X, and
-// the column means. Each column is shifted by its first value while the
-// products are taken (so the sums stay well conditioned), then centred
-// exactly: with d = mean - shift, G_c = G_shift - n·d·dᵀ.
+// gramGroups is at most how many runs of blocks the rows are cut into; each
+// run's products are summed on its own and the runs are added in order, so
+// the result depends on the rows alone, not on the number of processors.
+const gramGroups = 16
+
+// newGramProblem computes X_cᵀX_c, X_cᵀy_c, yᵀy and the column means in
+// one pass over X. Each block of rows is shifted (each column by its first
+// value, so the sums stay well conditioned) into a buffer of p+2 columns,
+// the last two being y and ones, and all products of the buffer's columns
+// are taken by the tile kernel: the ones give the column sums, y gives Xᵀy.
+// Then the products are centred exactly: with d = mean - shift,
+// G_c = G_shift - n·d·dᵀ.
 func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
-	p := len(X)
-	n := len(y)
-	shift := make([]float64, p)
-	for j := range shift {
-		shift[j] = X[j][0]
-	}
-	type partial struct {
-		G    [][]float64
-		xy   []float64
-		sums []float64
-	}
-	workers := runtime.GOMAXPROCS(0)
-	parts := make([]partial, workers)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			part := partial{G: make([][]float64, p), xy: make([]float64, p), sums: make([]float64, p)}
-			for j := range part.G {
-				part.G[j] = make([]float64, p)
-			}
-			buf := make([][]float64, p)
-			for j := range buf {
-				buf[j] = make([]float64, gramBlock)
-			}
-			for {
-				mu.Lock()
-				lo := next
-				next += gramBlock
-				mu.Unlock()
-				if lo >= n {
-					break
-				}
-				hi := min(lo+gramBlock, n)
-				for j := 0; j < p; j++ {
-					b := buf[j][:hi-lo]
-					s := shift[j]
-					for i, v := range X[j][lo:hi] {
-						b[i] = v - s
-					}
-					part.sums[j] += floats.Sum(b)
-				}
-				yb := y[lo:hi]
-				for j := 0; j < p; j++ {
-					bj := buf[j][:hi-lo]
-					for k := 0; k <= j; k++ {
-						part.G[j][k] += floats.Dot(bj, buf[k][:hi-lo])
-					}
-					part.xy[j] += floats.Dot(bj, yb)
-				}
-			}
-			parts[w] = part
-		}()
-	}
-	wg.Wait()
-	g := &gramProblem{G: make([][]float64, p), xy: make([]float64, p), q: make([]float64, p), yy_: dot(y, y)}
-	sums := make([]float64, p)
-	for j := range g.G {
-		g.G[j] = make([]float64, p)
-	}
-	for _, part := range parts {
-		for j := 0; j < p; j++ {
-			g.xy[j] += part.xy[j]
-			sums[j] += part.sums[j]
-			for k := 0; k <= j; k++ {
-				g.G[j][k] += part.G[j][k]
-			}
+	p, n := len(X), len(y)
+	cols := p + 2 // X..., y, ones
+	width := (cols + tileA*tileB - 1) / (tileA * tileB) * (tileA * tileB)
+	type tile struct{ a, b int }
+	var tiles []tile
+	for a := 0; a < cols; a += tileA {
+		for b := 0; b <= a+tileA-1 && b < cols; b += tileB {
+			tiles = append(tiles, tile{a, b})
 		}
 	}
-	ySum := floats.Sum(y) // zero up to rounding: y is centred
+	shifts := make([]float64, p)
+	for j := range shifts {
+		shifts[j] = X[j][0]
+	}
+	blocks := (n + gramRows - 1) / gramRows
+	groups := max(1, min(gramGroups, blocks, (64<<20)/(8*width*width)))
+	sums := make([][]float64, groups)
+	forEach(groups, func(gr int) {
+		buf := make([]float64, width*gramRows)
+		outs := make([][tileA * tileB * lanes]float64, len(tiles))
+		for blk := gr * blocks / groups; blk < (gr+1)*blocks/groups; blk++ {
+			lo, hi := blk*gramRows, min((blk+1)*gramRows, n)
+			rows := (hi - lo + lanes - 1) / lanes * lanes
+			for j := 0; j < cols; j++ {
+				col := buf[j*gramRows : j*gramRows+rows]
+				switch j {
+				case p:
+					copy(col, y[lo:hi])
+				case p + 1:
+					for i := range col[:hi-lo] {
+						col[i] = 1
+					}
+				default:
+					shift(col, X[j][lo:hi], shifts[j])
+				}
+				clear(buf[j*gramRows+hi-lo : j*gramRows+rows])
+			}
+			for k, t := range tiles {
+				gramTile(buf, t.a*gramRows, t.b*gramRows, gramRows, rows, &outs[k])
+			}
+		}
+		s := make([]float64, width*width)
+		for k, t := range tiles {
+			for c := 0; c < tileB; c++ {
+				for r := 0; r < tileA; r++ {
+					l := outs[k][(c*tileA+r)*lanes:]
+					s[(t.a+r)*width+t.b+c] = (l[0] + l[1]) + (l[2] + l[3])
+				}
+			}
+		}
+		sums[gr] = s
+	})
+	S := sums[0]
+	for _, s := range sums[1:] {
+		for i, v := range s {
+			S[i] += v
+		}
+	}
+	at := func(j, k int) float64 { return S[j*width+k] }
+	ySum := at(p+1, p) // zero up to rounding: y is centred
+	g := &gramProblem{G: make([][]float64, p), xy: make([]float64, p), q: make([]float64, p), yy_: at(p, p)}
 	mean := make([]float64, p)
 	d := make([]float64, p)
 	for j := range d {
-		d[j] = sums[j] / float64(n)
-		mean[j] = shift[j] + d[j]
-		g.xy[j] -= d[j] * ySum
+		d[j] = at(p+1, j) / float64(n)
+		mean[j] = shifts[j] + d[j]
+		g.xy[j] = at(p, j) - d[j]*ySum
+		g.G[j] = make([]float64, p)
 	}
 	for j := 0; j < p; j++ {
 		for k := 0; k <= j; k++ {
-			g.G[j][k] -= float64(n) * d[j] * d[k]
+			g.G[j][k] = at(j, k) - float64(n)*d[j]*d[k]
 			g.G[k][j] = g.G[j][k]
 		}
 	}

@@ -1,0 +1,93 @@
+#include "textflag.h"
+
+// func gramTileAVX2(a, b *float64, stride, n int, out *[48]float64)
+// The products are added to out. Twelve accumulators Y0-Y11 (Y(c*3+r) holds a_r·b_c), the three a
+// columns in Y12-Y14, one b column at a time in Y15.
+TEXT ·gramTileAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), BX
+	MOVQ stride+16(FP), CX
+	SHLQ $3, CX
+	MOVQ n+24(FP), R10
+	LEAQ (AX)(CX*1), DX
+	LEAQ (DX)(CX*1), SI
+	LEAQ (BX)(CX*1), DI
+	LEAQ (DI)(CX*1), R8
+	LEAQ (R8)(CX*1), R11
+	MOVQ    out+32(FP), R12
+	VMOVUPD 0(R12), Y0
+	VMOVUPD 32(R12), Y1
+	VMOVUPD 64(R12), Y2
+	VMOVUPD 96(R12), Y3
+	VMOVUPD 128(R12), Y4
+	VMOVUPD 160(R12), Y5
+	VMOVUPD 192(R12), Y6
+	VMOVUPD 224(R12), Y7
+	VMOVUPD 256(R12), Y8
+	VMOVUPD 288(R12), Y9
+	VMOVUPD 320(R12), Y10
+	VMOVUPD 352(R12), Y11
+	XORQ R9, R9
+
+loop:
+	VMOVUPD (AX)(R9*8), Y12
+	VMOVUPD (DX)(R9*8), Y13
+	VMOVUPD (SI)(R9*8), Y14
+	VMOVUPD (BX)(R9*8), Y15
+	VFMADD231PD Y15, Y12, Y0
+	VFMADD231PD Y15, Y13, Y1
+	VFMADD231PD Y15, Y14, Y2
+	VMOVUPD (DI)(R9*8), Y15
+	VFMADD231PD Y15, Y12, Y3
+	VFMADD231PD Y15, Y13, Y4
+	VFMADD231PD Y15, Y14, Y5
+	VMOVUPD (R8)(R9*8), Y15
+	VFMADD231PD Y15, Y12, Y6
+	VFMADD231PD Y15, Y13, Y7
+	VFMADD231PD Y15, Y14, Y8
+	VMOVUPD (R11)(R9*8), Y15
+	VFMADD231PD Y15, Y12, Y9
+	VFMADD231PD Y15, Y13, Y10
+	VFMADD231PD Y15, Y14, Y11
+	ADDQ $4, R9
+	CMPQ R9, R10
+	JLT  loop
+
+	VMOVUPD Y0, 0(R12)
+	VMOVUPD Y1, 32(R12)
+	VMOVUPD Y2, 64(R12)
+	VMOVUPD Y3, 96(R12)
+	VMOVUPD Y4, 128(R12)
+	VMOVUPD Y5, 160(R12)
+	VMOVUPD Y6, 192(R12)
+	VMOVUPD Y7, 224(R12)
+	VMOVUPD Y8, 256(R12)
+	VMOVUPD Y9, 288(R12)
+	VMOVUPD Y10, 320(R12)
+	VMOVUPD Y11, 352(R12)
+	VZEROUPPER
+	RET
+
+// func shiftAVX2(dst, src *float64, n int, s float64)
+// dst[i] = src[i] - s for n a multiple of 8, prefetching the source 2 KiB
+// ahead (the same column's next block of rows).
+TEXT ·shiftAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y2
+	XORQ         AX, AX
+
+shiftloop:
+	PREFETCHT0 2048(SI)(AX*8)
+	VMOVUPD    (SI)(AX*8), Y0
+	VMOVUPD    32(SI)(AX*8), Y1
+	VSUBPD     Y2, Y0, Y0
+	VSUBPD     Y2, Y1, Y1
+	VMOVUPD    Y0, (DI)(AX*8)
+	VMOVUPD    Y1, 32(DI)(AX*8)
+	ADDQ       $8, AX
+	CMPQ       AX, CX
+	JLT        shiftloop
+	VZEROUPPER
+	RET
