@@ -7,9 +7,8 @@ import (
 	"sync/atomic"
 )
 
-// dataProblem is scikit-learn's data path on X centred on the fly: X_c =
-// X - mean is never stored. R = y_c - X_c·w; since y_c and the columns of
-// X_c sum to zero, so does R, and X_cᵀR = XᵀR.
+// dataProblem is scikit-learn's data path on X centred on the fly (see
+// dotc): X_c = X - mean is never stored. R = y_c - X_c·w.
 //
 // A sweep splits the rows into fixed blocks of rowBlock rows, shared out
 // among the processors: for each coordinate every processor takes the
@@ -42,14 +41,15 @@ const rowBlock = 4096
 
 // newDataProblem computes, in one pass over X (each column is read from
 // memory once and twice more from cache), the column means (numpy's
-// pairwise sum), the centred column norms and Xᵀy.
+// pairwise sum), the centred column norms (numpy's pairwise sum of the
+// squares) and X_cᵀy.
 func newDataProblem(X [][]float64, y []float64) (*dataProblem, []float64) {
 	p, n := len(X), len(y)
 	d := &dataProblem{X: X, y: y, mean: make([]float64, p), norm2: make([]float64, p), xty: make([]float64, p)}
 	forEach(p, func(j int) {
 		x := X[j]
 		m := PairwiseSum(x) / float64(n)
-		d.mean[j], d.norm2[j], d.xty[j] = m, pairwiseSumSq(x, m), dot(x, y)
+		d.mean[j], d.norm2[j], d.xty[j] = m, pairwiseSumSq(x, m), dotc(x, y, m)
 	})
 	d.R = append([]float64(nil), y...) // w starts at zero
 	d.fresh = true
@@ -64,9 +64,9 @@ func newDataProblem(X [][]float64, y []float64) (*dataProblem, []float64) {
 
 func (d *dataProblem) norms() []float64 { return d.norm2 }
 
-func (d *dataProblem) corr(j int, w []float64) float64 { return dot(d.X[j], d.R) }
+func (d *dataProblem) corr(j int, w []float64) float64 { return dotc(d.X[j], d.R, d.mean[j]) }
 
-// update does R -= delta·X_c,j, that is R += delta·mean_j - delta·X_j.
+// update does R -= delta·X_c,j.
 func (d *dataProblem) update(j int, delta float64) {
 	d.fresh = false
 	d.record(&d.drift, j, delta)
@@ -74,11 +74,7 @@ func (d *dataProblem) update(j int, delta float64) {
 }
 
 func (d *dataProblem) updateRows(j int, delta float64, lo, hi int) {
-	c := delta * d.mean[j]
-	r := d.R[lo:hi]
-	for i, v := range d.X[j][lo:hi] {
-		r[i] += c - delta*v
-	}
+	axpyc(d.R[lo:hi], d.X[j][lo:hi], d.mean[j], -delta)
 }
 
 func (d *dataProblem) gapParts(w []float64, xtr []float64) (float64, float64) {
@@ -87,7 +83,7 @@ func (d *dataProblem) gapParts(w []float64, xtr []float64) (float64, float64) {
 		yy := d.yy()
 		return yy, yy
 	}
-	forEach(len(d.X), func(j int) { xtr[j] = dot(d.X[j], d.R) })
+	forEach(len(d.X), func(j int) { xtr[j] = dotc(d.X[j], d.R, d.mean[j]) })
 	rr := dot(d.R, d.R)
 	for j, v := range xtr {
 		d.drift.seen(j, v)
@@ -187,7 +183,7 @@ func (d *dataProblem) sweep(active []int, w, norm2 []float64, alpha, beta float6
 				if pdelta != 0 {
 					d.updateRows(pj, pdelta, lo, hi)
 				}
-				part[b] = dotSerial(d.X[j][lo:hi], d.R[lo:hi])
+				part[b] = dotc(d.X[j][lo:hi], d.R[lo:hi], d.mean[j])
 			}
 			step++
 			if workers > 1 {

@@ -15,6 +15,19 @@
 // most tol·||y||². A fit that reaches max_iter returns its last iterate with
 // Converged false and the gap, as scikit-learn's ConvergenceWarning does.
 //
+// Two paths compute the same iterates. The data path (datapath.go) keeps
+// the residual and centres X on the fly with the rounding scikit-learn's
+// in-place centring gives, so its residual updates are scikit-learn's own;
+// its sweeps split the rows into fixed blocks shared out among the
+// processors (one spin barrier per coordinate) and skip the columns whose
+// coefficient is sure to stay at zero. The Gram path (solvers.go), taken
+// when rows far outnumber columns, builds XᵀX, Xᵀy and the column sums in
+// one pass with a register-tiled AVX2/FMA kernel (gramkernel_amd64.s), and
+// each coordinate step is O(p). Every partition of the work depends on the
+// data alone and every kernel has a portable twin computing the same bits,
+// so a fit gives the same bits on any number of processors and with or
+// without AVX2.
+//
 // # Split
 //
 // TrainTestSplit reproduces sklearn.model_selection.train_test_split with an

@@ -33,3 +33,50 @@ func shift(dst, src []float64, s float64) {
 		dst[i] = src[i] - s
 	}
 }
+
+//go:noescape
+func sum8AVX2(x *float64, n int, out *[8]float64)
+
+//go:noescape
+func sumSq8AVX2(x *float64, n int, m float64, out *[8]float64)
+
+func leafSum(a []float64, r *[8]float64) int {
+	if haveAVX2FMA {
+		n := len(a) &^ 7
+		sum8AVX2(&a[0], n, r)
+		return n
+	}
+	return leafSumGo(a, r)
+}
+
+func leafSumSq(a []float64, m float64, r *[8]float64) int {
+	if haveAVX2FMA {
+		n := len(a) &^ 7
+		sumSq8AVX2(&a[0], n, m, r)
+		return n
+	}
+	return leafSumSqGo(a, m, r)
+}
+
+//go:noescape
+func dotcAVX2(x, r *float64, n int, m float64) float64
+
+//go:noescape
+func axpycAVX2(r, x *float64, n int, m, a float64)
+
+func dotcKernel(x, r []float64, m float64) float64 {
+	if haveAVX2FMA {
+		_ = r[len(x)-1]
+		return dotcAVX2(&x[0], &r[0], len(x), m)
+	}
+	return dotcGo(x, r, m)
+}
+
+func axpycKernel(r, x []float64, m, a float64) {
+	if haveAVX2FMA {
+		_ = r[len(x)-1]
+		axpycAVX2(&r[0], &x[0], len(x), m, a)
+		return
+	}
+	axpycGo(r, x, m, a)
+}

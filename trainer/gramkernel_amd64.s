@@ -91,3 +91,143 @@ shiftloop:
 	JLT        shiftloop
 	VZEROUPPER
 	RET
+
+// func sum8AVX2(x *float64, n int, out *[8]float64)
+// The 8 lanes of a pairwise leaf, n a multiple of 8 and at least 8.
+TEXT ·sum8AVX2(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    out+16(FP), DI
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	MOVQ    $8, AX
+	CMPQ    AX, CX
+	JGE     sumdone
+
+sumloop:
+	VADDPD (SI)(AX*8), Y0, Y0
+	VADDPD 32(SI)(AX*8), Y1, Y1
+	ADDQ   $8, AX
+	CMPQ   AX, CX
+	JLT    sumloop
+
+sumdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sumSq8AVX2(x *float64, n int, m float64, out *[8]float64)
+// The same of (x_i - m)², each difference and square rounded.
+TEXT ·sumSq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD m+16(FP), Y4
+	MOVQ         out+24(FP), DI
+	VMOVUPD      (SI), Y2
+	VMOVUPD      32(SI), Y3
+	VSUBPD       Y4, Y2, Y2
+	VSUBPD       Y4, Y3, Y3
+	VMULPD       Y2, Y2, Y0
+	VMULPD       Y3, Y3, Y1
+	MOVQ         $8, AX
+	CMPQ         AX, CX
+	JGE          sqdone
+
+sqloop:
+	VMOVUPD (SI)(AX*8), Y2
+	VMOVUPD 32(SI)(AX*8), Y3
+	VSUBPD  Y4, Y2, Y2
+	VSUBPD  Y4, Y3, Y3
+	VMULPD  Y2, Y2, Y2
+	VMULPD  Y3, Y3, Y3
+	VADDPD  Y2, Y0, Y0
+	VADDPD  Y3, Y1, Y1
+	ADDQ    $8, AX
+	CMPQ    AX, CX
+	JLT     sqloop
+
+sqdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func dotcAVX2(x, r *float64, n int, m float64) float64
+// Σ (x_i - m)·r_i, n a multiple of 16 and at least 16: sixteen lanes of
+// fused multiply-adds in Y0-Y3, then (Y0+Y1)+(Y2+Y3) lane by lane, then
+// (l0+l2)+(l1+l3).
+TEXT ·dotcAVX2(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), SI
+	MOVQ         r+8(FP), DI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD m+24(FP), Y8
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	XORQ         AX, AX
+
+dotcloop:
+	VMOVUPD     (SI)(AX*8), Y4
+	VMOVUPD     32(SI)(AX*8), Y5
+	VMOVUPD     64(SI)(AX*8), Y6
+	VMOVUPD     96(SI)(AX*8), Y7
+	VSUBPD      Y8, Y4, Y4
+	VSUBPD      Y8, Y5, Y5
+	VSUBPD      Y8, Y6, Y6
+	VSUBPD      Y8, Y7, Y7
+	VFMADD231PD (DI)(AX*8), Y4, Y0
+	VFMADD231PD 32(DI)(AX*8), Y5, Y1
+	VFMADD231PD 64(DI)(AX*8), Y6, Y2
+	VFMADD231PD 96(DI)(AX*8), Y7, Y3
+	ADDQ        $16, AX
+	CMPQ        AX, CX
+	JLT         dotcloop
+
+	VADDPD       Y1, Y0, Y0
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func axpycAVX2(r, x *float64, n int, m, a float64)
+// r_i = a·(x_i - m) + r_i by fused multiply-adds, n a multiple of 16.
+TEXT ·axpycAVX2(SB), NOSPLIT, $0-40
+	MOVQ         r+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD m+24(FP), Y8
+	VBROADCASTSD a+32(FP), Y9
+	XORQ         AX, AX
+
+axpycloop:
+	VMOVUPD     (SI)(AX*8), Y4
+	VMOVUPD     32(SI)(AX*8), Y5
+	VMOVUPD     64(SI)(AX*8), Y6
+	VMOVUPD     96(SI)(AX*8), Y7
+	VSUBPD      Y8, Y4, Y4
+	VSUBPD      Y8, Y5, Y5
+	VSUBPD      Y8, Y6, Y6
+	VSUBPD      Y8, Y7, Y7
+	VMOVUPD     (DI)(AX*8), Y0
+	VMOVUPD     32(DI)(AX*8), Y1
+	VMOVUPD     64(DI)(AX*8), Y2
+	VMOVUPD     96(DI)(AX*8), Y3
+	VFMADD231PD Y4, Y9, Y0
+	VFMADD231PD Y5, Y9, Y1
+	VFMADD231PD Y6, Y9, Y2
+	VFMADD231PD Y7, Y9, Y3
+	VMOVUPD     Y0, (DI)(AX*8)
+	VMOVUPD     Y1, 32(DI)(AX*8)
+	VMOVUPD     Y2, 64(DI)(AX*8)
+	VMOVUPD     Y3, 96(DI)(AX*8)
+	ADDQ        $16, AX
+	CMPQ        AX, CX
+	JLT         axpycloop
+	VZEROUPPER
+	RET

@@ -6,7 +6,7 @@ func gramTile(buf []float64, a, b, stride, n int, out *[tileA * tileB * lanes]fl
 	gramTileGo(buf, a, b, stride, n, out)
 }
 
-const haveAVX2FMA = false
+var haveAVX2FMA = false
 
 // shift sets dst[i] = src[i] - s.
 func shift(dst, src []float64, s float64) {
@@ -15,3 +15,11 @@ func shift(dst, src []float64, s float64) {
 		dst[i] = v - s
 	}
 }
+
+func leafSum(a []float64, r *[8]float64) int { return leafSumGo(a, r) }
+
+func leafSumSq(a []float64, m float64, r *[8]float64) int { return leafSumSqGo(a, m, r) }
+
+func dotcKernel(x, r []float64, m float64) float64 { return dotcGo(x, r, m) }
+
+func axpycKernel(r, x []float64, m, a float64) { axpycGo(r, x, m, a) }

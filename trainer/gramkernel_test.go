@@ -3,6 +3,7 @@ package trainer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -48,4 +49,77 @@ func TestGramTileKernelsAgree(t *testing.T) {
 		}
 	}
 	t.Logf("AVX2+FMA kernel in use: %v", haveAVX2FMA)
+}
+
+// The pairwise leaves in use and the portable ones give the same bits.
+func TestPairwiseLeavesAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := make([]float64, 133)
+	for i := range a {
+		a[i] = rng.NormFloat64() * 1e4
+	}
+	for _, n := range []int{8, 9, 16, 127, 128} {
+		var got, want [8]float64
+		if leafSum(a[:n], &got) != leafSumGo(a[:n], &want) || got != want {
+			t.Errorf("sum of %d: kernel %v, portable %v", n, got, want)
+		}
+		if leafSumSq(a[:n], 3.5, &got) != leafSumSqGo(a[:n], 3.5, &want) || got != want {
+			t.Errorf("sum of squares of %d: kernel %v, portable %v", n, got, want)
+		}
+	}
+}
+
+// The centred dot product and update in use and the portable ones give the
+// same bits.
+func TestCentredKernelsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, r := make([]float64, 80), make([]float64, 80)
+	for i := range x {
+		x[i], r[i] = rng.NormFloat64()*1e3+5e4, rng.NormFloat64()
+	}
+	for _, n := range []int{16, 32, 80} {
+		if got, want := dotcKernel(x[:n], r, 5e4), dotcGo(x[:n], r, 5e4); got != want {
+			t.Errorf("dotc of %d: kernel %v, portable %v", n, got, want)
+		}
+		got, want := append([]float64(nil), r...), append([]float64(nil), r...)
+		axpycKernel(got[:n], x[:n], 5e4, -0.37)
+		axpycGo(want[:n], x[:n], 5e4, -0.37)
+		if !slices.Equal(got, want) {
+			t.Errorf("axpyc of %d: kernel %v, portable %v", n, got, want)
+		}
+	}
+	var s float64
+	for i := range x {
+		s += (x[i] - 5e4) * r[i]
+	}
+	if d := dotc(x[:77], r, 5e4) + (x[77]-5e4)*r[77] + (x[78]-5e4)*r[78] + (x[79]-5e4)*r[79]; math.Abs(d-s) > 1e-9*math.Abs(s) {
+		t.Errorf("dotc %v, plain sum %v", d, s)
+	}
+}
+
+// A whole fit gives the same bits with the AVX2 kernels as with the
+// portable ones, on both paths.
+func TestFitSameBitsWithPortableKernels(t *testing.T) {
+	if !haveAVX2FMA {
+		t.Skip("this processor runs the portable kernels only")
+	}
+	X, y := wideProblem()
+	defer func() { haveAVX2FMA = true }()
+	for _, solver := range []string{"data", "gram"} {
+		for _, m := range fitCases {
+			m.Solver = solver
+			var fits [2]*Fitted
+			for k, avx := range []bool{true, false} {
+				haveAVX2FMA = avx
+				f, err := m.Fit(X, y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fits[k] = f
+			}
+			if fits[0].NIter != fits[1].NIter || fits[0].Intercept != fits[1].Intercept || !slices.Equal(fits[0].Coef, fits[1].Coef) {
+				t.Errorf("%s %+v: AVX2 intercept %v, portable %v", solver, m, fits[0].Intercept, fits[1].Intercept)
+			}
+		}
+	}
 }

@@ -20,7 +20,11 @@ def problem(kind, rng):
         n, p = 40, 100
     if kind == "tall":
         n, p = 20000, 12
+    if kind == "wide":  # several row blocks: the data path splits rows and skips zero coefficients
+        n, p = 12000, 150
     X = rng.normal(size=(n, p))
+    if kind == "wide":
+        X[:, ::10] = X[:, ::10] * 1e3 + 5e4  # badly scaled columns with large means
     if kind == "correlated":
         base = rng.normal(size=(n, 1))
         X = base + 0.01 * rng.normal(size=(n, p))
@@ -49,6 +53,9 @@ CASES = [
     ("correlated", 1e-4, 0.5, {"max_iter": 50, "tol": 1e-10}),
     ("tall", 0.02, 0.5, {}),
     ("tall", 0.5, 0.2, {"positive": True}),
+    ("wide", 1.0, 0.5, {}),
+    ("wide", 0.01, 0.9, {"tol": 1e-8}),
+    ("wide", 0.1, 0.7, {"positive": True}),
 ]
 
 
