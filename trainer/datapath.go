@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // dataProblem is scikit-learn's data path on X centred on the fly (see
@@ -231,12 +232,23 @@ func (d *dataProblem) sweep(active []int, w, norm2 []float64, alpha, beta float6
 	return wMax, dwMax
 }
 
-// spinUntil waits until c reaches target, yielding now and then so that a
-// processor shared with other goroutines still makes progress.
+// spinUntil waits until c reaches target. It spins (the others are a few
+// microseconds away when every processor runs), yielding to other
+// goroutines now and then; past about ten microseconds it sleeps between
+// looks, so that on a machine with more runnable threads than processors
+// the processor goes to the thread being waited for.
 func spinUntil(c *atomic.Int64, target int64) {
 	for i := 1; c.Load() < target; i++ {
-		if i%256 == 0 {
+		switch {
+		case i >= spinLimit:
+			time.Sleep(spinSleep)
+		case i%256 == 0:
 			runtime.Gosched()
 		}
 	}
 }
+
+const (
+	spinLimit = 1 << 12
+	spinSleep = 20 * time.Microsecond
+)
