@@ -25,7 +25,7 @@ type dataProblem struct {
 	y       []float64 // centred
 	R       []float64
 	norm2   []float64
-	xty     []float64 // Xᵀy, which is XᵀR while w is zero
+	xty     []float64 // X_cᵀy, which is X_cᵀR while w is zero
 	fresh   bool      // R is still y
 	blocks  []int     // row block boundaries
 	drift   drift
