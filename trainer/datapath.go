@@ -71,7 +71,7 @@ func (d *dataProblem) corr(j int, w []float64) float64 { return dotc(d.X[j], d.R
 func (d *dataProblem) update(j int, delta float64) {
 	d.fresh = false
 	d.record(&d.drift, j, delta)
-	forChunks(len(d.R), func(lo, hi int) { d.updateRows(j, delta, lo, hi) })
+	forEach(len(d.blocks)-1, func(b int) { d.updateRows(j, delta, d.blocks[b], d.blocks[b+1]) })
 }
 
 func (d *dataProblem) updateRows(j int, delta float64, lo, hi int) {

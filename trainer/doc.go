@@ -20,7 +20,7 @@
 // in-place centring gives, so its residual updates are scikit-learn's own;
 // its sweeps split the rows into fixed blocks shared out among the
 // processors (one spin barrier per coordinate) and skip the columns whose
-// coefficient is sure to stay at zero. The Gram path (solvers.go), taken
+// coefficient is sure to stay at zero. The Gram path (grampath.go), taken
 // when rows far outnumber columns, builds XᵀX, Xᵀy and the column sums in
 // one pass with a register-tiled AVX2/FMA kernel (gramkernel_amd64.s), and
 // each coordinate step is O(p). Every partition of the work depends on the

@@ -300,9 +300,9 @@ func fsign(f float64) float64 {
 	return -1
 }
 
-// chunk is a quarter of the length above which dot and residual updates
-// split their work across processors (reading a column from memory costs
-// more than starting a goroutine from there on).
+// chunk is a quarter of the length above which dot splits its work
+// across processors (reading a column from memory costs more than starting
+// a goroutine from there on).
 const chunk = 1 << 16
 
 // dot returns x·y. Long vectors are cut into fixed chunks whose products
@@ -326,17 +326,6 @@ func dot(x, y []float64) float64 {
 
 // dotSerial uses gonum's assembly kernel.
 func dotSerial(x, y []float64) float64 { return floats.Dot(x, y[:len(x)]) }
-
-// splits cuts [0, n) into one part per processor, on multiples of 4.
-func splits(n int) []int {
-	k := runtime.GOMAXPROCS(0)
-	out := []int{0}
-	step := (n/k + 3) &^ 3
-	for lo := step; lo < n; lo += step {
-		out = append(out, lo)
-	}
-	return append(out, n)
-}
 
 // forEach runs fn(k) for k in [0, n) on every processor.
 func forEach(n int, fn func(k int)) {

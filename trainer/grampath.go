@@ -1,11 +1,6 @@
 package trainer
 
-import (
-	"runtime"
-	"sync"
-
-	"gonum.org/v1/gonum/floats"
-)
+import "gonum.org/v1/gonum/floats"
 
 // gramProblem computes the same quantities from G = X_cᵀX_c, X_cᵀy_c and
 // yᵀy, keeping q = G·w: X_jᵀR = (X_cᵀy)_j - q_j, RᵀR = yᵀy - 2wᵀX_cᵀy + wᵀq,
@@ -136,21 +131,3 @@ func (g *gramProblem) gapParts(w []float64, xtr []float64) (float64, float64) {
 }
 
 func (g *gramProblem) yy() float64 { return g.yy_ }
-
-// forChunks runs fn over [0, n), split across processors when n is large.
-func forChunks(n int, fn func(lo, hi int)) {
-	if n < 4*chunk || runtime.GOMAXPROCS(0) == 1 {
-		fn(0, n)
-		return
-	}
-	parts := splits(n)
-	var wg sync.WaitGroup
-	for k := 0; k < len(parts)-1; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(parts[k], parts[k+1])
-		}()
-	}
-	wg.Wait()
-}
