@@ -22,7 +22,7 @@
 // processors (one spin barrier per coordinate) and skip the columns whose
 // coefficient is sure to stay at zero. The Gram path (grampath.go), taken
 // when rows far outnumber columns, builds XᵀX, Xᵀy and the column sums in
-// one pass with a register-tiled AVX2/FMA kernel (gramkernel_amd64.s), and
+// one pass with a register-tiled AVX2/FMA kernel (kernels_amd64.s), and
 // each coordinate step is O(p). Every partition of the work depends on the
 // data alone and every kernel has a portable twin computing the same bits,
 // so a fit gives the same bits on any number of processors and with or

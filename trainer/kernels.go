@@ -1,5 +1,10 @@
 package trainer
 
+// The assembly kernels (kernels_amd64.s, used where the processor has AVX2
+// and FMA) each have a portable twin in Go that computes the same bits:
+// gramTileGo here, leafSumGo and leafSumSqGo (pairwise.go), dotcGo and
+// axpycGo (centred.go), shift (kernels_other.go).
+
 import "math"
 
 // A Gram tile is the products of 3 columns (a) with 4 columns (b) over n
