@@ -78,6 +78,9 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("no rows to fit")
 	}
+	if p == 0 {
+		return nil, fmt.Errorf("no features to fit")
+	}
 	for j := range cols {
 		if len(cols[j]) != n {
 			return nil, fmt.Errorf("feature %d has %d rows, the target %d", j, len(cols[j]), n)

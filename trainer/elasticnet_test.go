@@ -164,3 +164,12 @@ func TestSkippingUnchangedColumnsChangesNothing(t *testing.T) {
 	}
 	t.Logf("%d column reads skipped", skipped)
 }
+
+func TestFitRefusesEmptyInput(t *testing.T) {
+	if _, err := DefaultElasticNet().Fit(nil, []float64{1, 2, 3}); err == nil || err.Error() != "no features to fit" {
+		t.Errorf("no features: %v", err)
+	}
+	if _, err := DefaultElasticNet().Fit([][]float64{{}}, nil); err == nil || err.Error() != "no rows to fit" {
+		t.Errorf("no rows: %v", err)
+	}
+}
