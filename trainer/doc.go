@@ -21,9 +21,10 @@
 // its sweeps split the rows into fixed blocks shared out among the
 // processors (one spin barrier per coordinate) and skip the columns whose
 // coefficient is sure to stay at zero. The Gram path (grampath.go), taken
-// when rows far outnumber columns, builds XᵀX, Xᵀy and the column sums in
-// one pass with a register-tiled AVX2/FMA kernel (kernels_amd64.s), and
-// each coordinate step is O(p). Every partition of the work depends on the
+// when rows far outnumber columns, takes the column means as the data path
+// does, then builds X_cᵀX_c and X_cᵀy (X_c rounded as numpy centres it) in
+// one more pass with a register-tiled AVX2/FMA kernel (kernels_amd64.s),
+// and each coordinate step is O(p). Every partition of the work depends on the
 // data alone and every kernel has a portable twin computing the same bits,
 // so a fit gives the same bits on any number of processors and with or
 // without AVX2.

@@ -12,9 +12,9 @@ type gramProblem struct {
 	q   []float64
 }
 
-// gramRows is the rows of X shifted into a buffer at a time: with the
-// target and a column of ones, 24 columns of 128 rows stay in the first
-// level cache while all their products are taken.
+// gramRows is the rows of X centred into a buffer at a time: with the
+// target, 24 columns of 256 rows stay in the second level cache while all
+// their products are taken.
 const gramRows = 256
 
 // gramGroups is at most how many runs of blocks the rows are cut into; each
@@ -22,16 +22,17 @@ const gramRows = 256
 // the result depends on the rows alone, not on the number of processors.
 const gramGroups = 16
 
-// newGramProblem computes X_cᵀX_c, X_cᵀy_c, yᵀy and the column means in
-// one pass over X. Each block of rows is shifted (each column by its first
-// value, so the sums stay well conditioned) into a buffer of p+2 columns,
-// the last two being y and ones, and all products of the buffer's columns
-// are taken by the tile kernel: the ones give the column sums, y gives Xᵀy.
-// Then the products are centred exactly: with d = mean - shift,
-// G_c = G_shift - n·d·dᵀ.
+// newGramProblem computes the column means (numpy's pairwise sum, as the
+// data path does), then X_cᵀX_c, X_cᵀy_c and yᵀy in one more pass over X:
+// each block of rows is centred into a buffer of p+1 columns, each value
+// rounded as numpy rounds X - mean (so X_c is scikit-learn's), the last
+// column being y, and all products of the buffer's columns are taken by
+// the tile kernel.
 func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
 	p, n := len(X), len(y)
-	cols := p + 2 // X..., y, ones
+	mean := make([]float64, p)
+	forEach(p, func(j int) { mean[j] = PairwiseSum(X[j]) / float64(n) })
+	cols := p + 1 // X_c..., y
 	width := (cols + tileA*tileB - 1) / (tileA * tileB) * (tileA * tileB)
 	type tile struct{ a, b int }
 	var tiles []tile
@@ -39,10 +40,6 @@ func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
 		for b := 0; b <= a+tileA-1 && b < cols; b += tileB {
 			tiles = append(tiles, tile{a, b})
 		}
-	}
-	shifts := make([]float64, p)
-	for j := range shifts {
-		shifts[j] = X[j][0]
 	}
 	blocks := (n + gramRows - 1) / gramRows
 	groups := max(1, min(gramGroups, blocks, (64<<20)/(8*width*width)))
@@ -55,15 +52,10 @@ func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
 			rows := (hi - lo + lanes - 1) / lanes * lanes
 			for j := 0; j < cols; j++ {
 				col := buf[j*gramRows : j*gramRows+rows]
-				switch j {
-				case p:
+				if j == p {
 					copy(col, y[lo:hi])
-				case p + 1:
-					for i := range col[:hi-lo] {
-						col[i] = 1
-					}
-				default:
-					shift(col, X[j][lo:hi], shifts[j])
+				} else {
+					shift(col, X[j][lo:hi], mean[j])
 				}
 				clear(buf[j*gramRows+hi-lo : j*gramRows+rows])
 			}
@@ -89,19 +81,12 @@ func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
 		}
 	}
 	at := func(j, k int) float64 { return S[j*width+k] }
-	ySum := at(p+1, p) // zero up to rounding: y is centred
 	g := &gramProblem{G: make([][]float64, p), xy: make([]float64, p), q: make([]float64, p), yy_: at(p, p)}
-	mean := make([]float64, p)
-	d := make([]float64, p)
-	for j := range d {
-		d[j] = at(p+1, j) / float64(n)
-		mean[j] = shifts[j] + d[j]
-		g.xy[j] = at(p, j) - d[j]*ySum
-		g.G[j] = make([]float64, p)
-	}
 	for j := 0; j < p; j++ {
+		g.xy[j] = at(p, j)
+		g.G[j] = make([]float64, p)
 		for k := 0; k <= j; k++ {
-			g.G[j][k] = at(j, k) - float64(n)*d[j]*d[k]
+			g.G[j][k] = at(j, k)
 			g.G[k][j] = g.G[j][k]
 		}
 	}
