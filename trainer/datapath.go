@@ -217,11 +217,11 @@ func (d *dataProblem) sweep(active []int, w, norm2 []float64, alpha, beta float6
 	}
 	var wg sync.WaitGroup
 	for k := 1; k < workers; k++ {
+		t, wk := d.clone(d.drift), append([]float64(nil), w...) // copied before processor 0 starts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := d.clone(d.drift)
-			run(k, append([]float64(nil), w...), &t)
+			run(k, wk, &t)
 		}()
 	}
 	wMax, dwMax = run(0, w, &d.drift)
