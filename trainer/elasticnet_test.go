@@ -129,10 +129,12 @@ func TestFitSameBitsOnAnyNumberOfProcessors(t *testing.T) {
 // Skipping the columns whose coefficient is sure to stay at zero changes
 // no bit of the result, and happens.
 func TestSkippingUnchangedColumnsChangesNothing(t *testing.T) {
-	X, y := wideProblem()
 	defer func() { skipUnchanged = true }()
 	skipped := 0
-	for _, m := range fitCases {
+	X, y := wideProblem()
+	cX, cy := correlatedProblem()
+	for _, c := range append(problemCases(X, y), problemCases(cX, cy)...) {
+		X, y, m := c.X, c.y, c.m
 		n := len(y)
 		yc := make([]float64, n)
 		for i := range y {
@@ -172,4 +174,33 @@ func TestFitRefusesEmptyInput(t *testing.T) {
 	if _, err := DefaultElasticNet().Fit([][]float64{{}}, nil); err == nil || err.Error() != "no rows to fit" {
 		t.Errorf("no rows: %v", err)
 	}
+}
+
+type problemCase struct {
+	X [][]float64
+	y []float64
+	m ElasticNet
+}
+
+func problemCases(X [][]float64, y []float64) []problemCase {
+	var out []problemCase
+	for _, m := range fitCases {
+		out = append(out, problemCase{X, y, m})
+	}
+	return out
+}
+
+// correlatedProblem has groups of nearly equal columns (a shared base plus
+// 1% noise), the hard case for coordinate descent and for the skip bound.
+func correlatedProblem() ([][]float64, []float64) {
+	X, y := benchProblem(3*rowBlock+7, 40)
+	for j := range X {
+		if j%4 != 0 {
+			base := X[j-j%4]
+			for i := range X[j] {
+				X[j][i] = base[i] + 0.01*X[j][i]
+			}
+		}
+	}
+	return X, y
 }
