@@ -65,8 +65,6 @@ func newDataProblem(X [][]float64, y []float64) (*dataProblem, []float64) {
 
 func (d *dataProblem) norms() []float64 { return d.norm2 }
 
-func (d *dataProblem) corr(j int, w []float64) float64 { return dotc(d.X[j], d.R, d.mean[j]) }
-
 // update does R -= delta·X_c,j.
 func (d *dataProblem) update(j int, delta float64) {
 	d.fresh = false

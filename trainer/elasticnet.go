@@ -127,14 +127,15 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 }
 
 // problem is what coordinate descent needs of centred X and y: column
-// norms, the correlation of a column with the residual, residual updates
-// and the quantities of the duality gap. The data path keeps the residual
+// norms, cyclic passes over the coordinates, residual updates and the
+// quantities of the duality gap. The data path keeps the residual
 // R = y - Xw; the Gram path keeps XᵀX·w instead.
 type problem interface {
 	// norms returns ||X_j||² for every column.
 	norms() []float64
-	// corr returns X_jᵀR.
-	corr(j int, w []float64) float64
+	// sweep runs one cyclic pass over the active coordinates, each set
+	// by cdStep from X_jᵀR, and returns max |w_j| and max |Δw_j| over it.
+	sweep(active []int, w, norm2 []float64, alpha, beta float64, positive bool) (wMax, dwMax float64)
 	// update records that w_j changed by delta.
 	update(j int, delta float64)
 	// gapParts returns RᵀR and Rᵀy, and fills xtr with XᵀR.
@@ -193,25 +194,8 @@ func coordinateDescent(prob problem, w []float64, alpha, beta float64, maxIter i
 			active = append(active, j)
 		}
 	}
-	sw, _ := prob.(sweeper)
 	for nIter := 0; nIter < maxIter; nIter++ {
-		var wMax, dwMax float64
-		if sw != nil {
-			wMax, dwMax = sw.sweep(active, w, norm2, alpha, beta, positive)
-		} else {
-			for _, j := range active {
-				if norm2[j] == 0 {
-					continue
-				}
-				wj := w[j]
-				w[j] = cdStep(prob.corr(j, w)+wj*norm2[j], alpha, norm2[j]+beta, positive)
-				if w[j] != wj {
-					prob.update(j, w[j]-wj) // R -= (w_j' - w_j) X_j
-				}
-				dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
-				wMax = math.Max(wMax, math.Abs(w[j]))
-			}
-		}
+		wMax, dwMax := prob.sweep(active, w, norm2, alpha, beta, positive)
 		if wMax == 0 || dwMax/wMax <= dwTol || nIter == maxIter-1 {
 			gap, dualNorm = gapEnet(prob, w, alpha, beta, XtA, positive)
 			if gap <= tol {
@@ -274,14 +258,6 @@ func gapEnet(prob problem, w []float64, alpha, beta float64, XtA []float64, posi
 	}
 	dual := -0.5*(scale*scale)*(rNorm2+beta*wL2) + scale*ry
 	return primal - dual, dualNorm
-}
-
-// sweeper is a problem that runs a whole cyclic pass over the active
-// coordinates itself (the data path splits its rows across processors).
-// It returns max |w_j| and max |Δw_j| over the pass, as the loop in
-// coordinateDescent does.
-type sweeper interface {
-	sweep(active []int, w, norm2 []float64, alpha, beta float64, positive bool) (wMax, dwMax float64)
 }
 
 // cdStep is one coordinate's new value: tmp = X_jᵀR + w_j·||X_j||²,

@@ -1,6 +1,10 @@
 package trainer
 
-import "gonum.org/v1/gonum/floats"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // gramProblem computes the same quantities from G = X_cᵀX_c, X_cᵀy_c and
 // yᵀy, keeping q = G·w: X_jᵀR = (X_cᵀy)_j - q_j, RᵀR = yᵀy - 2wᵀX_cᵀy + wᵀq,
@@ -101,7 +105,22 @@ func (g *gramProblem) norms() []float64 {
 	return out
 }
 
-func (g *gramProblem) corr(j int, w []float64) float64 { return g.xy[j] - g.q[j] }
+// sweep is coordinateDescent's pass with X_jᵀR = (X_cᵀy)_j - q_j.
+func (g *gramProblem) sweep(active []int, w, norm2 []float64, alpha, beta float64, positive bool) (wMax, dwMax float64) {
+	for _, j := range active {
+		if norm2[j] == 0 {
+			continue
+		}
+		wj := w[j]
+		w[j] = cdStep(g.xy[j]-g.q[j]+wj*norm2[j], alpha, norm2[j]+beta, positive)
+		if w[j] != wj {
+			g.update(j, w[j]-wj)
+		}
+		dwMax = math.Max(dwMax, math.Abs(w[j]-wj))
+		wMax = math.Max(wMax, math.Abs(w[j]))
+	}
+	return wMax, dwMax
+}
 
 func (g *gramProblem) update(j int, delta float64) {
 	floats.AddScaled(g.q, delta, g.G[j]) // G is symmetric: column j = row j
