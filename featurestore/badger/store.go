@@ -12,6 +12,7 @@ import (
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/ristretto/v2/z"
 
 	"github.com/fs-dev/fs/featurestore"
 )
@@ -107,6 +108,13 @@ func Open(dir string, readOnly bool) (*Store, error) {
 
 func open(dir string, readOnly bool) (*Store, error) {
 	db, err := badgerdb.Open(options(dir).WithReadOnly(readOnly))
+	if !readOnly && err != nil && strings.HasSuffix(err.Error(), z.NewFile.Error()) {
+		// A writer killed right after creating a value log file leaves it
+		// empty. Badger's open fills in the file's header and then reports
+		// the empty file as an error (z.NewFile, flattened to text); the
+		// second open finds the file whole.
+		db, err = badgerdb.Open(options(dir))
+	}
 	if readOnly && err != nil && !isLocked(err) {
 		// The last writer was killed: its write-ahead log has an unfinished
 		// tail (never committed), which a read-only open cannot repair. One

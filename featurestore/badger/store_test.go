@@ -1,7 +1,11 @@
 package badger_test
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -78,5 +82,37 @@ func TestOpenMissing(t *testing.T) {
 	_, err := badger.Open(filepath.Join(t.TempDir(), "nope"), true)
 	if featurestore.ErrorCode(err) != featurestore.ENOSTORE {
 		t.Fatalf("Open(missing) = %v, want ENOSTORE", err)
+	}
+}
+
+// A writer killed right after it created a new value log file leaves that
+// file empty. The next command opens the store all the same, reading or
+// writing, and finds what was committed.
+func TestOpenAfterKillLeftAnEmptyValueLog(t *testing.T) {
+	for _, readOnly := range []bool{true, false} {
+		dir := filepath.Join(t.TempDir(), "store")
+		if _, err := badger.Init(dir); err != nil {
+			t.Fatal(err)
+		}
+		logs, err := filepath.Glob(filepath.Join(dir, "*.vlog"))
+		if err != nil || len(logs) == 0 {
+			t.Fatalf("value logs: %v, %v", logs, err)
+		}
+		sort.Strings(logs)
+		var last int
+		if _, err := fmt.Sscanf(filepath.Base(logs[len(logs)-1]), "%06d.vlog", &last); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%06d.vlog", last+1)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := badger.Open(dir, readOnly)
+		if err != nil {
+			t.Fatalf("read-only %v: %v", readOnly, err)
+		}
+		if _, err := s.Datasets(context.Background()); err != nil {
+			t.Errorf("read-only %v: reading after the open: %v", readOnly, err)
+		}
+		s.Close()
 	}
 }
