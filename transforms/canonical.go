@@ -10,14 +10,22 @@ import (
 
 // canonical prints a whitelisted tree in canonical form: every operator
 // application is parenthesised, operators use one spelling, literals are
-// printed without platform- or version-dependent formatting.
-func canonical(n ast.Node) string {
+// printed without platform- or version-dependent formatting. It reports
+// false when the text would be longer than MaxLen (and so would not parse
+// back); printing stops soon after the limit.
+func canonical(n ast.Node) (string, bool) {
 	var b strings.Builder
 	printNode(&b, n)
-	return b.String()
+	if b.Len() > MaxLen {
+		return "", false
+	}
+	return b.String(), true
 }
 
 func printNode(b *strings.Builder, n ast.Node) {
+	if b.Len() > MaxLen {
+		return
+	}
 	switch n := n.(type) {
 	case *ast.NilNode:
 		b.WriteString("nil")

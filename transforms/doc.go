@@ -21,6 +21,7 @@
 //
 // # Limits
 //
-// An expression may be at most MaxLen bytes and MaxNodes syntax nodes;
+// An expression and its canonical form may be at most MaxLen bytes, and
+// it may have at most MaxNodes syntax nodes (a in a ?: b counts twice);
 // evaluation runs under expr's memory budget.
 package transforms

@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,8 +15,8 @@ import (
 // Limits on a single expression, so a hostile definition cannot exhaust
 // the machine at register or materialize time.
 const (
-	MaxLen   = 16 << 10 // bytes of expression text
-	MaxNodes = 2000     // syntax nodes
+	MaxLen   = 16 << 10 // bytes of expression text, and of its canonical form
+	MaxNodes = 2000     // syntax nodes, a part written once and used twice counted twice
 	MaxDepth = 100      // nesting depth
 )
 
@@ -78,7 +79,12 @@ func Parse(src string) (*Expr, error) {
 		e.names = append(e.names, n)
 	}
 	sort.Strings(e.names)
-	e.canonical = canonical(tree.Node)
+	c, ok := canonical(tree.Node)
+	if !ok {
+		return nil, &Error{Line: 1, Column: 1, Message: "the expression's canonical form is longer than the limit of 16 KiB",
+			Hint: "split the computation into several features"}
+	}
+	e.canonical = c
 	return e, nil
 }
 
@@ -124,6 +130,7 @@ type walker struct {
 	bound       map[string]int
 	names       map[string]bool
 	handlesNull bool
+	nodes       int // nodes visited; `a ?: b` shares a between condition and value, so a counts twice
 }
 
 func (w *walker) unsupported(n ast.Node, what string) error {
@@ -135,6 +142,13 @@ func (w *walker) unsupported(n ast.Node, what string) error {
 func (w *walker) check(n ast.Node, depth int) error {
 	if depth > MaxDepth {
 		return errAt(w.src, n.Location().From, "split the computation into several features", "expression nests deeper than %d levels", MaxDepth)
+	}
+	// expr's own node limit counts a node once, but `a ?: b` is the
+	// tree a ? a : b with a shared: nested, it doubles at every level, and
+	// so would this walk, the type checker and the canonical text.
+	if w.nodes++; w.nodes > MaxNodes {
+		return errAt(w.src, n.Location().From, "split the computation into several features (a ?: b counts a twice)",
+			"expression has more than %d syntax nodes", MaxNodes)
 	}
 	d := depth + 1
 	switch n := n.(type) {
@@ -221,8 +235,11 @@ func fromExprError(src string, err error) error {
 	if fe, ok := err.(*file.Error); ok {
 		msg := fe.Message
 		hint := ""
-		if strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "not properly closed") {
+		switch {
+		case strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "not properly closed"):
 			hint = "check the parentheses and operators around this spot"
+		case strings.Contains(msg, "exceeds maximum allowed nodes"):
+			msg, hint = fmt.Sprintf("expression has more than %d syntax nodes", MaxNodes), "split the computation into several features"
 		}
 		e := errAt(src, fe.From, hint, "%s", msg)
 		return e

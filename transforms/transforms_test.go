@@ -102,6 +102,93 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// `a ?: b` is a ? a : b with a shared; nested, the shared part doubles at
+// every level. Parse must count it as printed and refuse quickly, not walk
+// or print 2^40 nodes.
+func TestElvisNestingIsBounded(t *testing.T) {
+	small := "((a ?: b) ?: c)"
+	e, err := Parse(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "((a ? a : b) ? (a ? a : b) : c)"; e.Canonical() != want {
+		t.Errorf("canonical %q, want %q", e.Canonical(), want)
+	}
+	deep := strings.Repeat("(", 40) + "a" + strings.Repeat(" ?: a)", 40)
+	done := make(chan error, 1)
+	go func() { _, err := Parse(deep); done <- err }()
+	select {
+	case err := <-done:
+		var pe *Error
+		if !errors.As(err, &pe) || !strings.Contains(pe.Message, "more than 2000 syntax nodes") || !strings.Contains(pe.Hint, "?:") {
+			t.Fatalf("Parse(40 nested ?:) = %v, want the node limit", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Parse(40 nested ?:) did not return in 10 s")
+	}
+}
+
+func TestCanonicalLengthLimit(t *testing.T) {
+	for name, src := range map[string]string{
+		"raw control characters": `"` + strings.Repeat("\x01", 4200) + `"`, // each prints as 4 bytes
+		"shared by ?:":           `("` + strings.Repeat("x", 9000) + `" ?: b) == b`,
+	} {
+		if len(src) > MaxLen {
+			t.Fatalf("%s: source itself is %d bytes", name, len(src))
+		}
+		_, err := Parse(src)
+		var pe *Error
+		if !errors.As(err, &pe) || !strings.Contains(pe.Message, "canonical form is longer than the limit of 16 KiB") {
+			t.Errorf("%s: Parse = %v, want the canonical length limit", name, err)
+		}
+	}
+	// Just under: 4,095 raw control characters print as 16,382 bytes.
+	src := `"` + strings.Repeat("\x01", (MaxLen-2)/4) + `"`
+	e, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Canonical()) != 4*((MaxLen-2)/4)+2 {
+		t.Errorf("canonical is %d bytes, want %d", len(e.Canonical()), 4*((MaxLen-2)/4)+2)
+	}
+}
+
+// Near the node limit, whatever the construct, an accepted expression's
+// canonical form is accepted too: the fixpoint holds at the boundary. The
+// padding is a flat list literal, one node per element, so depth stays low.
+func TestNodeLimitBoundaryFixpoint(t *testing.T) {
+	for _, base := range []string{
+		"a", "(a ?: b)", "((a ?: b) ?: c)", "(if a { b } else { c })", "(a not in [1, 2])",
+		"(a | abs())", "max(a, b, 1)", "(let v = a; v * v)", "(a ? b : c)", "-1", "(x ?? 0)",
+	} {
+		pad := func(k int) string { return base + " in [" + strings.Repeat("1, ", k) + "1]" }
+		accepted := func(k int) bool { _, err := Parse(pad(k)); return err == nil }
+		lo, hi := 0, MaxNodes // accepted(lo), !accepted(hi)
+		if !accepted(lo) || accepted(hi) {
+			t.Fatalf("%q: accepted(0)=%v accepted(%d)=%v", base, accepted(lo), hi, accepted(hi))
+		}
+		for hi-lo > 1 {
+			if m := (lo + hi) / 2; accepted(m) {
+				lo = m
+			} else {
+				hi = m
+			}
+		}
+		e, _ := Parse(pad(lo))
+		e2, err := Parse(e.Canonical())
+		if err != nil {
+			t.Errorf("%q padded to the limit: canonical form refused: %v", base, err)
+			continue
+		}
+		if e2.Canonical() != e.Canonical() {
+			t.Errorf("%q padded to the limit: not a fixpoint", base)
+		}
+		if _, err := Parse(pad(lo + 1)); err == nil || !strings.Contains(err.Error(), "syntax nodes") {
+			t.Errorf("%q padded past the limit: %v, want the node limit", base, err)
+		}
+	}
+}
+
 var env = Env{"conv_rate": Float64, "acc_rate": Float64, "avg_daily_trips": Int64, "name": String, "active": Bool}
 
 func compile(t *testing.T, src string, want Type) (*Program, error) {
@@ -227,6 +314,7 @@ func FuzzCanonical(f *testing.F) {
 		"avg_daily_trips / 24.0", "a+b*c", "-(1.5)", "x ?? 0", `s in ["a", 'b']`,
 		"let v = a; v * v", "a ? b : c", "round(a, 2)", "1e-7 * a", "\"\\x00\\u00e9\"",
 		"not a or b and c", "a ** -2", "0x1F + 0b10", "max(a, b, 1)",
+		"((a ?: b) ?: c)", "if a { b } else { c }", "a not in [1]", "a | abs()",
 	} {
 		f.Add(s)
 	}
