@@ -319,22 +319,24 @@ func FuzzCanonical(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		tm := time.AfterFunc(3*time.Second, func() { panic(fmt.Sprintf("slow: %q", src)) })
+		tm := time.AfterFunc(3*time.Second, func() { panic(fmt.Sprintf("slow: %d bytes: %.200q", len(src), src)) })
 		defer tm.Stop()
 		e, err := Parse(src)
 		if err != nil {
 			return
 		}
+		// Inputs are shown cut to 200 bytes with their lengths, so the
+		// reason survives a CI log that drops long lines.
 		c1 := e.Canonical()
 		e2, err := Parse(c1)
 		if err != nil {
-			t.Fatalf("canonical form of %q does not parse: %q: %v", src, c1, err)
+			t.Fatalf("canonical form (%d bytes) of input (%d bytes) %.200q does not parse: %v", len(c1), len(src), src, err)
 		}
 		if c2 := e2.Canonical(); c2 != c1 {
-			t.Fatalf("not a fixpoint: %q -> %q -> %q", src, c1, c2)
+			t.Fatalf("not a fixpoint: %.200q -> %.200q -> %.200q", src, c1, c2)
 		}
 		if strings.Join(e.Names(), ",") != strings.Join(e2.Names(), ",") {
-			t.Fatalf("names differ: %v vs %v", e.Names(), e2.Names())
+			t.Fatalf("names differ for %.200q: %.200v vs %.200v", src, e.Names(), e2.Names())
 		}
 	})
 }
