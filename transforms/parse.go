@@ -1,7 +1,6 @@
 package transforms
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +18,13 @@ const (
 	MaxNodes = 2000     // syntax nodes, a part written once and used twice counted twice
 	MaxDepth = 100      // nesting depth
 )
+
+const hintSplit = "split the computation into several features"
+
+// tooManyNodes reports the node limit, whether expr's count or ours found it.
+func tooManyNodes(src string, offset int) *Error {
+	return errAt(src, offset, hintSplit+" (a ?: b counts a twice)", "expression has more than %d syntax nodes", MaxNodes)
+}
 
 // builtins is the whitelist of pure builtin functions.
 var builtins = map[string]bool{
@@ -82,7 +88,7 @@ func Parse(src string) (*Expr, error) {
 	c, ok := canonical(tree.Node)
 	if !ok {
 		return nil, &Error{Line: 1, Column: 1, Message: "the expression's canonical form is longer than the limit of 16 KiB",
-			Hint: "split the computation into several features"}
+			Hint: hintSplit}
 	}
 	e.canonical = c
 	return e, nil
@@ -141,14 +147,13 @@ func (w *walker) unsupported(n ast.Node, what string) error {
 
 func (w *walker) check(n ast.Node, depth int) error {
 	if depth > MaxDepth {
-		return errAt(w.src, n.Location().From, "split the computation into several features", "expression nests deeper than %d levels", MaxDepth)
+		return errAt(w.src, n.Location().From, hintSplit, "expression nests deeper than %d levels", MaxDepth)
 	}
 	// expr's own node limit counts a node once, but `a ?: b` is the
 	// tree a ? a : b with a shared: nested, it doubles at every level, and
 	// so would this walk, the type checker and the canonical text.
 	if w.nodes++; w.nodes > MaxNodes {
-		return errAt(w.src, n.Location().From, "split the computation into several features (a ?: b counts a twice)",
-			"expression has more than %d syntax nodes", MaxNodes)
+		return tooManyNodes(w.src, n.Location().From)
 	}
 	d := depth + 1
 	switch n := n.(type) {
@@ -234,15 +239,14 @@ func (w *walker) check(n ast.Node, depth int) error {
 func fromExprError(src string, err error) error {
 	if fe, ok := err.(*file.Error); ok {
 		msg := fe.Message
-		hint := ""
-		switch {
-		case strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "not properly closed"):
-			hint = "check the parentheses and operators around this spot"
-		case strings.Contains(msg, "exceeds maximum allowed nodes"):
-			msg, hint = fmt.Sprintf("expression has more than %d syntax nodes", MaxNodes), "split the computation into several features"
+		if strings.Contains(msg, "exceeds maximum allowed nodes") {
+			return tooManyNodes(src, fe.From)
 		}
-		e := errAt(src, fe.From, hint, "%s", msg)
-		return e
+		hint := ""
+		if strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "not properly closed") {
+			hint = "check the parentheses and operators around this spot"
+		}
+		return errAt(src, fe.From, hint, "%s", msg)
 	}
 	return &Error{Line: 1, Column: 1, Message: err.Error()}
 }
