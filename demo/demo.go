@@ -144,7 +144,7 @@ func WriteOrders(path string, o Options) error {
 }
 
 // Definitions is the demo's definition file.
-const Definitions = `# The demo's feature definitions (see the README for the format).
+const Definitions = `# The demo's feature definitions (the format: docs/definitions.md).
 entities:
   - name: driver
     join_keys: [driver_id]

@@ -20,7 +20,7 @@ const (
 	olVersionURL  = "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet"
 	olJobTypeURL  = "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
 	olParentURL   = "https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json#/$defs/ParentRunFacet"
-	olFeaturesURL = "https://github.com/fs-dev/fs/blob/main/README.md#openlineage"
+	olFeaturesURL = "https://github.com/fs-dev/fs/blob/main/docs/lineage.md#openlineage"
 	olNamespace   = "fs"
 )
 

@@ -165,7 +165,7 @@ func newImpactCmd(a *app) *cobra.Command {
 model version, run, dataset, dependent feature and feature set built from the
 feature (all its versions, or one with @VERSION), registered models first.
 
-Exit codes: 0 ok, 1 error, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
 		Example: "  fs impact conv_rate\n  fs impact trips_per_hour@9ca43bf6 --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

@@ -138,7 +138,7 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 			Description: s.Description})
 	}
 	if len(defs.Features) == 0 && len(defs.FeatureSets) == 0 {
-		return nil, errorAt(defs, featurestore.Location{}, "see the definition file format in the README",
+		return nil, errorAt(defs, featurestore.Location{}, "see the definition file format in docs/definitions.md",
 			"no features or feature_sets defined")
 	}
 	defs.Problems = errs
@@ -180,9 +180,9 @@ func yamlError(defs *featurestore.Definitions, lines []string, err error) error 
 			loc.Text = lines[pos.Line-1]
 		}
 		msg := ye.GetMessage()
-		hint := "check the indentation and the field names against the README's definition file"
+		hint := "check the indentation and the field names against docs/definitions.md"
 		if strings.Contains(msg, "unknown field") {
-			hint = "fields are entities, sources, features, feature_sets and, inside them, those in the README"
+			hint = "fields are entities, sources, features, feature_sets and, inside them, those in docs/definitions.md"
 		}
 		return errorAt(defs, loc, hint, "%s", msg)
 	}
