@@ -18,5 +18,5 @@
 // # Errors
 //
 // Services return *Error values with a code (EINVALID, ENOTFOUND,
-// ECONFLICT, ELOCKED, ENOSTORE, EINTERNAL); ErrorCode extracts it.
+// ECONFLICT, ELOCKED, ENOSTORE, EDAMAGED, EINTERNAL); ErrorCode extracts it.
 package featurestore

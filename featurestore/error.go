@@ -14,6 +14,7 @@ const (
 	ECONFLICT = "conflict"  // the input contradicts what the store holds
 	ELOCKED   = "locked"    // another process holds the store
 	ENOSTORE  = "no_store"  // the store has not been created
+	EDAMAGED  = "damaged"   // the store's files are damaged; nothing was changed
 	EINTERNAL = "internal"  // a bug or an I/O failure
 )
 

@@ -20,7 +20,7 @@ func newDatasetsCmd(a *app) *cobra.Command {
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the datasets recorded by fs materialize, newest first",
-		Long:    "List the datasets recorded by fs materialize, newest first.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.",
+		Long:    "List the datasets recorded by fs materialize, newest first.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs datasets list\n  fs datasets list --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,7 +57,7 @@ func newDatasetsCmd(a *app) *cobra.Command {
 Arguments:
   DATASET   a dataset id or any unique prefix of one
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs datasets show 3f9a1c2b4d5e\n  fs datasets show 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

@@ -32,7 +32,7 @@ when MLFLOW_TRACKING_URI is set the runs are logged to that MLflow.
 Arguments:
   DIR   where to write the demo (default ./fs-demo); it is reused if present
 
-Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use, 12 it is damaged.`,
 		Example: "  fs demo\n  fs demo /tmp/fs-demo\n  fs demo --data-only /tmp/data",
 		Args:    args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

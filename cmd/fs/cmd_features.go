@@ -25,7 +25,7 @@ func newFeaturesListCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List registered features with their current version",
-		Long:    "List every registered feature name with its current version, type, source and number of versions.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.",
+		Long:    "List every registered feature name with its current version, type, source and number of versions.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs features list\n  fs features list --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -76,7 +76,7 @@ type, ttl, source and expression. The current version is marked with *.
 Arguments:
   NAME   a registered feature name
 
-Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs features show trips_per_hour\n  fs features show trips_per_hour --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -155,7 +155,7 @@ func newFeaturesDiffCmd(a *app) *cobra.Command {
 fields, columns read and features depended on. A name without @VERSION means
 its current version; a version may be any unique prefix.
 
-Exit codes: 0 ok (whether or not they differ), 1 error, 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok (whether or not they differ), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs features diff trips_per_hour@3f9a1c2b4d5e trips_per_hour@77c0e1a9b2f3\n  fs features diff conv_rate@3f9a conv_rate --json",
 		Args:    args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -236,7 +236,7 @@ func newFeatureSetsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "sets",
 		Short:   "List feature sets with their current version and members",
-		Long:    "List every registered feature set with its current version and its members' versions.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.",
+		Long:    "List every registered feature set with its current version and its members' versions.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs features sets\n  fs features sets --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -15,7 +15,7 @@ func newInitCmd(a *app) *cobra.Command {
 		Long: `Create the store directory (./.fs, --store DIR or FS_STORE).
 Running it on an existing store changes nothing.
 
-Exit codes: 0 ok, 1 error, 2 usage, 11 the store is in use by another fs process.`,
+Exit codes: 0 ok, 1 error, 2 usage, 11 the store is in use by another fs process, 12 the store is damaged.`,
 		Example: "  fs init\n  fs init --store /data/fs",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

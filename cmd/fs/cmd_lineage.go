@@ -34,7 +34,7 @@ it up to registered model versions. Ids may be any unique prefix.
 Arguments:
   ID   a run or dataset id (prefix), NAME@VERSION, a feature name or a feature set name
 
-Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: `  fs lineage 3f9a1c2b --upstream
   fs lineage conv_rate --downstream
   fs lineage RUN --format dot | dot -Tsvg > lineage.svg
@@ -165,7 +165,7 @@ func newImpactCmd(a *app) *cobra.Command {
 model version, run, dataset, dependent feature and feature set built from the
 feature (all its versions, or one with @VERSION), registered models first.
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs impact conv_rate\n  fs impact trips_per_hour@9ca43bf6 --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -267,7 +267,7 @@ file; output: the dataset) and every train job (input: the dataset; output: the
 model), with schema and dataset-version facets. Valid against the OpenLineage 2-0-2
 schemas.
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs lineage export --openlineage > events.jsonl",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

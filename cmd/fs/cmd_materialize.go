@@ -59,7 +59,7 @@ Arguments (flags):
                      when a source has a created timestamp)
   --timestamp-column the entity file's event time column (default event_timestamp)
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 130 interrupted.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: `  fs materialize --features conv_rate,acc_rate,avg_daily_trips --entities orders.csv --out train.parquet
   fs materialize --feature-set driver_ranking --entities orders.parquet --out train.parquet --as-of 2021-08-01T00:00:00Z
   fs materialize --features trips_per_hour@9ca43bf6798e,conv_rate --entities orders.tsv --out old.parquet --json`,

@@ -29,7 +29,7 @@ trained on (training/serving skew is refused, naming each mismatch) unless
 --allow-version-mismatch. The output is the input's columns plus prediction
 (null where a feature is null), written atomically.
 
-Exit codes: 0 ok, 1 error (a version mismatch included), 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error (a version mismatch included), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs predict --model 3f9a1c2b --input new_rows.parquet --out predictions.parquet",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -35,7 +35,7 @@ exists under another name is shown as such (a rename).
 Arguments:
   FILE   the definition file (YAML); source paths are relative to it
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs register features.yaml\n  fs register features.yaml --dry-run --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

@@ -33,7 +33,7 @@ Arguments:
   RUN   a run id or any unique prefix
 
 Exit codes: 0 identical, 4 not identical, 1 error (e.g. the run's dataset is
-not an fs dataset), 2 usage, 10 no store, 11 store in use.`,
+not an fs dataset), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs reproduce 3f9a1c2b\n  fs reproduce 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

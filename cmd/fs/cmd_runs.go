@@ -13,7 +13,7 @@ func newRunsCmd(a *app) *cobra.Command {
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List training runs, newest first, with their MLflow state",
-		Long:    "List training runs, newest first: metrics, gate, and the MLflow run id and sync state.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.",
+		Long:    "List training runs, newest first: metrics, gate, and the MLflow run id and sync state.\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs runs list\n  fs runs list --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,7 +54,7 @@ func newRunsCmd(a *app) *cobra.Command {
 	show := &cobra.Command{
 		Use:     "show RUN",
 		Short:   "Show a run: dataset, feature versions, parameters, metrics, model",
-		Long:    "Show a training run.\n\nArguments:\n  RUN   a run id or any unique prefix\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use.",
+		Long:    "Show a training run.\n\nArguments:\n  RUN   a run id or any unique prefix\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs runs show 3f9a1c2b\n  fs runs show 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {

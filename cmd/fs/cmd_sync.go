@@ -66,7 +66,7 @@ creating a second MLflow run; runs recorded without a tracking URI are created
 in --experiment (default $MLFLOW_EXPERIMENT_NAME, else Default).
 
 Exit codes: 0 ok (also when the server is still unreachable: the runs stay
-pending), 1 error, 2 usage, 10 no store, 11 store in use, 130 interrupted.`,
+pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: "  MLFLOW_TRACKING_URI=http://127.0.0.1:5000 fs sync",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

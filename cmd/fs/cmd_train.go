@@ -66,7 +66,7 @@ Arguments (flags):
   --features   the design matrix's columns in order (default: the dataset's features)
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 the quality gate failed (the run is
-recorded, marked as failing), 10 no store, 11 store in use, 130 interrupted.`,
+recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: `  fs train --dataset train.parquet --target trip_completed --features conv_rate,acc_rate,avg_daily_trips \
            --alpha 0.5 --l1-ratio 0.1 --test-size 0.2 --seed 17
   fs train --dataset train.parquet --target trip_completed --alpha 0.1,0.5,1 --l1-ratio 0.1,0.5,0.9

@@ -161,8 +161,8 @@ func TestReferenceMatchesHelp(t *testing.T) {
 	if gd := globalFlagsDocumented(t); !sameSet(global, gd) {
 		t.Errorf("global flags: fs has %v, docs/cli.md documents %v", global, gd)
 	}
-	if codes := helpExitCodes(root.Long); !sameSet(codes, []int{0, 1, 2, 3, 4, 5, 10, 11, 130}) {
-		t.Errorf("fs --help lists exit codes %v; docs/cli.md's table lists 0 1 2 3 4 5 10 11 130", codes)
+	if codes := helpExitCodes(root.Long); !sameSet(codes, []int{0, 1, 2, 3, 4, 5, 10, 11, 12, 130}) {
+		t.Errorf("fs --help lists exit codes %v; docs/cli.md's table lists 0 1 2 3 4 5 10 11 12 130", codes)
 	}
 }
 
@@ -186,9 +186,9 @@ func globalFlagsDocumented(t *testing.T) []string {
 // The parsers themselves, on the forms the help texts use.
 func TestHelpExitCodesParser(t *testing.T) {
 	cases := map[string][]int{
-		"Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 store in use.": {0, 1, 2, 10, 11},
+		"Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 store in use, 12 store damaged.":   {0, 1, 2, 10, 11, 12},
 		"Exit codes: 0 ok (also when the server is still unreachable: the runs stay\npending), 1 error, 130 interrupted.": {0, 1, 130},
-		"Exit codes:\n  0   ok\n  3   fs train: the quality gate failed\n  130 interrupted (Ctrl-C)":                 {0, 3, 130},
+		"Exit codes:\n  0   ok\n  3   fs train: the quality gate failed\n  130 interrupted (Ctrl-C)":                      {0, 3, 130},
 		"no codes": nil,
 	}
 	for in, want := range cases {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,9 +116,9 @@ func TestKilledRegisterLeavesStoreAsItWas(t *testing.T) {
 		cmd.Wait()
 		got := currentVersions(t, store)
 		switch {
-		case equalIDs(got, before):
+		case maps.Equal(got, before):
 			killedBefore++
-		case equalIDs(got, after):
+		case maps.Equal(got, after):
 			killedAfter++
 			runFS(t, dir, "register", "v1.yaml")
 		default:
@@ -130,21 +131,9 @@ func TestKilledRegisterLeavesStoreAsItWas(t *testing.T) {
 	}
 	// A writer can still open the store after all those kills.
 	runFS(t, dir, "register", "v2.yaml")
-	if !equalIDs(currentVersions(t, store), after) {
+	if !maps.Equal(currentVersions(t, store), after) {
 		t.Error("registering after the kills did not give the new state")
 	}
-}
-
-func equalIDs(a, b map[string]featurestore.ID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestInterruptedMaterializeLeavesNothing sends SIGINT to fs materialize

@@ -22,6 +22,7 @@ const (
 	exitUsage   = 2
 	exitNoStore = 10
 	exitLocked  = 11
+	exitDamaged = 12  // the store's files are damaged (fs doctor)
 	exitSignal  = 130 // interrupted (Ctrl-C or SIGTERM)
 )
 
@@ -76,6 +77,8 @@ func Main(ctx context.Context, args []string, st *State) int {
 		return exitNoStore
 	case featurestore.ErrorCode(err) == featurestore.ELOCKED:
 		return exitLocked
+	case featurestore.ErrorCode(err) == featurestore.EDAMAGED:
+		return exitDamaged
 	case errors.Is(err, context.Canceled):
 		return exitSignal
 	}
@@ -136,13 +139,14 @@ Exit codes:
   5   fs validate: an expectation does not hold
   10  no store at the given path (run fs init)
   11  the store is in use by another fs process
+  12  the store is damaged (nothing was changed; see fs doctor)
   130 interrupted (Ctrl-C); nothing was changed`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newProfileCmd(app), newValidateCmd(app), newDemoCmd(app))
+	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newProfileCmd(app), newValidateCmd(app), newDemoCmd(app), newDoctorCmd(app))
 	return root
 }
 

@@ -8,23 +8,26 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/ristretto/v2/z"
 
 	"github.com/fs-dev/fs/featurestore"
 )
 
-// Format is the store format this package reads and writes.
-const Format = "1"
+// Format is the store format this package reads and writes, recorded
+// under formatKey.
+const (
+	Format    = "1"
+	formatKey = "meta/format"
+)
 
 // Store is a featurestore.Registry on Badger.
 type Store struct {
 	db       *badgerdb.DB
 	dir      string
 	readOnly bool
+	scratch  *view // set when a reader works on a scratch copy (see openView)
 }
 
 var _ featurestore.Registry = (*Store)(nil)
@@ -35,6 +38,7 @@ func options(dir string) badgerdb.Options {
 		WithSyncWrites(true).
 		WithNumVersionsToKeep(1).
 		WithValueLogFileSize(64 << 20).
+		WithMemTableSize(16 << 20).
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(0).
 		WithNumCompactors(2).
@@ -57,12 +61,13 @@ func Init(dir string) (created bool, err error) {
 		return false, featurestore.Errorf(featurestore.EINVALID, "%s exists and is not an fs store", dir).
 			WithHint("choose an empty or new directory with --store")
 	}
-	s, err := open(dir, false)
+	db, err := openDB(options(dir))
 	if err != nil {
-		return false, err
+		return false, openError(dir, err)
 	}
+	s := &Store{db: db, dir: dir}
 	err = s.db.Update(func(txn *badgerdb.Txn) error {
-		return txn.Set([]byte("meta/format"), []byte(Format))
+		return txn.Set([]byte(formatKey), []byte(Format))
 	})
 	if err != nil {
 		s.Close()
@@ -90,7 +95,7 @@ func Open(dir string, readOnly bool) (*Store, error) {
 	}
 	var format string
 	err = s.db.View(func(txn *badgerdb.Txn) error {
-		item, err := txn.Get([]byte("meta/format"))
+		item, err := txn.Get([]byte(formatKey))
 		if err != nil {
 			return err
 		}
@@ -106,51 +111,6 @@ func Open(dir string, readOnly bool) (*Store, error) {
 	return s, nil
 }
 
-func open(dir string, readOnly bool) (*Store, error) {
-	db, err := badgerdb.Open(options(dir).WithReadOnly(readOnly))
-	if !readOnly && err != nil && strings.HasSuffix(err.Error(), z.NewFile.Error()) {
-		// A writer killed right after creating a value log file leaves it
-		// empty. Badger's open fills in the file's header and then reports
-		// the empty file as an error (z.NewFile, flattened to text); the
-		// second open finds the file whole.
-		db, err = badgerdb.Open(options(dir))
-	}
-	if readOnly && err != nil && !isLocked(err) {
-		// The last writer was killed: its write-ahead log has an unfinished
-		// tail (never committed), which a read-only open cannot repair. One
-		// read-write open replays the log and drops the tail (it fails with
-		// ELOCKED if a writer is at work), then readers share the store again.
-		if err := recoverStore(dir); err != nil {
-			return nil, err
-		}
-		db, err = badgerdb.Open(options(dir).WithReadOnly(true))
-	}
-	if err != nil {
-		if isLocked(err) {
-			return nil, &featurestore.Error{Code: featurestore.ELOCKED,
-				Message: fmt.Sprintf("the store at %s is in use by another fs process", dir),
-				Hint:    "wait for the other fs command to finish, then run this one again"}
-		}
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
-	}
-	return &Store{db: db, dir: dir, readOnly: readOnly}, nil
-}
-
-// isLocked reports whether a Badger open failed on the directory lock
-// (Badger does not wrap that error, so its text is all there is).
-func isLocked(err error) bool {
-	return strings.Contains(err.Error(), "Cannot acquire directory lock") ||
-		strings.Contains(err.Error(), "resource temporarily unavailable")
-}
-
-func recoverStore(dir string) error {
-	s, err := open(dir, false)
-	if err != nil {
-		return err
-	}
-	return s.Close()
-}
-
 // NewInMemory returns a store that lives in memory only, for tests.
 func NewInMemory() (*Store, error) {
 	db, err := badgerdb.Open(badgerdb.DefaultOptions("").WithInMemory(true).WithLogger(nil))
@@ -158,14 +118,27 @@ func NewInMemory() (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db}
-	return s, db.Update(func(txn *badgerdb.Txn) error { return txn.Set([]byte("meta/format"), []byte(Format)) })
+	return s, db.Update(func(txn *badgerdb.Txn) error { return txn.Set([]byte(formatKey), []byte(Format)) })
 }
 
 // Dir returns the store directory.
 func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database. A writer then verifies the tables it wrote
+// (Badger writes them as it closes), so that readers need not.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.scratch != nil {
+		s.scratch.release()
+	}
+	if err == nil && !s.readOnly && s.dir != "" {
+		if st := inspect(s.dir, false); st.newlyVerified && len(st.damage) == 0 {
+			writeVerified(s.dir, st.verified) // a cache: a failure costs the next reader time only
+		}
+	}
+	return err
+}
 
 // DB exposes the database to the other adapters of this store (datasets,
 // runs, lineage) so that they write in the same transactions.

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+)
+
+type doctorOptions struct {
+	repair bool
+	json   bool
+}
+
+func newDoctorCmd(a *app) *cobra.Command {
+	var o doctorOptions
+	cmd := &cobra.Command{
+		Use:   "doctor [--repair]",
+		Short: "Check the store's files and records; repair a damaged store",
+		Long: `Check the store without changing it: every file's structure and checksums,
+then the records against each other (every lineage edge stored both ways with
+both ends recorded, every run with its dataset, its model and its sweep, every
+feature name and feature set pointing at recorded versions). Notes are findings
+that lose nothing, such as a dataset file deleted since it was written.
+
+--repair renames the store to DIR.backup-TIME (kept as it was) and rebuilds it
+from every record that can still be read, newest version of each winning; it
+says what it could not keep.
+
+Exit codes: 0 the store is whole, 1 error, 2 usage, 10 no store, 11 store in use,
+12 the store is damaged or inconsistent (after --repair: still).`,
+		Example: "  fs doctor\n  fs doctor --json\n  fs doctor --repair",
+		Args:    args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDoctor(cmd, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.repair, "repair", false, "back the store up, then rebuild it from what can be read")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON document")
+	return cmd
+}
+
+func (a *app) runDoctor(cmd *cobra.Command, o doctorOptions) error {
+	dir := a.storeDir()
+	var rep *badger.Report
+	var res *badger.RepairResult
+	var err error
+	if o.repair {
+		res, err = badger.Repair(cmd.Context(), dir)
+		if res != nil {
+			rep = res.After
+		}
+	} else {
+		rep, err = badger.Check(cmd.Context(), dir)
+	}
+	if err != nil {
+		return err
+	}
+	if o.json {
+		out := map[string]any{"ok": rep.OK(), "report": rep}
+		if res != nil {
+			out["repair"] = res
+		}
+		if err := writeJSON(a.st.Stdout, out); err != nil {
+			return err
+		}
+	} else {
+		printDoctor(a, rep, res)
+	}
+	if !rep.OK() {
+		e := featurestore.Errorf(featurestore.EDAMAGED, "the store at %s is damaged", dir)
+		if o.repair {
+			return e.WithHint("the store as it was is kept at %s; what is listed above could not be mended", res.Backup)
+		}
+		return e.WithHint("run fs doctor --repair: it backs the store up first, then keeps what can be read")
+	}
+	return nil
+}
+
+func printDoctor(a *app, rep *badger.Report, res *badger.RepairResult) {
+	w := a.st.Stdout
+	if res != nil {
+		fmt.Fprintf(w, "backup    %s (the store as it was)\nkept      %d records\n", res.Backup, res.Kept)
+		for _, l := range res.Lost {
+			fmt.Fprintf(w, "lost      %s\n", l)
+		}
+	}
+	fmt.Fprintf(w, "store     %s\n", rep.Store)
+	if len(rep.Damage) > 0 {
+		for _, d := range rep.Damage {
+			fmt.Fprintf(w, "damaged   %s\n", d)
+		}
+		return
+	}
+	fmt.Fprintf(w, "files     ok\n")
+	var kinds []string
+	for k, n := range rep.Checked {
+		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(kinds)
+	state := "ok"
+	if len(rep.Problems) > 0 {
+		state = fmt.Sprintf("%d problems", len(rep.Problems))
+	}
+	fmt.Fprintf(w, "records   %s (%s)\n", state, strings.Join(kinds, ", "))
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "problem   %s\n", p)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note      %s\n", n)
+	}
+}
