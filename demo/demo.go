@@ -10,6 +10,8 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
@@ -108,7 +110,7 @@ func WriteDriverStats(path string, o Options) error {
 		a, b := rng.IntN(len(rows)), rng.IntN(len(rows))
 		rows[a], rows[b] = rows[b], rows[a]
 	}
-	return writeAtomic(path, func(f *os.File) error {
+	return atomicfile.WriteWith(path, func(f *os.File) error {
 		w := pq.NewGenericWriter[statsRow](f, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 			pq.CreatedBy("fs demo", "1", ""))
 		if _, err := w.Write(rows); err != nil {
@@ -124,7 +126,7 @@ func WriteDriverStats(path string, o Options) error {
 func WriteOrders(path string, o Options) error {
 	rng := rand.New(rand.NewPCG(o.Seed, 2))
 	prof := profiles(rand.New(rand.NewPCG(o.Seed, 1)), o.Drivers)
-	return writeAtomic(path, func(f *os.File) error {
+	return atomicfile.WriteWith(path, func(f *os.File) error {
 		w := bufio.NewWriter(f)
 		fmt.Fprintln(w, "event_timestamp\tdriver_id\ttrip_completed")
 		span := int64(o.Hours) * int64(time.Hour)
@@ -181,23 +183,5 @@ feature_sets:
 `
 
 func writeFile(path string, data []byte) error {
-	return writeAtomic(path, func(f *os.File) error { _, err := f.Write(data); return err })
-}
-
-// writeAtomic writes through a temporary file in the same directory and
-// renames it into place, so a failure leaves no partial file.
-func writeAtomic(path string, fill func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := fill(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/transforms"
@@ -26,6 +27,7 @@ type Request struct {
 	Entities        string   // CSV or parquet file
 	TimestampColumn string   // default event_timestamp
 	Out             string   // the parquet file to write
+	Keep            []string // directories the output must not be in (the store)
 	AsOf            time.Time
 	Now             time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
@@ -203,11 +205,15 @@ func (j *Job) groupBySource() {
 }
 
 // Materialize computes the dataset and writes it to req.Out through a
-// temporary file in the same directory. record is called with the dataset
-// after the file is complete and before it is renamed into place: if it
-// fails, or ctx is cancelled, no output appears and an earlier file at
-// req.Out is left as it was.
+// temporary file in the same directory, renames it into place, then calls
+// record with the dataset, so that only a file on disk is recorded. If
+// record fails, or ctx is cancelled, an earlier file at req.Out is put
+// back as it was. An output that is a directory, one of the inputs or in
+// the store is refused before any work.
 func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset) error) (*featurestore.Dataset, error) {
+	if err := j.checkOutput(); err != nil {
+		return nil, err
+	}
 	table, ds, err := j.Compute(ctx)
 	if err != nil {
 		return nil, err
@@ -217,37 +223,47 @@ func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset
 		return nil, err
 	}
 	ds.Output = out
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	f, err := atomicfile.Create(out)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", j.req.Out, rootCause(err)).
 			WithHint("check that the output directory exists and is writable")
 	}
-	defer os.Remove(tmp.Name())
+	defer f.Abort()
 	h := sha256.New()
-	if err := parquet.WriteTable(io.MultiWriter(tmp, h), table, Metadata(ds)); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
-	}
-	if err := tmp.Close(); err != nil {
+	if err := parquet.WriteTable(io.MultiWriter(f, h), table, Metadata(ds)); err != nil {
 		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
 	}
 	ds.FileDigest = hex.EncodeToString(h.Sum(nil))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	earlier := atomicfile.KeepEarlier(out)
+	if err := f.Commit(); err != nil {
+		earlier.Drop()
+		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
+	}
 	if record != nil {
 		if err := record(ds); err != nil {
+			earlier.Restore()
 			return nil, err
 		}
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return nil, fmt.Errorf("move the dataset into place: %w", err)
-	}
+	earlier.Drop()
 	return ds, nil
+}
+
+// checkOutput refuses an output that would overwrite an input (the entity
+// file, a source file) or land in the store.
+func (j *Job) checkOutput() error {
+	inputs := []string{j.req.Entities}
+	for _, g := range j.groups {
+		files, err := parquet.Files(g.src.Path)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, files...)
+	}
+	return featurestore.CheckOutput("--out", j.req.Out, inputs, j.req.Keep)
 }
 
 // Metadata is the key-value metadata written into a dataset file. It holds

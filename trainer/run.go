@@ -81,10 +81,17 @@ func (g *Gate) Check(m Metrics) {
 	g.Passed = len(g.Failed) == 0
 }
 
+// The states of a run's MLflow twin.
+const (
+	SyncLocal   = "local"   // recorded without a tracking URI; fs sync can push it
+	SyncPending = "pending" // to be pushed (MLflow was unreachable, or failed)
+	SyncSynced  = "synced"  // in MLflow, every step done
+)
+
 // MLflowRef links a run to its MLflow twin and says how far mirroring it
 // got, so that an interrupted sync resumes instead of starting over.
 type MLflowRef struct {
-	State        string   `json:"state"` // "local" (no tracking URI), "pending", "synced"
+	State        string   `json:"state"` // SyncLocal, SyncPending or SyncSynced
 	TrackingURI  string   `json:"tracking_uri,omitempty"`
 	Experiment   string   `json:"experiment,omitempty"`
 	ExperimentID string   `json:"experiment_id,omitempty"`

@@ -43,7 +43,7 @@ func SyncRuns(ctx context.Context, t Tracker, runs []*Run, load func(featurestor
 	}
 	// 1. Sweep parents get their MLflow run.
 	for _, p := range parents {
-		if p.MLflow.State != "synced" {
+		if p.MLflow.State != SyncSynced {
 			if err := t.Sync(ctx, p, nil, modelDir(p.ID), save); err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func SyncRuns(ctx context.Context, t Tracker, runs []*Run, load func(featurestor
 	}
 	// 2. Single runs and sweep children.
 	for _, r := range runs {
-		if len(r.Children) > 0 || r.MLflow.State == "synced" {
+		if len(r.Children) > 0 || r.MLflow.State == SyncSynced {
 			continue
 		}
 		parent, err := parentOf(r)
@@ -64,7 +64,7 @@ func SyncRuns(ctx context.Context, t Tracker, runs []*Run, load func(featurestor
 	}
 	// 3. Parents whose children are all synced log their own data.
 	for _, p := range parents {
-		if p.MLflow.State == "synced" {
+		if p.MLflow.State == SyncSynced {
 			continue
 		}
 		for _, c := range p.Children {
@@ -72,7 +72,7 @@ func SyncRuns(ctx context.Context, t Tracker, runs []*Run, load func(featurestor
 			if err != nil {
 				return err
 			}
-			if child.MLflow.State == "synced" && !p.MLflow.HasDone("child:"+c.String()) {
+			if child.MLflow.State == SyncSynced && !p.MLflow.HasDone("child:"+c.String()) {
 				p.MLflow.Done = append(p.MLflow.Done, "child:"+c.String())
 			}
 		}

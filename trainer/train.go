@@ -163,7 +163,7 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 				NullRule: nullRule(req.DropNulls), Dropped: dropped, Model: fit,
 				Train: Evaluate(ytr, fit.Predict(Xtr)), Test: Evaluate(yte, predTest),
 				FitSeconds: fitSec, PredictSeconds: predSec, Gate: req.Gate, Created: now.UTC(),
-				FSVersion: featurestore.Version, MLflow: MLflowRef{State: "local"}}
+				FSVersion: featurestore.Version, MLflow: MLflowRef{State: SyncLocal}}
 			if !fit.Converged {
 				run.Warnings = append(run.Warnings, fmt.Sprintf(
 					"alpha=%v l1_ratio=%v did not converge in %d iterations: duality gap %.6e, tolerance %.3e; "+

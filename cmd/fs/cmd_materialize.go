@@ -84,7 +84,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 
 func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 	req := materialize.Request{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
-		TimestampColumn: o.timestampColumn, Out: o.out, Now: time.Now()}
+		TimestampColumn: o.timestampColumn, Out: o.out, Now: time.Now(), Keep: []string{a.storeDir()}}
 	if o.asOf != "" {
 		t, err := materialize.ParseTime(o.asOf)
 		if err != nil {

@@ -62,6 +62,9 @@ func (a *app) loadRun(ctx context.Context, arg string) (*trainer.Run, error) {
 }
 
 func (a *app) runPredict(ctx context.Context, o predictOptions) error {
+	if err := featurestore.CheckOutput("--out", o.out, []string{o.input}, []string{a.storeDir()}); err != nil {
+		return err
+	}
 	run, err := a.loadRun(ctx, o.model)
 	if err != nil {
 		return err

@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
@@ -118,6 +119,11 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 			if err != nil {
 				return err
 			}
+			if o.html != "" {
+				if err := featurestore.CheckOutput("--html", o.html, files, []string{a.storeDir()}); err != nil {
+					return err
+				}
+			}
 			p, err := profile.Run(ctx, path, files, po)
 			if err != nil {
 				return err
@@ -158,22 +164,16 @@ func (a *app) recordProfile(ctx context.Context, node lineage.NodeID, p *profile
 	return store.RecordProfile(ctx, node, p)
 }
 
-// writeFileAtomic writes path through a temporary file beside it, so a
-// failure leaves no partial file and an earlier one as it was.
+// writeFileAtomic writes path whole or not at all (atomicfile), with
+// the error a person reads.
 func writeFileAtomic(path string, fill func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, strings.TrimPrefix(err.Error(), "open "))
+	err := atomicfile.WriteWith(path, fill)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, pe.Err).
+			WithHint("check that the directory exists and is writable")
 	}
-	defer os.Remove(f.Name())
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return err
 }
 
 func printProfile(a *app, p *profile.Profile) {

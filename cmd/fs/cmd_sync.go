@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,34 +26,99 @@ func (a *app) experiment(flag string) string {
 	return "Default"
 }
 
-// syncRuns mirrors runs to MLflow, saving progress in the store. When the
-// server cannot be reached the runs stay pending and the user is told so;
-// other MLflow errors are returned.
-func (a *app) syncRuns(ctx context.Context, store *badger.Store, client *mlflow.Client, runs []*trainer.Run) error {
-	tracker := &mlflow.Tracker{Client: client, User: mlflow.UserName(a.st.Getenv), Store: store.Dir()}
-	load := func(id featurestore.ID) (*trainer.Run, error) {
-		for _, r := range runs {
-			if r.ID == id {
-				return r, nil
-			}
-		}
-		return store.Run(ctx, id)
+// syncRuns mirrors runs to MLflow without holding the store: each step's
+// progress is saved in a short write of its own, so other fs commands run
+// meanwhile and an interruption loses nothing. Pushes are serialised by the
+// store's sync lock. When the server cannot be reached, or deadline (if
+// not zero) passes, the runs stay pending and the user is told so; other
+// MLflow errors are returned.
+func (a *app) syncRuns(ctx context.Context, client *mlflow.Client, runs []*trainer.Run, deadline time.Duration) error {
+	lock, err := badger.LockSync(a.storeDir())
+	if err != nil {
+		return err
 	}
-	save := func(r *trainer.Run) error { return store.RecordRun(ctx, r) }
-	err := trainer.SyncRuns(ctx, tracker, runs, load, func(id featurestore.ID) string { return modelDir(store, id) }, save)
+	defer lock.Close()
+	client.Notify = func(msg string) { fmt.Fprintf(a.st.Stderr, "fs: %s\n", msg) }
+	push := ctx
+	if deadline > 0 {
+		var cancel context.CancelFunc
+		push, cancel = context.WithTimeout(ctx, deadline)
+		defer cancel()
+	}
+	tracker := &mlflow.Tracker{Client: client, User: mlflow.UserName(a.st.Getenv), Store: a.storeDir()}
+	save := func(r *trainer.Run) error { return a.saveRun(context.WithoutCancel(ctx), r) }
+	err = trainer.SyncRuns(push, tracker, runs, a.runLoader(ctx, runs), a.modelDir, save)
 	switch {
 	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return interrupted{ctx.Err(), "the runs are recorded and stay pending; fs sync pushes them to MLflow"}
+	case push.Err() != nil:
+		fmt.Fprintf(a.st.Stderr, "fs: warning: MLflow at %s did not finish within %v; the run is kept in the local store as pending\n", client.BaseURL, deadline)
+		fmt.Fprintf(a.st.Stderr, "fs: hint: run fs sync when the server answers; it finishes the same MLflow run\n")
 		return nil
 	case mlflow.Unreachable(err):
 		fmt.Fprintf(a.st.Stderr, "fs: warning: MLflow at %s is unreachable (%v); the run is kept in the local store as pending\n", client.BaseURL, err)
 		fmt.Fprintf(a.st.Stderr, "fs: hint: run fs sync when the server is back; it finishes the same MLflow run\n")
 		return nil
-	case ctx.Err() != nil:
-		return ctx.Err()
 	}
 	return &featurestore.Error{Code: featurestore.EINVALID, Message: "MLflow refused the run", Err: err,
 		Hint: "the run is kept in the local store as pending; fix the cause and run fs sync"}
 }
+
+// runLoader reads a run from runs or, failing that, from the store.
+func (a *app) runLoader(ctx context.Context, runs []*trainer.Run) func(featurestore.ID) (*trainer.Run, error) {
+	return func(id featurestore.ID) (*trainer.Run, error) {
+		for _, r := range runs {
+			if r.ID == id {
+				return r, nil
+			}
+		}
+		return a.loadRunByID(ctx, id)
+	}
+}
+
+func (a *app) loadRunByID(ctx context.Context, id featurestore.ID) (*trainer.Run, error) {
+	store, err := a.openStore(true)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return store.Run(ctx, id)
+}
+
+// saveRun records a run in a write of its own, waiting up to storeWait for
+// another fs process to release the store.
+func (a *app) saveRun(ctx context.Context, r *trainer.Run) error {
+	deadline := time.Now().Add(storeWait)
+	for {
+		store, err := a.openStore(false)
+		if featurestore.ErrorCode(err) == featurestore.ELOCKED && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = store.RecordRun(ctx, r)
+		if cerr := store.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+}
+
+// storeWait is how long a short write waits for the store to be free.
+const storeWait = 10 * time.Second
+
+// interrupted is an interruption with a true account of what was kept.
+type interrupted struct {
+	err  error
+	kept string
+}
+
+func (i interrupted) Error() string { return "interrupted; " + i.kept }
+func (i interrupted) Unwrap() error { return i.err }
 
 func newSyncCmd(a *app) *cobra.Command {
 	var experiment string
@@ -79,19 +145,14 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 				return featurestore.Errorf(featurestore.EINVALID, "MLFLOW_TRACKING_URI is not set").
 					WithHint("export MLFLOW_TRACKING_URI=http://HOST:PORT, the MLflow server to push runs to")
 			}
-			store, err := a.openStore(false)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			all, err := store.Runs(ctx)
+			all, err := a.allRuns(ctx)
 			if err != nil {
 				return err
 			}
 			todo := []*trainer.Run{}
 			for i := range all {
 				r := &all[i]
-				if r.MLflow.State == "synced" {
+				if r.MLflow.State == trainer.SyncSynced {
 					continue
 				}
 				if r.MLflow.Experiment == "" {
@@ -100,7 +161,7 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 				todo = append(todo, r)
 			}
 			sort.SliceStable(todo, func(i, j int) bool { return todo[i].Created.Before(todo[j].Created) })
-			if err := a.syncRuns(ctx, store, client, todo); err != nil {
+			if err := a.syncRuns(ctx, client, todo, 0); err != nil {
 				return err
 			}
 			if asJSON {
@@ -120,4 +181,13 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 	cmd.Flags().StringVar(&experiment, "experiment", "", "experiment for runs recorded without a tracking URI")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
+}
+
+func (a *app) allRuns(ctx context.Context) ([]trainer.Run, error) {
+	store, err := a.openStore(true)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return store.Runs(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,32 +187,25 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 	if err != nil {
 		return err
 	}
-	store, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	runs := res.Runs
 	if res.Parent != nil {
 		runs = append([]*trainer.Run{res.Parent}, runs...)
 	}
 	for _, r := range runs {
 		if client != nil {
-			r.MLflow.State = "pending"
+			r.MLflow.State = trainer.SyncPending
 			r.MLflow.Experiment = a.experiment(o.experiment)
 			if r == res.Best {
 				r.MLflow.RegisterModel = o.registerModel
 			}
 		}
-		if err := store.RecordRun(ctx, r); err != nil {
-			return fmt.Errorf("record run %s: %w", r.ID.Short(), err)
-		}
-		if err := writeModel(store, r, ""); err != nil {
-			return err
-		}
+	}
+	if err := a.recordRuns(ctx, runs); err != nil {
+		return err
 	}
 	if client != nil {
-		if err := a.syncRuns(ctx, store, client, runs); err != nil {
+		fmt.Fprintf(a.st.Stderr, "fs: logging the run to MLflow at %s (at most %v; then it stays pending for fs sync)\n", client.BaseURL, mlflowDeadline(a.st.Getenv))
+		if err := a.syncRuns(ctx, client, runs, mlflowDeadline(a.st.Getenv)); err != nil {
 			return err
 		}
 		if o.registerModel != "" && !res.Best.Gate.Passed {
@@ -219,7 +213,7 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 		}
 	}
 	if o.modelDir != "" {
-		if err := writeModel(store, res.Best, o.modelDir); err != nil {
+		if err := writeModel(res.Best, o.modelDir); err != nil {
 			return err
 		}
 	}
@@ -234,12 +228,12 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 			out["sweep"] = res.Parent
 			out["runs"] = res.Runs
 		}
-		out["model_dir"] = modelDir(store, res.Best.ID)
+		out["model_dir"] = a.modelDir(res.Best.ID)
 		if err := writeJSON(a.st.Stdout, out); err != nil {
 			return err
 		}
 	} else {
-		printTrain(a, store, res)
+		printTrain(a, res)
 	}
 	if !res.Best.Gate.Passed {
 		return gateError{res.Best.Gate.Failed}
@@ -247,23 +241,46 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 	return nil
 }
 
-// modelDir is where the store keeps a run's pyfunc layout.
-func modelDir(store *badger.Store, id featurestore.ID) string {
-	return filepath.Join(store.Dir(), "models", id.String())
+// recordRuns writes the runs' models, then records the runs in one
+// transaction, holding the store only for that: a kill leaves every run
+// with its model, or none recorded.
+func (a *app) recordRuns(ctx context.Context, runs []*trainer.Run) error {
+	store, err := a.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	for _, r := range runs {
+		if err := writeModel(r, a.modelDir(r.ID)); err != nil {
+			return err
+		}
+	}
+	return store.RecordRuns(ctx, runs)
 }
 
-// writeModel writes the run's pyfunc layout into the store, or into dir.
-func writeModel(store *badger.Store, r *trainer.Run, dir string) error {
-	if dir == "" {
-		dir = modelDir(store, r.ID)
-	}
-	if err := pyfunc.Write(dir, r, "3.17.2"); err != nil {
+// modelDir is where the store keeps a run's pyfunc layout.
+func (a *app) modelDir(id featurestore.ID) string {
+	return filepath.Join(badger.ModelsDir(a.storeDir()), id.String())
+}
+
+// writeModel writes the run's pyfunc layout into dir.
+func writeModel(r *trainer.Run, dir string) error {
+	if err := pyfunc.Write(dir, r, mlflow.Version); err != nil {
 		return fmt.Errorf("write the model of run %s: %w", r.ID.Short(), err)
 	}
 	return nil
 }
 
-func printTrain(a *app, store *badger.Store, res *trainer.Result) {
+// mlflowDeadline bounds the MLflow step of fs train: FS_MLFLOW_DEADLINE
+// seconds, 30 by default.
+func mlflowDeadline(getenv func(string) string) time.Duration {
+	if v, err := strconv.ParseFloat(getenv("FS_MLFLOW_DEADLINE"), 64); err == nil && v > 0 {
+		return time.Duration(v * float64(time.Second))
+	}
+	return 30 * time.Second
+}
+
+func printTrain(a *app, res *trainer.Result) {
 	w := a.st.Stdout
 	if res.Parent != nil {
 		fmt.Fprintf(w, "sweep    %s (%d runs)\n\n", res.Parent.ID.Short(), len(res.Runs))
@@ -289,17 +306,17 @@ func printTrain(a *app, store *badger.Store, res *trainer.Result) {
 	}
 	mlflowLine := "local only (MLFLOW_TRACKING_URI is not set)"
 	switch {
-	case r.MLflow.State == "synced":
+	case r.MLflow.State == trainer.SyncSynced:
 		mlflowLine = fmt.Sprintf("run %s in experiment %s", r.MLflow.RunID, r.MLflow.Experiment)
 		if r.MLflow.ModelVersion != "" {
 			mlflowLine += fmt.Sprintf(", registered as %s version %s", r.MLflow.RegisterModel, r.MLflow.ModelVersion)
 		}
-	case r.MLflow.State == "pending":
+	case r.MLflow.State == trainer.SyncPending:
 		mlflowLine = "pending (fs sync pushes it)"
 	}
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %d iterations, %.3f s; predict %.4f s\ngate     %s\nmodel    %s\n\n",
 		r.ID.Short(), mlflowLine, shortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
-		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, r.Model.NIter, r.FitSeconds, r.PredictSeconds, gate, modelDir(store, r.ID))
+		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, r.Model.NIter, r.FitSeconds, r.PredictSeconds, gate, a.modelDir(r.ID))
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
 	t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))
 	t.row("mae", fmtNum(r.Train.MAE), fmtNum(r.Test.MAE))

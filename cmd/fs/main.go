@@ -104,6 +104,11 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintf(w, "fs: hint: run fs --help, or fs COMMAND --help, for usage\n")
 		return
 	}
+	var in interrupted
+	if errors.As(err, &in) {
+		fmt.Fprintf(w, "fs: error: %s\n", in)
+		return
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(w, "fs: error: interrupted; nothing was changed\n")
 		return

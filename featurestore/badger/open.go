@@ -171,3 +171,22 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// syncLockFile serialises pushes to MLflow: a push talks to the network
+// without holding the store, and two at once could create a run twice.
+const syncLockFile = "sync.lock"
+
+// LockSync takes the store's sync lock without waiting; ELOCKED when
+// another fs process is pushing runs. Close the file to release it.
+func LockSync(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, syncLockFile), os.O_CREATE|os.O_RDONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("sync lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, featurestore.Errorf(featurestore.ELOCKED, "another fs process is pushing runs of the store at %s to MLflow", dir).
+			WithHint("wait for it to finish; runs it does not push stay pending for fs sync")
+	}
+	return f, nil
+}

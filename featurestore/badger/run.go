@@ -16,46 +16,61 @@ var _ trainer.RunStore = (*Store)(nil)
 // RecordRun writes a run and its input edges (dataset -> run, feature
 // version -> run) in one transaction.
 func (s *Store) RecordRun(ctx context.Context, r *trainer.Run) error {
+	return s.RecordRuns(ctx, []*trainer.Run{r})
+}
+
+// RecordRuns writes runs (a sweep and its children) and their edges in
+// one transaction: all of them or none.
+func (s *Store) RecordRuns(ctx context.Context, runs []*trainer.Run) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	hex := r.ID.String()
 	return s.update(func(txn *badgerdb.Txn) error {
-		var prev trainer.Run
-		err := getJSON(txn, "run/"+hex, &prev)
-		switch {
-		case err == nil:
-			r.Created = prev.Created
-			if r.MLflow.RunID == "" && prev.MLflow.RunID != "" {
-				r.MLflow = prev.MLflow
-			}
-		case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
-			return err
-		}
-		if err := setJSON(txn, "run/"+hex, r); err != nil {
-			return err
-		}
-		node := lineage.ID(lineage.Run, hex)
-		if err := setEdge(txn, lineage.ID(lineage.Dataset, r.Dataset.ID), node); err != nil {
-			return err
-		}
-		if r.Parent != nil {
-			if err := setEdge(txn, node, lineage.ID(lineage.Run, r.Parent.String())); err != nil {
-				return err
-			}
-		}
-		if m := r.MLflow; m.ModelVersion != "" {
-			key := m.RegisterModel + "/" + m.ModelVersion
-			rec := modelRecord{Name: m.RegisterModel, Version: m.ModelVersion, Run: hex, MLflowRunID: m.RunID}
-			if err := setJSON(txn, "mv/"+key, rec); err != nil {
-				return err
-			}
-			if err := setEdge(txn, node, lineage.ID(lineage.ModelVersion, key)); err != nil {
+		for _, r := range runs {
+			if err := recordRun(txn, r); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+func recordRun(txn *badgerdb.Txn, r *trainer.Run) error {
+	hex := r.ID.String()
+	var prev trainer.Run
+	err := getJSON(txn, "run/"+hex, &prev)
+	switch {
+	case err == nil:
+		r.Created = prev.Created
+		if r.MLflow.RunID == "" && prev.MLflow.RunID != "" {
+			r.MLflow = prev.MLflow
+		}
+	case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
+		return err
+	}
+	if err := setJSON(txn, "run/"+hex, r); err != nil {
+		return err
+	}
+	node := lineage.ID(lineage.Run, hex)
+	if err := setEdge(txn, lineage.ID(lineage.Dataset, r.Dataset.ID), node); err != nil {
+		return err
+	}
+	if r.Parent != nil {
+		if err := setEdge(txn, node, lineage.ID(lineage.Run, r.Parent.String())); err != nil {
+			return err
+		}
+	}
+	if m := r.MLflow; m.ModelVersion != "" {
+		key := m.RegisterModel + "/" + m.ModelVersion
+		rec := modelRecord{Name: m.RegisterModel, Version: m.ModelVersion, Run: hex, MLflowRunID: m.RunID}
+		if err := setJSON(txn, "mv/"+key, rec); err != nil {
+			return err
+		}
+		if err := setEdge(txn, node, lineage.ID(lineage.ModelVersion, key)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Run implements trainer.RunStore.

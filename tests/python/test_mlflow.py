@@ -176,6 +176,25 @@ def sync(run_fs, uri):
             os.environ["MLFLOW_TRACKING_URI"] = old
 
 
+def ask_upstream(handler):
+    """Sends the handler's request to the real server: (status, body)."""
+    body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) if handler.command != "GET" else None
+    req = urllib.request.Request(handler.server.upstream + handler.path, data=body, method=handler.command,
+                                 headers={"Content-Type": handler.headers.get("Content-Type", "application/json")})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def answer(handler, status, data):
+    handler.send_response(status)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class DyingProxy(http.server.ThreadingHTTPServer):
     """Forwards to the real server until the run is created, then stops, as
     a server that goes away in the middle of a run."""
@@ -194,18 +213,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.server.created.is_set():
             self.close_connection = True
             return  # dropped: the server is gone
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.command != "GET" else None
-        req = urllib.request.Request(self.server.upstream + self.path, data=body, method=self.command,
-                                     headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
-        try:
-            with urllib.request.urlopen(req) as resp:
-                status, data = resp.status, resp.read()
-        except urllib.error.HTTPError as e:
-            status, data = e.code, e.read()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        status, data = ask_upstream(self)
+        answer(self, status, data)
         if self.path.startswith("/api/2.0/mlflow/runs/create"):
             self.server.created.set()
 
@@ -236,3 +245,86 @@ def test_server_stops_mid_run_then_sync_finishes_it_once(run_fs, dataset, mlflow
     assert r.info.run_id == mid and r.info.status == "FINISHED"
     assert r.data.params["features"] == str(FEATS) and "testing_rmse" in r.data.metrics
     assert {a.path for a in client.list_artifacts(mid, "model")} >= {"model/MLmodel"}
+
+
+class LosingProxy(http.server.ThreadingHTTPServer):
+    """Forwards everything, but loses the answer to the first runs/create:
+    the server creates the run, fs never hears of it (as when fs is killed
+    between MLflow's answer and recording it)."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.lost = threading.Event()
+        super().__init__(("127.0.0.1", 0), LosingHandler)
+
+
+class LosingHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def forward(self):
+        status, data = ask_upstream(self)
+        if self.path.startswith("/api/2.0/mlflow/runs/create") and not self.server.lost.is_set():
+            self.server.lost.set()
+            self.close_connection = True
+            return  # the run exists upstream; its answer is lost
+        answer(self, status, data)
+
+    do_GET = do_POST = do_PUT = forward
+
+
+def test_lost_create_answer_makes_no_second_run(run_fs, dataset, mlflow_uri):
+    proxy = LosingProxy(mlflow_uri)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    exp = f"lost-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, f"http://127.0.0.1:{proxy.server_address[1]}", "--experiment", exp, "--json", env=FAST)
+    proxy.shutdown()
+    assert proxy.lost.is_set()
+    assert "creating the run" in proc.stderr, proc.stderr
+    run = json.loads(proc.stdout)["run"]
+    assert run["mlflow"]["state"] == "synced"
+    client = MlflowClient(mlflow_uri)
+    (r,) = runs_with_tag(client, exp, "fs.run_id", run["id"])
+    assert r.info.run_id == run["mlflow"]["run_id"] and r.info.status == "FINISHED"
+
+
+def silent_server():
+    """A server that accepts connections and never answers."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
+
+
+def test_silent_server_neither_holds_the_store_nor_hangs(fs_bin, tmp_path, run_fs, dataset):
+    import os
+    import signal
+    import subprocess
+    import time
+    srv = silent_server()
+    env = {**os.environ, "FS_STORE": str(tmp_path / ".fs"), "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{srv.getsockname()[1]}",
+           "FS_MLFLOW_DEADLINE": "4"}
+    args = [fs_bin, "train", "--dataset", "train.parquet", "--target", "trip_completed", "--drop-nulls", "--json"]
+    start = time.monotonic()
+    train_proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    other = run_fs("runs", "list", "--json")  # the store is free while fs train waits for MLflow
+    assert [r["mlflow"]["state"] for r in json.loads(other.stdout)] == ["pending"]
+    out, err = train_proc.communicate(timeout=60)
+    took = time.monotonic() - start
+    assert train_proc.returncode == 0, err
+    assert took < 15, f"fs train took {took:.1f} s with a 4 s MLflow deadline"
+    assert "logging the run to MLflow" in err and "did not finish within 4s" in err, err
+    assert json.loads(out)["run"]["mlflow"]["state"] == "pending"
+    # Interrupted while waiting: the message says what was kept, and it is.
+    t2 = subprocess.Popen(args + ["--alpha", "0.5"], cwd=tmp_path, env={**env, "FS_MLFLOW_DEADLINE": "30"},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    t2.send_signal(signal.SIGTERM)
+    _, err2 = t2.communicate(timeout=30)
+    assert t2.returncode == 130, err2
+    assert "nothing was changed" not in err2 and "the runs are recorded and stay pending" in err2, err2
+    runs = json.loads(run_fs("runs", "list", "--json").stdout)
+    assert sorted(r["params"]["alpha"] for r in runs) == [0.5, 1.0]
+    srv.close()

@@ -30,6 +30,9 @@ type Client struct {
 	// doubled each time.
 	Retries int
 	Backoff time.Duration
+	// Notify, when set, is told of each retry: what failed and how long
+	// the client waits before trying again.
+	Notify func(msg string)
 }
 
 // FromEnv returns a client configured as MLflow's own client would be, or
@@ -180,6 +183,9 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 		if retryAfter > d {
 			d = min(retryAfter, 5*time.Minute)
 		}
+		if c.Notify != nil {
+			c.Notify(fmt.Sprintf("MLflow at %s: %v; trying again in %v (try %d of %d)", c.BaseURL, lastErr, d.Round(time.Millisecond), attempt+2, c.Retries+1))
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -257,6 +263,65 @@ func (c *Client) CreateRun(ctx context.Context, experimentID, name string, start
 	err := c.do(ctx, "POST", "/api/2.0/mlflow/runs/create", map[string]any{
 		"experiment_id": experimentID, "run_name": name, "start_time": start.UnixMilli(), "tags": tags}, &out)
 	return &out.Run.Info, err
+}
+
+// FindOrCreateRun returns the experiment's run tagged with identity, or
+// creates one with tags. Creating is not idempotent, so a failed create is
+// never sent again blindly: each try first looks for the run an earlier
+// try may have created before its answer was lost.
+func (c *Client) FindOrCreateRun(ctx context.Context, experimentID, name string, start time.Time, identity, tags []Tag) (*RunInfo, error) {
+	once := *c
+	once.Retries = 0
+	wait := c.Backoff
+	for attempt := 0; ; attempt++ {
+		info, err := c.FindRun(ctx, experimentID, identity)
+		if err != nil || info != nil {
+			return info, err
+		}
+		info, err = once.CreateRun(ctx, experimentID, name, start, tags)
+		if err == nil || attempt >= c.Retries || !isRetryable(err) {
+			return info, err
+		}
+		if c.Notify != nil {
+			c.Notify(fmt.Sprintf("MLflow at %s: creating the run: %v; looking for it, then trying again in %v", c.BaseURL, err, wait))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+// isRetryable reports whether a failed request may succeed if sent again.
+func isRetryable(err error) bool {
+	var api *APIError
+	if errors.As(err, &api) {
+		return retryable(api.Status)
+	}
+	return Unreachable(err)
+}
+
+// FindRun returns the run of the experiment whose tags have the given
+// values (the first, by MLflow's order), or nil.
+func (c *Client) FindRun(ctx context.Context, experimentID string, tags []Tag) (*RunInfo, error) {
+	var filter []string
+	for _, t := range tags {
+		filter = append(filter, fmt.Sprintf("tags.`%s` = '%s'", t.Key, strings.ReplaceAll(t.Value, "'", "\\'")))
+	}
+	var out struct {
+		Runs []struct {
+			Info RunInfo `json:"info"`
+		} `json:"runs"`
+	}
+	err := c.do(ctx, "POST", "/api/2.0/mlflow/runs/search", map[string]any{
+		"experiment_ids": []string{experimentID}, "filter": strings.Join(filter, " and "), "max_results": 1,
+		"run_view_type": "ALL"}, &out)
+	if err != nil || len(out.Runs) == 0 {
+		return nil, err
+	}
+	return &out.Runs[0].Info, nil
 }
 
 // GetRun reads a run.

@@ -15,6 +15,17 @@ import (
 	"github.com/fs-dev/fs/trainer/pyfunc"
 )
 
+// The tags that name an MLflow run's fs twin: the fs run id and the store
+// (absolute path) that holds it.
+const (
+	TagRunID = "fs.run_id"
+	TagStore = "fs.store"
+)
+
+// Version is the MLflow version the model layout is written for (the
+// mlflow_version of MLmodel): the one the tests run against.
+const Version = "3.17.2"
+
 // Tracker mirrors fs runs to MLflow.
 type Tracker struct {
 	Client *Client
@@ -44,29 +55,7 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 		return save(r)
 	}
 	if ref.RunID == "" {
-		if ref.Experiment == "" {
-			ref.Experiment = "Default"
-		}
-		exp, err := t.Client.Experiment(ctx, ref.Experiment)
-		if err != nil {
-			return err
-		}
-		tags := []Tag{
-			{"mlflow.user", t.User},
-			{"mlflow.source.name", "fs train"},
-			{"mlflow.source.type", "LOCAL"},
-			{"fs.run_id", r.ID.String()},
-		}
-		if parent != nil && parent.MLflow.RunID != "" {
-			tags = append(tags, Tag{"mlflow.parentRunId", parent.MLflow.RunID})
-		}
-		info, err := t.Client.CreateRun(ctx, exp, runName(r), r.Created, tags)
-		if err != nil {
-			return err
-		}
-		ref.ExperimentID, ref.RunID, ref.ArtifactURI, ref.State = exp, info.RunID, info.ArtifactURI, "pending"
-		ref.TrackingURI = t.Client.BaseURL
-		if err := save(r); err != nil {
+		if err := t.createRun(ctx, r, parent, save); err != nil {
 			return err
 		}
 	}
@@ -94,7 +83,38 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 	if err := step("end", func() error { return t.Client.EndRun(ctx, ref.RunID, "FINISHED", t.now()) }); err != nil {
 		return err
 	}
-	ref.State = "synced"
+	ref.State = trainer.SyncSynced
+	return save(r)
+}
+
+// createRun gives r its MLflow run. A run this store created before (found
+// by its fs.run_id and fs.store tags) is taken up again, so that a sync
+// killed between MLflow's answer and the store's record creates no second
+// run.
+func (t *Tracker) createRun(ctx context.Context, r *trainer.Run, parent *trainer.Run, save func(*trainer.Run) error) error {
+	ref := &r.MLflow
+	if ref.Experiment == "" {
+		ref.Experiment = "Default"
+	}
+	exp, err := t.Client.Experiment(ctx, ref.Experiment)
+	if err != nil {
+		return err
+	}
+	identity := []Tag{{TagRunID, r.ID.String()}, {TagStore, t.store()}}
+	tags := append([]Tag{
+		{"mlflow.user", t.User},
+		{"mlflow.source.name", "fs train"},
+		{"mlflow.source.type", "LOCAL"},
+	}, identity...)
+	if parent != nil && parent.MLflow.RunID != "" {
+		tags = append(tags, Tag{"mlflow.parentRunId", parent.MLflow.RunID})
+	}
+	info, err := t.Client.FindOrCreateRun(ctx, exp, runName(r), r.Created, identity, tags)
+	if err != nil {
+		return err
+	}
+	ref.ExperimentID, ref.RunID, ref.ArtifactURI, ref.State = exp, info.RunID, info.ArtifactURI, trainer.SyncPending
+	ref.TrackingURI = t.Client.BaseURL
 	return save(r)
 }
 
@@ -107,6 +127,15 @@ func allChildrenSynced(r *trainer.Run) bool {
 		}
 	}
 	return true
+}
+
+// store is the store directory as an absolute path.
+func (t *Tracker) store() string {
+	abs, err := filepath.Abs(t.Store)
+	if err != nil {
+		return t.Store
+	}
+	return abs
 }
 
 func (t *Tracker) now() time.Time {
@@ -182,12 +211,12 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 	if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
 		gate = map[bool]string{true: "passed", false: "failed: " + strings.Join(r.Gate.Failed, ", ")}[r.Gate.Passed]
 	}
-	store, _ := filepath.Abs(t.Store)
+	store := t.store()
 	tags := []Tag{
 		{"mlflow.runName", runName(r)},
 		{"fs.dataset_id", r.Dataset.ID},
 		{"fs.feature_versions", truncate(string(fv), 8000)},
-		{"fs.store", store},
+		{TagStore, store},
 		{"fs.reproduce", fmt.Sprintf("fs reproduce %s --store %s", r.ID, store)},
 		{"fs.gate", gate},
 		{"fs.version", r.FSVersion},
@@ -228,7 +257,7 @@ func (t *Tracker) logInput(ctx context.Context, r *trainer.Run) error {
 
 func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) error {
 	// The layout names the MLflow run it belongs to.
-	if err := pyfunc.Write(dir, r, "3.17.2"); err != nil {
+	if err := pyfunc.Write(dir, r, Version); err != nil {
 		return err
 	}
 	for _, f := range pyfunc.Files() {
@@ -244,7 +273,7 @@ func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) e
 }
 
 func (t *Tracker) register(ctx context.Context, r *trainer.Run) error {
-	tags := []Tag{{"fs.run_id", r.ID.String()}, {"fs.dataset_id", r.Dataset.ID}}
+	tags := []Tag{{TagRunID, r.ID.String()}, {"fs.dataset_id", r.Dataset.ID}}
 	for _, f := range r.Features {
 		v := "none"
 		if !f.Version.IsZero() {

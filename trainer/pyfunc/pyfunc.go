@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -77,8 +78,8 @@ def _load_pyfunc(data_path):
         return FsElasticNet(json.load(f))
 `
 
-// Write writes the pyfunc layout of run r into dir (created; files
-// replaced).
+// Write writes the pyfunc layout of run r as the directory dir, whole or
+// not at all (an earlier dir is replaced in one step).
 func Write(dir string, r *trainer.Run, mlflowVersion string) error {
 	m := FromRun(r)
 	model, err := json.MarshalIndent(m, "", "  ")
@@ -116,16 +117,21 @@ utc_time_created: '%s'
 		"code/fs_elasticnet.py": loader,
 		"data/model.json":       string(model) + "\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
 	}
-	return nil
+	return atomicfile.WriteDir(dir, func(tmp string) error {
+		for name, content := range files {
+			p := filepath.Join(tmp, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Files returns the layout's file names, for uploads.

@@ -1,0 +1,94 @@
+package atomicfile_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/fs-dev/fs/atomicfile"
+)
+
+func TestWriteReplacesWholeAndLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.parquet")
+	if err := atomicfile.Write(p, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.Write(p, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	fi, _ := os.Stat(p)
+	if string(b) != "two" || fi.Mode().Perm() != atomicfile.Perm {
+		t.Fatalf("content %q mode %v", b, fi.Mode())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+func TestFailedWriteKeepsEarlierFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	atomicfile.Write(p, []byte("earlier"))
+	err := atomicfile.WriteWith(p, func(f *os.File) error {
+		f.Write([]byte("half"))
+		return errors.New("boom")
+	})
+	b, _ := os.ReadFile(p)
+	if err == nil || string(b) != "earlier" {
+		t.Fatalf("err %v, content %q", err, b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// A dead writer's temporary file (unlocked) is removed by the next writer;
+// a live writer's (locked) is kept.
+func TestCleanStaleRemovesOnlyDeadWritersFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	dead := filepath.Join(dir, ".out.tmp123")
+	os.WriteFile(dead, []byte("x"), 0o600)
+	live := filepath.Join(dir, ".out.tmp456")
+	os.WriteFile(live, []byte("x"), 0o600)
+	f, _ := os.Open(live)
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	atomicfile.CleanStale(p)
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a dead writer's file is still there")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live writer's file was removed: %v", err)
+	}
+}
+
+func TestWriteDirSwapsAnExistingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "model")
+	for _, content := range []string{"v1", "v2"} {
+		err := atomicfile.WriteDir(p, func(d string) error {
+			return os.WriteFile(filepath.Join(d, "MLmodel"), []byte(content), 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(p, "MLmodel")); string(b) != content {
+			t.Fatalf("MLmodel = %q, want %q", b, content)
+		}
+	}
+	err := atomicfile.WriteDir(p, func(d string) error { return errors.New("boom") })
+	if b, _ := os.ReadFile(filepath.Join(p, "MLmodel")); err == nil || string(b) != "v2" {
+		t.Fatalf("a failed write: err %v, MLmodel %q", err, b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Fatalf("temporary directories left: %v", left)
+	}
+}

@@ -1,0 +1,7 @@
+// Package atomicfile writes files whole or not at all: a file is written
+// as a temporary file beside its destination and renamed into place, so a
+// failure, an interrupt or a kill leaves either the earlier file or the
+// new one, never a part. The temporary file is locked while it is written,
+// so that CleanStale removes the leftovers of killed writers and never a
+// live writer's file.
+package atomicfile
