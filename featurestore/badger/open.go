@@ -148,11 +148,33 @@ func copyDBFiles(from, to string) error {
 		if strings.HasSuffix(e.Name(), ".sst") && os.Link(src, dst) == nil {
 			continue
 		}
-		if err := copyFile(src, dst); err != nil {
+		copy := copyFile
+		if strings.HasSuffix(e.Name(), ".mem") {
+			copy = copySparse
+		}
+		if err := copy(src, dst); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// copySparse copies a write-ahead log up to its last byte that is not
+// zero, and gives the copy the same size: the zeros Badger preallocates
+// are not written.
+func copySparse(src, dst string) error {
+	b, err := readWritten(src)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dst, b[:lastNonZero(b)+1], 0o600); err != nil {
+		return err
+	}
+	return os.Truncate(dst, fi.Size())
 }
 
 func copyFile(src, dst string) error {
