@@ -1,6 +1,7 @@
 package featurestore
 
 import (
+	"math"
 	"time"
 
 	"github.com/fs-dev/fs/transforms"
@@ -88,4 +89,23 @@ func (c *Series) SetNull(i, n int) {
 		}
 	}
 	c.Valid[i] = false
+}
+
+// The range of time fs represents: timestamps are int64 nanoseconds since
+// 1970-01-01 UTC, so 1677-09-21T00:12:43.145224192Z to
+// 2262-04-11T23:47:16.854775807Z. A value outside it is refused, never
+// wrapped.
+var (
+	MinTime = time.Unix(0, math.MinInt64).UTC()
+	MaxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// TimeInRange reports whether t can be held as int64 nanoseconds.
+func TimeInRange(t time.Time) bool { return !t.Before(MinTime) && !t.After(MaxTime) }
+
+// TimeRangeError is the error for a time outside [MinTime, MaxTime].
+func TimeRangeError(what string, t time.Time) *Error {
+	return Errorf(EINVALID, "%s: %s is outside the time range fs represents (%s to %s)", what,
+		t.Format(time.RFC3339Nano), MinTime.Format("2006-01-02"), MaxTime.Format("2006-01-02")).
+		WithHint("timestamps are held as nanoseconds since 1970 (as pandas does); correct the value or drop the row")
 }

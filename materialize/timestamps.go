@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/fs-dev/fs/featurestore"
 )
 
 // timeLayouts are the accepted timestamp forms. Fractional seconds are
@@ -24,6 +26,10 @@ func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
+			if !featurestore.TimeInRange(t) {
+				return time.Time{}, fmt.Errorf("%s is outside the time range fs represents (%s to %s)", s,
+					featurestore.MinTime.Format("2006-01-02"), featurestore.MaxTime.Format("2006-01-02"))
+			}
 			return t.UTC(), nil
 		}
 	}

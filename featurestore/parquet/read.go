@@ -2,16 +2,21 @@ package parquet
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/transforms"
@@ -20,8 +25,15 @@ import (
 // julianUnixEpoch is the Julian day number of 1970-01-01, for INT96.
 const julianUnixEpoch = 2440588
 
-// decoder turns one parquet value into a Series row.
-type decoder func(s *featurestore.Series, i int, v pq.Value)
+// decoder turns one parquet value into a Series row; it reports false
+// for a value fs cannot hold (a time outside MinTime..MaxTime).
+type decoder func(s *featurestore.Series, i int, v pq.Value) bool
+
+// unsigned32 reports whether an INT32 column holds unsigned values (UINT32
+// as a logical or a legacy annotation), which must not be read as signed.
+func unsigned32(c featurestore.Column) bool {
+	return strings.HasSuffix(c.Physical, "/INT(32,false)") || c.Physical == "INT32/CONVERTED(13)"
+}
 
 // decoderFor returns the decoder for a column as its Physical string
 // describes it, or an error naming the column when fs cannot read it.
@@ -30,39 +42,73 @@ func decoderFor(c featurestore.Column) (decoder, error) {
 	switch c.Type {
 	case transforms.Float64:
 		if phys == "FLOAT" {
-			return func(s *featurestore.Series, i int, v pq.Value) { s.F64[i] = float64(v.Float()) }, nil
+			return func(s *featurestore.Series, i int, v pq.Value) bool { s.F64[i] = float64(v.Float()); return true }, nil
 		}
-		return func(s *featurestore.Series, i int, v pq.Value) { s.F64[i] = v.Double() }, nil
+		return func(s *featurestore.Series, i int, v pq.Value) bool { s.F64[i] = v.Double(); return true }, nil
 	case transforms.Int64:
-		if phys == "INT32" {
-			return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = int64(v.Int32()) }, nil
-		}
-		return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = v.Int64() }, nil
-	case transforms.Bool:
-		return func(s *featurestore.Series, i int, v pq.Value) { s.Bool[i] = v.Boolean() }, nil
-	case transforms.String:
-		return func(s *featurestore.Series, i int, v pq.Value) { s.Str[i] = string(v.ByteArray()) }, nil
-	case transforms.Timestamp:
 		switch {
-		case phys == "INT96":
-			return func(s *featurestore.Series, i int, v pq.Value) {
-				b := v.Int96()
-				nanosOfDay := int64(uint64(b[1])<<32 | uint64(b[0]))
-				day := int64(b[2])
-				s.I64[i] = (day-julianUnixEpoch)*86400e9 + nanosOfDay
-			}, nil
-		case logical == "DATE":
-			return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = int64(v.Int32()) * 86400e9 }, nil
-		case strings.Contains(logical, "MILLIS"):
-			return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = v.Int64() * 1e6 }, nil
-		case strings.Contains(logical, "MICROS"):
-			return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = v.Int64() * 1e3 }, nil
-		case strings.Contains(logical, "NANOS"):
-			return func(s *featurestore.Series, i int, v pq.Value) { s.I64[i] = v.Int64() }, nil
+		case unsigned32(c):
+			return func(s *featurestore.Series, i int, v pq.Value) bool { s.I64[i] = int64(uint32(v.Int32())); return true }, nil
+		case phys == "INT32":
+			return func(s *featurestore.Series, i int, v pq.Value) bool { s.I64[i] = int64(v.Int32()); return true }, nil
+		}
+		return func(s *featurestore.Series, i int, v pq.Value) bool { s.I64[i] = v.Int64(); return true }, nil
+	case transforms.Bool:
+		return func(s *featurestore.Series, i int, v pq.Value) bool { s.Bool[i] = v.Boolean(); return true }, nil
+	case transforms.String:
+		return func(s *featurestore.Series, i int, v pq.Value) bool { s.Str[i] = string(v.ByteArray()); return true }, nil
+	case transforms.Timestamp:
+		if d := timestampDecoder(phys, logical); d != nil {
+			return d, nil
 		}
 	}
 	return nil, featurestore.Errorf(featurestore.EINVALID, "column %s has parquet type %s, which fs cannot read", c.Name, c.Physical).
 		WithHint("fs reads integer, float, boolean, string and timestamp columns")
+}
+
+// timestampDecoder reads a timestamp column into nanoseconds, refusing
+// values that do not fit.
+func timestampDecoder(phys, logical string) decoder {
+	scaled := func(unit int64, get func(pq.Value) int64) decoder {
+		return func(s *featurestore.Series, i int, v pq.Value) bool {
+			ns, ok := mulChecked(get(v), unit)
+			if !ok {
+				ns = get(v) // kept raw, for the message
+			}
+			s.I64[i] = ns
+			return ok
+		}
+	}
+	i64 := func(v pq.Value) int64 { return v.Int64() }
+	switch {
+	case phys == "INT96":
+		return func(s *featurestore.Series, i int, v pq.Value) bool {
+			b := v.Int96()
+			nanosOfDay := int64(uint64(b[1])<<32 | uint64(b[0]))
+			days, ok := mulChecked(int64(b[2])-julianUnixEpoch, 86400e9)
+			s.I64[i] = days + nanosOfDay
+			if !ok || (nanosOfDay > 0 && s.I64[i] < days) {
+				s.I64[i] = int64(b[2]) - julianUnixEpoch // days, for the message
+				return false
+			}
+			return true
+		}
+	case logical == "DATE":
+		return scaled(86400e9, func(v pq.Value) int64 { return int64(v.Int32()) })
+	case strings.Contains(logical, "MILLIS"):
+		return scaled(1e6, i64)
+	case strings.Contains(logical, "MICROS"):
+		return scaled(1e3, i64)
+	case strings.Contains(logical, "NANOS"):
+		return scaled(1, i64)
+	}
+	return nil
+}
+
+// mulChecked is x*m, and whether it fits in an int64.
+func mulChecked(x, m int64) (int64, bool) {
+	y := x * m
+	return y, m == 1 || (y/m == x && !(x == -1 && y == math.MinInt64))
 }
 
 // ReadTable reads the named columns of every file (all must have them,
@@ -72,10 +118,11 @@ func decoderFor(c featurestore.Column) (decoder, error) {
 func ReadTable(ctx context.Context, files []string, names []string) (*featurestore.Table, featurestore.Schema, error) {
 	var schema featurestore.Schema
 	type task struct {
-		file string
-		rg   int
-		off  int
-		rows int
+		file      string
+		rg        int
+		off       int
+		rows      int
+		fileStart int // where the file's rows start in the table
 	}
 	var tasks []task
 	total := 0
@@ -99,10 +146,17 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d).
 				WithHint("every file of a source must have the same columns and types")
 		}
+		fileStart := total
 		for g, rows := range groups {
-			tasks = append(tasks, task{file: f, rg: g, off: total, rows: int(rows)})
+			if rows < 0 || int64(total)+rows > math.MaxInt32*64 {
+				return nil, nil, checkMemory(f, math.MaxInt64/64, cols)
+			}
+			tasks = append(tasks, task{file: f, rg: g, off: total, rows: int(rows), fileStart: fileStart})
 			total += int(rows)
 		}
+	}
+	if err := checkMemory(strings.Join(files, ", "), int64(total), schema); err != nil {
+		return nil, nil, err
 	}
 	decoders := make([]decoder, len(schema))
 	out := &featurestore.Table{Rows: total}
@@ -124,13 +178,19 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var open openFile // tasks come in file order: each file is opened once per worker
+			defer open.close()
 			for i := range next {
 				if ctx.Err() != nil {
 					errs[i] = ctx.Err()
 					continue
 				}
 				t := tasks[i]
-				errs[i] = readRowGroup(t.file, t.rg, t.off, t.rows, schema, decoders, out)
+				pf, err := open.get(t.file)
+				if err == nil {
+					err = readRowGroup(pf, t.file, t.rg, t.off, t.rows, t.off-t.fileStart, schema, decoders, out)
+				}
+				errs[i] = err
 			}
 		}()
 	}
@@ -179,8 +239,15 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 				return nil, err
 			}
 		}
+		var open openFile
+		fileRow := 0
 		for g, rows := range groups {
 			if err := ctx.Err(); err != nil {
+				open.close()
+				return nil, err
+			}
+			if err := checkMemory(fmt.Sprintf("%s row group %d", f, g), rows, cols); err != nil {
+				open.close()
 				return nil, err
 			}
 			t := &featurestore.Table{Rows: int(rows)}
@@ -190,20 +257,62 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 				ser.Valid = make([]bool, rows)
 				t.Series = append(t.Series, ser)
 			}
-			if err := readRowGroup(f, g, 0, int(rows), cols, decoders, t); err != nil {
+			pf, err := open.get(f)
+			if err == nil {
+				err = readRowGroup(pf, f, g, 0, int(rows), fileRow, cols, decoders, t)
+			}
+			if err != nil {
+				open.close()
 				return nil, err
 			}
+			fileRow += int(rows)
 			for _, ser := range t.Series {
 				if !slices.Contains(ser.Valid, false) {
 					ser.Valid = nil
 				}
 			}
 			if err := fn(t); err != nil {
+				open.close()
 				return nil, err
 			}
 		}
+		open.close()
 	}
 	return schema, nil
+}
+
+// openFile keeps one parquet file open, so that reading its row groups
+// parses its footer once, not once per row group (which made reading a
+// file of many small row groups quadratic).
+type openFile struct {
+	path string
+	f    *os.File
+	pf   *pq.File
+}
+
+func (o *openFile) get(path string) (*pq.File, error) {
+	if o.pf != nil && o.path == path {
+		return o.pf, nil
+	}
+	o.close()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
+	}
+	pf, err := openParquet(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	o.path, o.f, o.pf = path, f, pf
+	return pf, nil
+}
+
+func (o *openFile) close() {
+	if o.f != nil {
+		o.f.Close()
+	}
+	*o = openFile{}
 }
 
 // fileLayout returns a file's schema and the row count of each row group.
@@ -221,7 +330,8 @@ func fileLayout(path string) (featurestore.Schema, []int64, error) {
 	for _, rg := range pf.Metadata().RowGroups {
 		rows = append(rows, rg.NumRows)
 	}
-	return schemaOf(pf.Metadata().Schema), rows, nil
+	schema, err := schemaOf(pf.Metadata().Schema)
+	return schema, rows, err
 }
 
 func openParquet(f *os.File, path string) (*pq.File, error) {
@@ -229,95 +339,283 @@ func openParquet(f *os.File, path string) (*pq.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
-	pf, err := pq.OpenFile(f, st.Size(), pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
+	pf, err := openChecked(f, st.Size())
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
 			WithHint("sources must be parquet files, as written by pandas, pyarrow, Spark or DuckDB")
 	}
+	if _, err := schemaOf(pf.Metadata().Schema); err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
+			WithHint("the file is damaged; write it again (pandas, pyarrow, DuckDB or Spark)")
+	}
+	if err := checkCodecs(pf, path); err != nil {
+		return nil, err
+	}
+	if err := checkPages(f, pf, path); err != nil {
+		return nil, err
+	}
 	return pf, nil
 }
 
-// readRowGroup decodes the schema's columns of one row group into dst at
-// rows [off, off+rows).
-func readRowGroup(path string, rg, off, rows int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) error {
-	f, err := os.Open(path)
+// MaxPageSize is the largest page fs decodes (uncompressed). Writers make
+// pages of about 1 MiB; parquet-go allocates what a page header says
+// before it reads the page, so a damaged header must not be believed.
+const MaxPageSize = 64 << 20
+
+// checkPages reads every page header of every column chunk (a few bytes
+// each) and refuses a page that claims more bytes than its chunk holds, or
+// more than MaxPageSize once decompressed.
+func checkPages(f *os.File, pf *pq.File, path string) error {
+	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	pf, err := openParquet(f, path)
-	if err != nil {
-		return err
-	}
-	group := pf.RowGroups()[rg]
-	for ci, c := range schema {
-		leaf, ok := pf.Schema().Lookup(c.Name)
-		if !ok {
-			return fmt.Errorf("%s: column %s vanished", path, c.Name)
-		}
-		s := dst.Series[ci]
-		pages := group.ColumnChunks()[leaf.ColumnIndex].Pages()
-		i := off
-		for {
-			page, err := pages.ReadPage()
-			if err == io.EOF {
-				break
+	for g, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			if err := checkChunkPages(f, size, &c.MetaData); err != nil {
+				return featurestore.Errorf(featurestore.EINVALID, "%s: column %s (row group %d): %v", path,
+					strings.Join(c.MetaData.PathInSchema, "."), g, err).
+					WithHint("the file is damaged; write it again (pandas, pyarrow, DuckDB or Spark)")
 			}
-			if err != nil {
-				pages.Close()
-				return fmt.Errorf("read %s column %s: %w", path, c.Name, err)
-			}
-			if int(page.NumValues()) > off+rows-i {
-				pq.Release(page)
-				pages.Close()
-				return fmt.Errorf("%s column %s: more values than rows", path, c.Name)
-			}
-			n, ok := decodeFast(s, i, page, byte(leaf.MaxDefinitionLevel), c)
-			if !ok {
-				n, err = decodeValues(s, i, page, decoders[ci])
-			}
-			pq.Release(page)
-			if err != nil {
-				pages.Close()
-				return fmt.Errorf("read %s column %s: %w", path, c.Name, err)
-			}
-			i += n
-		}
-		pages.Close()
-		if i != off+rows {
-			return fmt.Errorf("%s column %s: %d values for %d rows", path, c.Name, i-off, rows)
 		}
 	}
 	return nil
 }
 
-// decodeValues is the general path: one parquet.Value at a time.
-func decodeValues(s *featurestore.Series, start int, page pq.Page, dec decoder) (int, error) {
+func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) error {
+	start := md.DataPageOffset
+	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+		start = md.DictionaryPageOffset
+	}
+	end := start + md.TotalCompressedSize
+	if start < 4 || md.TotalCompressedSize < 0 || end > fileSize || end < start {
+		return fmt.Errorf("its pages (bytes %d to %d) are not inside the file (%d bytes)", start, end, fileSize)
+	}
+	var values int64
+	for off := start; off < end && values < md.NumValues; {
+		h, n, err := readPageHeader(f, off, end-off)
+		if err != nil {
+			return fmt.Errorf("a page header at byte %d cannot be read: %v", off, err)
+		}
+		off += n
+		body := int64(h.CompressedPageSize)
+		if body < 0 || body > end-off || h.UncompressedPageSize < 0 || h.UncompressedPageSize > MaxPageSize {
+			return fmt.Errorf("a page at byte %d claims %d bytes (%d uncompressed); the chunk holds %d more (fs reads pages up to %d MiB)",
+				off, body, h.UncompressedPageSize, end-off, MaxPageSize>>20)
+		}
+		off += body
+		if d, ok := h.DataPageHeader.Get(); ok {
+			values += int64(d.NumValues)
+		} else if d, ok := h.DataPageHeaderV2.Get(); ok {
+			values += int64(d.NumValues)
+		}
+	}
+	return nil
+}
+
+// readPageHeader decodes the page header at off from the bytes that are
+// there (a window of 64 KiB, or up to 16 MiB for a header with long
+// statistics), so that a length inside it cannot make the decoder
+// allocate more than the window; n is the header's length.
+func readPageHeader(f *os.File, off, left int64) (h format.PageHeader, n int64, err error) {
+	for _, window := range []int64{64 << 10, 16 << 20} {
+		w := min(window, left)
+		buf := make([]byte, w)
+		if _, err = f.ReadAt(buf, off); err != nil && err != io.EOF {
+			return h, 0, err
+		}
+		r := thriftProtocol.NewReaderFromBytes(buf)
+		h = format.PageHeader{}
+		if err = thrift.NewDecoder(r).Decode(&h); err == nil {
+			return h, int64(r.BytesRead()), nil
+		}
+		if w == left {
+			break
+		}
+	}
+	return h, 0, err
+}
+
+var thriftProtocol thrift.CompactProtocol
+
+// openChecked opens a parquet file, turning parquet-go's panics on a
+// damaged footer into an error.
+func openChecked(f *os.File, size int64) (pf *pq.File, err error) {
+	if err := checkFooterLength(f, size); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pf, err = nil, fmt.Errorf("its footer is damaged (%v)", r)
+		}
+	}()
+	return pq.OpenFile(f, size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
+}
+
+// checkFooterLength refuses a footer longer than the file: parquet-go
+// would allocate what the length field says (up to 4 GB) before reading.
+func checkFooterLength(f *os.File, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("it is %d bytes, too short for parquet", size)
+	}
+	var tail [8]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("its footer length (%d bytes) is more than the file holds (%d bytes)", n, size)
+	}
+	return nil
+}
+
+// checkCodecs refuses compression codecs fs does not decode reliably:
+// parquet-go's LZ4 decoder misreads pyarrow's LZ4_RAW pages, and on a
+// damaged page it doubles its buffer without end. Refusing at the footer
+// makes fs register and fs materialize say so, rather than fail later.
+func checkCodecs(pf *pq.File, path string) error {
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			switch codec := c.MetaData.Codec; codec {
+			case format.Lz4, format.Lz4Raw:
+				return featurestore.Errorf(featurestore.EINVALID, "%s: column %s is compressed with %s, which fs cannot read",
+					path, strings.Join(c.MetaData.PathInSchema, "."), codec).
+					WithHint("write the file again with zstd or snappy (pandas: df.to_parquet(path, compression=\"zstd\"))")
+			}
+		}
+	}
+	return nil
+}
+
+// readRowGroup decodes the schema's columns of one row group into dst at
+// rows [off, off+rows); fileRow is the group's first row in its file, for
+// messages. A damaged page is an error naming the file and column, never a
+// panic.
+func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) (err error) {
+	column := ""
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedColumn(path, column, rg, fmt.Sprint(r))
+		}
+	}()
+	group := pf.RowGroups()[rg]
+	for ci, c := range schema {
+		column = c.Name
+		leaf, ok := pf.Schema().Lookup(c.Name)
+		if !ok {
+			return fmt.Errorf("%s: column %s vanished", path, c.Name)
+		}
+		if err := readColumn(group.ColumnChunks()[leaf.ColumnIndex].Pages(), dst.Series[ci], off, rows,
+			byte(leaf.MaxDefinitionLevel), c, decoders[ci]); err != nil {
+			var oor outOfRange
+			if errors.As(err, &oor) {
+				return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", path, c.Name, fileRow+oor.row-off+1), oor.t)
+			}
+			return damagedColumn(path, c.Name, rg, err.Error())
+		}
+	}
+	return nil
+}
+
+func damagedColumn(path, column string, rg int, why string) error {
+	return featurestore.Errorf(featurestore.EINVALID, "%s: column %s (row group %d) cannot be decoded: %s", path, column, rg, why).
+		WithHint("the file is damaged or written in a way fs cannot read; write it again (pandas, pyarrow, DuckDB or Spark)")
+}
+
+// outOfRange is a timestamp that does not fit in nanoseconds, at a row of
+// the table.
+type outOfRange struct {
+	row int
+	t   time.Time
+}
+
+func (o outOfRange) Error() string { return "timestamp out of range" }
+
+// readColumn decodes one column chunk's pages into s at [off, off+rows).
+func readColumn(pages pq.Pages, s *featurestore.Series, off, rows int, maxDef byte, c featurestore.Column, dec decoder) error {
+	defer pages.Close()
+	i := off
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if int(page.NumValues()) > off+rows-i {
+			pq.Release(page)
+			return fmt.Errorf("more values than rows")
+		}
+		n, bad, ok := decodeFast(s, i, page, maxDef, c)
+		if !ok {
+			n, bad, err = decodeValues(s, i, page, dec)
+		}
+		pq.Release(page)
+		if err != nil {
+			return err
+		}
+		if bad >= 0 {
+			return outOfRange{row: bad, t: rawTime(s, bad, c)}
+		}
+		i += n
+	}
+	if i != off+rows {
+		return fmt.Errorf("%d values for %d rows", i-off, rows)
+	}
+	return nil
+}
+
+// rawTime is the time a column's raw value at row i stands for, for the
+// message about a value out of range (the series holds it unscaled there).
+func rawTime(s *featurestore.Series, i int, c featurestore.Column) time.Time {
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	v := s.I64[i]
+	switch {
+	case logical == "DATE" || phys == "INT96":
+		return time.Unix(v*86400, 0).UTC()
+	case strings.Contains(logical, "MILLIS"):
+		return time.UnixMilli(v).UTC()
+	case strings.Contains(logical, "MICROS"):
+		return time.UnixMicro(v).UTC()
+	}
+	return time.Unix(0, v).UTC()
+}
+
+// decodeValues is the general path: one parquet.Value at a time. bad is
+// the first row whose value fs cannot hold, or -1.
+func decodeValues(s *featurestore.Series, start int, page pq.Page, dec decoder) (n, bad int, err error) {
 	buf := make([]pq.Value, 1024)
 	vr := page.Values()
 	i := start
+	bad = -1
 	for {
 		n, err := vr.ReadValues(buf)
 		for _, v := range buf[:n] {
+			if i >= len(s.Valid) {
+				return i - start, bad, fmt.Errorf("more values than rows")
+			}
 			if !v.IsNull() {
 				s.Valid[i] = true
-				dec(s, i, v)
+				if !dec(s, i, v) && bad < 0 {
+					bad = i
+				}
 			}
 			i++
 		}
 		if err == io.EOF {
-			return i - start, nil
+			return i - start, bad, nil
 		}
 		if err != nil {
-			return i - start, err
+			return i - start, bad, err
 		}
 	}
 }
 
 // decodeFast decodes numeric pages from their raw value arrays, plain or
 // dictionary-encoded, spreading them over the rows by definition levels.
-// It reports false for the kinds it does not handle.
-func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c featurestore.Column) (int, bool) {
+// It reports false for the kinds it does not handle; bad is as for
+// decodeValues.
+func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c featurestore.Column) (n, bad int, ok bool) {
 	phys, logical, _ := strings.Cut(c.Physical, "/")
 	data := page.Data()
 	var idx []int32
@@ -326,12 +624,12 @@ func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c 
 		data = d.Page().Data()
 	}
 	defs := page.DefinitionLevels()
-	n := int(page.NumValues())
+	n = int(page.NumValues())
 	switch {
 	case phys == "DOUBLE" && c.Type == transforms.Float64:
-		scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Double(), idx, 1)
+		bad = scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Double(), idx, 1)
 	case phys == "FLOAT" && c.Type == transforms.Float64:
-		scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Float(), idx, 1)
+		bad = scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Float(), idx, 1)
 	case phys == "INT64" && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
 		mult := int64(1)
 		switch {
@@ -340,39 +638,47 @@ func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c 
 		case strings.Contains(logical, "MICROS"):
 			mult = 1e3
 		}
-		scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int64(), idx, mult)
+		bad = scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int64(), idx, mult)
+	case phys == "INT32" && unsigned32(c):
+		bad = scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Uint32(), idx, 1)
 	case phys == "INT32" && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
 		mult := int64(1)
 		if logical == "DATE" {
 			mult = 86400e9
 		}
-		scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int32(), idx, mult)
+		bad = scatter(s.I64, s.Valid, start, n, defs, maxDef, data.Int32(), idx, mult)
 	default:
-		return 0, false
+		return 0, -1, false
 	}
-	return n, true
+	return n, bad, true
 }
 
 type number interface {
-	~int32 | ~int64 | ~float32 | ~float64
+	~int32 | ~uint32 | ~int64 | ~float32 | ~float64
 }
 
 // scatter writes the page's values, times mult, to dst[start:start+n]:
 // value j goes to the j-th row whose definition level is maxDef; other rows
 // stay null. idx, when set, maps value j to vals[idx[j]] (a dictionary).
-func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) {
+// A damaged page indexes out of range and panics, which readRowGroup turns
+// into an error. It returns the first row (in dst's terms) whose value
+// overflowed the multiplication, kept there unscaled, or -1.
+func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) int {
+	if mult != 1 {
+		return scatterScaled(dst, valid, start, n, defs, maxDef, vals, idx, mult)
+	}
 	dst, valid = dst[start:start+n], valid[start:start+n]
 	switch {
 	case len(defs) == 0 && idx == nil:
 		for k, v := range vals[:n] {
-			dst[k] = U(v) * mult
+			dst[k] = U(v)
 		}
 		for k := range valid {
 			valid[k] = true
 		}
 	case len(defs) == 0:
 		for k, x := range idx[:n] {
-			dst[k] = U(vals[x]) * mult
+			dst[k] = U(vals[x])
 		}
 		for k := range valid {
 			valid[k] = true
@@ -381,7 +687,7 @@ func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxD
 		j := 0
 		for k, d := range defs[:n] {
 			if d == maxDef {
-				dst[k] = U(vals[j]) * mult
+				dst[k] = U(vals[j])
 				valid[k] = true
 				j++
 			}
@@ -390,12 +696,48 @@ func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxD
 		j := 0
 		for k, d := range defs[:n] {
 			if d == maxDef {
-				dst[k] = U(vals[idx[j]]) * mult
+				dst[k] = U(vals[idx[j]])
 				valid[k] = true
 				j++
 			}
 		}
 	}
+	return -1
+}
+
+// scatterScaled is scatter for timestamps and dates, whose scaling to
+// nanoseconds can overflow.
+func scatterScaled[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) int {
+	dst, valid = dst[start:start+n], valid[start:start+n]
+	bad := -1
+	put := func(k, j int) {
+		if idx != nil {
+			j = int(idx[j])
+		}
+		v := U(vals[j])
+		y := v * mult
+		if y/mult != v {
+			if bad < 0 {
+				bad = start + k
+			}
+			y = v
+		}
+		dst[k], valid[k] = y, true
+	}
+	if len(defs) == 0 {
+		for k := 0; k < n; k++ {
+			put(k, k)
+		}
+		return bad
+	}
+	j := 0
+	for k, d := range defs[:n] {
+		if d == maxDef {
+			put(k, j)
+			j++
+		}
+	}
+	return bad
 }
 
 // FileMetadata returns a parquet file's key-value metadata.

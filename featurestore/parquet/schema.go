@@ -124,21 +124,27 @@ func FileSchema(path string) (featurestore.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return schemaOf(pf.Metadata().Schema), nil
+	return schemaOf(pf.Metadata().Schema)
 }
 
 // schemaOf flattens footer schema elements (depth-first, root first) into
-// leaf columns; nested leaves get dotted names and no expression type.
-func schemaOf(elems []format.SchemaElement) featurestore.Schema {
+// leaf columns; nested leaves get dotted names and no expression type. A
+// footer whose elements claim more children than it holds is an error.
+func schemaOf(elems []format.SchemaElement) (featurestore.Schema, error) {
 	var out featurestore.Schema
+	damaged := false
 	var walk func(i int, prefix string, nested bool) int
 	walk = func(i int, prefix string, nested bool) int {
+		if i >= len(elems) {
+			damaged = true
+			return len(elems)
+		}
 		e := elems[i]
 		n, _ := e.NumChildren.Get()
 		name := prefix + e.Name
 		if n > 0 {
 			next := i + 1
-			for c := 0; c < int(n); c++ {
+			for c := 0; c < int(n) && !damaged; c++ {
 				next = walk(next, name+".", true)
 			}
 			return next
@@ -153,14 +159,17 @@ func schemaOf(elems []format.SchemaElement) featurestore.Schema {
 		return i + 1
 	}
 	if len(elems) == 0 {
-		return out
+		return out, nil
 	}
 	n, _ := elems[0].NumChildren.Get()
 	next := 1
-	for c := 0; c < int(n) && next < len(elems); c++ {
+	for c := 0; c < int(n) && !damaged; c++ {
 		next = walk(next, "", false)
 	}
-	return out
+	if damaged || next != len(elems) {
+		return nil, fmt.Errorf("the schema in its footer is damaged (%d elements, not as many as they name)", len(elems))
+	}
+	return out, nil
 }
 
 // Column describes one leaf schema element: its physical type with the

@@ -1,0 +1,113 @@
+package parquet_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+
+	"github.com/fs-dev/fs/demo"
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+)
+
+// fuzzMemoryLimit is the memory limit the fuzz target reads under, and
+// fuzzAllocBound the most reading one input through every path (three
+// passes) may allocate: per pass twice the memory limit (the table, and
+// what a decoder holds) and four pages of the largest size fs decodes,
+// plus 64 MiB. A damaged length or count must not make the reader allocate
+// what it says beyond that.
+const (
+	fuzzMemoryLimit = 32 << 20
+	fuzzAllocBound  = 3*(2*fuzzMemoryLimit+4*parquet.MaxPageSize) + 64<<20
+)
+
+type fuzzRow struct {
+	ID    int64    `parquet:"id"`
+	TS    int64    `parquet:"ts,timestamp(microsecond:utc)"`
+	Day   int32    `parquet:"day,date"`
+	Name  string   `parquet:"name,dict"`
+	Maybe *float64 `parquet:"maybe,optional"`
+	U     uint32   `parquet:"u"`
+	Flag  bool     `parquet:"flag"`
+}
+
+func fuzzSeeds(f *testing.F) {
+	var rows []fuzzRow
+	for i := 0; i < 300; i++ {
+		v := float64(i) / 7
+		r := fuzzRow{ID: int64(i % 17), TS: time.Date(2021, 4, 1, i, 0, 0, 0, time.UTC).UnixMicro(), Day: int32(18700 + i),
+			Name: []string{"a", "bb", "ccc"}[i%3], U: uint32(i) * 15_000_000, Flag: i%2 == 0}
+		if i%5 != 0 {
+			r.Maybe = &v
+		}
+		rows = append(rows, r)
+	}
+	for _, opts := range [][]pq.WriterOption{
+		{pq.MaxRowsPerRowGroup(100), pq.PageBufferSize(512)},
+		{pq.DefaultEncoding(&pq.RLEDictionary), pq.Compression(&pq.Zstd)},
+		{pq.Compression(&pq.Snappy), pq.DataPageVersion(1)},
+	} {
+		b, err := os.ReadFile(writeRows(f, rows, opts...))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	dir := f.TempDir()
+	o := demo.DefaultOptions()
+	o.Hours = 24
+	if err := demo.WriteDriverStats(filepath.Join(dir, "d.parquet"), o); err != nil {
+		f.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "d.parquet"))
+	f.Add(b)
+}
+
+// FuzzReadParquet reads mutated parquet files through every reader path:
+// the schema, the parallel table read and the row-group scan. An error is
+// fine; a panic, a hang or an allocation past fuzzAllocBound is not.
+func FuzzReadParquet(f *testing.F) {
+	parquet.MemoryLimit = fuzzMemoryLimit
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "in.parquet")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		done := make(chan struct{})
+		go func() { readEverything(path); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("reading a %d-byte file did not finish in 10 s", len(data))
+		}
+		runtime.ReadMemStats(&after)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > fuzzAllocBound {
+			t.Fatalf("reading a %d-byte file allocated %d bytes, more than %d", len(data), grew, fuzzAllocBound)
+		}
+	})
+}
+
+func readEverything(path string) {
+	schema, err := parquet.FileSchema(path)
+	if err != nil {
+		return
+	}
+	var names []string
+	for _, c := range schema {
+		if c.Type != "" {
+			names = append(names, c.Name)
+		}
+	}
+	ctx := context.Background()
+	parquet.ReadTable(ctx, []string{path}, names)
+	parquet.ScanRowGroups(ctx, []string{path}, names, func(*featurestore.Table) error { return nil })
+	parquet.FileMetadata(path)
+}
