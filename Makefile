@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: demo test bench
+.PHONY: demo test bench fuzz
 
 # Run the whole workflow on generated data with an embedded store (no server).
 demo:
@@ -12,3 +12,12 @@ test:
 # Print the registry's speed figures.
 bench:
 	scripts/bench-registry.sh
+
+# Run every fuzz target for FUZZTIME each (default 5m): the parquet reader,
+# the definition-file reader, the entity CSV reader, expressions.
+FUZZTIME ?= 5m
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzReadParquet$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/parquet
+	go test -run '^$$' -fuzz '^FuzzDefinitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/yaml
+	go test -run '^$$' -fuzz '^FuzzEntities$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./materialize
+	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./transforms

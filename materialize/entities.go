@@ -33,7 +33,7 @@ type Entities struct {
 // line; a header row) or parquet entity file. keys gives each join key
 // column the type its source has.
 func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]transforms.Type) (*Entities, error) {
-	data, err := os.ReadFile(path)
+	data, err := readEntityFile(path)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the entity file %s: %v", path, rootCause(err)).
 			WithHint("give a CSV or parquet file with the join keys and an %s column", tsCol)
@@ -49,6 +49,23 @@ func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]trans
 		return nil, err
 	}
 	return e, nil
+}
+
+// readEntityFile reads a regular file (a FIFO would block) small enough
+// that its parsed rows fit in fs's memory limit (CSV fields take about
+// four times their text).
+func readEntityFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("it is not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size()*4 > parquet.MemoryLimit {
+		return nil, fmt.Errorf("it is %d bytes; parsed, it would pass fs's memory limit (FS_MEMORY_LIMIT)", fi.Size())
+	}
+	return os.ReadFile(path)
 }
 
 func rootCause(err error) error {

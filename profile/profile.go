@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -134,6 +135,9 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 		}
 	}
 	guessKeys(&o, schema)
+	if err := checkKeys(path, o, schema); err != nil {
+		return nil, err
+	}
 	p := &Profile{Path: path, Warnings: []Warning{}}
 	// Pass 1, one row group at a time: duplicates, order, entities and
 	// correlations.
@@ -176,6 +180,36 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 	}
 	p.Warnings = warnings(p, o)
 	return p, nil
+}
+
+// checkKeys refuses a timestamp column that is missing or not a
+// timestamp, and entity columns that are missing or not integer or string
+// keys.
+func checkKeys(path string, o Options, schema featurestore.Schema) error {
+	have := strings.Join(schema.Names(), ", ")
+	if o.TimestampColumn != "" {
+		c, ok := schema.Lookup(o.TimestampColumn)
+		switch {
+		case !ok:
+			return featurestore.Errorf(featurestore.EINVALID, "%s has no column %s (--timestamp)", path, o.TimestampColumn).
+				WithHint("its columns are %s", have)
+		case c.Type != transforms.Timestamp:
+			return featurestore.Errorf(featurestore.EINVALID, "--timestamp %s: the column is %s, not a timestamp", o.TimestampColumn, c.Physical).
+				WithHint("name the event time column; its columns are %s", have)
+		}
+	}
+	for _, e := range o.EntityColumns {
+		c, ok := schema.Lookup(e)
+		switch {
+		case !ok:
+			return featurestore.Errorf(featurestore.EINVALID, "%s has no column %s (--entity)", path, e).
+				WithHint("its columns are %s", have)
+		case c.Type != transforms.Int64 && c.Type != transforms.String:
+			return featurestore.Errorf(featurestore.EINVALID, "--entity %s: the column is %s; entity keys are integer or string columns", e, c.Physical).
+				WithHint("its columns are %s", have)
+		}
+	}
+	return nil
 }
 
 // guessKeys fills the entity and timestamp columns from common names when

@@ -5,7 +5,7 @@
 #     (re-created when that file changes),
 # then starts a real MLflow server on a free 127.0.0.1 port (FS_MLFLOW_URI),
 # runs go vet, the Go tests (unit, conformance, CLI scripts, the SIGKILL
-# test, MLflow), a short fuzz run of the canonical printer and the Python
+# test, MLflow), a short run of each fuzz target and the Python
 # tests, and stops the server.
 # Needs: go, python3 (3.11+) with venv, network access to the Go proxy and PyPI
 # on the first run. Usage: scripts/test.sh   (or: make test)
@@ -72,8 +72,12 @@ go vet ./...
 step "go test"
 go test -count=1 ./...
 
-step "fuzz: canonical printing is a fixpoint (20s)"
-go test -run '^$' -fuzz '^FuzzCanonical$' -fuzztime 20s -fuzzminimizetime 0s ./transforms
+# Each fuzz target runs briefly here; make fuzz runs them longer.
+fuzz() { step "fuzz: $1 ($3)"; go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" -fuzzminimizetime 0s "$2"; }
+fuzz FuzzCanonical ./transforms 20s
+fuzz FuzzReadParquet ./featurestore/parquet 20s
+fuzz FuzzDefinitions ./featurestore/yaml 10s
+fuzz FuzzEntities ./materialize 10s
 
 step "python tests"
 "$venv/bin/python" -m pytest -q tests/python

@@ -49,8 +49,11 @@ func Compile(e *Expr, env Env, want Type) (*Program, error) {
 	}
 	opts := []expr.Option{expr.Env(types), expr.DisableAllBuiltins(), expr.Timezone("UTC"), expr.MaxNodes(MaxNodes)}
 	for b := range builtins {
-		opts = append(opts, expr.EnableBuiltin(b))
+		if !guarded[b] {
+			opts = append(opts, expr.EnableBuiltin(b))
+		}
 	}
+	opts = append(opts, guardOptions()...)
 	prog, err := expr.Compile(e.src, opts...)
 	if err != nil {
 		return nil, fromExprError(e.src, err)

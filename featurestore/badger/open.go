@@ -25,6 +25,11 @@ func open(dir string, readOnly bool) (*Store, error) {
 	if readOnly && st.dirty() {
 		return openView(dir)
 	}
+	if !readOnly {
+		if err := checkFreeSpace(dir, "the store"); err != nil {
+			return nil, err
+		}
+	}
 	db, err := openDB(options(dir).WithReadOnly(readOnly))
 	if readOnly && err != nil && !isLocked(err) {
 		return openView(dir)
@@ -93,6 +98,10 @@ func openView(dir string) (*Store, error) {
 	lock, err := lockShared(dir)
 	if err != nil {
 		return nil, openError(dir, err)
+	}
+	if err := checkFreeSpace(os.TempDir(), "the temporary directory"); err != nil {
+		lock.Close()
+		return nil, err
 	}
 	scratch, err := os.MkdirTemp("", "fs-store-view-")
 	if err != nil {
@@ -211,4 +220,25 @@ func LockSync(dir string) (*os.File, error) {
 			WithHint("wait for it to finish; runs it does not push stay pending for fs sync")
 	}
 	return f, nil
+}
+
+// MinFreeBytes is the free space fs wants on a disk before Badger writes
+// there. Badger writes through memory-mapped files: on a full disk the
+// kernel answers with SIGBUS, which no program can turn into an error, so
+// the store would crash mid-write instead of failing cleanly.
+const MinFreeBytes = 128 << 20
+
+// checkFreeSpace refuses to write to dir's disk when it has less than
+// MinFreeBytes free.
+func checkFreeSpace(dir, what string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return nil // a file system that cannot say: let Badger try
+	}
+	if free := int64(st.Bavail) * int64(st.Bsize); free < MinFreeBytes {
+		return featurestore.Errorf(featurestore.EINVALID, "the disk holding %s (%s) has %.1f MiB free; fs needs %d MiB free to write safely",
+			what, dir, float64(free)/(1<<20), MinFreeBytes>>20).
+			WithHint("nothing was changed; free some space, or use a store on a disk with room (--store)")
+	}
+	return nil
 }

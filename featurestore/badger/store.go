@@ -61,6 +61,9 @@ func Init(dir string) (created bool, err error) {
 		return false, featurestore.Errorf(featurestore.EINVALID, "%s exists and is not an fs store", dir).
 			WithHint("choose an empty or new directory with --store")
 	}
+	if err := checkFreeSpace(dir, "the store"); err != nil {
+		return false, err
+	}
 	db, err := openDB(options(dir))
 	if err != nil {
 		return false, openError(dir, err)

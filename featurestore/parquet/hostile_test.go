@@ -155,3 +155,26 @@ func BenchmarkManyRowGroups(b *testing.B) {
 		})
 	}
 }
+
+// A source directory's linked directories are read (each once, so a link
+// cycle ends); a broken link is an error, not a silently smaller source.
+func TestSourceDirectoryLinks(t *testing.T) {
+	root := t.TempDir()
+	src, other := filepath.Join(root, "src"), filepath.Join(root, "other")
+	os.MkdirAll(src, 0o755)
+	os.MkdirAll(other, 0o755)
+	one := writeRows(t, []oneRow{{1, 1}})
+	b, _ := os.ReadFile(one)
+	os.WriteFile(filepath.Join(src, "a.parquet"), b, 0o644)
+	os.WriteFile(filepath.Join(other, "b.parquet"), b, 0o644)
+	os.Symlink(other, filepath.Join(src, "linked"))
+	os.Symlink(src, filepath.Join(other, "back")) // a cycle
+	files, err := parquet.Files(src)
+	if err != nil || len(files) != 2 || filepath.Base(files[1]) != "b.parquet" {
+		t.Fatalf("Files = %v, %v; want a.parquet and linked/b.parquet", files, err)
+	}
+	os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(src, "broken.parquet"))
+	if _, err := parquet.Files(src); err == nil || !strings.Contains(err.Error(), "broken.parquet") {
+		t.Errorf("a broken link: %v", err)
+	}
+}

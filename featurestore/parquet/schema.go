@@ -42,17 +42,8 @@ func Files(path string) ([]string, error) {
 		if !st.IsDir() {
 			return []string{path}, nil
 		}
-		err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && strings.HasSuffix(p, ".parquet") && !strings.HasPrefix(d.Name(), ".") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "cannot list %s: %v", path, rootCause(err))
+		if err := walkParquet(path, map[string]bool{}, &files); err != nil {
+			return nil, err
 		}
 	}
 	if len(files) == 0 {
@@ -61,6 +52,49 @@ func Files(path string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// walkParquet adds the *.parquet files under dir to files, following links
+// to directories (each real directory once, so a link cycle ends). A link
+// that leads nowhere, or a .parquet entry that is not a regular file (a
+// FIFO would block), is an error rather than a silent gap in the source.
+func walkParquet(dir string, seen map[string]bool, files *[]string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", dir, rootCause(err))
+	}
+	if seen[real] {
+		return nil
+	}
+	seen[real] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return featurestore.Errorf(featurestore.EINVALID, "cannot list %s: %v", dir, rootCause(err))
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(p)
+		if err != nil {
+			return featurestore.Errorf(featurestore.EINVALID, "cannot read %s in the source: %v", p, rootCause(err)).
+				WithHint("remove the broken link, or point it at the data")
+		}
+		switch {
+		case fi.IsDir():
+			if err := walkParquet(p, seen, files); err != nil {
+				return err
+			}
+		case !strings.HasSuffix(e.Name(), ".parquet"):
+		case !fi.Mode().IsRegular():
+			return featurestore.Errorf(featurestore.EINVALID, "%s is not a regular file (%s)", p, fi.Mode().Type()).
+				WithHint("a source holds parquet files")
+		default:
+			*files = append(*files, p)
+		}
+	}
+	return nil
 }
 
 func rootCause(err error) error {

@@ -3,6 +3,7 @@ package yaml
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,7 +60,7 @@ type file struct {
 
 // ReadFile reads and parses the definition file at path.
 func ReadFile(path string) (*featurestore.Definitions, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, &featurestore.Error{Code: featurestore.EINVALID,
 			Message: fmt.Sprintf("cannot read definition file %s", path), Err: unwrapPathError(err),
@@ -70,6 +71,33 @@ func ReadFile(path string) (*featurestore.Definitions, error) {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
 	}
 	return Parse(path, dir, data)
+}
+
+// readBounded reads a regular file of at most MaxFileBytes: a FIFO or a
+// device could block or never end.
+func readBounded(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		return nil, fmt.Errorf("it is a directory")
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("it is not a regular file (%s)", fi.Mode().Type())
+	case fi.Size() > MaxFileBytes:
+		return nil, fmt.Errorf("it is %d bytes; a definition file is at most %d MiB", fi.Size(), MaxFileBytes>>20)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err == nil && len(data) > MaxFileBytes {
+		err = fmt.Errorf("it grew past %d MiB while being read", MaxFileBytes>>20)
+	}
+	return data, err
 }
 
 func unwrapPathError(err error) error {
@@ -85,9 +113,18 @@ func unwrapPathError(err error) error {
 func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	defs := &featurestore.Definitions{File: name, Dir: dir}
+	if len(data) > MaxFileBytes {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is %d bytes; a definition file is at most %d MiB", name, len(data), MaxFileBytes>>20)
+	}
+	if err := checkFlowNesting(defs, data); err != nil {
+		return nil, err
+	}
 	astFile, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, yamlError(defs, lines, err)
+	}
+	if err := checkTree(defs, astFile); err != nil {
+		return nil, err
 	}
 	var f file
 	if err := goyaml.UnmarshalWithOptions(data, &f, goyaml.Strict()); err != nil {
@@ -153,6 +190,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		if err != nil || days < 0 {
 			return 0, fmt.Errorf("invalid ttl %q", s)
 		}
+		if days == 0 {
+			return 0, fmt.Errorf("a ttl of 0 would ignore every row; leave ttl out for unlimited lookback")
+		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
@@ -161,6 +201,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("negative ttl %q", s)
+	}
+	if d == 0 {
+		return 0, fmt.Errorf("a ttl of 0 would ignore every row; leave ttl out for unlimited lookback")
 	}
 	return d, nil
 }

@@ -88,12 +88,12 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{"720h": 720 * time.Hour, "30d": 720 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
+	for in, want := range map[string]time.Duration{"720h": 720 * time.Hour, "30d": 720 * time.Hour, "90m": 90 * time.Minute} {
 		if got, err := yaml.ParseDuration(in); err != nil || got != want {
 			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"-1h", "3 weeks", "d", "1.5d", "-2d"} {
+	for _, in := range []string{"-1h", "3 weeks", "d", "1.5d", "-2d", "0d", "0s", "0h"} {
 		if _, err := yaml.ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", in)
 		}
