@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,7 +32,7 @@ func aliasBomb() string {
 	return b.String()
 }
 
-func itoa(i int) string { return strings.TrimLeft(string([]byte{byte('0' + i/10), byte('0' + i%10)}), "0") + map[bool]string{true: "0"}[i == 0] }
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // Hostile definition files are refused quickly, with a position, and
 // without allocating what they would expand to.
