@@ -44,8 +44,17 @@ type State struct {
 // usageError marks a bad command line (exit code 2).
 type usageError struct{ error }
 
-// Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, st *State) int {
+// Main runs the command line args and returns the exit code. A panic (a
+// bug: no input should reach one) is reported in a sentence with exit code
+// 1, not as a stack trace with Go's exit code 2, which means usage.
+func Main(ctx context.Context, args []string, st *State) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(st.Stderr, "fs: error: internal error: %v\n", r)
+			fmt.Fprintf(st.Stderr, "fs: hint: this is a bug in fs; please report it with the command line that caused it\n")
+			code = exitError
+		}
+	}()
 	root := newRootCmd(st)
 	root.SetArgs(args)
 	root.SetIn(st.Stdin)
