@@ -57,6 +57,11 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 		return nil, featurestore.Errorf(featurestore.EINVALID, "the dataset has no column %q", req.Target).
 			WithHint("%s", suggestColumn(req.Target, tab))
 	}
+	if target.Type != transforms.Float64 && target.Type != transforms.Int64 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s is a %s column; Elastic Net regression needs a numeric target",
+			req.Target, target.Type).
+			WithHint("fs trains regression only (classification is planned); encode the label as a number, e.g. 1/0 for yes/no, in the entity file or a feature")
+	}
 	features, refs, err := designColumns(req, data)
 	if err != nil {
 		return nil, err
