@@ -16,10 +16,16 @@ type Run struct {
 	Dataset  DatasetRef                `json:"dataset"`
 	Features []featurestore.FeatureRef `json:"features"` // design-matrix columns, in order
 	Target   string                    `json:"target"`
-	Params   ElasticNet                `json:"params"`
-	Split    Split                     `json:"split"`
-	NullRule string                    `json:"null_rule"` // "error" or "drop"
-	Dropped  int                       `json:"dropped_rows"`
+	// Dtypes holds the pandas dtype each feature column and, last, the
+	// target has when pandas reads the dataset file (int64, int32,
+	// float64, float32, bool; an integer column with nulls reads as
+	// float64): the model's signature is typed by them, so that MLflow's
+	// schema enforcement accepts that file. Not part of the run's id.
+	Dtypes   []string   `json:"dtypes,omitempty"`
+	Params   ElasticNet `json:"params"`
+	Split    Split      `json:"split"`
+	NullRule string     `json:"null_rule"` // "error" or "drop"
+	Dropped  int        `json:"dropped_rows"`
 
 	Model          *Fitted  `json:"model"`
 	Train          Metrics  `json:"training"`

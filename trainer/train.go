@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 			start = time.Now()
 			predTest := fit.Predict(Xte)
 			predSec := time.Since(start).Seconds()
-			run := &Run{Dataset: data.Ref, Features: refs, Target: req.Target, Params: params, Split: split,
+			run := &Run{Dataset: data.Ref, Features: refs, Target: req.Target, Dtypes: pandasDtypes(features, target), Params: params, Split: split,
 				NullRule: nullRule(req.DropNulls), Dropped: dropped, Model: fit,
 				Train: Evaluate(ytr, fit.Predict(Xtr)), Test: Evaluate(yte, predTest),
 				FitSeconds: fitSec, PredictSeconds: predSec, Gate: req.Gate, Created: now.UTC(),
@@ -215,6 +216,34 @@ func nullRule(drop bool) string {
 		return "drop"
 	}
 	return "error"
+}
+
+// pandasDtypes lists the dtype pandas gives each feature column, then the
+// target, reading the dataset file: integers and booleans with a null read
+// as float64 and object.
+func pandasDtypes(features []*featurestore.Series, target *featurestore.Series) []string {
+	var out []string
+	for _, c := range append(append([]*featurestore.Series{}, features...), target) {
+		hasNull := slices.Contains(c.Valid, false)
+		phys, _, _ := strings.Cut(c.Physical, "/")
+		switch {
+		case c.Type == transforms.Int64 && hasNull:
+			out = append(out, "float64")
+		case c.Type == transforms.Int64 && phys == "INT32" && !strings.Contains(c.Physical, "false") && !strings.Contains(c.Physical, "CONVERTED(13)"):
+			out = append(out, "int32")
+		case c.Type == transforms.Int64:
+			out = append(out, "int64")
+		case c.Type == transforms.Bool && hasNull:
+			out = append(out, "object")
+		case c.Type == transforms.Bool:
+			out = append(out, "bool")
+		case phys == "FLOAT":
+			out = append(out, "float32")
+		default:
+			out = append(out, "float64")
+		}
+	}
+	return out
 }
 
 // designColumns picks the feature columns in order and their versions.

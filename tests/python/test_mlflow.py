@@ -328,3 +328,47 @@ def test_silent_server_neither_holds_the_store_nor_hangs(fs_bin, tmp_path, run_f
     runs = json.loads(run_fs("runs", "list", "--json").stdout)
     assert sorted(r["params"]["alpha"] for r in runs) == [0.5, 1.0]
     srv.close()
+
+
+INT_FEATURES = """entities:
+  - name: driver
+    join_keys: [driver_id]
+sources:
+  - name: driver_stats
+    path: driver_stats.parquet
+    entity: driver
+    timestamp_field: datetime
+    created_timestamp_field: created
+features:
+  - name: trips
+    source: driver_stats
+    expr: avg_daily_trips ?? 0
+  - name: conv
+    source: driver_stats
+    expr: conv_rate
+"""
+
+
+def test_model_predicts_on_its_own_training_file(run_fs, tmp_path, mlflow_uri):
+    """The signature is typed from the dataset's real columns (an int64
+    feature is long), so MLflow's schema enforcement accepts the file the
+    model was trained on."""
+    run_fs("demo", "--data-only", ".")
+    run_fs("init")
+    (tmp_path / "ints.yaml").write_text(INT_FEATURES)
+    run_fs("register", "ints.yaml")
+    run_fs("materialize", "--features", "trips,conv", "--entities", "orders.tsv", "--out", "train.parquet",
+           "--as-of", "2021-05-01T00:00:00Z")
+    df = pd.read_parquet(tmp_path / "train.parquet")
+    assert str(df["trips"].dtype) == "int64"
+    exp = f"typed-{uuid.uuid4().hex[:8]}"
+    run = json.loads(train(run_fs, mlflow_uri, "--experiment", exp, "--json").stdout)["run"]
+    mlflow.set_tracking_uri(mlflow_uri)
+    model = mlflow.pyfunc.load_model(f"runs:/{run['mlflow']['run_id']}/model")
+    types = {c.name: c.type.name for c in model.metadata.get_input_schema().inputs}
+    assert types == {"trips": "long", "conv": "double"}
+    got = model.predict(df)
+    run_fs("predict", "--model", run["id"], "--input", "train.parquet", "--out", "pred.parquet")
+    want = pd.read_parquet(tmp_path / "pred.parquet")["prediction"].to_numpy()
+    ok = ~np.isnan(want)
+    np.testing.assert_allclose(np.asarray(got)[ok], want[ok], rtol=1e-12)

@@ -239,9 +239,9 @@ func (t *Tracker) logInput(ctx context.Context, r *trainer.Run) error {
 	}
 	var cols []col
 	for _, f := range r.Features {
-		cols = append(cols, col{"double", f.Name, true})
+		cols = append(cols, col{pyfunc.ColumnType(r, len(cols)), f.Name, true})
 	}
-	cols = append(cols, col{"double", r.Target, true})
+	cols = append(cols, col{pyfunc.ColumnType(r, len(r.Features)), r.Target, true})
 	schema, _ := json.Marshal(map[string]any{"mlflow_colspec": cols})
 	profile, _ := json.Marshal(map[string]any{"num_rows": r.Dataset.Rows, "num_elements": r.Dataset.Rows * len(cols),
 		"train_rows": r.Split.TrainRows, "test_rows": r.Split.TestRows})

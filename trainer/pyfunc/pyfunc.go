@@ -87,9 +87,9 @@ func Write(dir string, r *trainer.Run, mlflowVersion string) error {
 		return err
 	}
 	var inputs []string
-	for _, f := range m.Features {
+	for i, f := range m.Features {
 		name, _ := json.Marshal(f.Name)
-		inputs = append(inputs, fmt.Sprintf(`{"type": "double", "name": %s, "required": true}`, name))
+		inputs = append(inputs, fmt.Sprintf(`{"type": "%s", "name": %s, "required": true}`, ColumnType(r, i), name))
 	}
 	sig := "[" + strings.Join(inputs, ", ") + "]"
 	mlmodel := fmt.Sprintf(`artifact_path: model
@@ -132,6 +132,28 @@ utc_time_created: '%s'
 		}
 		return nil
 	})
+}
+
+// ColumnType is the MLflow column type of the run's column i (a feature,
+// or the target at len(r.Features)) for the pandas dtype it has in the
+// dataset file, so that MLflow's schema enforcement accepts that file:
+// long, integer, float, boolean, or double (also for runs recorded before
+// the dtypes were).
+func ColumnType(r *trainer.Run, i int) string {
+	if i >= len(r.Dtypes) {
+		return "double"
+	}
+	switch r.Dtypes[i] {
+	case "int64":
+		return "long"
+	case "int32":
+		return "integer"
+	case "float32":
+		return "float"
+	case "bool":
+		return "boolean"
+	}
+	return "double"
 }
 
 // Files returns the layout's file names, for uploads.
