@@ -3,6 +3,7 @@
 
 # Run the whole workflow on generated data with an embedded store (no server).
 demo:
+	@echo "make demo: building fs (the first build takes a minute or two), then running the demo in ./fs-demo" >&2
 	go run ./cmd/fs demo
 
 # Install what the tests need (Go modules, .venv) and run every test.

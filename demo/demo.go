@@ -22,6 +22,9 @@ type Options struct {
 	Hours   int       // hourly rows per driver
 	Start   time.Time // first event time
 	Orders  int       // labelled order rows
+	// Force rewrites files that exist; otherwise Write keeps them (a
+	// user may have edited features.yaml, as the README invites).
+	Force bool
 }
 
 // DefaultOptions is what the demo uses: 5 drivers over 15 days, like the
@@ -55,18 +58,30 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
-// Write generates driver_stats.parquet, orders.tsv and features.yaml in dir.
+// Write generates driver_stats.parquet, orders.tsv and features.yaml in
+// dir, each only where it is missing unless o.Force.
 func Write(dir string, o Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := WriteDriverStats(filepath.Join(dir, "driver_stats.parquet"), o); err != nil {
-		return err
+	files := []struct {
+		name  string
+		write func(path string) error
+	}{
+		{"driver_stats.parquet", func(p string) error { return WriteDriverStats(p, o) }},
+		{"orders.tsv", func(p string) error { return WriteOrders(p, o) }},
+		{"features.yaml", func(p string) error { return writeFile(p, []byte(Definitions)) }},
 	}
-	if err := WriteOrders(filepath.Join(dir, "orders.tsv"), o); err != nil {
-		return err
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if _, err := os.Stat(path); err == nil && !o.Force {
+			continue // the user's copy, perhaps edited: kept
+		}
+		if err := f.write(path); err != nil {
+			return err
+		}
 	}
-	return writeFile(filepath.Join(dir, "features.yaml"), []byte(Definitions))
+	return nil
 }
 
 // WriteDriverStats writes the driver stats parquet file.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -295,8 +296,15 @@ func (s *scanner) target(name string, cols []*Column) (*TargetAnalysis, error) {
 		found = found || c.Name == name
 	}
 	if !found {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "no column %q to use as the target", name).
-			WithHint("a label usually lives in the entity file: materialize, then profile the dataset (fs profile train.parquet --target %s)", name)
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name)
+		}
+		hint := transforms.Suggest(name, names)
+		if hint == "" {
+			hint = "its columns are " + strings.Join(names, ", ") + "; a label usually lives in the entity file, so profile the dataset fs materialize wrote from it"
+		}
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no column %q to use as the target", name).WithHint("%s", hint)
 	}
 	if !s.balanceOverflow {
 		total := 0

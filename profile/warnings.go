@@ -20,7 +20,7 @@ func warnings(p *Profile, o Options) []Warning {
 			add(60, "%s is constant", c.Name)
 		}
 		if c.Outliers > 0 && c.Count > 0 {
-			add(20+20*float64(c.Outliers)/float64(c.Count), "%s: %d outliers by the IQR rule (%s of its values)", c.Name, c.Outliers,
+			add(20+20*float64(c.Outliers)/float64(c.Count), "%s: %s by the IQR rule (%s of its values)", c.Name, plural(c.Outliers, "outlier"),
 				sharePct(float64(c.Outliers)/float64(c.Count)))
 		}
 	}
@@ -35,13 +35,13 @@ func warnings(p *Profile, o Options) []Warning {
 	}
 	t := p.Table
 	if t.DuplicateRows > 0 {
-		add(80, "%d duplicate rows", t.DuplicateRows)
+		add(80, "%s", plural(t.DuplicateRows, "duplicate row"))
 	}
 	if t.DuplicateKeyTime > 0 {
-		add(75, "%d duplicate (%s, %s) pairs", t.DuplicateKeyTime, joinNames(t.EntityColumns), t.TimestampColumn)
+		add(75, "%s (%s, %s) %s", plural(t.DuplicateKeyTime, "duplicate"), joinNames(t.EntityColumns), t.TimestampColumn, pluralWord(t.DuplicateKeyTime, "pair"))
 	}
 	if t.OutOfOrder > 0 {
-		add(30, "%d rows out of %s order", t.OutOfOrder, t.TimestampColumn)
+		add(30, "%s out of %s order", plural(t.OutOfOrder, "row"), t.TimestampColumn)
 	}
 	if t.Entities > 1 && float64(t.RowsPerEntityMax) != t.RowsPerEntityMed {
 		add(25, "%s %s has %d rows, others %s", joinNames(t.EntityColumns), t.MaxEntity, t.RowsPerEntityMax, trimFloat(t.RowsPerEntityMed))
@@ -54,6 +54,16 @@ func warnings(p *Profile, o Options) []Warning {
 		w = []Warning{}
 	}
 	return w
+}
+
+// plural is "1 outlier" or "3 outliers".
+func plural(n int, word string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, word)) }
+
+func pluralWord(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func joinNames(n []string) string {

@@ -14,6 +14,7 @@ import (
 
 type demoOptions struct {
 	dataOnly bool
+	force    bool
 }
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -30,7 +31,8 @@ impact of conv_rate and a reproduction of the best run. No server is needed;
 when MLFLOW_TRACKING_URI is set the runs are logged to that MLflow.
 
 Arguments:
-  DIR   where to write the demo (default ./fs-demo); it is reused if present
+  DIR   where to write the demo (default ./fs-demo); it is reused if present,
+        and files already there (an edited features.yaml) are kept unless --force
 
 Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use, 12 it is damaged.`,
 		Example: "  fs demo\n  fs demo /tmp/fs-demo\n  fs demo --data-only /tmp/data",
@@ -44,11 +46,14 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use, 12 it is damage
 		},
 	}
 	cmd.Flags().BoolVar(&o.dataOnly, "data-only", false, "only write the demo data")
+	cmd.Flags().BoolVar(&o.force, "force", false, "write the demo files again even where they exist (your edits are lost)")
 	return cmd
 }
 
 func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
-	if err := demo.Write(dir, demo.DefaultOptions()); err != nil {
+	opts := demo.DefaultOptions()
+	opts.Force = o.force
+	if err := demo.Write(dir, opts); err != nil {
 		return fmt.Errorf("write demo data: %w", err)
 	}
 	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml\n", dir)

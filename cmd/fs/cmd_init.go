@@ -19,7 +19,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the store is in use by another fs process
 		Example: "  fs init\n  fs init --store /data/fs",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir := a.storeDir()
+			dir := a.newStoreDir()
 			created, err := badger.Init(dir)
 			if err != nil {
 				return err

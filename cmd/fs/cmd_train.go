@@ -314,9 +314,9 @@ func printTrain(a *app, res *trainer.Result) {
 	case r.MLflow.State == trainer.SyncPending:
 		mlflowLine = "pending (fs sync pushes it)"
 	}
-	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %d iterations, %.3f s; predict %.4f s\ngate     %s\nmodel    %s\n\n",
+	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
 		r.ID.Short(), mlflowLine, shortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
-		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, r.Model.NIter, r.FitSeconds, r.PredictSeconds, gate, a.modelDir(r.ID))
+		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, plural(r.Model.NIter, "iteration"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, a.modelDir(r.ID))
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
 	t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))
 	t.row("mae", fmtNum(r.Train.MAE), fmtNum(r.Test.MAE))

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // Exit codes, documented in fs --help.
@@ -142,7 +144,8 @@ func newRootCmd(st *State) *cobra.Command {
 		Long: `fs versions feature definitions by what they compute, builds point-in-time correct
 training sets from parquet, trains pinned models and records the lineage.
 
-The store is a directory: ./.fs by default, or --store DIR, or FS_STORE.
+The store is a directory: --store DIR, or FS_STORE, or else the nearest .fs in
+this directory or one above it (as git finds .git); fs init creates ./.fs.
 
 Exit codes:
   0   ok
@@ -157,7 +160,9 @@ Exit codes:
   130 interrupted (Ctrl-C); nothing was changed`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       featurestore.Version,
 	}
+	root.SetVersionTemplate("fs {{.Version}}\n")
 	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newProfileCmd(app), newValidateCmd(app), newDemoCmd(app), newDoctorCmd(app))
@@ -170,7 +175,9 @@ type app struct {
 	storeFlag string
 }
 
-// storeDir resolves the store directory: --store, FS_STORE, ./.fs.
+// storeDir resolves the store directory: --store, FS_STORE, else the
+// nearest .fs holding a store in this directory or one above it (as git
+// finds .git), else ./.fs.
 func (a *app) storeDir() string {
 	if a.storeFlag != "" {
 		return a.storeFlag
@@ -178,7 +185,42 @@ func (a *app) storeDir() string {
 	if d := a.st.Getenv("FS_STORE"); d != "" {
 		return d
 	}
+	if d := findStore(); d != "" {
+		return d
+	}
 	return ".fs"
+}
+
+// newStoreDir is where fs init creates a store: --store, FS_STORE, or
+// ./.fs (never a store found above).
+func (a *app) newStoreDir() string {
+	if a.storeFlag != "" {
+		return a.storeFlag
+	}
+	if d := a.st.Getenv("FS_STORE"); d != "" {
+		return d
+	}
+	return ".fs"
+}
+
+// findStore walks up from the working directory to the nearest .fs that
+// holds a store, and returns it relative to the working directory.
+func findStore() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if cand := filepath.Join(dir, ".fs"); badger.Exists(cand) {
+			if rel, err := filepath.Rel(wd, cand); err == nil {
+				return rel
+			}
+			return cand
+		}
+		if filepath.Dir(dir) == dir {
+			return ""
+		}
+	}
 }
 
 // args wraps a cobra positional-argument check so that its failure is a

@@ -50,5 +50,27 @@ func fmtTTL(d time.Duration) string {
 	return d.String()
 }
 
+// fmtSeconds prints a duration with three meaningful digits in a unit
+// that suits it: 27.1 µs, 3.42 ms, 1.25 s.
+func fmtSeconds(s float64) string {
+	switch {
+	case s <= 0:
+		return "0 s"
+	case s < 1e-3:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	}
+	return fmt.Sprintf("%.3g s", s)
+}
+
+// plural is "1 iteration" or "3 iterations".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
 // oneLine squeezes whitespace so an expression fits a table cell.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/transforms"
 )
 
 // headRecord is FeatureHead plus the sequence number of its next history
@@ -191,6 +192,22 @@ func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featuresto
 	return setJSON(txn, "sh/"+ch.Name, head)
 }
 
+// suggestName is "did you mean X?" for the name under prefix closest to
+// name, or fallback.
+func (s *Store) suggestName(prefix, name, fallback string) string {
+	var names []string
+	s.view(func(txn *badgerdb.Txn) error {
+		return scan(txn, prefix, false, true, func(key, _ []byte) error {
+			names = append(names, strings.TrimPrefix(string(key), prefix))
+			return nil
+		})
+	})
+	if hint := transforms.Suggest(name, names); hint != "" {
+		return hint
+	}
+	return fallback
+}
+
 func notFound(what, name, hint string) error {
 	return featurestore.Errorf(featurestore.ENOTFOUND, "%s %s not found", what, name).WithHint("%s", hint)
 }
@@ -200,7 +217,7 @@ func (s *Store) FeatureHead(ctx context.Context, name string) (*featurestore.Fea
 	var h headRecord
 	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "fh/"+name, &h) })
 	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
-		return nil, notFound("feature", name, "fs features list shows the registered features")
+		return nil, notFound("feature", name, s.suggestName("fh/", name, "fs features list shows the registered features"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read feature %s: %w", name, err)
@@ -227,7 +244,8 @@ func (s *Store) history(prefix, what, name string) ([]featurestore.HistoryEntry,
 		return nil, fmt.Errorf("read history of %s: %w", name, err)
 	}
 	if len(out) == 0 {
-		return nil, notFound(what, name, "fs features list shows the registered features")
+		head := map[string]string{"fhi/": "fh/", "shi/": "sh/"}[prefix]
+		return nil, notFound(what, name, s.suggestName(head, name, "fs features list shows the registered features"))
 	}
 	return out, nil
 }
@@ -308,7 +326,7 @@ func (s *Store) FeatureSetHead(ctx context.Context, name string) (*featurestore.
 	var h setHeadRecord
 	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "sh/"+name, &h) })
 	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
-		return nil, notFound("feature set", name, "fs features list --sets shows the registered feature sets")
+		return nil, notFound("feature set", name, "fs features sets lists the registered feature sets")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read feature set %s: %w", name, err)

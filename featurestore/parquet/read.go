@@ -342,7 +342,7 @@ func openParquet(f *os.File, path string) (*pq.File, error) {
 	pf, err := openChecked(f, st.Size())
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
-			WithHint("sources must be parquet files, as written by pandas, pyarrow, Spark or DuckDB")
+			WithHint("fs reads parquet files here (as written by pandas, pyarrow, Spark or DuckDB); CSV is read only as an entity file")
 	}
 	if _, err := schemaOf(pf.Metadata().Schema); err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).

@@ -10,7 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -428,8 +428,10 @@ func UserName(getenv func(string) string) string {
 			return v
 		}
 	}
-	if h, err := os.Hostname(); err == nil {
-		return "unknown@" + h
+	// As MLflow's client does (getpass.getuser): the login name of the
+	// process's user, also when no variable names it (cron, CI, containers).
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
 	}
 	return "unknown"
 }
