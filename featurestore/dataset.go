@@ -23,7 +23,28 @@ type Dataset struct {
 	Created    time.Time `json:"created"`
 	FSVersion  string    `json:"fs_version"`
 	Descriptor string    `json:"descriptor"`
+	// Nulls counts each feature's null rows and why they are null. Not
+	// part of the id (the id's inputs determine it).
+	Nulls []FeatureNulls `json:"nulls"`
 }
+
+// FeatureNulls is why a feature of a dataset is null where it is.
+type FeatureNulls struct {
+	Name  string `json:"name"`
+	Nulls int    `json:"nulls"`
+	// NoRow: no source row with the keys at or before the event time (and
+	// created by the cutoff). OutsideTTL: the latest such row is older
+	// than the feature's TTL. NullValue: the chosen row gives null.
+	NoRow      int `json:"no_row"`
+	OutsideTTL int `json:"outside_ttl"`
+	NullValue  int `json:"null_value"`
+	// Reason says in words why a mostly null feature is so, when fs
+	// knows; "" otherwise.
+	Reason string `json:"reason,omitempty"`
+}
+
+// MostlyNull reports whether at least half of rows rows are null.
+func (n FeatureNulls) MostlyNull(rows int) bool { return rows > 0 && 2*n.Nulls >= rows }
 
 // SourceSnapshot is the content of a source's files at the time of use.
 type SourceSnapshot struct {

@@ -228,7 +228,7 @@ const block = 16 * 1024
 
 // computeGroup joins the group's features onto the entity rows.
 func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Table, ents *Entities,
-	cutoff time.Time, progress func(int)) ([]*featurestore.Series, error) {
+	cutoff time.Time, progress func(int)) ([]*featurestore.Series, []featurestore.FeatureNulls, error) {
 	var keys []*featurestore.Series
 	var entKeys []*featurestore.Series
 	for _, k := range g.joinKeys {
@@ -243,7 +243,7 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 	idx := buildIndex(keys, ts, created, cutoff.UnixNano(), !cutoff.IsZero())
 	progs, err := compile(g, table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := ents.Table.Rows
 	event := ents.Table.Lookup(ents.TimestampColumn).I64
@@ -264,8 +264,9 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 		}
 		return nil
 	}, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	nulls := make([]featurestore.FeatureNulls, len(g.outputs))
 	for k, oi := range g.outputs {
 		v := j.byID[j.outputs[oi].Version]
 		p := progs[v.ID]
@@ -281,6 +282,7 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 				use[i] = r
 			}
 		}
+		nulls[k] = countNulls(j.outputs[oi].Name, sel, use)
 		err := blocks(ctx, n, func(lo, hi int, ev *evaluator) error {
 			if p.copy != nil {
 				gather(dst, p.copy, use, lo, hi)
@@ -302,18 +304,78 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 			return nil
 		}, func() *evaluator { return newEvaluator(table, progs) })
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		progress(n * (k + 1) / len(g.outputs))
 	}
-	for _, s := range out {
+	for k, s := range out {
 		all := true
 		for _, ok := range s.Valid {
 			all = all && ok
+			if !ok {
+				nulls[k].Nulls++
+			}
 		}
+		nulls[k].NullValue = nulls[k].Nulls - nulls[k].NoRow - nulls[k].OutsideTTL
 		if all {
 			s.Valid = nil
 		}
 	}
-	return out, nil
+	return out, nulls, nil
+}
+
+// countNulls counts the rows that got no source row (sel) and those whose
+// row the TTL put out of reach (use).
+func countNulls(name string, sel, use []int32) featurestore.FeatureNulls {
+	c := featurestore.FeatureNulls{Name: name}
+	for i, r := range sel {
+		switch {
+		case r < 0:
+			c.NoRow++
+		case use[i] < 0:
+			c.OutsideTTL++
+		}
+	}
+	return c
+}
+
+// nullReason explains a mostly null feature when fs can: every source row
+// created after the cutoff, or none old enough for the events, or all
+// outside the TTL.
+func nullReason(c featurestore.FeatureNulls, rows int, table *featurestore.Table, src featurestore.Source, cutoff time.Time) string {
+	if !c.MostlyNull(rows) {
+		return ""
+	}
+	switch {
+	case c.NoRow*2 >= rows && createdAfter(table, src, cutoff):
+		return fmt.Sprintf("every source row was created after the cutoff %s (--as-of)", cutoff.Format(time.RFC3339))
+	case c.NoRow*2 >= rows:
+		return "most entity rows have no source row with their keys at or before their event time"
+	case c.OutsideTTL*2 >= rows:
+		return "the latest source row is older than the feature's ttl for most entity rows"
+	case c.NullValue*2 >= rows:
+		return "the source rows chosen hold nulls where the expression reads"
+	}
+	return ""
+}
+
+// createdAfter reports whether every source row with a created time was
+// created after the cutoff.
+func createdAfter(table *featurestore.Table, src featurestore.Source, cutoff time.Time) bool {
+	if cutoff.IsZero() || src.CreatedTimestampField == "" {
+		return false
+	}
+	created := table.Lookup(src.CreatedTimestampField)
+	cut := cutoff.UnixNano()
+	seen := false
+	for i, v := range created.I64 {
+		if created.Null(i) {
+			continue
+		}
+		if v <= cut {
+			return false
+		}
+		seen = true
+	}
+	return seen
 }

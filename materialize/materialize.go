@@ -358,6 +358,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		}
 	}
 	out := make([]*featurestore.Series, len(j.outputs))
+	outNulls := make([]featurestore.FeatureNulls, len(j.outputs))
 	total := ents.Table.Rows * len(j.groups)
 	done := 0
 	snapshots := map[string]featurestore.SourceSnapshot{}
@@ -383,7 +384,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		} else {
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
-		series, err := j.computeGroup(ctx, g, table, ents, ds.Cutoff, func(n int) {
+		series, nulls, err := j.computeGroup(ctx, g, table, ents, ds.Cutoff, func(n int) {
 			if req.Progress != nil {
 				req.Progress(done+n, total)
 			}
@@ -394,8 +395,11 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		done += ents.Table.Rows
 		for i, oi := range g.outputs {
 			out[oi] = series[i]
+			nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, table, g.src, ds.Cutoff)
+			outNulls[oi] = nulls[i]
 		}
 	}
+	ds.Nulls = outNulls
 	for _, k := range sortedKeys(snapshots) {
 		ds.Sources = append(ds.Sources, snapshots[k])
 	}

@@ -98,6 +98,10 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 		return nil, featurestore.Errorf(featurestore.EINVALID, "null values in %d of %d rows: %s", dropped, tab.Rows, strings.Join(nullCounts, ", ")).
 			WithHint("--drop-nulls trains on the other rows, or give the feature a default in its definition (conv_rate ?? 0)")
 	}
+	if req.DropNulls && len(rows) < 2 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "dropping the rows with nulls leaves %d of %d rows: %s", len(rows), tab.Rows, strings.Join(nullCounts, ", ")).
+			WithHint("look at the null counts fs materialize reports: a cutoff (--as-of) before the data was created, or a ttl, leaves features null")
+	}
 	y := gatherFloat(target, rows)
 	X := make([][]float64, len(features))
 	for j, f := range features {

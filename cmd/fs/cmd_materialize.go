@@ -123,6 +123,7 @@ func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 	if err != nil {
 		return err
 	}
+	warnNulls(a, ds)
 	if o.json {
 		return writeJSON(a.st.Stdout, ds)
 	}
@@ -132,11 +133,34 @@ func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 		cutoff = ds.Cutoff.Format(time.RFC3339Nano)
 	}
 	fmt.Fprintf(w, "dataset  %s\nrows     %d\ncutoff   %s\nout      %s\n\n", ds.ID.Short(), ds.Rows, cutoff, o.out)
-	t := newTable(w, "FEATURE", "VERSION")
-	for _, f := range ds.Features {
-		t.row(f.Name, f.Version.Short())
+	t := newTable(w, "FEATURE", "VERSION", "NULLS")
+	for i, f := range ds.Features {
+		t.row(f.Name, f.Version.Short(), fmtNulls(ds.Nulls[i].Nulls, ds.Rows))
 	}
 	return t.flush()
+}
+
+// warnNulls says on stderr which features are mostly or entirely null,
+// and why when fs knows.
+func warnNulls(a *app, ds *featurestore.Dataset) {
+	for _, n := range ds.Nulls {
+		if !n.MostlyNull(ds.Rows) {
+			continue
+		}
+		msg := fmt.Sprintf("fs: warning: %s is null in %s", n.Name, fmtNulls(n.Nulls, ds.Rows))
+		if n.Reason != "" {
+			msg += ": " + n.Reason
+		}
+		fmt.Fprintln(a.st.Stderr, msg)
+	}
+}
+
+// fmtNulls is "15 (1.9%)" of rows.
+func fmtNulls(nulls, rows int) string {
+	if rows == 0 || nulls == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d of %d (%.3g%%)", nulls, rows, 100*float64(nulls)/float64(rows))
 }
 
 // progress returns a progress bar on stderr when it is a terminal and the

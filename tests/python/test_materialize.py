@@ -135,6 +135,13 @@ def test_random_against_duckdb(run_fs, tmp_path, seed):
     # Something was actually joined, and the rules had work to do.
     assert got["x"].notna().sum() > n // 2
     assert got["y_recent"].isna().sum() > got["x"].isna().sum()
+    # The null counts fs reports are pandas' own, and their parts add up;
+    # y_recent's extra nulls are its TTL's.
+    nulls = {n["name"]: n for n in out["nulls"]}
+    for f in ["x", "y_recent", "z", "zz", "demand"]:
+        assert nulls[f]["nulls"] == got[f].isna().sum(), f
+        assert nulls[f]["no_row"] + nulls[f]["outside_ttl"] + nulls[f]["null_value"] == nulls[f]["nulls"]
+    assert nulls["y_recent"]["outside_ttl"] > 0 and nulls["x"]["outside_ttl"] == 0
 
     # The same request from the tab-separated file gives the same dataset and bytes.
     out2 = json.loads(run_fs("materialize", "--features", "x,y_recent,z,zz,demand", "--entities", "ents.tsv",
