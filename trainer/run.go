@@ -92,6 +92,9 @@ const (
 	SyncLocal   = "local"   // recorded without a tracking URI; fs sync can push it
 	SyncPending = "pending" // to be pushed (MLflow was unreachable, or failed)
 	SyncSynced  = "synced"  // in MLflow, every step done
+	// SyncAbandoned: the user gave up on mirroring it (fs sync --abandon);
+	// its MLflow run, if any, was marked FAILED.
+	SyncAbandoned = "abandoned"
 )
 
 // MLflowRef links a run to its MLflow twin and says how far mirroring it

@@ -63,7 +63,7 @@ func (a *app) syncRuns(ctx context.Context, client *mlflow.Client, runs []*train
 		return nil
 	}
 	return &featurestore.Error{Code: featurestore.EINVALID, Message: "MLflow refused the run", Err: err,
-		Hint: "the run is kept in the local store as pending; fix the cause and run fs sync"}
+		Hint: "the run is recorded in the local store as pending; fix the cause on the MLflow server and run fs sync, which resumes it, or give up on it with fs sync --abandon RUN (its MLflow run is marked FAILED)"}
 }
 
 // runLoader reads a run from runs or, failing that, from the store.
@@ -121,7 +121,7 @@ func (i interrupted) Error() string { return "interrupted; " + i.kept }
 func (i interrupted) Unwrap() error { return i.err }
 
 func newSyncCmd(a *app) *cobra.Command {
-	var experiment string
+	var experiment, abandon string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -130,6 +130,10 @@ func newSyncCmd(a *app) *cobra.Command {
 while MLflow was unreachable or failing are resumed where they stopped, without
 creating a second MLflow run; runs recorded without a tracking URI are created
 in --experiment (default $MLFLOW_EXPERIMENT_NAME, else Default).
+
+--abandon RUN gives up on mirroring a run (a sweep: with its runs) that MLflow
+keeps refusing: its MLflow run, if it has one, is marked FAILED, and fs sync
+leaves it alone from then on.
 
 Exit codes: 0 ok (also when the server is still unreachable: the runs stay
 pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
@@ -145,6 +149,9 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 				return featurestore.Errorf(featurestore.EINVALID, "MLFLOW_TRACKING_URI is not set").
 					WithHint("export MLFLOW_TRACKING_URI=http://HOST:PORT, the MLflow server to push runs to")
 			}
+			if abandon != "" {
+				return a.abandonRun(ctx, client, abandon, asJSON)
+			}
 			all, err := a.allRuns(ctx)
 			if err != nil {
 				return err
@@ -152,7 +159,7 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 			todo := []*trainer.Run{}
 			for i := range all {
 				r := &all[i]
-				if r.MLflow.State == trainer.SyncSynced {
+				if r.MLflow.State == trainer.SyncSynced || r.MLflow.State == trainer.SyncAbandoned {
 					continue
 				}
 				if r.MLflow.Experiment == "" {
@@ -179,8 +186,48 @@ pending), 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 
 		},
 	}
 	cmd.Flags().StringVar(&experiment, "experiment", "", "experiment for runs recorded without a tracking URI")
+	cmd.Flags().StringVar(&abandon, "abandon", "", "give up on mirroring this run (id or prefix): its MLflow run is marked FAILED")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
+}
+
+// abandonRun marks a run (and a sweep's runs) abandoned, failing their
+// MLflow runs.
+func (a *app) abandonRun(ctx context.Context, client *mlflow.Client, arg string, asJSON bool) error {
+	run, err := a.loadRun(ctx, arg)
+	if err != nil {
+		return err
+	}
+	runs := []*trainer.Run{run}
+	for _, c := range run.Children {
+		child, err := a.loadRunByID(ctx, c)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, child)
+	}
+	for _, r := range runs {
+		if r.MLflow.State == trainer.SyncSynced {
+			continue // nothing to give up: it is in MLflow
+		}
+		if r.MLflow.RunID != "" {
+			if err := client.EndRun(ctx, r.MLflow.RunID, "FAILED", time.Now()); err != nil {
+				return fmt.Errorf("mark MLflow run %s FAILED: %w", r.MLflow.RunID, err)
+			}
+		}
+		r.MLflow.State = trainer.SyncAbandoned
+		if err := a.saveRun(ctx, r); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		return writeJSON(a.st.Stdout, runs)
+	}
+	t := newTable(a.st.Stdout, "RUN", "STATE", "MLFLOW_RUN")
+	for _, r := range runs {
+		t.row(r.ID.Short(), r.MLflow.State, r.MLflow.RunID)
+	}
+	return t.flush()
 }
 
 func (a *app) allRuns(ctx context.Context) ([]trainer.Run, error) {

@@ -203,10 +203,12 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 	if err := a.recordRuns(ctx, runs); err != nil {
 		return err
 	}
+	var syncErr error // reported after the results, which are recorded whatever MLflow says
 	if client != nil {
 		fmt.Fprintf(a.st.Stderr, "fs: logging the run to MLflow at %s (at most %v; then it stays pending for fs sync)\n", client.BaseURL, mlflowDeadline(a.st.Getenv))
-		if err := a.syncRuns(ctx, client, runs, mlflowDeadline(a.st.Getenv)); err != nil {
-			return err
+		syncErr = a.syncRuns(ctx, client, runs, mlflowDeadline(a.st.Getenv))
+		if ctx.Err() != nil {
+			return syncErr
 		}
 		if o.registerModel != "" && !res.Best.Gate.Passed {
 			fmt.Fprintf(a.st.Stderr, "fs: warning: the quality gate failed: the model was not registered as %s\n", o.registerModel)
@@ -234,6 +236,9 @@ func (a *app) runTrain(ctx context.Context, o trainOptions) error {
 		}
 	} else {
 		printTrain(a, res)
+	}
+	if syncErr != nil {
+		return syncErr
 	}
 	if !res.Best.Gate.Passed {
 		return gateError{res.Best.Gate.Failed}

@@ -372,3 +372,61 @@ def test_model_predicts_on_its_own_training_file(run_fs, tmp_path, mlflow_uri):
     want = pd.read_parquet(tmp_path / "pred.parquet")["prediction"].to_numpy()
     ok = ~np.isnan(want)
     np.testing.assert_allclose(np.asarray(got)[ok], want[ok], rtol=1e-12)
+
+
+class RefusingProxy(http.server.ThreadingHTTPServer):
+    """Forwards everything but refuses artifact uploads (403), as a server
+    whose artifact store is not served to fs."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        super().__init__(("127.0.0.1", 0), RefusingHandler)
+
+
+class RefusingHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def forward(self):
+        if self.command == "PUT" and "/mlflow-artifacts/" in self.path:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer(self, 403, b'{"error_code": "PERMISSION_DENIED", "message": "artifact uploads are not allowed"}')
+            return
+        status, data = ask_upstream(self)
+        answer(self, status, data)
+
+    do_GET = do_POST = do_PUT = forward
+
+
+def test_refused_run_prints_results_then_resumes_or_is_abandoned(run_fs, dataset, mlflow_uri):
+    proxy = RefusingProxy(mlflow_uri)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    refusing = f"http://127.0.0.1:{proxy.server_address[1]}"
+    exp = f"refused-{uuid.uuid4().hex[:8]}"
+    client = MlflowClient(mlflow_uri)
+    # Refused: the results are printed all the same, the cause and the way out named.
+    proc = train(run_fs, refusing, "--experiment", exp, "--json", check=False)
+    assert proc.returncode == 1, proc.stderr
+    run = json.loads(proc.stdout)["run"]
+    assert run["testing"]["rmse"] > 0
+    assert "uploading the model to the run's artifact store" in proc.stderr and "artifact uploads are not allowed" in proc.stderr
+    assert "fs sync --abandon RUN" in proc.stderr
+    mid = run["mlflow"]["run_id"]
+    assert client.get_run(mid).info.status == "RUNNING"
+    # Once the server is fixed, fs sync finishes that same MLflow run.
+    synced = json.loads(sync(run_fs, mlflow_uri))
+    assert [r["mlflow"]["state"] for r in synced] == ["synced"] and synced[0]["mlflow"]["run_id"] == mid
+    assert client.get_run(mid).info.status == "FINISHED"
+    # A run the user gives up on is marked FAILED and left alone afterwards.
+    proc = train(run_fs, refusing, "--experiment", exp, "--alpha", "0.5", "--json", check=False)
+    run2 = json.loads(proc.stdout)["run"]
+    import os
+    os.environ["MLFLOW_TRACKING_URI"] = mlflow_uri
+    try:
+        out = json.loads(run_fs("sync", "--abandon", run2["id"][:12], "--json").stdout)
+    finally:
+        os.environ.pop("MLFLOW_TRACKING_URI")
+    assert [r["mlflow"]["state"] for r in out] == ["abandoned"]
+    assert client.get_run(run2["mlflow"]["run_id"]).info.status == "FAILED"
+    assert json.loads(sync(run_fs, mlflow_uri)) == []
+    proxy.shutdown()

@@ -46,6 +46,7 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 			return nil
 		}
 		if err := fn(); err != nil {
+			err = fmt.Errorf("%s: %w", stepWords[name], err)
 			ref.LastError = err.Error()
 			save(r)
 			return err
@@ -85,6 +86,15 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 	}
 	ref.State = trainer.SyncSynced
 	return save(r)
+}
+
+// stepWords says what each sync step does, for errors.
+var stepWords = map[string]string{
+	"data":     "logging the params, metrics and tags",
+	"inputs":   "logging the dataset input",
+	"model":    "uploading the model to the run's artifact store",
+	"registry": "registering the model",
+	"end":      "finishing the run",
 }
 
 // createRun gives r its MLflow run. A run this store created before (found
