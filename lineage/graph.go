@@ -19,6 +19,9 @@ const (
 	ModelVersion   Kind = "model"       // a registered model version
 )
 
+// AttrSweepOf, on a run node, marks a sweep: the number of its runs.
+const AttrSweepOf = "sweep_of"
+
 // NodeID names a node: "<kind>:<id>".
 type NodeID string
 

@@ -151,6 +151,7 @@ type impactReport struct {
 	Roots    []*lineage.Node `json:"roots"`
 	Models   []*lineage.Node `json:"registered_models"`
 	Runs     []*lineage.Node `json:"runs"`
+	Sweeps   []*lineage.Node `json:"sweeps"` // the sweeps the runs belong to, not counted as runs
 	Datasets []*lineage.Node `json:"datasets"`
 	Features []*lineage.Node `json:"dependent_features"`
 	Sets     []*lineage.Node `json:"feature_sets"`
@@ -209,6 +210,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 					return err
 				}
 			}
+			rep.Runs, rep.Sweeps = splitSweeps(rep.Runs)
 			if asJSON {
 				return writeJSON(a.st.Stdout, rep)
 			}
@@ -217,12 +219,14 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 			for _, r := range rep.Roots {
 				labels = append(labels, r.Label)
 			}
-			fmt.Fprintf(w, "changing %s affects %d registered model versions, %d runs, %d datasets, %d dependent features, %d feature sets\n",
-				strings.Join(labels, ", "), len(rep.Models), len(rep.Runs), len(rep.Datasets), len(rep.Features), len(rep.Sets))
+			fmt.Fprintf(w, "changing %s affects %s, %s (%s), %s, %s, %s\n",
+				strings.Join(labels, ", "), plural(len(rep.Models), "registered model version"), plural(len(rep.Runs), "run"),
+				"in "+plural(len(rep.Sweeps), "sweep"), plural(len(rep.Datasets), "dataset"),
+				plural(len(rep.Features), "dependent feature"), plural(len(rep.Sets), "feature set"))
 			for _, sec := range []struct {
 				title string
 				nodes []*lineage.Node
-			}{{"REGISTERED MODELS", rep.Models}, {"RUNS", rep.Runs}, {"DATASETS", rep.Datasets},
+			}{{"REGISTERED MODELS", rep.Models}, {"RUNS", rep.Runs}, {"SWEEPS", rep.Sweeps}, {"DATASETS", rep.Datasets},
 				{"DEPENDENT FEATURES", rep.Features}, {"FEATURE SETS", rep.Sets}} {
 				if len(sec.nodes) == 0 {
 					continue
@@ -238,6 +242,19 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
+}
+
+// splitSweeps separates the sweeps from the runs.
+func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
+	runs, sweeps = []*lineage.Node{}, []*lineage.Node{}
+	for _, n := range nodes {
+		if n.Attrs[lineage.AttrSweepOf] != "" {
+			sweeps = append(sweeps, n)
+		} else {
+			runs = append(runs, n)
+		}
+	}
+	return runs, sweeps
 }
 
 func attrs(n *lineage.Node) string {

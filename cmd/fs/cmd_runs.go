@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/trainer"
 )
 
 func newRunsCmd(a *app) *cobra.Command {
@@ -26,25 +31,28 @@ func newRunsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sort.SliceStable(runs, func(i, j int) bool { return runs[i].Created.After(runs[j].Created) })
+			runs = groupSweeps(runs)
 			if listJSON {
 				return writeJSON(a.st.Stdout, runs)
 			}
-			t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
+			t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "FEATURES", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
 			for _, r := range runs {
 				gate := "-"
 				if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
 					gate = map[bool]string{true: "passed", false: "failed"}[r.Gate.Passed]
 				}
-				kind := ""
-				if len(r.Children) > 0 {
-					kind = fmt.Sprintf(" (sweep of %d)", len(r.Children))
+				id := r.ID.Short()
+				switch {
+				case len(r.Children) > 0:
+					id += fmt.Sprintf(" (sweep of %d)", len(r.Children))
+				case r.Parent != nil:
+					id = "  └ " + id
 				}
 				ml := r.MLflow.State
 				if r.MLflow.RunID != "" {
 					ml += " " + r.MLflow.RunID
 				}
-				t.row(r.ID.Short()+kind, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, fmtNum(r.Params.Alpha),
+				t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), fmtNum(r.Params.Alpha),
 					fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), gate, ml)
 			}
 			return t.flush()
@@ -54,7 +62,7 @@ func newRunsCmd(a *app) *cobra.Command {
 	show := &cobra.Command{
 		Use:     "show RUN",
 		Short:   "Show a run: dataset, feature versions, parameters, metrics, model",
-		Long:    "Show a training run.\n\nArguments:\n  RUN   a run id or any unique prefix\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
+		Long:    "Show a training run; for a sweep, also its runs with their test metrics.\n\nArguments:\n  RUN   a run id or any unique prefix\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.",
 		Example: "  fs runs show 3f9a1c2b\n  fs runs show 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -62,7 +70,14 @@ func newRunsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			children, err := a.sweepRuns(cmd.Context(), r)
+			if err != nil {
+				return err
+			}
 			if showJSON {
+				if len(children) > 0 {
+					return writeJSON(a.st.Stdout, map[string]any{"sweep": r, "runs": children})
+				}
 				return writeJSON(a.st.Stdout, r)
 			}
 			w := a.st.Stdout
@@ -87,10 +102,75 @@ func newRunsCmd(a *app) *cobra.Command {
 				c.row("(intercept)", "", fmtNum(r.Model.Intercept))
 				c.flush()
 			}
+			if len(children) > 0 {
+				fmt.Fprintln(w)
+				c := newTable(w, "RUN", "ALPHA", "L1_RATIO", "TEST_RMSE", "TEST_MAE", "TEST_R2", "")
+				for _, ch := range children {
+					mark := ""
+					if r.Best != nil && ch.ID == *r.Best {
+						mark = "best"
+					}
+					c.row(ch.ID.Short(), fmtNum(ch.Params.Alpha), fmtNum(ch.Params.L1Ratio), fmtNum(ch.Test.RMSE),
+						fmtNum(ch.Test.MAE), fmtNum(ch.Test.R2), mark)
+				}
+				c.flush()
+			}
 			return nil
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print one JSON document")
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, newRunsCompareCmd(a))
 	return cmd
+}
+
+// groupSweeps orders runs newest first, each sweep followed by its runs.
+func groupSweeps(runs []trainer.Run) []trainer.Run {
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Created.After(runs[j].Created) })
+	children := map[featurestore.ID][]trainer.Run{}
+	for _, r := range runs {
+		if r.Parent != nil {
+			children[*r.Parent] = append(children[*r.Parent], r)
+		}
+	}
+	out := make([]trainer.Run, 0, len(runs))
+	for _, r := range runs {
+		if r.Parent != nil {
+			continue
+		}
+		out = append(out, r)
+		out = append(out, children[r.ID]...)
+		delete(children, r.ID)
+	}
+	for _, r := range runs { // runs of a sweep that is not recorded: listed all the same
+		if r.Parent != nil && children[*r.Parent] != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// featureNames lists a run's features, cut to fit a table cell.
+func featureNames(r trainer.Run) string {
+	var names []string
+	for _, f := range r.Features {
+		names = append(names, f.Name)
+	}
+	s := strings.Join(names, ",")
+	if len([]rune(s)) > 40 {
+		s = string([]rune(s)[:39]) + "…"
+	}
+	return s
+}
+
+// sweepRuns loads a sweep's runs (none for a single run).
+func (a *app) sweepRuns(ctx context.Context, r *trainer.Run) ([]*trainer.Run, error) {
+	var out []*trainer.Run
+	for _, c := range r.Children {
+		ch, err := a.loadRunByID(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
 }

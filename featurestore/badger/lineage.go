@@ -120,6 +120,7 @@ func (g *Graph) Node(ctx context.Context, id lineage.NodeID) (*lineage.Node, err
 		n.Label = short
 		if len(r.Children) > 0 {
 			n.Label += fmt.Sprintf(" (sweep of %d)", len(r.Children))
+			n.Attrs[lineage.AttrSweepOf] = fmt.Sprint(len(r.Children))
 		}
 		n.Attrs["target"] = r.Target
 		n.Attrs["test_rmse"] = fmt.Sprintf("%.4g", r.Test.RMSE)
