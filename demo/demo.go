@@ -58,7 +58,8 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
-// Write generates driver_stats.parquet, orders.tsv and features.yaml in
+// Write generates driver_stats.parquet, orders.tsv, features.yaml and
+// expectations.yaml in
 // dir, each only where it is missing unless o.Force.
 func Write(dir string, o Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -71,6 +72,7 @@ func Write(dir string, o Options) error {
 		{"driver_stats.parquet", func(p string) error { return WriteDriverStats(p, o) }},
 		{"orders.tsv", func(p string) error { return WriteOrders(p, o) }},
 		{"features.yaml", func(p string) error { return writeFile(p, []byte(Definitions)) }},
+		{"expectations.yaml", func(p string) error { return writeFile(p, []byte(Expectations)) }},
 	}
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
@@ -159,6 +161,22 @@ func WriteOrders(path string, o Options) error {
 		return w.Flush()
 	})
 }
+
+// Expectations is what the demo's training set (train.parquet) must hold,
+// for fs validate.
+const Expectations = `# What the demo's training set must hold: fs validate train.parquet --expect expectations.yaml
+columns:
+  driver_id:       {type: int64, not_null: true, allowed: [1001, 1002, 1003, 1004, 1005]}
+  event_timestamp: {type: timestamp, not_null: true}
+  trip_completed:  {type: int64, not_null: true, allowed: [0, 1]}
+  conv_rate:       {type: float64, min: 0, max: 1, max_null_share: 0.05}
+  acc_rate:        {type: float64, min: 0, max: 1, max_null_share: 0.05}
+  avg_daily_trips: {type: float64, min: 0}
+  trips_per_hour:  {type: float64, min: 0}
+  engagement:      {type: float64}
+unique: [driver_id, event_timestamp]   # no repeated combination
+exact: true                            # no columns besides those listed
+`
 
 // Definitions is the demo's definition file.
 const Definitions = `# The demo's feature definitions (the format: docs/definitions.md).

@@ -179,6 +179,9 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 					"alpha=%v l1_ratio=%v did not converge in %d iterations: duality gap %.6e, tolerance %.3e; "+
 						"raise --max-iter or --tol, or scale the features", a, l1, fit.NIter, fit.DualGap, fit.TolScaled))
 			}
+			if note := constantNote(yte, run.Test.R2); note != "" {
+				run.Warnings = append(run.Warnings, note)
+			}
 			run.Gate.Check(run.Test)
 			run.ID = featurestore.Hash([]byte(RunDescriptor(run)))
 			res.Runs = append(res.Runs, run)
@@ -220,6 +223,21 @@ func nullRule(drop bool) string {
 		return "drop"
 	}
 	return "error"
+}
+
+// constantNote explains a test R2 of exactly 0 or 1 that comes from a
+// constant test target (scikit-learn's rule: R2 is undefined there, so 1
+// for perfect predictions, else 0), not from the model.
+func constantNote(y []float64, r2 float64) string {
+	if len(y) < 2 || (r2 != 0 && r2 != 1) {
+		return ""
+	}
+	for _, v := range y[1:] {
+		if v != y[0] {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the test target is constant (%v in all %d test rows): R2 is %v by scikit-learn's rule, not a measure of the model; use a larger or stratified test set", y[0], len(y), r2)
 }
 
 // pandasDtypes lists the dtype pandas gives each feature column, then the

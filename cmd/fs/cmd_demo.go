@@ -56,7 +56,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 	if err := demo.Write(dir, opts); err != nil {
 		return fmt.Errorf("write demo data: %w", err)
 	}
-	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml\n", dir)
+	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml, expectations.yaml\n", dir)
 	if o.dataOnly {
 		return nil
 	}

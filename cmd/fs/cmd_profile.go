@@ -7,11 +7,11 @@ import (
 	"os"
 	"strings"
 
-	goyaml "github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
+	fsyaml "github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/lineage"
@@ -238,28 +238,23 @@ func newValidateCmd(a *app) *cobra.Command {
 		Long: `Check a parquet file, directory or registered source against expectations in YAML:
 
   columns:
-    conv_rate: {type: float64, not_null: true, min: 0, max: 1}
-    driver_id: {type: int64, allowed: [1001, 1002, 1003]}
-    acc_rate:  {max_null_share: 0.05}
+    driver_id:       {type: int64, not_null: true, allowed: [1001, 1002, 1003]}
+    event_timestamp: {type: timestamp, not_null: true}
+    conv_rate:       {type: float64, min: 0, max: 1, max_null_share: 0.05}
   unique: [driver_id, event_timestamp]   # no repeated combination
-  exact: true                            # no other columns
+  exact: false                           # true: no columns besides those listed
 
-Types are float64, int64, bool, string and timestamp.
+Types are float64, int64, bool, string and timestamp. fs demo writes an
+expectations.yaml that its train.parquet meets.
 
 Exit codes: 0 every expectation holds, 5 some do not (each is named), 1 error, 2 usage.`,
 		Example: "  fs validate train.parquet --expect expectations.yaml",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			ctx := cmd.Context()
-			data, err := os.ReadFile(expect)
-			if err != nil {
-				return featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", expect, err).
-					WithHint("give --expect a YAML file of expectations (see fs validate --help)")
-			}
 			var e profile.Expectations
-			if err := goyaml.UnmarshalWithOptions(data, &e, goyaml.Strict()); err != nil {
-				return featurestore.Errorf(featurestore.EINVALID, "%s: %s", expect, goyaml.FormatError(err, false, false)).
-					WithHint("see fs validate --help for the format")
+			if err := fsyaml.DecodeFile(expect, &e, "see fs validate --help for the format of expectations"); err != nil {
+				return err
 			}
 			var po profile.Options
 			path, files, _, err := a.profileTarget(ctx, argv[0], &po)
