@@ -11,9 +11,9 @@ import (
 
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
-	fsyaml "github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	fsyaml "github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/profile"
