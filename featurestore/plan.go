@@ -68,20 +68,20 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 	p.checkEntities()
 	p.checkSources()
 	p.checkFeatures()
+	// Every feature that can be planned is, whatever else is wrong, so that
+	// one pass reports every independent problem: a bad ttl does not hide a
+	// cycle, nor a cycle the type errors of other features.
+	for i := range defs.Features {
+		if err := p.planFeature(i); err != nil {
+			p.errs = append(p.errs, err)
+		}
+	}
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
 	plan := &Plan{File: defs.File, Entities: defs.Entities, Time: now.UTC()}
 	for _, s := range defs.Sources {
 		plan.Sources = append(plan.Sources, p.sources[s.Name].src)
-	}
-	for i := range defs.Features {
-		if err := p.planFeature(i); err != nil {
-			return nil, err
-		}
-	}
-	if err := p.errs.Err(); err != nil {
-		return nil, err
 	}
 	for i := range defs.Features {
 		ch := p.planned[defs.Features[i].Name]
@@ -226,6 +226,7 @@ func (p *planner) checkFeatures() {
 				p.fail(fld+".source", suggestHint(f.Source, p.sourceNames(), "define it under sources:"),
 					"feature %s: unknown source %q", f.Name, f.Source)
 			}
+			p.failed[f.Name] = true // its source's own error is reported; its expression cannot be checked
 		}
 		if f.TTL < 0 {
 			p.fail(fld+".ttl", "use a positive duration such as 720h, or leave ttl out", "feature %s: negative ttl", f.Name)
@@ -260,6 +261,9 @@ func (p *planner) planFeature(i int) error {
 	for _, v := range p.visiting {
 		if v == f.Name {
 			cycle := append(append([]string{}, p.visiting[indexOf(p.visiting, f.Name):]...), f.Name)
+			for _, member := range cycle {
+				p.failed[member] = true // reported once, here
+			}
 			return p.defs.fieldError(fmt.Sprintf("features[%d].expr", i), "a feature cannot depend on itself, directly or through others",
 				"feature %s: cycle %s", f.Name, strings.Join(cycle, " -> "))
 		}

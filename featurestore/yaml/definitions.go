@@ -126,14 +126,20 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	if err := checkTree(defs, astFile); err != nil {
 		return nil, err
 	}
-	var f file
-	if err := goyaml.UnmarshalWithOptions(data, &f, goyaml.Strict()); err != nil {
-		return nil, yamlError(defs, lines, err)
-	}
 	loc := &locator{file: astFile, lines: lines}
 	defs.Locate = loc.locate
 	defs.LocateExpr = loc.locateExpr
-	var errs featurestore.Errors
+	// Unknown fields are problems like any other, reported with the rest;
+	// a file with none of them decodes strictly.
+	errs := unknownFields(defs, astFile, loc)
+	var f file
+	opts := []goyaml.DecodeOption{goyaml.Strict()}
+	if len(errs) > 0 {
+		opts = nil
+	}
+	if err := goyaml.UnmarshalWithOptions(data, &f, opts...); err != nil {
+		return nil, yamlError(defs, lines, err)
+	}
 	for _, e := range f.Entities {
 		defs.Entities = append(defs.Entities, featurestore.Entity{Name: e.Name, JoinKeys: e.JoinKeys})
 	}

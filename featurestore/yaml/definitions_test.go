@@ -1,6 +1,7 @@
 package yaml_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,13 +63,36 @@ func TestLocateExpr(t *testing.T) {
 	}
 }
 
+// Unknown fields are problems reported with the file's others, each with
+// its position and a suggestion.
+func TestUnknownFieldsAreProblems(t *testing.T) {
+	src := "features:\n  - nam: x\n    source: s\n    expr: a\n    tag: [a]\nfeature_set: []\n"
+	defs, err := yaml.Parse("f.yaml", "/d", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range defs.Problems {
+		got = append(got, p.Error()+" | "+featurestore.ErrorHint(p))
+	}
+	want := []string{
+		`f.yaml:6:1: unknown field "feature_set" in the file | did you mean feature_sets?`,
+		`f.yaml:2:5: unknown field "nam" in an item of features | did you mean name?`,
+		`f.yaml:5:5: unknown field "tag" in an item of features | did you mean tags?`,
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("problems %q lack %q", got, w)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	cases := map[string]string{
 		"features:\n  - name: x\n    expr: a\n    expr: b\n": `f.yaml:4:5: mapping key "expr" already defined`,
-		"features:\n  - nam: x\n":                            `f.yaml:2:5: unknown field "nam"`,
-		"features: [\n":                                      `f.yaml:`,
-		"entities: []\n":                                     `f.yaml: no features or feature_sets defined`,
-		"features:\n  - name: x\n    source: s\n":            ``, // no expr: reported as a problem
+		"features: [\n":  `f.yaml:`,
+		"entities: []\n": `f.yaml: no features or feature_sets defined`,
+		"features:\n  - name: x\n    source: s\n": ``, // no expr: reported as a problem
 	}
 	for src, want := range cases {
 		defs, err := yaml.Parse("f.yaml", "/d", []byte(src))
@@ -80,6 +104,9 @@ func TestParseErrors(t *testing.T) {
 		}
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want prefix %q", src, err, want)
+		}
+		if err == nil {
+			continue
 		}
 		if featurestore.ErrorCode(err) != featurestore.EINVALID {
 			t.Errorf("Parse(%q) code = %s", src, featurestore.ErrorCode(err))
