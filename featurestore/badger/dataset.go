@@ -28,7 +28,7 @@ func (s *Store) RecordDataset(ctx context.Context, d *featurestore.Dataset) erro
 		case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
 			return err
 		}
-		if err := setJSON(txn, "ds/"+hex, d); err != nil {
+		if err := setJSON(txn, "ds/"+hex, s.mapDataset(*d, s.storedPath)); err != nil {
 			return err
 		}
 		node := lineage.ID(lineage.Dataset, hex)
@@ -43,7 +43,7 @@ func (s *Store) RecordDataset(ctx context.Context, d *featurestore.Dataset) erro
 				return err
 			}
 			if !have {
-				if err := setJSON(txn, "snap/"+snap.Digest, snap); err != nil {
+				if err := setJSON(txn, "snap/"+snap.Digest, s.mapSnapshot(snap, s.storedPath)); err != nil {
 					return err
 				}
 			}
@@ -65,6 +65,7 @@ func (s *Store) Dataset(ctx context.Context, id featurestore.ID) (*featurestore.
 	if err != nil {
 		return nil, fmt.Errorf("read dataset %s: %w", id.Short(), err)
 	}
+	d = s.mapDataset(d, s.loadedPath)
 	return &d, nil
 }
 
@@ -75,5 +76,9 @@ func (s *Store) ResolveDataset(ctx context.Context, prefix string) (featurestore
 
 // Datasets implements featurestore.DatasetStore.
 func (s *Store) Datasets(ctx context.Context) ([]featurestore.Dataset, error) {
-	return list[featurestore.Dataset](s, "ds/", false)
+	out, err := list[featurestore.Dataset](s, "ds/", false)
+	for i := range out {
+		out[i] = s.mapDataset(out[i], s.loadedPath)
+	}
+	return out, err
 }

@@ -56,7 +56,7 @@ func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 			}
 		}
 		for _, src := range p.Sources {
-			if err := setJSON(txn, "src/"+src.Name, src); err != nil {
+			if err := setJSON(txn, "src/"+src.Name, s.mapSource(src, s.storedPath)); err != nil {
 				return err
 			}
 		}
@@ -100,7 +100,11 @@ func (s *Store) writeBlobs(ctx context.Context, blobs []blob) error {
 					return err
 				}
 				if !have {
-					err := setJSON(txn, b.key, b.val)
+					val := b.val
+					if v, ok := val.(*featurestore.FeatureVersion); ok {
+						val = s.mapVersion(*v, s.storedPath)
+					}
+					err := setJSON(txn, b.key, val)
 					if errors.Is(err, badgerdb.ErrTxnTooBig) && done > 0 {
 						return nil // commit what fits; the rest goes next
 					}
@@ -265,6 +269,7 @@ func (s *Store) FeatureVersion(ctx context.Context, id featurestore.ID) (*featur
 	if err != nil {
 		return nil, fmt.Errorf("read version %s: %w", id.Short(), err)
 	}
+	v = s.mapVersion(v, s.loadedPath)
 	return &v, nil
 }
 
@@ -361,7 +366,11 @@ func (s *Store) FeatureSetHistory(ctx context.Context, name string) ([]featurest
 
 // Sources implements featurestore.Registry.
 func (s *Store) Sources(ctx context.Context) ([]featurestore.Source, error) {
-	return list[featurestore.Source](s, "src/", false)
+	out, err := list[featurestore.Source](s, "src/", false)
+	for i := range out {
+		out[i] = s.mapSource(out[i], s.loadedPath)
+	}
+	return out, err
 }
 
 // Entities implements featurestore.Registry.

@@ -27,7 +27,7 @@ func (s *Store) RecordRuns(ctx context.Context, runs []*trainer.Run) error {
 	}
 	return s.update(func(txn *badgerdb.Txn) error {
 		for _, r := range runs {
-			if err := recordRun(txn, r); err != nil {
+			if err := s.recordRun(txn, r); err != nil {
 				return err
 			}
 		}
@@ -35,7 +35,7 @@ func (s *Store) RecordRuns(ctx context.Context, runs []*trainer.Run) error {
 	})
 }
 
-func recordRun(txn *badgerdb.Txn, r *trainer.Run) error {
+func (s *Store) recordRun(txn *badgerdb.Txn, r *trainer.Run) error {
 	hex := r.ID.String()
 	var prev trainer.Run
 	err := getJSON(txn, "run/"+hex, &prev)
@@ -48,7 +48,7 @@ func recordRun(txn *badgerdb.Txn, r *trainer.Run) error {
 	case featurestore.ErrorCode(err) != featurestore.ENOTFOUND:
 		return err
 	}
-	if err := setJSON(txn, "run/"+hex, r); err != nil {
+	if err := setJSON(txn, "run/"+hex, s.mapRun(*r, s.storedPath)); err != nil {
 		return err
 	}
 	node := lineage.ID(lineage.Run, hex)
@@ -83,6 +83,7 @@ func (s *Store) Run(ctx context.Context, id featurestore.ID) (*trainer.Run, erro
 	if err != nil {
 		return nil, fmt.Errorf("read run %s: %w", id.Short(), err)
 	}
+	r = s.mapRun(r, s.loadedPath)
 	return &r, nil
 }
 
@@ -93,5 +94,9 @@ func (s *Store) ResolveRun(ctx context.Context, prefix string) (featurestore.ID,
 
 // Runs implements trainer.RunStore.
 func (s *Store) Runs(ctx context.Context) ([]trainer.Run, error) {
-	return list[trainer.Run](s, "run/", false)
+	out, err := list[trainer.Run](s, "run/", false)
+	for i := range out {
+		out[i] = s.mapRun(out[i], s.loadedPath)
+	}
+	return out, err
 }

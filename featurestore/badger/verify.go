@@ -71,7 +71,7 @@ func Check(ctx context.Context, dir string) (*Report, error) {
 // has its dataset, its model and its sweep, every feature name points at a
 // version, every version at the versions it reads.
 func (s *Store) Verify(ctx context.Context, rep *Report) error {
-	v := &verifier{rep: rep, keys: map[string]bool{}, store: s.dir}
+	v := &verifier{rep: rep, keys: map[string]bool{}, store: s.dir, s: s}
 	return s.view(func(txn *badgerdb.Txn) error {
 		if err := v.loadKeys(txn); err != nil {
 			return err
@@ -93,6 +93,7 @@ type verifier struct {
 	rep   *Report
 	keys  map[string]bool // every key in the store
 	store string
+	s     *Store
 	// plainDatasets are the dataset ids of runs trained on parquet files fs
 	// did not write: lineage nodes without a dataset record.
 	plainDatasets map[string]bool
@@ -255,8 +256,10 @@ func (v *verifier) datasets(txn *badgerdb.Txn) error {
 				v.problem("dataset %s: its snapshot of source %s is not recorded", d.ID.Short(), s.Name)
 			}
 		}
-		if _, err := os.Stat(d.Output); err != nil {
-			v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("dataset %s: its file %s is gone (fs reproduce rebuilds it)", d.ID.Short(), d.Output))
+		if out := v.s.loadedPath(d.Output); out != "" {
+			if _, err := os.Stat(out); err != nil {
+				v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("dataset %s: its file %s is gone (fs reproduce rebuilds it)", d.ID.Short(), out))
+			}
 		}
 	})
 }

@@ -47,7 +47,7 @@ def test_impact_lists_what_a_change_affects(run_fs, trained):
     assert [f["label"].split("@")[0] for f in rep["dependent_features"]] == ["engagement"]
     out = run_fs("impact", "trips_per_hour").stdout
     assert out.startswith("changing trips_per_hour@")
-    assert "0 runs, 0 datasets" in out  # the dataset did not use it
+    assert "0 runs (in 0 sweeps), 0 datasets" in out  # the dataset did not use it
 
 
 def test_dot_and_mermaid_render(run_fs, trained, tmp_path):
@@ -132,3 +132,34 @@ def test_reproduce_identical_then_backfill_then_change(run_fs, trained, tmp_path
     assert proc.returncode == 4
     assert "differs  column conv_rate differs in" in proc.stdout
     assert "not reproduced" in proc.stdout
+
+
+def test_a_copied_project_reproduces_from_its_own_files(fs_bin, run_fs, trained, tmp_path):
+    """Paths inside the project are kept relative to it: a copy of the
+    project folder reproduces from the copy's files, even when the
+    original's are changed, and finds a moved entity file by its content."""
+    ds, run = trained
+    copy = tmp_path.parent / (tmp_path.name + "-copy")
+    shutil.copytree(tmp_path, copy)
+    # Spoil the original: reading it from the copy would show.
+    (tmp_path / "orders.tsv").write_text("event_timestamp\tdriver_id\ttrip_completed\n")
+    (tmp_path / "driver_stats.parquet").write_bytes(b"not parquet")
+
+    def fs(*args):
+        import os
+        return subprocess.run([fs_bin, *args], cwd=copy, capture_output=True, text=True,
+                              env={**os.environ, "FS_STORE": str(copy / ".fs")})
+
+    shown = json.loads(fs("datasets", "show", ds["id"][:12], "--json").stdout)
+    assert shown["entities"]["path"] == str(copy / "orders.tsv")
+    assert shown["sources"][0]["files"][0]["path"] == str(copy / "driver_stats.parquet")
+    proc = fs("reproduce", run["id"][:12], "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["identical"]
+    # The entity file moved within the project: found by its content.
+    (copy / "inputs").mkdir()
+    (copy / "orders.tsv").rename(copy / "inputs" / "orders.tsv")
+    proc = fs("reproduce", run["id"][:12], "--json")
+    rep = json.loads(proc.stdout)
+    assert proc.returncode == 0 and rep["identical"], proc.stdout + proc.stderr
+    assert any("inputs/orders.tsv has its content and was used" in n for n in rep["notes"]), rep["notes"]
