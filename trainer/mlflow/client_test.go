@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os/user"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -201,5 +202,20 @@ func TestFloatParamsReadAsPythonWritesThem(t *testing.T) {
 		if got := fmtF(f); got != want {
 			t.Errorf("fmtF(%v) = %q, want Python's %q", f, got, want)
 		}
+	}
+}
+
+// mlflow.user is the OS user's login name, as MLflow's own client sets it,
+// also when no environment variable names it (cron, CI, containers).
+func TestUserNameFallsBackToTheOSUser(t *testing.T) {
+	u, err := user.Current()
+	if err != nil {
+		t.Skipf("no OS user: %v", err)
+	}
+	if got := UserName(func(string) string { return "" }); got != u.Username {
+		t.Errorf("UserName without USER = %q, want %q", got, u.Username)
+	}
+	if got := UserName(func(k string) string { return map[string]string{"USER": "ada"}[k] }); got != "ada" {
+		t.Errorf("UserName with USER=ada = %q", got)
 	}
 }
