@@ -151,6 +151,9 @@ def test_unreachable_server_then_sync(run_fs, dataset, mlflow_uri):
     proc = train(run_fs, f"http://127.0.0.1:{closed_port()}", "--experiment", exp, "--json", env=FAST)
     assert proc.returncode == 0
     assert "is unreachable" in proc.stderr and "fs: hint: run fs sync" in proc.stderr
+    # Never silent while it waits: it says where it logs and each retry.
+    assert "fs: logging the run to MLflow at http://127.0.0.1:" in proc.stderr
+    assert "trying again in" in proc.stderr and "(try 2 of 2)" in proc.stderr, proc.stderr
     run = json.loads(proc.stdout)["run"]
     assert run["mlflow"]["state"] == "pending" and not run["mlflow"].get("run_id")
     synced = json.loads(sync(run_fs, mlflow_uri))
