@@ -28,6 +28,10 @@ type Request struct {
 	TimestampColumn string   // default event_timestamp
 	Out             string   // the parquet file to write
 	Keep            []string // directories the output must not be in (the store)
+	// SourcePaths says where a source's files are now, by source name, when
+	// they are not at its registered path (fs reproduce, for files that
+	// moved within the project).
+	SourcePaths map[string]string
 	AsOf            time.Time
 	Now             time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
@@ -96,6 +100,11 @@ func Resolve(ctx context.Context, reg featurestore.Registry, req Request) (*Job,
 		seen[ref.Name] = true
 		if err := j.load(ctx, reg, ref.Version); err != nil {
 			return nil, err
+		}
+	}
+	for _, v := range j.byID {
+		if p, ok := req.SourcePaths[v.Source.Name]; ok {
+			v.Source.Path = p
 		}
 	}
 	j.groupBySource()

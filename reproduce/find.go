@@ -4,7 +4,36 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+
+	"github.com/fs-dev/fs/featurestore"
 )
+
+// relocate finds a source's files under root by their content when its
+// recorded path is gone: a single file anywhere, or files that are all in
+// one directory. It returns the path to use and the snapshot with the
+// files' new paths.
+func relocate(root string, s featurestore.SourceSnapshot) (string, featurestore.SourceSnapshot, bool) {
+	files := make([]featurestore.FileSnapshot, len(s.Files))
+	dir := ""
+	for i, f := range s.Files {
+		at := findByDigest(root, f.Path, f.SHA256)
+		if at == "" || (dir != "" && filepath.Dir(at) != dir) {
+			return "", s, false
+		}
+		dir = filepath.Dir(at)
+		f.Path = at
+		files[i] = f
+	}
+	if len(files) == 0 {
+		return "", s, false
+	}
+	path := dir
+	if len(files) == 1 {
+		path = files[0].Path
+	}
+	s.Path, s.Files = path, files
+	return path, s, true
+}
 
 // maxHashed bounds the files findByDigest hashes.
 const maxHashed = 200

@@ -61,7 +61,15 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		rep.Differences = append(rep.Differences, fmt.Sprintf("the entity file %s is missing or changed since the dataset was built", d.Entities.Path))
 		return rep, nil
 	}
-	for _, s := range d.Sources {
+	moved := map[string]string{}
+	for i, s := range d.Sources {
+		if _, err := parquet.Files(s.Path); err != nil && projectRoot(reg) != "" {
+			if at, snap, ok := relocate(projectRoot(reg), s); ok {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("source %s is not at %s as recorded; %s has its files' content and was used", s.Name, s.Path, at))
+				moved[s.Name], d.Sources[i] = at, snap
+				s = snap
+			}
+		}
 		rep.Sources = append(rep.Sources, checkSource(s))
 	}
 	var pinned []string
@@ -69,7 +77,7 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
 	}
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
-		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff})
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved})
 	if err != nil {
 		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}

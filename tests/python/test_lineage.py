@@ -163,3 +163,10 @@ def test_a_copied_project_reproduces_from_its_own_files(fs_bin, run_fs, trained,
     rep = json.loads(proc.stdout)
     assert proc.returncode == 0 and rep["identical"], proc.stdout + proc.stderr
     assert any("inputs/orders.tsv has its content and was used" in n for n in rep["notes"]), rep["notes"]
+    # So is a source file that moved.
+    (copy / "data").mkdir()
+    (copy / "driver_stats.parquet").rename(copy / "data" / "driver_stats.parquet")
+    proc = fs("reproduce", run["id"][:12], "--json")
+    rep = json.loads(proc.stdout)
+    assert proc.returncode == 0 and rep["identical"], proc.stdout + proc.stderr
+    assert any("data/driver_stats.parquet has its files' content and was used" in n for n in rep["notes"]), rep["notes"]
