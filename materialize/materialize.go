@@ -32,8 +32,8 @@ type Request struct {
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
 	SourcePaths map[string]string
-	AsOf            time.Time
-	Now             time.Time // the time of materialization, for the default cutoff
+	AsOf        time.Time
+	Now         time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
 	Progress func(done, total int)
 }
