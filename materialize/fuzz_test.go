@@ -2,12 +2,13 @@ package materialize
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/fs-dev/fs/internal/bounded"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -24,18 +25,8 @@ func FuzzEntities(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		done := make(chan struct{})
-		go func() { ReadEntities(context.Background(), path, "event_timestamp", keys); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("reading %d bytes did not finish in 10 s", len(data))
-		}
-		runtime.ReadMemStats(&after)
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(len(data))*400+64<<20 {
-			t.Fatalf("reading %d bytes allocated %d", len(data), grew)
-		}
+		bounded.Run(t, fmt.Sprintf("reading %d bytes", len(data)), 10*time.Second, uint64(len(data))*400+64<<20, func() {
+			ReadEntities(context.Background(), path, "event_timestamp", keys)
+		})
 	})
 }

@@ -2,9 +2,9 @@ package parquet_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/internal/bounded"
 )
 
 // fuzzMemoryLimit is the memory limit the fuzz target reads under, and
@@ -79,19 +80,7 @@ func FuzzReadParquet(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		done := make(chan struct{})
-		go func() { readEverything(path); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("reading a %d-byte file did not finish in 10 s", len(data))
-		}
-		runtime.ReadMemStats(&after)
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > fuzzAllocBound {
-			t.Fatalf("reading a %d-byte file allocated %d bytes, more than %d", len(data), grew, fuzzAllocBound)
-		}
+		bounded.Run(t, fmt.Sprintf("reading a %d-byte file", len(data)), 10*time.Second, fuzzAllocBound, func() { readEverything(path) })
 	})
 }
 

@@ -1,12 +1,13 @@
 package yaml_test
 
 import (
-	"runtime"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore/yaml"
+	"github.com/fs-dev/fs/internal/bounded"
 )
 
 // fuzzAllocBound is the most parsing one definition file may allocate: a
@@ -23,18 +24,6 @@ func FuzzDefinitions(f *testing.F) {
 	f.Add([]byte("features:\n  - name: f\n    source: s\n    expr: 'a ?: b'\n    ttl: 30d\n    tags: [a, b]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		done := make(chan struct{})
-		go func() { yaml.Parse("f.yaml", dir, data); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("parsing %d bytes did not finish in 10 s", len(data))
-		}
-		runtime.ReadMemStats(&after)
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > fuzzAllocBound(len(data)) {
-			t.Fatalf("parsing %d bytes allocated %d", len(data), grew)
-		}
+		bounded.Run(t, fmt.Sprintf("parsing %d bytes", len(data)), 10*time.Second, fuzzAllocBound(len(data)), func() { yaml.Parse("f.yaml", dir, data) })
 	})
 }
