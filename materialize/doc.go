@@ -21,4 +21,9 @@
 //     the same source row; the TTL that applies is the requested feature's.
 //   - The output has exactly the entity file's rows, in its order,
 //     duplicates kept.
+//
+// The dataset record counts each feature's nulls and why (no row, outside
+// the TTL, a null value). The output file is written whole (atomicfile) and
+// recorded only once it is on disk; an output that is an input, a
+// directory or in the store is refused first.
 package materialize

@@ -5,4 +5,6 @@
 // the model's coefficients and the metrics bit for bit. When a source
 // changed it says which file, and whether the change is behind the cutoff
 // (the rebuilt rows are then identical) or not (then it names what differs).
+// An entity file or a source's files that moved within the project are
+// found by their content (find.go), and the report says which were used.
 package reproduce
