@@ -23,5 +23,13 @@
 //
 // An expression and its canonical form may be at most MaxLen bytes, and
 // it may have at most MaxNodes syntax nodes (a in a ?: b counts twice);
-// evaluation runs under expr's memory budget.
+// evaluation runs under expr's memory budget, and the operations that make
+// strings longer check against MaxStringBytes before they allocate.
+//
+// # Values no type holds
+//
+// Integer +, - and * that overflow int64, and int() of a float no int64
+// holds, are errors at the row, not wrapped values; string() of nil is nil
+// (guard.go). These replace expr's builtins under the same names, so the
+// canonical form, and every version, is unchanged.
 package transforms

@@ -15,4 +15,8 @@
 // Syncing a run is resumable: every step done is recorded on the fs run
 // (trainer.MLflowRef), so a run interrupted by an unreachable or failing
 // server is finished later by fs sync without creating a second MLflow run.
+// Creating a run, the one step that cannot simply be sent again, first
+// looks for the run by its fs.run_id and fs.store tags (FindOrCreateRun),
+// so a lost answer or a kill makes no second run either. Each step that
+// fails is named in the error, and each retry is told to Client.Notify.
 package mlflow
