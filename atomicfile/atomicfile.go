@@ -157,7 +157,7 @@ func swapInto(dir, path string) error {
 	if err == nil || !(os.IsExist(err) || isNotEmpty(err)) {
 		return err
 	}
-	return unix.Renameat2(unix.AT_FDCWD, dir, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+	return exchange(dir, path)
 }
 
 func isNotEmpty(err error) bool {
