@@ -1,12 +1,12 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Perm is the mode of the files written for people (datasets, reports,
@@ -30,7 +30,7 @@ func Create(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := tryLock(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
@@ -106,7 +106,7 @@ func CleanStale(path string) {
 		if err != nil {
 			continue
 		}
-		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+		if tryLock(f) == nil && lockIsReal {
 			os.RemoveAll(n)
 		}
 		f.Close()
@@ -131,7 +131,7 @@ func WriteDir(path string, fill func(dir string) error) error {
 	}
 	lock, err := os.Open(tmp)
 	if err == nil {
-		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		err = tryLock(lock)
 		defer lock.Close()
 	}
 	if err == nil {
@@ -162,7 +162,7 @@ func swapInto(dir, path string) error {
 
 func isNotEmpty(err error) bool {
 	le, ok := err.(*os.LinkError)
-	return ok && (le.Err == unix.ENOTEMPTY || le.Err == unix.EEXIST)
+	return ok && (errors.Is(le.Err, fs.ErrExist) || isENOTEMPTY(le.Err))
 }
 
 // Earlier is a hard link to the file a write is about to replace, so that

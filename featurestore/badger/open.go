@@ -9,7 +9,6 @@ import (
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/ristretto/v2/z"
-	"golang.org/x/sys/unix"
 
 	"github.com/fs-dev/fs/featurestore"
 )
@@ -123,19 +122,19 @@ func openView(dir string) (*Store, error) {
 
 // lockShared takes the lock Badger's readers take (flock on the
 // directory), so that a writer cannot start while the view is open.
-func lockShared(dir string) (*os.File, error) { return lockDir(dir, unix.LOCK_SH) }
+func lockShared(dir string) (*os.File, error) { return lockDir(dir, false) }
 
 // lockExclusive takes the lock Badger's writer takes.
-func lockExclusive(dir string) (*os.File, error) { return lockDir(dir, unix.LOCK_EX) }
+func lockExclusive(dir string) (*os.File, error) { return lockDir(dir, true) }
 
 // lockDir flocks the directory without waiting; closing the file releases
 // the lock. The error reads as Badger's, so isLocked knows it.
-func lockDir(dir string, how int) (*os.File, error) {
+func lockDir(dir string, exclusive bool) (*os.File, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
+	if err := flock(f, exclusive); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("Cannot acquire directory lock on %q: %w", dir, err)
 	}
@@ -214,7 +213,7 @@ func LockSync(dir string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync lock: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := flock(f, true); err != nil {
 		f.Close()
 		return nil, featurestore.Errorf(featurestore.ELOCKED, "another fs process is pushing runs of the store at %s to MLflow", dir).
 			WithHint("wait for it to finish; runs it does not push stay pending for fs sync")
@@ -231,11 +230,11 @@ const MinFreeBytes = 128 << 20
 // checkFreeSpace refuses to write to dir's disk when it has less than
 // MinFreeBytes free.
 func checkFreeSpace(dir, what string) error {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	free, ok := freeBytes(dir)
+	if !ok {
 		return nil // a file system that cannot say: let Badger try
 	}
-	if free := int64(st.Bavail) * int64(st.Bsize); free < MinFreeBytes {
+	if free < MinFreeBytes {
 		return featurestore.Errorf(featurestore.EINVALID, "the disk holding %s (%s) has %.1f MiB free; fs needs %d MiB free to write safely",
 			what, dir, float64(free)/(1<<20), MinFreeBytes>>20).
 			WithHint("nothing was changed; free some space, or use a store on a disk with room (--store)")

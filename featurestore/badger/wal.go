@@ -4,7 +4,6 @@ import (
 	"io"
 
 	"encoding/binary"
-	"golang.org/x/sys/unix"
 	"hash/crc32"
 	"math"
 	"os"
@@ -190,23 +189,8 @@ func readWritten(path string) ([]byte, error) {
 // dataEnd is where the file's last data extent ends (the file's size
 // where the file system cannot say).
 func dataEnd(f *os.File, size int64) int64 {
-	fd := int(f.Fd())
-	end, off := int64(0), int64(0)
-	for off < size {
-		d, err := unix.Seek(fd, off, unix.SEEK_DATA)
-		if err != nil {
-			if err == unix.ENXIO {
-				break
-			}
-			return size
-		}
-		h, err := unix.Seek(fd, d, unix.SEEK_HOLE)
-		if err != nil {
-			return size
-		}
-		end, off = h, h
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	end, ok := lastExtentEnd(f, size)
+	if _, err := f.Seek(0, io.SeekStart); err != nil || !ok {
 		return size
 	}
 	return min(end, size)
