@@ -59,11 +59,14 @@ func (f *Fitted) Predict(cols [][]float64) []float64 {
 		n = len(cols[0])
 	}
 	out := make([]float64, n)
-	// Row by row, features in order, as numpy's X @ coef + intercept sums.
+	// Row by row, features in order, each product rounded before it is
+	// added (float64() keeps Go from fusing them on machines with FMA, so
+	// every machine gives the same bits, and the model's Python loader
+	// reproduces them), then the intercept.
 	for i := range out {
 		var s float64
 		for j, c := range cols {
-			s += c[i] * f.Coef[j]
+			s += float64(c[i] * f.Coef[j])
 		}
 		out[i] = s + f.Intercept
 	}

@@ -65,9 +65,13 @@ def test_run_carries_everything(run_fs, tmp_path, dataset, mlflow_uri):
     for name in FEATS:
         assert p[f"fs.feature.{name}"] == dataset[name]
     m = r.data.metrics
-    for split in ["training", "testing"]:
-        for k in ["mse", "rmse", "mae", "r2"]:
-            assert m[f"{split}_{k}"] == pytest.approx(run[split][k], rel=1e-15)
+    autolog_names = {"mse": "mean_squared_error", "rmse": "root_mean_squared_error", "mae": "mean_absolute_error",
+                     "r2": "r2_score"}
+    for k, name in autolog_names.items():
+        assert m[f"training_{name}"] == pytest.approx(run["training"][k], rel=1e-15)
+        assert m[f"testing_{k}"] == pytest.approx(run["testing"][k], rel=1e-15)
+    assert m["training_score"] == m["training_r2_score"]
+    assert p["positive"] == "False" and p["fit_intercept"] == "True" and p["random_state"] == "None"
     assert m["fit_time"] >= 0 and m["predict_time"] >= 0
     t = r.data.tags
     assert t["mlflow.runName"] == "fs-" + run["id"][:12]
@@ -433,3 +437,45 @@ def test_refused_run_prints_results_then_resumes_or_is_abandoned(run_fs, dataset
     assert client.get_run(run2["mlflow"]["run_id"]).info.status == "FAILED"
     assert json.loads(sync(run_fs, mlflow_uri)) == []
     proxy.shutdown()
+
+
+def test_fs_run_speaks_autologs_vocabulary(run_fs, tmp_path, dataset, mlflow_uri):
+    """An fs run carries every metric and parameter mlflow.sklearn.autolog()
+    writes for the same ElasticNet fit on the same split, with the same
+    values, and its model hands back a fitted scikit-learn ElasticNet."""
+    from sklearn.linear_model import ElasticNet
+    from sklearn.model_selection import train_test_split
+    exp = f"vocab-{uuid.uuid4().hex[:8]}"
+    run = json.loads(train(run_fs, mlflow_uri, "--alpha", "0.01", "--l1-ratio", "0.2", "--experiment", exp,
+                           "--json").stdout)["run"]
+    df = pd.read_parquet(tmp_path / "train.parquet").dropna(subset=FEATS + ["trip_completed"])
+    X_tr, X_te, y_tr, y_te = train_test_split(df[FEATS], df["trip_completed"], test_size=0.2, random_state=17)
+    mlflow.set_tracking_uri(mlflow_uri)
+    mlflow.set_experiment(exp)
+    mlflow.sklearn.autolog(log_models=False, log_datasets=False, silent=True)
+    try:
+        with mlflow.start_run() as nb:
+            ElasticNet(alpha=0.01, l1_ratio=0.2).fit(X_tr, y_tr)
+    finally:
+        mlflow.sklearn.autolog(disable=True)
+    client = MlflowClient(mlflow_uri)
+    auto, ours = client.get_run(nb.info.run_id).data, client.get_run(run["mlflow"]["run_id"]).data
+    assert auto.metrics and auto.params
+    for k, v in auto.metrics.items():
+        assert k in ours.metrics, k
+        assert ours.metrics[k] == pytest.approx(v, rel=1e-12), k
+    for k, v in auto.params.items():
+        assert ours.params.get(k) == v, (k, ours.params.get(k), v)
+    for k in ["testing_rmse", "testing_r2", "testing_mae", "testing_mse"]:
+        assert k in ours.metrics, k
+
+    # The model as a scikit-learn estimator: the same numbers as fs predict.
+    est = mlflow.pyfunc.load_model(f"runs:/{run['mlflow']['run_id']}/model").get_raw_model()
+    assert list(est.feature_names_in_) == FEATS and est.n_iter_ == run["model"]["n_iter"]
+    run_fs("predict", "--model", run["id"], "--input", "train.parquet", "--out", "pred.parquet")
+    pred = pd.read_parquet(tmp_path / "pred.parquet").dropna(subset=["prediction"])
+    got = est.predict(pred[FEATS])
+    np.testing.assert_array_equal(got, pred["prediction"].to_numpy())  # to the last bit
+    assert isinstance(est, ElasticNet)
+    np.testing.assert_array_equal(mlflow.pyfunc.load_model(f"runs:/{run['mlflow']['run_id']}/model").predict(pred),
+                                  pred["prediction"].to_numpy())

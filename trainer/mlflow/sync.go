@@ -88,6 +88,25 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 	return save(r)
 }
 
+// estimatorParams are the parameters mlflow.sklearn.autolog() logs for the
+// ElasticNet fs fits (get_params(), each as Python's str() writes it): the
+// ones fs sets, and sklearn's defaults for the rest.
+func estimatorParams(p trainer.ElasticNet) []Tag {
+	return []Tag{
+		{"alpha", fmtF(p.Alpha)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)},
+		{"tol", fmtF(p.Tol)}, {"positive", pyBool(p.Positive)},
+		{"fit_intercept", "True"}, {"copy_X", "True"}, {"precompute", "False"}, {"selection", "cyclic"},
+		{"warm_start", "False"}, {"random_state", "None"},
+	}
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
 // stepWords says what each sync step does, for errors.
 var stepWords = map[string]string{
 	"data":     "logging the params, metrics and tags",
@@ -190,14 +209,10 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 		}
 		versions[f.Name] = v
 	}
-	p := r.Params
-	params := []Tag{
-		{"alpha", fmtF(p.Alpha)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)},
-		{"tol", fmtF(p.Tol)}, {"positive", strconv.FormatBool(p.Positive)},
-		{"features", truncate(pyList(names), 6000)}, {"target", r.Target},
-		{"test_size", fmtF(r.Split.TestSize)}, {"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
-		{"split", r.Split.Kind}, {"null_rule", r.NullRule}, {"fs.dataset_id", r.Dataset.ID},
-	}
+	params := append(estimatorParams(r.Params),
+		Tag{"features", truncate(pyList(names), 6000)}, Tag{"target", r.Target},
+		Tag{"test_size", fmtF(r.Split.TestSize)}, Tag{"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
+		Tag{"split", r.Split.Kind}, Tag{"null_rule", r.NullRule}, Tag{"fs.dataset_id", r.Dataset.ID})
 	for _, f := range r.Features {
 		params = append(params, Tag{"fs.feature." + f.Name, versions[f.Name]})
 	}
@@ -208,12 +223,17 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 			metrics = append(metrics, Metric{Key: k, Value: v, Timestamp: now})
 		}
 	}
-	for prefix, m := range map[string]trainer.Metrics{"training": r.Train, "testing": r.Test} {
-		add(prefix+"_mse", m.MSE)
-		add(prefix+"_rmse", m.RMSE)
-		add(prefix+"_mae", m.MAE)
-		add(prefix+"_r2", m.R2)
-	}
+	// Training metrics as mlflow.sklearn.autolog() names the same fit's;
+	// test metrics as the notebook logs them by hand.
+	add("training_mean_squared_error", r.Train.MSE)
+	add("training_root_mean_squared_error", r.Train.RMSE)
+	add("training_mean_absolute_error", r.Train.MAE)
+	add("training_r2_score", r.Train.R2)
+	add("training_score", r.Train.R2) // a regressor's score() is R2
+	add("testing_mse", r.Test.MSE)
+	add("testing_rmse", r.Test.RMSE)
+	add("testing_mae", r.Test.MAE)
+	add("testing_r2", r.Test.R2)
 	add("fit_time", r.FitSeconds)
 	add("predict_time", r.PredictSeconds)
 	fv, _ := json.Marshal(versions)

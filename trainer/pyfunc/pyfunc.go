@@ -22,6 +22,8 @@ type Model struct {
 	Target    string             `json:"target"`
 	DatasetID string             `json:"dataset_id"`
 	Params    trainer.ElasticNet `json:"params"`
+	NIter     int                `json:"n_iter"`   // coordinate descent iterations, sklearn's n_iter_
+	DualGap   float64            `json:"dual_gap"` // the final duality gap, sklearn's dual_gap_
 }
 
 // Feature is one input column with the version it was trained on.
@@ -33,7 +35,7 @@ type Feature struct {
 // FromRun builds the model file of a run.
 func FromRun(r *trainer.Run) Model {
 	m := Model{Format: "fs-elasticnet-v1", RunID: r.ID.String(), Coef: r.Model.Coef, Intercept: r.Model.Intercept,
-		Target: r.Target, DatasetID: r.Dataset.ID, Params: r.Params}
+		Target: r.Target, DatasetID: r.Dataset.ID, Params: r.Params, NIter: r.Model.NIter, DualGap: r.Model.DualGap}
 	for _, f := range r.Features {
 		v := ""
 		if !f.Version.IsZero() {
@@ -45,12 +47,43 @@ func FromRun(r *trainer.Run) Model {
 }
 
 // loader is the Python module MLflow imports: it reads data/model.json and
-// predicts X @ coef + intercept, in the features' order.
+// predicts in fs's order (features summed in order, each product rounded,
+// then the intercept), so its numbers are fs predict's to the last bit.
 const loader = `"""fs Elastic Net model, loadable with mlflow.pyfunc.load_model (no pickles)."""
 import json
 import os
 
 import numpy as np
+
+
+def _predict(X, coef, intercept):
+    """X @ coef + intercept as fs computes it: features in order, each
+    product rounded before it is added, then the intercept."""
+    X = np.asarray(X, dtype=np.float64)
+    s = np.zeros(X.shape[0], dtype=np.float64)
+    for j in range(X.shape[1]):
+        s = s + X[:, j] * coef[j]
+    return s + intercept
+
+
+try:
+    from sklearn.linear_model import ElasticNet as _SklearnElasticNet
+except ImportError:  # scikit-learn is optional
+    _SklearnElasticNet = None
+
+if _SklearnElasticNet is not None:
+
+    class FsSklearnElasticNet(_SklearnElasticNet):
+        """A fitted sklearn ElasticNet whose predict sums in fs's order, so
+        it gives fs predict's numbers to the last bit (numpy's X @ coef_
+        differs in the last place on some rows)."""
+
+        def predict(self, X):
+            from sklearn.utils.validation import check_is_fitted, validate_data
+
+            check_is_fitted(self)
+            X = validate_data(self, X, reset=False)
+            return _predict(X, self.coef_, self.intercept_)
 
 
 class FsElasticNet:
@@ -70,7 +103,33 @@ class FsElasticNet:
             X = model_input[self.features].to_numpy(dtype=np.float64)
         else:
             X = np.asarray(model_input, dtype=np.float64)
-        return X @ self.coef + self.intercept
+        return _predict(X, self.coef, self.intercept)
+
+    def estimator(self):
+        """The model as a fitted scikit-learn ElasticNet (needs scikit-learn):
+        coef_, intercept_, n_iter_, dual_gap_ and feature_names_in_ set, so
+        scikit-learn's tools (permutation_importance, plots) take it. Give
+        predict the feature columns, in order.
+
+            est = mlflow.pyfunc.load_model("runs:/<id>/model").get_raw_model()
+        """
+        if _SklearnElasticNet is None:
+            raise ImportError("the scikit-learn estimator needs scikit-learn: pip install scikit-learn")
+        p = self.model["params"]
+        est = FsSklearnElasticNet(alpha=p["alpha"], l1_ratio=p["l1_ratio"], max_iter=p["max_iter"], tol=p["tol"],
+                                  positive=p["positive"])
+        est.coef_ = self.coef.copy()
+        est.intercept_ = np.float64(self.intercept)
+        est.n_iter_ = int(self.model.get("n_iter", 0))
+        est.dual_gap_ = np.float64(self.model.get("dual_gap", 0.0))
+        est.n_features_in_ = len(self.features)
+        est.feature_names_in_ = np.asarray(self.features, dtype=object)
+        return est
+
+    def get_raw_model(self):
+        """What mlflow.pyfunc's PyFuncModel.get_raw_model() returns: the
+        scikit-learn estimator (see estimator)."""
+        return self.estimator()
 
 
 def _load_pyfunc(data_path):
