@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -275,40 +274,9 @@ func (j *Job) checkOutput() error {
 	return featurestore.CheckOutput("--out", j.req.Out, inputs, j.req.Keep)
 }
 
-// Metadata is the key-value metadata written into a dataset file. It holds
-// no paths and no clock time, so the same inputs give the same bytes on any
-// machine.
-func Metadata(ds *featurestore.Dataset) map[string]string {
-	type src struct {
-		Name   string   `json:"name"`
-		Digest string   `json:"digest"`
-		Files  []string `json:"files"` // sha256 of each file, in path order
-	}
-	var srcs []src
-	for _, s := range ds.Sources {
-		var files []string
-		for _, f := range s.Files {
-			files = append(files, f.SHA256)
-		}
-		srcs = append(srcs, src{Name: s.Name, Digest: s.Digest, Files: files})
-	}
-	cutoff := ""
-	if !ds.Cutoff.IsZero() {
-		cutoff = ds.Cutoff.UTC().Format(time.RFC3339Nano)
-	}
-	features, _ := json.Marshal(ds.Features)
-	sources, _ := json.Marshal(srcs)
-	entities, _ := json.Marshal(map[string]any{"digest": ds.Entities.Digest, "rows": ds.Entities.Rows})
-	return map[string]string{
-		"fs.dataset_id":       ds.ID.String(),
-		"fs.features":         string(features),
-		"fs.sources":          string(sources),
-		"fs.entities":         string(entities),
-		"fs.timestamp_column": ds.TimestampColumn,
-		"fs.cutoff":           cutoff,
-		"fs.version":          ds.FSVersion,
-	}
-}
+// Metadata is the key-value metadata written into a dataset file
+// (featurestore.EncodeDatasetMeta).
+func Metadata(ds *featurestore.Dataset) map[string]string { return featurestore.EncodeDatasetMeta(ds) }
 
 // Compute reads the entity file and the sources and builds the dataset's
 // table and record (without Output, FileDigest and Created).

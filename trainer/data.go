@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"encoding/json"
 
 	"github.com/fs-dev/fs/featurestore"
 )
@@ -12,14 +11,11 @@ import (
 // other parquet file is named by its digest and has no versions.
 func NewData(path string, table *featurestore.Table, meta map[string]string, digest string) (*Data, error) {
 	d := &Data{Table: table, Ref: DatasetRef{ID: digest, Path: path, Digest: digest, Rows: table.Rows}}
-	id, ok := meta["fs.dataset_id"]
-	if !ok {
-		return d, nil
+	m, ok, err := featurestore.DecodeDatasetMeta(path, meta)
+	if err != nil || !ok {
+		return d, err
 	}
-	d.Ref.ID, d.Ref.FS = id, true
-	d.TimestampColumn = meta["fs.timestamp_column"]
-	if err := json.Unmarshal([]byte(meta["fs.features"]), &d.Features); err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "%s: unreadable fs.features metadata: %v", path, err)
-	}
+	d.Ref.ID, d.Ref.FS = m.ID, true
+	d.TimestampColumn, d.Features = m.TimestampColumn, m.Features
 	return d, nil
 }

@@ -91,7 +91,8 @@ func (a *app) runPredict(ctx context.Context, o predictOptions) error {
 		return err
 	}
 	t := &featurestore.Table{Rows: data.Table.Rows, Series: append(append([]*featurestore.Series{}, data.Table.Series...), pred)}
-	meta := map[string]string{"fs.run_id": run.ID.String(), "fs.input_digest": data.Ref.Digest, "fs.version": featurestore.Version}
+	meta := map[string]string{featurestore.MetaRunID: run.ID.String(), featurestore.MetaInputDigest: data.Ref.Digest,
+		featurestore.MetaVersion: featurestore.Version}
 	if err := writeParquetAtomic(o.out, t, meta); err != nil {
 		return err
 	}

@@ -40,10 +40,10 @@ func (a *app) profileTarget(ctx context.Context, arg string, o *profile.Options)
 			return "", nil, "", err
 		}
 		if meta, merr := parquet.FileMetadata(files[0]); merr == nil {
-			if id, ok := meta["fs.dataset_id"]; ok {
-				node = lineage.ID(lineage.Dataset, id)
+			if m, ok, _ := featurestore.DecodeDatasetMeta(files[0], meta); ok {
+				node = lineage.ID(lineage.Dataset, m.ID)
 				if o.TimestampColumn == "" {
-					o.TimestampColumn = meta["fs.timestamp_column"]
+					o.TimestampColumn = m.TimestampColumn
 				}
 			}
 		}
