@@ -68,9 +68,9 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 			if err != nil {
 				return err
 			}
-			g := store.Lineage()
-			defer g.Close()
-			trees, err := lineage.Walk(ctx, g, roots, dir, o.depth)
+			records := store.Lineage()
+			defer records.Close()
+			trees, err := lineage.Walk(ctx, lineage.NewGraph(records), roots, dir, o.depth)
 			if err != nil {
 				return err
 			}
@@ -180,8 +180,9 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 			if err != nil {
 				return err
 			}
-			g := store.Lineage()
-			defer g.Close()
+			records := store.Lineage()
+			defer records.Close()
+			g := lineage.NewGraph(records)
 			reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
 			if err != nil {
 				return err

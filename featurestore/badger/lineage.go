@@ -2,14 +2,13 @@ package badger
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"strings"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/profile"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -22,24 +21,18 @@ func setEdge(txn *badgerdb.Txn, from, to lineage.NodeID) error {
 	return txn.Set([]byte("e</"+string(to)+"\x00"+string(from)), nil)
 }
 
-// modelRecord is a registered model version, as a lineage node.
-type modelRecord struct {
-	Name        string `json:"name"`
-	Version     string `json:"version"`
-	Run         string `json:"run"`
-	MLflowRunID string `json:"mlflow_run_id"`
-}
-
 // Graph is a read-only view of the lineage graph on one snapshot of the
 // store. Close it when done.
 type Graph struct {
 	txn *badgerdb.Txn
+	s   *Store
 }
 
-var _ lineage.Graph = (*Graph)(nil)
+var _ lineage.Records = (*Graph)(nil)
 
-// Lineage opens a view of the lineage graph.
-func (s *Store) Lineage() *Graph { return &Graph{txn: s.db.NewTransaction(false)} }
+// Lineage opens a view of the lineage graph's records; lineage.NewGraph
+// describes them.
+func (s *Store) Lineage() *Graph { return &Graph{txn: s.db.NewTransaction(false), s: s} }
 
 // Close releases the view.
 func (g *Graph) Close() { g.txn.Discard() }
@@ -54,112 +47,68 @@ func (g *Graph) edges(prefix string, id lineage.NodeID) ([]lineage.NodeID, error
 	return out, err
 }
 
-// Inputs implements lineage.Graph.
+// Inputs implements lineage.Records.
 func (g *Graph) Inputs(ctx context.Context, id lineage.NodeID) ([]lineage.NodeID, error) {
 	return g.edges("e</", id)
 }
 
-// Outputs implements lineage.Graph.
+// Outputs implements lineage.Records.
 func (g *Graph) Outputs(ctx context.Context, id lineage.NodeID) ([]lineage.NodeID, error) {
 	return g.edges("e>/", id)
 }
 
-// Node implements lineage.Graph.
-func (g *Graph) Node(ctx context.Context, id lineage.NodeID) (*lineage.Node, error) {
-	n := &lineage.Node{ID: id, Kind: id.Kind(), Attrs: map[string]string{}}
+// Record implements lineage.Records: the stored record of a node, typed,
+// with the profile kept with it.
+func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record, error) {
+	r := &lineage.Record{}
 	key := id.Key()
-	short := key
-	if len(short) > featurestore.ShortLen {
-		short = short[:featurestore.ShortLen]
-	}
+	var err error
 	switch id.Kind() {
 	case lineage.FeatureVersion:
-		var v featurestore.FeatureVersion
-		if err := getJSON(g.txn, "fv/"+key, &v); err != nil {
-			return nil, err
+		r.Feature = &featurestore.FeatureVersion{}
+		err = getJSON(g.txn, "fv/"+key, r.Feature)
+		if err == nil {
+			*r.Feature = g.s.mapVersion(*r.Feature, g.s.loadedPath)
 		}
-		n.Label = v.Name + "@" + short
-		n.Attrs["expr"] = truncate(strings.Join(strings.Fields(v.Expr), " "), 40)
-		n.Attrs["type"] = string(v.Type)
 	case lineage.FeatureSet:
-		var v featurestore.FeatureSetVersion
-		if err := getJSON(g.txn, "sv/"+key, &v); err != nil {
-			return nil, err
-		}
-		n.Label = v.Name + "@" + short
+		r.FeatureSet = &featurestore.FeatureSetVersion{}
+		err = getJSON(g.txn, "sv/"+key, r.FeatureSet)
 	case lineage.Dataset:
 		var d featurestore.Dataset
-		err := getJSON(g.txn, "ds/"+key, &d)
+		err = getJSON(g.txn, "ds/"+key, &d)
 		if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
-			n.Label = short + " (a parquet file fs did not write)"
-			return n, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		n.Label = short
-		n.Attrs["rows"] = fmt.Sprint(d.Rows)
-		n.Attrs["file"] = filepath.Base(d.Output)
-		if !d.Cutoff.IsZero() {
-			n.Attrs["cutoff"] = d.Cutoff.UTC().Format("2006-01-02T15:04:05Z")
+			err = nil // a parquet file fs did not write
+		} else if err == nil {
+			d = g.s.mapDataset(d, g.s.loadedPath)
+			r.Dataset = &d
 		}
 	case lineage.Snapshot:
-		var s featurestore.SourceSnapshot
-		if err := getJSON(g.txn, "snap/"+key, &s); err != nil {
-			return nil, err
+		var snap featurestore.SourceSnapshot
+		if err = getJSON(g.txn, "snap/"+key, &snap); err == nil {
+			snap = g.s.mapSnapshot(snap, g.s.loadedPath)
+			r.Snapshot = &snap
 		}
-		n.Label = s.Name + "@" + short
-		n.Attrs["files"] = fmt.Sprint(len(s.Files))
-		n.Attrs["rows"] = fmt.Sprint(s.Rows)
-		n.Attrs["path"] = s.Path
 	case lineage.Run:
-		var r trainer.Run
-		if err := getJSON(g.txn, "run/"+key, &r); err != nil {
-			return nil, err
-		}
-		n.Label = short
-		if len(r.Children) > 0 {
-			n.Label += fmt.Sprintf(" (sweep of %d)", len(r.Children))
-			n.Attrs[lineage.AttrSweepOf] = fmt.Sprint(len(r.Children))
-		}
-		n.Attrs["target"] = r.Target
-		n.Attrs["test_rmse"] = fmt.Sprintf("%.4g", r.Test.RMSE)
-		if r.MLflow.RunID != "" {
-			n.Attrs["mlflow"] = r.MLflow.RunID
-		}
+		r.Run = &trainer.Run{}
+		err = getJSON(g.txn, "run/"+key, r.Run)
 	case lineage.ModelVersion:
-		var m modelRecord
-		if err := getJSON(g.txn, "mv/"+key, &m); err != nil {
-			return nil, err
-		}
-		n.Label = m.Name + " version " + m.Version
+		r.Model = &lineage.RegisteredModel{}
+		err = getJSON(g.txn, "mv/"+key, r.Model)
 	default:
 		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no lineage node %s", id)
 	}
-	var prof struct {
-		Rows     int `json:"rows"`
-		Warnings []struct {
-			Message string `json:"message"`
-		} `json:"warnings"`
+	if err != nil {
+		return nil, err
 	}
-	if err := getJSON(g.txn, "profile/"+string(id), &prof); err == nil {
-		n.Attrs["profile"] = fmt.Sprintf("%d warnings", len(prof.Warnings))
-		if len(prof.Warnings) > 0 {
-			n.Attrs["profile"] += ", first: " + prof.Warnings[0].Message
-		}
+	var p profile.Profile
+	if getJSON(g.txn, "profile/"+string(id), &p) == nil {
+		r.Profile = &p
 	}
-	return n, nil
+	return r, nil
 }
 
 // RecordProfile stores a profile with the lineage node it describes (a
 // source snapshot or a dataset); fs lineage shows it on that node.
-func (s *Store) RecordProfile(ctx context.Context, node lineage.NodeID, profile any) error {
-	return s.update(func(txn *badgerdb.Txn) error { return setJSON(txn, "profile/"+string(node), profile) })
-}
-
-func truncate(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
+func (s *Store) RecordProfile(ctx context.Context, node lineage.NodeID, p *profile.Profile) error {
+	return s.update(func(txn *badgerdb.Txn) error { return setJSON(txn, "profile/"+string(node), p) })
 }

@@ -75,7 +75,7 @@ func BenchmarkLineageUpstream(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		g := s.Lineage()
-		trees, err := lineage.Walk(ctx, g, []lineage.NodeID{lineage.ID(lineage.Run, runs[i%len(runs)].String())}, lineage.Upstream, 10)
+		trees, err := lineage.Walk(ctx, lineage.NewGraph(g), []lineage.NodeID{lineage.ID(lineage.Run, runs[i%len(runs)].String())}, lineage.Upstream, 10)
 		g.Close()
 		if err != nil || len(trees[0].Children) != 1 {
 			b.Fatalf("walk: %v", err)
@@ -97,7 +97,8 @@ func BenchmarkImpact(b *testing.B) {
 		for v := 0; v < 10; v++ {
 			roots = append(roots, lineage.ID(lineage.FeatureVersion, versions[v*1000+f].String()))
 		}
-		g := s.Lineage()
+		records := s.Lineage()
+		g := lineage.NewGraph(records)
 		reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
 		if err != nil {
 			b.Fatal(err)
@@ -110,7 +111,7 @@ func BenchmarkImpact(b *testing.B) {
 				total++
 			}
 		}
-		g.Close()
+		records.Close()
 	}
 	b.ReportMetric(float64(total)/float64(b.N), "nodes/op")
 }
