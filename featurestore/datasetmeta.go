@@ -75,4 +75,3 @@ func DecodeDatasetMeta(path string, meta map[string]string) (m *DatasetMeta, ok 
 	}
 	return m, true, nil
 }
-

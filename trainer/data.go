@@ -1,7 +1,6 @@
 package trainer
 
 import (
-
 	"github.com/fs-dev/fs/featurestore"
 )
 
