@@ -106,12 +106,7 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		rep.Differences = append(rep.Differences, describeRowDiff(ctx, d, table)...)
 	}
 	// Retrain with the recorded parameters on the rebuilt rows.
-	req := trainer.Request{Target: r.Target, Alphas: []float64{r.Params.Alpha}, L1Ratios: []float64{r.Params.L1Ratio},
-		MaxIter: r.Params.MaxIter, Tol: r.Params.Tol, Positive: r.Params.Positive, TestSize: r.Split.TestSize,
-		Seed: r.Split.Seed, Split: r.Split.Kind, DropNulls: r.NullRule == "drop", Gate: r.Gate}
-	for _, f := range r.Features {
-		req.Features = append(req.Features, f.Name)
-	}
+	req := r.Request()
 	data := &trainer.Data{Table: table, Features: rebuilt.Features, TimestampColumn: rebuilt.TimestampColumn,
 		Ref: trainer.DatasetRef{ID: rebuilt.ID.String(), FS: true, Rows: table.Rows}}
 	res, err := trainer.Train(ctx, req, data, time.Now())

@@ -66,7 +66,9 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 
-step "go vet"
+step "gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 go vet ./...
 
 step "go build for macOS and Windows (the platform files stay in step)"

@@ -24,7 +24,7 @@ type Run struct {
 	Dtypes   []string   `json:"dtypes,omitempty"`
 	Params   ElasticNet `json:"params"`
 	Split    Split      `json:"split"`
-	NullRule string     `json:"null_rule"` // "error" or "drop"
+	NullRule string     `json:"null_rule"` // NullRuleError or NullRuleDrop
 	Dropped  int        `json:"dropped_rows"`
 
 	Model          *Fitted  `json:"model"`
@@ -122,6 +122,25 @@ func (m *MLflowRef) HasDone(step string) bool {
 		}
 	}
 	return false
+}
+
+// The null rules a run records: rows with a null feature or target are an
+// error, or were dropped before the split (--drop-nulls).
+const (
+	NullRuleError = "error"
+	NullRuleDrop  = "drop"
+)
+
+// Request is the training request that makes r again: its target and
+// features in order, its parameters, split, seed, null rule and gate.
+func (r *Run) Request() Request {
+	req := Request{Target: r.Target, Alphas: []float64{r.Params.Alpha}, L1Ratios: []float64{r.Params.L1Ratio},
+		MaxIter: r.Params.MaxIter, Tol: r.Params.Tol, Positive: r.Params.Positive, TestSize: r.Split.TestSize,
+		Seed: r.Split.Seed, Split: r.Split.Kind, DropNulls: r.NullRule == NullRuleDrop, Gate: r.Gate}
+	for _, f := range r.Features {
+		req.Features = append(req.Features, f.Name)
+	}
+	return req
 }
 
 // Tracker mirrors runs to an experiment tracker. Sync creates or resumes

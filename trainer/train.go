@@ -220,9 +220,9 @@ func idsText(ids []featurestore.ID) string {
 
 func nullRule(drop bool) string {
 	if drop {
-		return "drop"
+		return NullRuleDrop
 	}
-	return "error"
+	return NullRuleError
 }
 
 // constantNote explains a test R2 of exactly 0 or 1 that comes from a
