@@ -1,6 +1,7 @@
 package badger
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,7 +153,7 @@ func storeFiles(dir string) (tables map[string]bool, logs []string) {
 
 // checkTable opens a table file read-only as Badger would, turning its
 // panics on a damaged file into an error.
-func checkTable(path string, compression bopts.CompressionType, deep bool) (err error) {
+func checkTable(path string, compression bopts.CompressionType, deep bool) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("cannot be read: %v", err)
@@ -160,31 +161,49 @@ func checkTable(path string, compression bopts.CompressionType, deep bool) (err 
 	if fi.Size() == 0 {
 		return fmt.Errorf("is empty")
 	}
-	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
-	if err != nil {
-		return fmt.Errorf("cannot be read: %v", err)
-	}
-	defer func() {
-		// OpenTable closes the file on some of its errors (unmapping it
-		// first); a file still open is still mapped.
-		if _, err := mf.Fd.Stat(); err == nil {
-			z.Munmap(mf.Data)
-			mf.Fd.Close()
-		}
-		if r := recover(); r != nil {
-			err = fmt.Errorf("is damaged: its index cannot be read")
-		}
-	}()
 	mode := bopts.NoVerification
 	if deep {
 		mode = bopts.OnTableRead
 	}
 	opts := table.Options{BlockSize: options(filepath.Dir(path)).BlockSize, Compression: compression, ChkMode: mode}
-	// Never DecrRef the table: at zero references Badger deletes its file.
-	if _, err := table.OpenTable(mf, opts); err != nil {
-		return tableError(err)
+	return withMappedTable(path, func(mf *z.MmapFile) error {
+		// Never DecrRef the table: at zero references Badger deletes its file.
+		if _, err := table.OpenTable(mf, opts); err != nil {
+			return tableError(err)
+		}
+		return nil
+	})
+}
+
+// errUnreadableIndex is what withMappedTable returns when Badger panics
+// reading a table's index.
+var errUnreadableIndex = errors.New("is damaged: its index cannot be read")
+
+// withMappedTable maps the table file at path read-only for fn and unmaps
+// it after, whatever fn did to it: OpenTable closes the file (unmapping it
+// first) on some of its errors and panics on some damaged indexes, which
+// come back as errUnreadableIndex.
+func withMappedTable(path string, fn func(*z.MmapFile) error) (err error) {
+	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("cannot be read: %v", err)
 	}
-	return nil
+	defer func() {
+		if stillOpen(mf) {
+			z.Munmap(mf.Data)
+			mf.Fd.Close()
+		}
+		if r := recover(); r != nil {
+			err = errUnreadableIndex
+		}
+	}()
+	return fn(mf)
+}
+
+// stillOpen says whether OpenTable left mf open (and so still mapped).
+func stillOpen(mf *z.MmapFile) bool {
+	_, err := mf.Fd.Stat()
+	return err == nil
 }
 
 var blockRe = regexp.MustCompile(`block: (\d+)`)

@@ -3,6 +3,7 @@ package badger
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,42 +131,36 @@ func salvage(dir string) (map[string]kv, []string, error) {
 
 // salvageTable reads a table's entries as far as its blocks verify; it
 // returns what was lost, or "".
-func salvageTable(path string, add func(kv)) (lost string) {
-	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
-	if err != nil {
+func salvageTable(path string, add func(kv)) string {
+	var lost string
+	err := withMappedTable(path, func(mf *z.MmapFile) error {
+		lost = salvageMapped(mf, add)
+		return nil
+	})
+	switch {
+	case errors.Is(err, errUnreadableIndex):
+		return "its index cannot be read: all of it"
+	case err != nil:
 		return "cannot be read"
 	}
-	defer func() {
-		if _, err := mf.Fd.Stat(); err == nil {
-			z.Munmap(mf.Data)
-			mf.Fd.Close()
-		}
-		if r := recover(); r != nil {
-			lost = "its index cannot be read: all of it"
-		}
-	}()
+	return lost
+}
+
+// salvageMapped reads what it can of a mapped table, trying each
+// compression Badger writes: the MANIFEST that says how a table is
+// compressed may be the damaged file (the wrong one reads no block).
+func salvageMapped(mf *z.MmapFile, add func(kv)) (lost string) {
 	opts := table.Options{BlockSize: options("").BlockSize, ChkMode: bopts.OnBlockRead}
-	// The MANIFEST that says how a table is compressed may be the damaged
-	// file: try each compression Badger writes (the wrong one reads no block).
 	for _, c := range []bopts.CompressionType{bopts.Snappy, bopts.None, bopts.ZSTD} {
 		opts.Compression = c
 		t, err := table.OpenTable(mf, opts)
 		if err != nil {
-			if _, serr := mf.Fd.Stat(); serr != nil {
+			if !stillOpen(mf) {
 				return "its index fails its checksum: all of it"
 			}
 			continue
 		}
-		n := 0
-		it := t.NewIterator(0)
-		for it.Rewind(); it.Valid(); it.Next() {
-			v := it.ValueCopy()
-			k := it.Key()
-			add(kv{key: append([]byte(nil), k[:len(k)-8]...), version: y.ParseTs(k), meta: v.Meta,
-				userMeta: v.UserMeta, expiresAt: v.ExpiresAt, value: v.Value})
-			n++
-		}
-		it.Close()
+		n := readTable(t, add)
 		if n > 0 || t.KeyCount() == 0 {
 			if n < int(t.KeyCount()) {
 				return fmt.Sprintf("%d of its %d entries (a block fails its checksum)", int(t.KeyCount())-n, t.KeyCount())
@@ -174,6 +169,21 @@ func salvageTable(path string, add func(kv)) (lost string) {
 		}
 	}
 	return "no block could be read: all of it"
+}
+
+// readTable passes every entry of t that reads to add and counts them.
+func readTable(t *table.Table, add func(kv)) int {
+	n := 0
+	it := t.NewIterator(0)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v := it.ValueCopy()
+		k := it.Key()
+		add(kv{key: append([]byte(nil), k[:len(k)-8]...), version: y.ParseTs(k), meta: v.Meta,
+			userMeta: v.UserMeta, expiresAt: v.ExpiresAt, value: v.Value})
+		n++
+	}
+	return n
 }
 
 // writeFresh creates a store at dir holding the live records of latest.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/fs-dev/fs/atomicfile"
 )
 
 // verifiedFile lists, in the store directory, the table files whose every
@@ -43,8 +45,8 @@ func readVerified(dir string) map[string]string {
 	return out
 }
 
-// writeVerified replaces the verified file (a temporary file renamed), so
-// that a kill leaves the old list or the new one.
+// writeVerified replaces the verified file atomically, so that a kill
+// leaves the old list or the new one.
 func writeVerified(dir string, verified map[string]string) error {
 	names := make([]string, 0, len(verified))
 	for n := range verified {
@@ -55,17 +57,5 @@ func writeVerified(dir string, verified map[string]string) error {
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s %s\n", n, verified[n])
 	}
-	f, err := os.CreateTemp(dir, verifiedFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.WriteString(b.String()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(dir, verifiedFile))
+	return atomicfile.Write(filepath.Join(dir, verifiedFile), []byte(b.String()))
 }

@@ -71,7 +71,7 @@ func Check(ctx context.Context, dir string) (*Report, error) {
 // has its dataset, its model and its sweep, every feature name points at a
 // version, every version at the versions it reads.
 func (s *Store) Verify(ctx context.Context, rep *Report) error {
-	v := &verifier{rep: rep, keys: map[string]bool{}, store: s.dir, s: s}
+	v := &verifier{rep: rep, keys: map[string]bool{}, s: s}
 	return s.view(func(txn *badgerdb.Txn) error {
 		if err := v.loadKeys(txn); err != nil {
 			return err
@@ -90,10 +90,9 @@ func (s *Store) Verify(ctx context.Context, rep *Report) error {
 }
 
 type verifier struct {
-	rep   *Report
-	keys  map[string]bool // every key in the store
-	store string
-	s     *Store
+	rep  *Report
+	keys map[string]bool // every key in the store
+	s    *Store
 	// plainDatasets are the dataset ids of runs trained on parquet files fs
 	// did not write: lineage nodes without a dataset record.
 	plainDatasets map[string]bool
@@ -241,8 +240,8 @@ func (v *verifier) runs(txn *badgerdb.Txn) error {
 			}
 		}
 		if len(r.Children) == 0 {
-			if _, err := os.Stat(filepath.Join(ModelsDir(v.store), r.ID.String(), "MLmodel")); err != nil {
-				v.problem("run %s: its model is missing from %s", id, ModelsDir(v.store))
+			if _, err := os.Stat(filepath.Join(ModelsDir(v.s.dir), r.ID.String(), "MLmodel")); err != nil {
+				v.problem("run %s: its model is missing from %s", id, ModelsDir(v.s.dir))
 			}
 		}
 	})

@@ -1,10 +1,9 @@
 package badger
 
 import (
-	"io"
-
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"math"
 	"os"
 	"strconv"
