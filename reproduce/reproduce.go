@@ -50,13 +50,15 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	rep := &Report{Run: r.ID, DatasetRecorded: d.ID.String()}
 	// The entity file must be as it was: it is the rows of the dataset. A
 	// file moved within the project is found by its content.
-	if sum, err := fileSHA(d.Entities.Path); (err != nil || sum != d.Entities.Digest) && projectRoot(reg) != "" {
-		if found := findByDigest(projectRoot(reg), d.Entities.Path, d.Entities.Digest); found != "" {
+	sum, err := fileSHA(d.Entities.Path)
+	same := err == nil && sum == d.Entities.Digest
+	if root := projectRoot(reg); !same && root != "" {
+		if found := findByDigest(root, d.Entities.Path, d.Entities.Digest); found != "" {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the entity file is not at %s as recorded; %s has its content and was used", d.Entities.Path, found))
-			d.Entities.Path = found
+			d.Entities.Path, same = found, true
 		}
 	}
-	if sum, err := fileSHA(d.Entities.Path); err != nil || sum != d.Entities.Digest {
+	if !same {
 		rep.EntitiesChanged = true
 		rep.Differences = append(rep.Differences, fmt.Sprintf("the entity file %s is missing or changed since the dataset was built", d.Entities.Path))
 		return rep, nil

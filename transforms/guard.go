@@ -79,19 +79,15 @@ func replaceChecked(args ...any) (any, error) {
 	return strings.Replace(s, old, repl, n), nil
 }
 
-// caseChecked refuses an input whose case mapping could pass the limit (a
-// rune's mapping is at most 3 times its bytes).
+// caseChecked refuses a case mapping longer than the limit (a rune's
+// mapping is at most 3 times its bytes, so the result is bounded).
 func caseChecked(f func(string) string) func(args ...any) (any, error) {
 	return func(args ...any) (any, error) {
-		s := args[0].(string)
-		if len(s)*3 > MaxStringBytes {
-			if out := f(s); len(out) > MaxStringBytes {
-				return nil, tooLong(len(out))
-			} else {
-				return out, nil
-			}
+		out := f(args[0].(string))
+		if len(out) > MaxStringBytes {
+			return nil, tooLong(len(out))
 		}
-		return f(s), nil
+		return out, nil
 	}
 }
 
