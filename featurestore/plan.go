@@ -37,6 +37,7 @@ type FeatureChange struct {
 	Version  *FeatureVersion `json:"-"`
 	Name     string          `json:"name"`
 	ID       ID              `json:"version"`
+	Type     transforms.Type `json:"type"`
 	Status   Status          `json:"status"`
 	Previous *ID             `json:"previous,omitempty"` // the version it changed from
 	// SameAs lists other names that already point at this exact version:
@@ -346,7 +347,7 @@ func (p *planner) planFeature(i int) error {
 		Expr: f.Expr, Canonical: canon, Type: prog.Output(), TTL: f.TTL,
 		Columns: nonNil(cols), DependsOn: nonNilRefs(deps), Metadata: meta, Descriptor: desc,
 	}
-	ch := &FeatureChange{Version: v, Name: f.Name, ID: id, Metadata: meta}
+	ch := &FeatureChange{Version: v, Name: f.Name, ID: id, Type: v.Type, Metadata: meta}
 	head, err := p.reg.FeatureHead(p.ctx, f.Name)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:

@@ -15,19 +15,19 @@ import (
 
 // Request is what fs train is asked for.
 type Request struct {
-	Target    string
-	Features  []string // design-matrix order; empty: the dataset's features
-	Alphas    []float64
-	L1Ratios  []float64
-	MaxIter   int
-	Tol       float64
-	Positive  bool
-	TestSize  float64
-	Seed      uint32
-	Split     string // random (default) or time
-	DropNulls bool
-	Gate      Gate
-	Solver    string // "", "auto", "data" or "gram"
+	Target    string    `json:"target"`
+	Features  []string  `json:"features,omitempty"` // design-matrix order; empty: the dataset's features
+	Alphas    []float64 `json:"alphas"`
+	L1Ratios  []float64 `json:"l1_ratios"`
+	MaxIter   int       `json:"max_iter"`
+	Tol       float64   `json:"tol"`
+	Positive  bool      `json:"positive,omitempty"`
+	TestSize  float64   `json:"test_size"`
+	Seed      uint32    `json:"seed"`
+	Split     string    `json:"split,omitempty"` // random (default) or time
+	DropNulls bool      `json:"drop_nulls,omitempty"`
+	Gate      Gate      `json:"gate"`
+	Solver    string    `json:"solver,omitempty"` // "", "auto", "data" or "gram"
 }
 
 // Data is a dataset loaded for training.

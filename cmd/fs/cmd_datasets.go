@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/fs-dev/fs/featurestore"
 )
 
-func newDatasetsCmd(a *app) *cobra.Command {
+func newDatasetsCmd(a *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "datasets",
 		Short: "List and show materialized datasets",
@@ -24,16 +23,10 @@ func newDatasetsCmd(a *app) *cobra.Command {
 		Example: "  fs datasets list\n  fs datasets list --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.openStore(true)
+			ds, err := a.api().Datasets(a.ctx(cmd))
 			if err != nil {
 				return err
 			}
-			defer store.Close()
-			ds, err := store.Datasets(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sort.SliceStable(ds, func(i, j int) bool { return ds[i].Created.After(ds[j].Created) })
 			if listJSON {
 				return writeJSON(a.st.Stdout, ds)
 			}
@@ -61,17 +54,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 		Example: "  fs datasets show 3f9a1c2b4d5e\n  fs datasets show 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			ctx := cmd.Context()
-			store, err := a.openStore(true)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			id, err := store.ResolveDataset(ctx, argv[0])
-			if err != nil {
-				return err
-			}
-			d, err := store.Dataset(ctx, id)
+			d, err := a.api().Dataset(a.ctx(cmd), argv[0])
 			if err != nil {
 				return err
 			}
@@ -87,7 +70,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	return cmd
 }
 
-func printDataset(a *app, d *featurestore.Dataset) {
+func printDataset(a *cli, d *featurestore.Dataset) {
 	w := a.st.Stdout
 	cutoff := "none"
 	if !d.Cutoff.IsZero() {

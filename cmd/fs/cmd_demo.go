@@ -17,7 +17,7 @@ type demoOptions struct {
 	force    bool
 }
 
-func newDemoCmd(a *app) *cobra.Command {
+func newDemoCmd(a *cli) *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo [DIR]",
@@ -50,7 +50,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use, 12 it is damage
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
+func (a *cli) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 	opts := demo.DefaultOptions()
 	opts.Force = o.force
 	if err := demo.Write(dir, opts); err != nil {
@@ -98,7 +98,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 }
 
 // bestRun is the newest sweep's best run, for the demo's later steps.
-func (a *app) bestRun(ctx context.Context, store string) (string, error) {
+func (a *cli) bestRun(ctx context.Context, store string) (string, error) {
 	s, err := badger.Open(store, true)
 	if err != nil {
 		return "", err

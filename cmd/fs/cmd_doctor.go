@@ -16,7 +16,7 @@ type doctorOptions struct {
 	json   bool
 }
 
-func newDoctorCmd(a *app) *cobra.Command {
+func newDoctorCmd(a *cli) *cobra.Command {
 	var o doctorOptions
 	cmd := &cobra.Command{
 		Use:   "doctor [--repair]",
@@ -44,7 +44,7 @@ Exit codes: 0 the store is whole, 1 error, 2 usage, 10 no store, 11 store in use
 	return cmd
 }
 
-func (a *app) runDoctor(cmd *cobra.Command, o doctorOptions) error {
+func (a *cli) runDoctor(cmd *cobra.Command, o doctorOptions) error {
 	dir := a.storeDir()
 	var rep *badger.Report
 	var res *badger.RepairResult
@@ -81,7 +81,7 @@ func (a *app) runDoctor(cmd *cobra.Command, o doctorOptions) error {
 	return nil
 }
 
-func printDoctor(a *app, rep *badger.Report, res *badger.RepairResult) {
+func printDoctor(a *cli, rep *badger.Report, res *badger.RepairResult) {
 	w := a.st.Stdout
 	if res != nil {
 		fmt.Fprintf(w, "backup    %s (the store as it was)\nkept      %d records\n", res.Backup, res.Kept)

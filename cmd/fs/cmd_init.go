@@ -8,7 +8,7 @@ import (
 	"github.com/fs-dev/fs/featurestore/badger"
 )
 
-func newInitCmd(a *app) *cobra.Command {
+func newInitCmd(a *cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create the store",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -9,8 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/lineage"
 )
 
@@ -21,7 +19,7 @@ type lineageOptions struct {
 	json                 bool
 }
 
-func newLineageCmd(a *app) *cobra.Command {
+func newLineageCmd(a *cli) *cobra.Command {
 	var o lineageOptions
 	cmd := &cobra.Command{
 		Use:   "lineage ID [--upstream|--downstream] [--format text|json|dot|mermaid]",
@@ -54,23 +52,11 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 			if !ok {
 				return usageError{fmt.Errorf("unknown --format %q (text, json, dot or mermaid)", o.format)}
 			}
-			dir := lineage.Upstream
+			dir, req := lineage.Upstream, app.LineageRequest{ID: argv[0], Direction: app.Upstream, Depth: o.depth}
 			if o.downstream {
-				dir = lineage.Downstream
+				dir, req.Direction = lineage.Downstream, app.Downstream
 			}
-			ctx := cmd.Context()
-			store, err := a.openStore(true)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			roots, err := resolveNodes(ctx, store, argv[0])
-			if err != nil {
-				return err
-			}
-			records := store.Lineage()
-			defer records.Close()
-			trees, err := lineage.Walk(ctx, lineage.NewGraph(records), roots, dir, o.depth)
+			trees, err := a.api().Lineage(a.ctx(cmd), req)
 			if err != nil {
 				return err
 			}
@@ -87,77 +73,7 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 	return cmd
 }
 
-// resolveNodes turns a user's argument into lineage roots.
-func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]lineage.NodeID, error) {
-	if name, prefix, ok := strings.Cut(arg, "@"); ok {
-		ref, err := featurestore.ResolveRef(ctx, store, name, prefix)
-		if err == nil {
-			return []lineage.NodeID{lineage.ID(lineage.FeatureVersion, ref.Version.String())}, nil
-		}
-		if hist, serr := store.FeatureSetHistory(ctx, name); serr == nil {
-			for _, h := range hist {
-				if strings.HasPrefix(h.Version.String(), strings.ToLower(prefix)) {
-					return []lineage.NodeID{lineage.ID(lineage.FeatureSet, h.Version.String())}, nil
-				}
-			}
-		}
-		return nil, err
-	}
-	if hist, err := store.FeatureHistory(ctx, arg); err == nil {
-		return historyNodes(hist, lineage.FeatureVersion), nil
-	}
-	if hist, err := store.FeatureSetHistory(ctx, arg); err == nil {
-		return historyNodes(hist, lineage.FeatureSet), nil
-	}
-	if !featurestore.IsIDPrefix(arg) {
-		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no feature, feature set, dataset or run %q", arg).
-			WithHint("fs features list, fs datasets list and fs runs list show what there is")
-	}
-	var found []lineage.NodeID
-	if id, err := store.ResolveRun(ctx, arg); err == nil {
-		found = append(found, lineage.ID(lineage.Run, id.String()))
-	}
-	if id, err := store.ResolveDataset(ctx, arg); err == nil {
-		found = append(found, lineage.ID(lineage.Dataset, id.String()))
-	}
-	if id, err := store.ResolveFeatureVersion(ctx, arg); err == nil {
-		found = append(found, lineage.ID(lineage.FeatureVersion, id.String()))
-	}
-	switch len(found) {
-	case 0:
-		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no run, dataset or feature version %s", arg).
-			WithHint("fs runs list and fs datasets list show the ids; give more characters if several share a prefix")
-	case 1:
-		return found, nil
-	}
-	return nil, featurestore.Errorf(featurestore.EINVALID, "%s is the start of several ids: %v", arg, found).
-		WithHint("give more characters")
-}
-
-func historyNodes(hist []featurestore.HistoryEntry, k lineage.Kind) []lineage.NodeID {
-	seen := map[featurestore.ID]bool{}
-	var out []lineage.NodeID
-	for _, h := range hist {
-		if !seen[h.Version] {
-			seen[h.Version] = true
-			out = append(out, lineage.ID(k, h.Version.String()))
-		}
-	}
-	return out
-}
-
-// impactReport is what fs impact prints.
-type impactReport struct {
-	Roots    []*lineage.Node `json:"roots"`
-	Models   []*lineage.Node `json:"registered_models"`
-	Runs     []*lineage.Node `json:"runs"`
-	Sweeps   []*lineage.Node `json:"sweeps"` // the sweeps the runs belong to, not counted as runs
-	Datasets []*lineage.Node `json:"datasets"`
-	Features []*lineage.Node `json:"dependent_features"`
-	Sets     []*lineage.Node `json:"feature_sets"`
-}
-
-func newImpactCmd(a *app) *cobra.Command {
+func newImpactCmd(a *cli) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "impact FEATURE[@VERSION]",
@@ -170,48 +86,10 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 		Example: "  fs impact conv_rate\n  fs impact trips_per_hour@9ca43bf6 --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			ctx := cmd.Context()
-			store, err := a.openStore(true)
+			rep, err := a.api().Impact(a.ctx(cmd), argv[0])
 			if err != nil {
 				return err
 			}
-			defer store.Close()
-			roots, err := resolveNodes(ctx, store, argv[0])
-			if err != nil {
-				return err
-			}
-			records := store.Lineage()
-			defer records.Close()
-			g := lineage.NewGraph(records)
-			reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
-			if err != nil {
-				return err
-			}
-			rep := impactReport{}
-			nodes := func(ids []lineage.NodeID) ([]*lineage.Node, error) {
-				out := []*lineage.Node{}
-				for _, id := range ids {
-					n, err := g.Node(ctx, id)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, n)
-				}
-				return out, nil
-			}
-			if rep.Roots, err = nodes(roots); err != nil {
-				return err
-			}
-			for _, part := range []struct {
-				dst  *[]*lineage.Node
-				kind lineage.Kind
-			}{{&rep.Models, lineage.ModelVersion}, {&rep.Runs, lineage.Run}, {&rep.Datasets, lineage.Dataset},
-				{&rep.Features, lineage.FeatureVersion}, {&rep.Sets, lineage.FeatureSet}} {
-				if *part.dst, err = nodes(reach[part.kind]); err != nil {
-					return err
-				}
-			}
-			rep.Runs, rep.Sweeps = splitSweeps(rep.Runs)
 			if asJSON {
 				return writeJSON(a.st.Stdout, rep)
 			}
@@ -245,19 +123,6 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	return cmd
 }
 
-// splitSweeps separates the sweeps from the runs.
-func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
-	runs, sweeps = []*lineage.Node{}, []*lineage.Node{}
-	for _, n := range nodes {
-		if n.Attrs[lineage.AttrSweepOf] != "" {
-			sweeps = append(sweeps, n)
-		} else {
-			runs = append(runs, n)
-		}
-	}
-	return runs, sweeps
-}
-
 func attrs(n *lineage.Node) string {
 	keys := make([]string, 0, len(n.Attrs))
 	for k := range n.Attrs {
@@ -274,7 +139,7 @@ func attrs(n *lineage.Node) string {
 	return "  (" + strings.Join(parts, ", ") + ")"
 }
 
-func newLineageExportCmd(a *app) *cobra.Command {
+func newLineageExportCmd(a *cli) *cobra.Command {
 	var openlineage bool
 	cmd := &cobra.Command{
 		Use:   "export --openlineage",
@@ -292,21 +157,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 			if !openlineage {
 				return usageError{fmt.Errorf("give --openlineage (the one export format)")}
 			}
-			ctx := cmd.Context()
-			store, err := a.openStore(true)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			datasets, err := store.Datasets(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := store.Runs(ctx)
-			if err != nil {
-				return err
-			}
-			return lineage.WriteOpenLineage(a.st.Stdout, datasets, runs)
+			return a.api().OpenLineage(a.ctx(cmd), a.st.Stdout)
 		},
 	}
 	cmd.Flags().BoolVar(&openlineage, "openlineage", false, "OpenLineage run events, one JSON document per line")

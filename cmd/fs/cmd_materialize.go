@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"sync"
@@ -11,7 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/materialize"
 )
 
@@ -26,7 +25,7 @@ type materializeOptions struct {
 	quiet           bool
 }
 
-func newMaterializeCmd(a *app) *cobra.Command {
+func newMaterializeCmd(a *cli) *cobra.Command {
 	var o materializeOptions
 	cmd := &cobra.Command{
 		Use:   "materialize (--features A,B@VERSION,... | --feature-set NAME) --entities FILE --out FILE.parquet",
@@ -65,7 +64,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
   fs materialize --features trips_per_hour@9ca43bf6798e,conv_rate --entities orders.tsv --out old.parquet --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runMaterialize(cmd.Context(), o)
+			return a.runMaterialize(cmd, o)
 		},
 	}
 	f := cmd.Flags()
@@ -82,9 +81,9 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	return cmd
 }
 
-func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
-	req := materialize.Request{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
-		TimestampColumn: o.timestampColumn, Out: o.out, Now: time.Now(), Keep: []string{a.storeDir()}}
+func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
+	req := app.MaterializeRequest{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
+		TimestampColumn: o.timestampColumn, Out: o.out}
 	if o.asOf != "" {
 		t, err := materialize.ParseTime(o.asOf)
 		if err != nil {
@@ -92,18 +91,10 @@ func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 		}
 		req.AsOf = t
 	}
-	store, err := a.openStore(true)
-	if err != nil {
-		return err
-	}
-	job, err := materialize.Resolve(ctx, store, req)
-	store.Close()
-	if err != nil {
-		return err
-	}
+	ctx := a.ctx(cmd)
 	if bar := a.progress(o.quiet, "materialize"); bar != nil {
 		var mu sync.Mutex
-		job.SetProgress(func(done, total int) {
+		ctx = app.WithProgress(ctx, func(done, total int) {
 			mu.Lock()
 			defer mu.Unlock()
 			bar.ChangeMax(total)
@@ -111,19 +102,10 @@ func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 		})
 		defer bar.Finish()
 	}
-	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
-		ds.Created = time.Now().UTC()
-		w, err := a.openStore(false)
-		if err != nil {
-			return err
-		}
-		defer w.Close()
-		return w.RecordDataset(ctx, ds)
-	})
+	ds, err := a.api().Materialize(ctx, req)
 	if err != nil {
 		return err
 	}
-	warnNulls(a, ds)
 	if o.json {
 		return writeJSON(a.st.Stdout, ds)
 	}
@@ -135,37 +117,14 @@ func (a *app) runMaterialize(ctx context.Context, o materializeOptions) error {
 	fmt.Fprintf(w, "dataset  %s\nrows     %d\ncutoff   %s\nout      %s\n\n", ds.ID.Short(), ds.Rows, cutoff, o.out)
 	t := newTable(w, "FEATURE", "VERSION", "NULLS")
 	for i, f := range ds.Features {
-		t.row(f.Name, f.Version.Short(), fmtNulls(ds.Nulls[i].Nulls, ds.Rows))
+		t.row(f.Name, f.Version.Short(), app.FormatNulls(ds.Nulls[i].Nulls, ds.Rows))
 	}
 	return t.flush()
 }
 
-// warnNulls says on stderr which features are mostly or entirely null,
-// and why when fs knows.
-func warnNulls(a *app, ds *featurestore.Dataset) {
-	for _, n := range ds.Nulls {
-		if !n.MostlyNull(ds.Rows) {
-			continue
-		}
-		msg := fmt.Sprintf("fs: warning: %s is null in %s", n.Name, fmtNulls(n.Nulls, ds.Rows))
-		if n.Reason != "" {
-			msg += ": " + n.Reason
-		}
-		fmt.Fprintln(a.st.Stderr, msg)
-	}
-}
-
-// fmtNulls is "15 (1.9%)" of rows.
-func fmtNulls(nulls, rows int) string {
-	if rows == 0 || nulls == 0 {
-		return "0"
-	}
-	return fmt.Sprintf("%d of %d (%.3g%%)", nulls, rows, 100*float64(nulls)/float64(rows))
-}
-
 // progress returns a progress bar on stderr when it is a terminal and the
 // user did not ask for quiet; nil otherwise.
-func (a *app) progress(quiet bool, what string) *progressbar.ProgressBar {
+func (a *cli) progress(quiet bool, what string) *progressbar.ProgressBar {
 	f, ok := a.st.Stderr.(*os.File)
 	if quiet || !ok || !isatty.IsTerminal(f.Fd()) {
 		return nil

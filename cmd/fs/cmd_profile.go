@@ -1,21 +1,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/atomicfile"
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
-	"github.com/fs-dev/fs/featurestore/parquet"
 	fsyaml "github.com/fs-dev/fs/featurestore/yaml"
-	"github.com/fs-dev/fs/lineage"
-	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/profile"
 )
 
@@ -34,63 +27,7 @@ func (v validationFailed) Error() string { return fmt.Sprintf("%d expectations f
 
 // profileTarget resolves FILE or SOURCE to the files to read, the options
 // the registry knows, and the lineage node a profile belongs to.
-func (a *app) profileTarget(ctx context.Context, arg string, o *profile.Options) (path string, files []string, node lineage.NodeID, err error) {
-	if _, statErr := os.Stat(arg); statErr == nil {
-		if files, err = parquet.Files(arg); err != nil {
-			return "", nil, "", err
-		}
-		if meta, merr := parquet.FileMetadata(files[0]); merr == nil {
-			if m, ok, _ := featurestore.DecodeDatasetMeta(files[0], meta); ok {
-				node = lineage.ID(lineage.Dataset, m.ID)
-				if o.TimestampColumn == "" {
-					o.TimestampColumn = m.TimestampColumn
-				}
-			}
-		}
-		return arg, files, node, nil
-	}
-	store, err := a.openStore(true)
-	if err != nil {
-		return "", nil, "", featurestore.Errorf(featurestore.EINVALID, "%s is neither a file nor a registered source", arg).
-			WithHint("give a parquet file, a directory of them, or the name of a registered source")
-	}
-	defer store.Close()
-	sources, err := store.Sources(ctx)
-	if err != nil {
-		return "", nil, "", err
-	}
-	var names []string
-	for _, s := range sources {
-		names = append(names, s.Name)
-		if s.Name != arg {
-			continue
-		}
-		if files, err = parquet.Files(s.Path); err != nil {
-			return "", nil, "", err
-		}
-		ents, err := store.Entities(ctx)
-		if err != nil {
-			return "", nil, "", err
-		}
-		for _, e := range ents {
-			if e.Name == s.Entity && len(o.EntityColumns) == 0 {
-				o.EntityColumns = e.JoinKeys
-			}
-		}
-		if o.TimestampColumn == "" {
-			o.TimestampColumn = s.TimestampField
-		}
-		snap, err := materialize.Snapshot(s, files)
-		if err != nil {
-			return "", nil, "", err
-		}
-		return s.Path, files, lineage.ID(lineage.Snapshot, snap.Digest), nil
-	}
-	return "", nil, "", featurestore.Errorf(featurestore.EINVALID, "%s is neither a file nor a registered source", arg).
-		WithHint("registered sources: %s", strings.Join(names, ", "))
-}
-
-func newProfileCmd(a *app) *cobra.Command {
+func newProfileCmd(a *cli) *cobra.Command {
 	var o profileOptions
 	cmd := &cobra.Command{
 		Use:   "profile FILE|SOURCE [--target COL] [--html FILE]",
@@ -113,28 +50,22 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 		Example: "  fs profile data/driver_stats.parquet\n  fs profile driver_stats --target trip_completed --html report.html\n  fs profile train.parquet --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			ctx := cmd.Context()
-			po := profile.Options{Target: o.target, TimestampColumn: o.timestamp, EntityColumns: o.entity}
-			path, files, node, err := a.profileTarget(ctx, argv[0], &po)
+			if o.html != "" {
+				var keep []string
+				if !a.remote() {
+					keep = []string{a.storeDir()}
+				}
+				if err := featurestore.CheckOutput("--html", o.html, []string{argv[0]}, keep); err != nil {
+					return err
+				}
+			}
+			p, err := a.api().Profile(a.ctx(cmd), app.ProfileRequest{Target: argv[0], Label: o.target,
+				TimestampColumn: o.timestamp, EntityColumns: o.entity})
 			if err != nil {
 				return err
 			}
 			if o.html != "" {
-				if err := featurestore.CheckOutput("--html", o.html, files, []string{a.storeDir()}); err != nil {
-					return err
-				}
-			}
-			p, err := profile.Run(ctx, path, files, po)
-			if err != nil {
-				return err
-			}
-			if node != "" && badger.Exists(a.storeDir()) {
-				if err := a.recordProfile(ctx, node, p); err != nil {
-					return err
-				}
-			}
-			if o.html != "" {
-				if err := writeFileAtomic(o.html, func(f *os.File) error { return profile.HTML(f, p) }); err != nil {
+				if err := app.WriteFileAtomic(o.html, func(f *os.File) error { return profile.HTML(f, p) }); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.st.Stderr, "fs: wrote %s\n", o.html)
@@ -155,28 +86,7 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 	return cmd
 }
 
-func (a *app) recordProfile(ctx context.Context, node lineage.NodeID, p *profile.Profile) error {
-	store, err := a.openStore(false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return store.RecordProfile(ctx, node, p)
-}
-
-// writeFileAtomic writes path whole or not at all (atomicfile), with
-// the error a person reads.
-func writeFileAtomic(path string, fill func(*os.File) error) error {
-	err := atomicfile.WriteWith(path, fill)
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, pe.Err).
-			WithHint("check that the directory exists and is writable")
-	}
-	return err
-}
-
-func printProfile(a *app, p *profile.Profile) {
+func printProfile(a *cli, p *profile.Profile) {
 	w := a.st.Stdout
 	fmt.Fprintf(w, "%s: %d rows, %d columns\n\n", p.Path, p.Rows, len(p.Columns))
 	t := newTable(w, "COLUMN", "TYPE", "COUNT", "NULLS", "DISTINCT", "MIN", "P50", "MAX", "MEAN", "STD", "ZEROS", "OUTLIERS")
@@ -229,7 +139,7 @@ func optNum(v *float64) string {
 	return fmtNum(*v)
 }
 
-func newValidateCmd(a *app) *cobra.Command {
+func newValidateCmd(a *cli) *cobra.Command {
 	var expect string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -251,22 +161,17 @@ Exit codes: 0 every expectation holds, 5 some do not (each is named), 1 error, 2
 		Example: "  fs validate train.parquet --expect expectations.yaml",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			ctx := cmd.Context()
-			var e profile.Expectations
-			if err := fsyaml.DecodeFile(expect, &e, "see fs validate --help for the format of expectations"); err != nil {
-				return err
-			}
-			var po profile.Options
-			path, files, _, err := a.profileTarget(ctx, argv[0], &po)
+			data, err := fsyaml.ReadBounded(expect, "see fs validate --help for the format of expectations")
 			if err != nil {
 				return err
 			}
-			v, err := profile.Validate(ctx, path, files, &e)
+			res, err := a.api().Validate(a.ctx(cmd), app.ValidateRequest{Target: argv[0], File: expect, Expectations: string(data)})
 			if err != nil {
 				return err
 			}
+			path, v := res.Path, res.Violations
 			if asJSON {
-				if err := writeJSON(a.st.Stdout, map[string]any{"path": path, "violations": v}); err != nil {
+				if err := writeJSON(a.st.Stdout, res); err != nil {
 					return err
 				}
 			} else if len(v) == 0 {

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
 )
 
@@ -17,7 +15,7 @@ type registerOptions struct {
 	json   bool
 }
 
-func newRegisterCmd(a *app) *cobra.Command {
+func newRegisterCmd(a *cli) *cobra.Command {
 	var o registerOptions
 	cmd := &cobra.Command{
 		Use:   "register FILE",
@@ -47,54 +45,27 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	return cmd
 }
 
-type registerResult struct {
-	File        string                          `json:"file"`
-	DryRun      bool                            `json:"dry_run"`
-	Features    []featurestore.FeatureChange    `json:"features"`
-	FeatureSets []featurestore.FeatureSetChange `json:"feature_sets"`
-}
-
-func (a *app) runRegister(cmd *cobra.Command, file string, o registerOptions) error {
-	ctx := cmd.Context()
-	defs, err := yaml.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	store, err := a.openStore(o.dryRun)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	plan, err := featurestore.PlanRegister(ctx, defs, parquet.SchemaReader{}, store, time.Now())
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !o.dryRun {
-		if err := store.Apply(ctx, plan); err != nil {
-			return fmt.Errorf("register %s: %w", file, err)
+func (a *cli) runRegister(cmd *cobra.Command, file string, o registerOptions) error {
+	req := app.RegisterRequest{File: file, DryRun: o.dryRun}
+	if a.remote() {
+		data, dir, err := yaml.ReadDefinitionFile(file)
+		if err != nil {
+			return err
 		}
+		req.Content, req.Dir = string(data), dir
 	}
-	res := registerResult{File: file, DryRun: o.dryRun, Features: plan.Features, FeatureSets: plan.FeatureSets}
-	if res.Features == nil {
-		res.Features = []featurestore.FeatureChange{}
-	}
-	if res.FeatureSets == nil {
-		res.FeatureSets = []featurestore.FeatureSetChange{}
-	}
-	if o.dryRun {
-		fmt.Fprintf(a.st.Stderr, "fs: dry run: nothing was recorded\n")
+	res, err := a.api().Register(a.ctx(cmd), req)
+	if err != nil {
+		return err
 	}
 	if o.json {
 		return writeJSON(a.st.Stdout, res)
 	}
 	t := newTable(a.st.Stdout, "FEATURE", "VERSION", "TYPE", "STATUS")
-	for _, ch := range plan.Features {
-		t.row(ch.Name, ch.ID.Short(), string(ch.Version.Type), statusText(ch.Status, ch.Previous, ch.SameAs))
+	for _, ch := range res.Features {
+		t.row(ch.Name, ch.ID.Short(), string(ch.Type), statusText(ch.Status, ch.Previous, ch.SameAs))
 	}
-	for _, ch := range plan.FeatureSets {
+	for _, ch := range res.FeatureSets {
 		t.row("set "+ch.Name, ch.ID.Short(), "-", statusText(ch.Status, ch.Previous, nil))
 	}
 	return t.flush()

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/reproduce"
 )
 
@@ -16,7 +15,7 @@ type notReproduced struct{}
 
 func (notReproduced) Error() string { return "the rebuild is not identical" }
 
-func newReproduceCmd(a *app) *cobra.Command {
+func newReproduceCmd(a *cli) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reproduce RUN",
@@ -37,38 +36,7 @@ not an fs dataset), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs reproduce 3f9a1c2b\n  fs reproduce 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			ctx := cmd.Context()
-			store, err := a.openStore(true)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			id, err := store.ResolveRun(ctx, argv[0])
-			if err != nil {
-				return err
-			}
-			run, err := store.Run(ctx, id)
-			if err != nil {
-				return err
-			}
-			if run.Best != nil {
-				if run, err = store.Run(ctx, *run.Best); err != nil {
-					return err
-				}
-			}
-			if !run.Dataset.FS {
-				return featurestore.Errorf(featurestore.EINVALID, "run %s was trained on a parquet file fs did not write", run.ID.Short()).
-					WithHint("only runs on datasets from fs materialize can be rebuilt")
-			}
-			dsID, err := featurestore.ParseID(run.Dataset.ID)
-			if err != nil {
-				return err
-			}
-			ds, err := store.Dataset(ctx, dsID)
-			if err != nil {
-				return err
-			}
-			rep, err := reproduce.Run(ctx, store, run, ds)
+			rep, err := a.api().Reproduce(a.ctx(cmd), argv[0])
 			if err != nil {
 				return err
 			}
@@ -89,7 +57,7 @@ not an fs dataset), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 	return cmd
 }
 
-func printReproduce(a *app, rep *reproduce.Report) {
+func printReproduce(a *cli, rep *reproduce.Report) {
 	w := a.st.Stdout
 	mark := func(ok bool) string {
 		if ok {

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/trainer"
 )
 
-func newRunsCmd(a *app) *cobra.Command {
+func newRunsCmd(a *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "runs", Short: "List and show training runs"}
 	var listJSON, showJSON bool
 	list := &cobra.Command{
@@ -22,16 +19,10 @@ func newRunsCmd(a *app) *cobra.Command {
 		Example: "  fs runs list\n  fs runs list --json",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.openStore(true)
+			runs, err := a.api().Runs(a.ctx(cmd))
 			if err != nil {
 				return err
 			}
-			defer store.Close()
-			runs, err := store.Runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			runs = groupSweeps(runs)
 			if listJSON {
 				return writeJSON(a.st.Stdout, runs)
 			}
@@ -66,20 +57,14 @@ func newRunsCmd(a *app) *cobra.Command {
 		Example: "  fs runs show 3f9a1c2b\n  fs runs show 3f9a --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			r, err := a.loadRun(cmd.Context(), argv[0])
-			if err != nil {
-				return err
-			}
-			children, err := a.sweepRuns(cmd.Context(), r)
+			d, err := a.api().Run(a.ctx(cmd), argv[0])
 			if err != nil {
 				return err
 			}
 			if showJSON {
-				if len(children) > 0 {
-					return writeJSON(a.st.Stdout, map[string]any{"sweep": r, "runs": children})
-				}
-				return writeJSON(a.st.Stdout, r)
+				return writeJSON(a.st.Stdout, d)
 			}
+			r, children := d.Run, d.Children
 			w := a.st.Stdout
 			fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v, positive %v\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
 				r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, r.Params.Alpha, r.Params.L1Ratio,
@@ -124,32 +109,6 @@ func newRunsCmd(a *app) *cobra.Command {
 }
 
 // groupSweeps orders runs newest first, each sweep followed by its runs.
-func groupSweeps(runs []trainer.Run) []trainer.Run {
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Created.After(runs[j].Created) })
-	children := map[featurestore.ID][]trainer.Run{}
-	for _, r := range runs {
-		if r.Parent != nil {
-			children[*r.Parent] = append(children[*r.Parent], r)
-		}
-	}
-	out := make([]trainer.Run, 0, len(runs))
-	for _, r := range runs {
-		if r.Parent != nil {
-			continue
-		}
-		out = append(out, r)
-		out = append(out, children[r.ID]...)
-		delete(children, r.ID)
-	}
-	for _, r := range runs { // runs of a sweep that is not recorded: listed all the same
-		if r.Parent != nil && children[*r.Parent] != nil {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// featureNames lists a run's features, cut to fit a table cell.
 func featureNames(r trainer.Run) string {
 	var names []string
 	for _, f := range r.Features {
@@ -163,14 +122,3 @@ func featureNames(r trainer.Run) string {
 }
 
 // sweepRuns loads a sweep's runs (none for a single run).
-func (a *app) sweepRuns(ctx context.Context, r *trainer.Run) ([]*trainer.Run, error) {
-	var out []*trainer.Run
-	for _, c := range r.Children {
-		ch, err := a.loadRunByID(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
-	}
-	return out, nil
-}

@@ -1,23 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
-	"github.com/fs-dev/fs/featurestore/parquet"
-	"github.com/fs-dev/fs/materialize"
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/trainer"
-	"github.com/fs-dev/fs/trainer/mlflow"
-	"github.com/fs-dev/fs/trainer/pyfunc"
 )
 
 // exitGate is the exit code of a run that fails its quality gate.
@@ -43,7 +33,7 @@ type trainOptions struct {
 	json          bool
 }
 
-func newTrainCmd(a *app) *cobra.Command {
+func newTrainCmd(a *cli) *cobra.Command {
 	var o trainOptions
 	cmd := &cobra.Command{
 		Use:   "train --dataset FILE.parquet|DATASET --target COLUMN [flags]",
@@ -88,7 +78,7 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 				return usageError{fmt.Errorf("--seed must be below 2^32, as numpy's")}
 			}
 			o.req.Seed = uint32(o.seed)
-			return a.runTrain(cmd.Context(), o)
+			return a.runTrain(cmd, o)
 		},
 	}
 	f := cmd.Flags()
@@ -118,190 +108,46 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	return cmd
 }
 
-// loadDataset reads a dataset file, or the file of a recorded dataset.
-func (a *app) loadDataset(ctx context.Context, arg string) (*trainer.Data, error) {
-	path := arg
-	var recorded *featurestore.Dataset
-	if _, err := os.Stat(arg); err != nil {
-		if !featurestore.IsIDPrefix(arg) {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "no dataset file %s", arg).
-				WithHint("give a parquet file written by fs materialize, or a dataset id from fs datasets list")
-		}
-		store, err := a.openStore(true)
-		if err != nil {
-			return nil, err
-		}
-		id, err := store.ResolveDataset(ctx, arg)
-		if err == nil {
-			recorded, err = store.Dataset(ctx, id)
-		}
-		store.Close()
-		if err != nil {
-			return nil, err
-		}
-		path = recorded.Output
-	}
-	abs, _ := filepath.Abs(path)
-	digest, _, err := materialize.FileSHA256(abs)
-	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the dataset %s: %v", path, err)
-	}
-	if recorded != nil && recorded.FileDigest != "" && recorded.FileDigest != digest {
-		return nil, featurestore.Errorf(featurestore.ECONFLICT, "%s changed since dataset %s was written", path, recorded.ID.Short()).
-			WithHint("materialize it again, or give the file itself")
-	}
-	schema, err := parquet.FileSchema(abs)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, c := range schema {
-		if c.Type != "" {
-			names = append(names, c.Name)
-		}
-	}
-	table, _, err := parquet.ReadTable(ctx, []string{abs}, names)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := parquet.FileMetadata(abs)
-	if err != nil {
-		return nil, err
-	}
-	return trainer.NewData(abs, table, meta, digest)
-}
-
-func (a *app) runTrain(ctx context.Context, o trainOptions) error {
-	data, err := a.loadDataset(ctx, o.dataset)
-	if err != nil {
+func (a *cli) runTrain(cmd *cobra.Command, o trainOptions) error {
+	req := app.TrainRequest{Dataset: o.dataset, Request: o.req, Experiment: o.experiment,
+		RegisterModel: o.registerModel, ModelDir: o.modelDir}
+	res, err := a.api().Train(a.ctx(cmd), req)
+	if res == nil {
 		return err
-	}
-	if !data.Ref.FS {
-		fmt.Fprintf(a.st.Stderr, "fs: warning: %s was not written by fs materialize: the run records no feature versions\n", o.dataset)
-	}
-	res, err := trainer.Train(ctx, o.req, data, time.Now())
-	if err != nil {
-		return err
-	}
-	client, err := mlflow.FromEnv(a.st.Getenv)
-	if err != nil {
-		return err
-	}
-	runs := res.Runs
-	if res.Parent != nil {
-		runs = append([]*trainer.Run{res.Parent}, runs...)
-	}
-	for _, r := range runs {
-		if client != nil {
-			r.MLflow.State = trainer.SyncPending
-			r.MLflow.Experiment = a.experiment(o.experiment)
-			if r == res.Best {
-				r.MLflow.RegisterModel = o.registerModel
-			}
-		}
-	}
-	if err := a.recordRuns(ctx, runs); err != nil {
-		return err
-	}
-	var syncErr error // reported after the results, which are recorded whatever MLflow says
-	if client != nil {
-		fmt.Fprintf(a.st.Stderr, "fs: logging the run to MLflow at %s (at most %v; then it stays pending for fs sync)\n", client.BaseURL, mlflowDeadline(a.st.Getenv))
-		syncErr = a.syncRuns(ctx, client, runs, mlflowDeadline(a.st.Getenv))
-		if ctx.Err() != nil {
-			return syncErr
-		}
-		if o.registerModel != "" && !res.Best.Gate.Passed {
-			fmt.Fprintf(a.st.Stderr, "fs: warning: the quality gate failed: the model was not registered as %s\n", o.registerModel)
-		}
-	}
-	if o.modelDir != "" {
-		if err := writeModel(res.Best, o.modelDir); err != nil {
-			return err
-		}
-	}
-	for _, r := range res.Runs {
-		for _, w := range r.Warnings {
-			fmt.Fprintf(a.st.Stderr, "fs: warning: %s\n", w)
-		}
 	}
 	if o.json {
-		out := map[string]any{"run": res.Best}
-		if res.Parent != nil {
-			out["sweep"] = res.Parent
-			out["runs"] = res.Runs
-		}
-		out["model_dir"] = a.modelDir(res.Best.ID)
-		if err := writeJSON(a.st.Stdout, out); err != nil {
+		if err := writeJSON(a.st.Stdout, res); err != nil {
 			return err
 		}
 	} else {
 		printTrain(a, res)
 	}
-	if syncErr != nil {
-		return syncErr
-	}
-	if !res.Best.Gate.Passed {
-		return gateError{res.Best.Gate.Failed}
-	}
-	return nil
-}
-
-// recordRuns writes the runs' models, then records the runs in one
-// transaction, holding the store only for that: a kill leaves every run
-// with its model, or none recorded.
-func (a *app) recordRuns(ctx context.Context, runs []*trainer.Run) error {
-	store, err := a.openStore(false)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	for _, r := range runs {
-		if err := writeModel(r, a.modelDir(r.ID)); err != nil {
-			return err
-		}
-	}
-	return store.RecordRuns(ctx, runs)
-}
-
-// modelDir is where the store keeps a run's pyfunc layout.
-func (a *app) modelDir(id featurestore.ID) string {
-	return filepath.Join(badger.ModelsDir(a.storeDir()), id.String())
-}
-
-// writeModel writes the run's pyfunc layout into dir.
-func writeModel(r *trainer.Run, dir string) error {
-	if err := pyfunc.Write(dir, r, mlflow.Version); err != nil {
-		return fmt.Errorf("write the model of run %s: %w", r.ID.Short(), err)
+	if !res.Run.Gate.Passed {
+		return gateError{res.Run.Gate.Failed}
 	}
 	return nil
 }
 
-// mlflowDeadline bounds the MLflow step of fs train: FS_MLFLOW_DEADLINE
-// seconds, 30 by default.
-func mlflowDeadline(getenv func(string) string) time.Duration {
-	if v, err := strconv.ParseFloat(getenv("FS_MLFLOW_DEADLINE"), 64); err == nil && v > 0 {
-		return time.Duration(v * float64(time.Second))
-	}
-	return 30 * time.Second
-}
-
-func printTrain(a *app, res *trainer.Result) {
+func printTrain(a *cli, res *app.TrainResult) {
 	w := a.st.Stdout
-	if res.Parent != nil {
-		fmt.Fprintf(w, "sweep    %s (%d runs)\n\n", res.Parent.ID.Short(), len(res.Runs))
+	if res.Sweep != nil {
+		fmt.Fprintf(w, "sweep    %s (%d runs)\n\n", res.Sweep.ID.Short(), len(res.Runs))
 		t := newTable(w, "RUN", "ALPHA", "L1_RATIO", "TEST_RMSE", "TEST_MAE", "TEST_R2", "ITER", "")
 		for _, r := range res.Runs {
 			mark := ""
-			if r == res.Best {
+			if r.ID == res.Run.ID {
 				mark = "best"
 			}
-			t.row(r.ID.Short(), fmtNum(r.Params.Alpha), fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), fmtNum(r.Test.MAE),
-				fmtNum(r.Test.R2), fmt.Sprint(r.Model.NIter), mark)
+			t.row(r.ID.Short(), app.FormatNum(r.Params.Alpha), app.FormatNum(r.Params.L1Ratio), app.FormatNum(r.Test.RMSE), app.FormatNum(r.Test.MAE),
+				app.FormatNum(r.Test.R2), fmt.Sprint(r.Model.NIter), mark)
 		}
 		t.flush()
 		fmt.Fprintln(w)
 	}
-	r := res.Best
+	r := res.Run
 	gate := "passed"
 	if !r.Gate.Passed {
 		gate = "FAILED: " + strings.Join(r.Gate.Failed, ", ")
@@ -320,13 +166,13 @@ func printTrain(a *app, res *trainer.Result) {
 		mlflowLine = "pending (fs sync pushes it)"
 	}
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
-		r.ID.Short(), mlflowLine, shortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
-		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, plural(r.Model.NIter, "iteration"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, a.modelDir(r.ID))
+		r.ID.Short(), mlflowLine, app.ShortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
+		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, plural(r.Model.NIter, "iteration"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, res.ModelDir)
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
-	t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))
-	t.row("mae", fmtNum(r.Train.MAE), fmtNum(r.Test.MAE))
-	t.row("r2", fmtNum(r.Train.R2), fmtNum(r.Test.R2))
-	t.row("mse", fmtNum(r.Train.MSE), fmtNum(r.Test.MSE))
+	t.row("rmse", app.FormatNum(r.Train.RMSE), app.FormatNum(r.Test.RMSE))
+	t.row("mae", app.FormatNum(r.Train.MAE), app.FormatNum(r.Test.MAE))
+	t.row("r2", app.FormatNum(r.Train.R2), app.FormatNum(r.Test.R2))
+	t.row("mse", app.FormatNum(r.Train.MSE), app.FormatNum(r.Test.MSE))
 	t.flush()
 	fmt.Fprintln(w)
 	c := newTable(w, "FEATURE", "VERSION", "COEF")
@@ -335,17 +181,8 @@ func printTrain(a *app, res *trainer.Result) {
 		if !f.Version.IsZero() {
 			v = f.Version.Short()
 		}
-		c.row(f.Name, v, fmtNum(r.Model.Coef[i]))
+		c.row(f.Name, v, app.FormatNum(r.Model.Coef[i]))
 	}
-	c.row("(intercept)", "", fmtNum(r.Model.Intercept))
+	c.row("(intercept)", "", app.FormatNum(r.Model.Intercept))
 	c.flush()
 }
-
-func shortID(s string) string {
-	if len(s) > featurestore.ShortLen {
-		return s[:featurestore.ShortLen]
-	}
-	return s
-}
-
-func fmtNum(f float64) string { return fmt.Sprintf("%.6g", f+0) } // +0 turns -0 into 0

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 )
@@ -115,7 +116,7 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintf(w, "fs: hint: run fs --help, or fs COMMAND --help, for usage\n")
 		return
 	}
-	var in interrupted
+	var in app.Interrupted
 	if errors.As(err, &in) {
 		fmt.Fprintf(w, "fs: error: %s\n", in)
 		return
@@ -137,7 +138,7 @@ func printError(w io.Writer, err error) {
 }
 
 func newRootCmd(st *State) *cobra.Command {
-	app := &app{st: st}
+	app := &cli{st: st}
 	root := &cobra.Command{
 		Use:   "fs",
 		Short: "fs versions features, builds point-in-time training sets and tracks their lineage",
@@ -169,8 +170,8 @@ Exit codes:
 	return root
 }
 
-// app holds what every command shares.
-type app struct {
+// cli holds what every command shares.
+type cli struct {
 	st        *State
 	storeFlag string
 }
@@ -178,7 +179,7 @@ type app struct {
 // storeDir resolves the store directory: --store, FS_STORE, else the
 // nearest .fs holding a store in this directory or one above it (as git
 // finds .git), else ./.fs.
-func (a *app) storeDir() string {
+func (a *cli) storeDir() string {
 	if a.storeFlag != "" {
 		return a.storeFlag
 	}
@@ -193,7 +194,7 @@ func (a *app) storeDir() string {
 
 // newStoreDir is where fs init creates a store: --store, FS_STORE, or
 // ./.fs (never a store found above).
-func (a *app) newStoreDir() string {
+func (a *cli) newStoreDir() string {
 	if a.storeFlag != "" {
 		return a.storeFlag
 	}

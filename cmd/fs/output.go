@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/fs-dev/fs/app"
 )
 
 // writeJSON prints v as one indented JSON document.
@@ -40,15 +42,9 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func fmtTTL(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return d.String()
-}
+func fmtNum(f float64) string { return app.FormatNum(f) }
+
+func shortID(s string) string { return app.ShortID(s) }
 
 // fmtSeconds prints a duration with three meaningful digits in a unit
 // that suits it: 27.1 µs, 3.42 ms, 1.25 s.
@@ -71,6 +67,3 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
-
-// oneLine squeezes whitespace so an expression fits a table cell.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,9 +1,50 @@
 package main
 
-import "github.com/fs-dev/fs/featurestore/badger"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
 
-// openStore opens the store; commands that only read open it read-only so
-// they can run beside other readers.
-func (a *app) openStore(readOnly bool) (*badger.Store, error) {
-	return badger.Open(a.storeDir(), readOnly)
+	"github.com/spf13/cobra"
+
+	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/featurestore"
+)
+
+// remote reports whether the store is an fs server's URL.
+func (a *cli) remote() bool {
+	d := a.storeDir()
+	return strings.HasPrefix(d, "http://") || strings.HasPrefix(d, "https://")
 }
+
+// api is where commands run their use cases: the store directory, or the
+// fs server the store URL names.
+func (a *cli) api() app.API {
+	if a.remote() {
+		return a.client()
+	}
+	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv}
+}
+
+// ctx is the command's context with warnings and notes printed on stderr.
+func (a *cli) ctx(cmd *cobra.Command) context.Context {
+	var mu sync.Mutex
+	return app.WithNotify(cmd.Context(), func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(a.st.Stderr, "fs: %s\n", msg)
+	})
+}
+
+// localOnly refuses a command that works on the store's files when the
+// store is a server.
+func (a *cli) localOnly(what string) error {
+	if !a.remote() {
+		return nil
+	}
+	return featurestore.Errorf(featurestore.EINVALID, "%s works on a store directory, not on an fs server (%s)", what, a.storeDir()).
+		WithHint("run it on the server's machine with --store DIR")
+}
+
+func (a *cli) client() app.API { panic("todo") }

@@ -60,17 +60,28 @@ type file struct {
 
 // ReadFile reads and parses the definition file at path.
 func ReadFile(path string) (*featurestore.Definitions, error) {
-	data, err := readBounded(path)
+	data, dir, err := ReadDefinitionFile(path)
 	if err != nil {
-		return nil, &featurestore.Error{Code: featurestore.EINVALID,
+		return nil, err
+	}
+	return Parse(path, dir, data)
+}
+
+// ReadDefinitionFile reads a definition file's content (at most
+// MaxFileBytes) and the absolute directory its relative paths start from,
+// for Parse.
+func ReadDefinitionFile(path string) (data []byte, dir string, err error) {
+	data, err = readBounded(path)
+	if err != nil {
+		return nil, "", &featurestore.Error{Code: featurestore.EINVALID,
 			Message: fmt.Sprintf("cannot read definition file %s", path), Err: unwrapPathError(err),
 			Hint: "give the path of a YAML file with entities, sources and features"}
 	}
-	dir, err := filepath.Abs(filepath.Dir(path))
+	dir, err = filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", path, err)
+		return nil, "", fmt.Errorf("resolve %s: %w", path, err)
 	}
-	return Parse(path, dir, data)
+	return data, dir, nil
 }
 
 // readBounded reads a regular file of at most MaxFileBytes: a FIFO or a

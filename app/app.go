@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+)
+
+// Service runs fs's use cases against one store.
+type Service struct {
+	Store  Opener
+	Getenv func(string) string // the environment: MLflow settings
+	// Roots, when set, are the directories requests may name files in
+	// (a server's data roots); nil allows any path (the command line).
+	Roots Roots
+}
+
+var _ API = (*Service)(nil)
+
+// Opener gives a use case the store for one step. release must be called
+// when the step is done.
+type Opener interface {
+	Read(ctx context.Context) (s *badger.Store, release func(), err error)
+	Write(ctx context.Context) (s *badger.Store, release func(), err error)
+	Dir() string
+}
+
+// Dir opens a store directory for each step: reads read-only, so they run
+// beside other fs processes reading it.
+type Dir string
+
+func (d Dir) Dir() string { return string(d) }
+
+func (d Dir) Read(ctx context.Context) (*badger.Store, func(), error) {
+	return d.open(true)
+}
+
+func (d Dir) Write(ctx context.Context) (*badger.Store, func(), error) {
+	return d.open(false)
+}
+
+func (d Dir) open(readOnly bool) (*badger.Store, func(), error) {
+	s, err := badger.Open(string(d), readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
+// Shared is one store held open for a server's life. Reads share it
+// freely; writes take turns, each holding the turn for one short step.
+type Shared struct {
+	store *badger.Store
+	write sync.Mutex
+}
+
+// OpenShared opens dir for reading and writing, for as long as the
+// server runs.
+func OpenShared(dir string) (*Shared, error) {
+	s, err := badger.Open(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Shared{store: s}, nil
+}
+
+func (s *Shared) Dir() string { return s.store.Dir() }
+
+func (s *Shared) Read(ctx context.Context) (*badger.Store, func(), error) {
+	return s.store, func() {}, nil
+}
+
+func (s *Shared) Write(ctx context.Context) (*badger.Store, func(), error) {
+	s.write.Lock()
+	return s.store, s.write.Unlock, nil
+}
+
+// Drain waits for the write in progress, then holds the turn so that no
+// other write starts: a server stopping calls it before Close.
+func (s *Shared) Drain() { s.write.Lock() }
+
+// Close closes the store.
+func (s *Shared) Close() error { return s.store.Close() }
+
+// Roots are the directories a server may read and write files in.
+type Roots []string
+
+// Check refuses a path outside the roots, naming the flag or field.
+func (r Roots) Check(field, path string) error {
+	if r == nil || path == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	} else if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(real, filepath.Base(abs))
+	}
+	for _, root := range r {
+		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !filepath.IsAbs(rel) &&
+			!startsDotDot(rel) {
+			return nil
+		}
+	}
+	return featurestore.Errorf(EFORBIDDEN, "%s: %s is outside the server's data roots", field, path).
+		WithHint("the server reads and writes only under its data roots (fs serve --data-root); ask its operator, or copy the file there")
+}
+
+func startsDotDot(rel string) bool {
+	return len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
+}
+
+// EFORBIDDEN is the error code of a request the caller may not make: a
+// path outside the data roots, a write with a read token.
+const EFORBIDDEN = "forbidden"
+
+// NewRoots resolves each directory to an absolute path without symbolic
+// links; each must exist.
+func NewRoots(dirs []string) (Roots, error) {
+	out := Roots{}
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
+		}
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = os.Stat(abs); err == nil && !fi.IsDir() {
+				err = fmt.Errorf("not a directory")
+			}
+		}
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "data root %s: %v", d, err).
+				WithHint("give an existing directory the server may read")
+		}
+		out = append(out, abs)
+	}
+	return out, nil
+}
+
+// notifyKey and progressKey carry the side channels in a context.
+type (
+	notifyKey   struct{}
+	progressKey struct{}
+)
+
+// WithNotify returns a context whose use cases send warnings and notes
+// (one line each, without the "fs: " prefix) to fn.
+func WithNotify(ctx context.Context, fn func(string)) context.Context {
+	return context.WithValue(ctx, notifyKey{}, fn)
+}
+
+// WithProgress returns a context whose long use cases report how much is
+// done to fn.
+func WithProgress(ctx context.Context, fn func(done, total int)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+// notify sends one line to the context's notifier, if any.
+func notify(ctx context.Context, format string, args ...any) {
+	if fn, ok := ctx.Value(notifyKey{}).(func(string)); ok {
+		fn(fmt.Sprintf(format, args...))
+	}
+}
+
+func progress(ctx context.Context) func(done, total int) {
+	fn, _ := ctx.Value(progressKey{}).(func(done, total int))
+	return fn
+}
+
+// read runs fn with the store open for reading.
+func (s *Service) read(ctx context.Context, fn func(*badger.Store) error) error {
+	st, release, err := s.Store.Read(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn(st)
+}
+
+// write runs fn with the store open for writing.
+func (s *Service) write(ctx context.Context, fn func(*badger.Store) error) error {
+	st, release, err := s.Store.Write(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn(st)
+}
+
+func (s *Service) getenv(k string) string {
+	if s.Getenv == nil {
+		return ""
+	}
+	return s.Getenv(k)
+}

@@ -1,0 +1,183 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+)
+
+// VersionInfo is one version of a feature in its history.
+type VersionInfo struct {
+	*featurestore.FeatureVersion
+	Current    bool      `json:"current"`
+	Registered time.Time `json:"registered"` // when the name last pointed at it
+}
+
+// FeatureDetail is a feature name with every version it has had, newest
+// first.
+type FeatureDetail struct {
+	Name     string                `json:"name"`
+	Current  featurestore.ID       `json:"current"`
+	Metadata featurestore.Metadata `json:"metadata"`
+	Versions []VersionInfo         `json:"versions"`
+}
+
+// Change is one field that differs between two versions.
+type Change struct {
+	Field string `json:"field"`
+	A     string `json:"a"`
+	B     string `json:"b"`
+}
+
+// Diff compares two feature versions.
+type Diff struct {
+	A         featurestore.FeatureRef `json:"a"`
+	B         featurestore.FeatureRef `json:"b"`
+	Identical bool                    `json:"identical"`
+	Changes   []Change                `json:"changes"`
+}
+
+// FeatureSetInfo is a feature set's head with its members.
+type FeatureSetInfo struct {
+	featurestore.FeatureSetHead
+	Members []featurestore.FeatureRef `json:"members"`
+}
+
+// Features lists every feature name with its current version.
+func (s *Service) Features(ctx context.Context) (heads []featurestore.FeatureHead, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		heads, err = st.FeatureHeads(ctx)
+		return err
+	})
+	return heads, err
+}
+
+// Feature shows every version a feature name has had, newest first.
+// Errors: ENOTFOUND.
+func (s *Service) Feature(ctx context.Context, name string) (res *FeatureDetail, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		res, err = featureDetail(ctx, st, name)
+		return err
+	})
+	return res, err
+}
+
+func featureDetail(ctx context.Context, reg featurestore.Registry, name string) (*FeatureDetail, error) {
+	head, err := reg.FeatureHead(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := reg.FeatureHistory(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	res := &FeatureDetail{Name: name, Current: head.Current, Metadata: head.Metadata}
+	seen := map[featurestore.ID]bool{}
+	for _, h := range hist {
+		if seen[h.Version] {
+			continue
+		}
+		seen[h.Version] = true
+		v, err := reg.FeatureVersion(ctx, h.Version)
+		if err != nil {
+			return nil, err
+		}
+		res.Versions = append(res.Versions, VersionInfo{FeatureVersion: v, Current: h.Version == head.Current, Registered: h.Registered})
+	}
+	return res, nil
+}
+
+// Diff compares what two feature versions compute; each argument is
+// NAME or NAME@VERSION. Errors: ENOTFOUND, EINVALID.
+func (s *Service) Diff(ctx context.Context, a, b string) (res *Diff, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		var refs [2]featurestore.FeatureRef
+		var vers [2]*featurestore.FeatureVersion
+		for i, arg := range []string{a, b} {
+			if refs[i], err = featurestore.ResolveArg(ctx, st, arg); err != nil {
+				return err
+			}
+			if vers[i], err = st.FeatureVersion(ctx, refs[i].Version); err != nil {
+				return err
+			}
+		}
+		res = &Diff{A: refs[0], B: refs[1], Changes: diffVersions(vers[0], vers[1])}
+		res.Identical = refs[0].Version == refs[1].Version
+		return nil
+	})
+	return res, err
+}
+
+// diffVersions lists the fields that differ, in descriptor order, then the
+// metadata.
+func diffVersions(a, b *featurestore.FeatureVersion) []Change {
+	fa, fb := diffFields(a), diffFields(b)
+	out := []Change{}
+	for i := range fa {
+		if fa[i][1] != fb[i][1] {
+			out = append(out, Change{Field: fa[i][0], A: fa[i][1], B: fb[i][1]})
+		}
+	}
+	return out
+}
+
+func diffFields(v *featurestore.FeatureVersion) [][2]string {
+	var cols, deps []string
+	for _, c := range v.Columns {
+		cols = append(cols, c.Name+" "+c.Physical)
+	}
+	for _, d := range v.DependsOn {
+		deps = append(deps, d.Name+"@"+d.Version.Short())
+	}
+	return [][2]string{
+		{"expr", OneLine(v.Expr)},
+		{"canonical", v.Canonical},
+		{"type", string(v.Type)},
+		{"ttl", FormatTTL(v.TTL)},
+		{"entity", v.Source.Entity + " (" + strings.Join(v.JoinKeys, ", ") + ")"},
+		{"timestamp_field", v.Source.TimestampField},
+		{"created_timestamp_field", v.Source.CreatedTimestampField},
+		{"columns", strings.Join(cols, ", ")},
+		{"depends_on", strings.Join(deps, ", ")},
+		{"source", v.Source.Name + " " + v.Source.Path},
+		{"description", v.Metadata.Description},
+	}
+}
+
+// FeatureSets lists every feature set with its current members.
+func (s *Service) FeatureSets(ctx context.Context) (out []FeatureSetInfo, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		heads, err := st.FeatureSetHeads(ctx)
+		if err != nil {
+			return err
+		}
+		out = []FeatureSetInfo{}
+		for _, h := range heads {
+			v, err := st.FeatureSetVersion(ctx, h.Current)
+			if err != nil {
+				return err
+			}
+			out = append(out, FeatureSetInfo{FeatureSetHead: h, Members: v.Members})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OneLine squeezes whitespace so an expression fits one line.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// FormatTTL is "7d", "90m0s", or "-" for none.
+func FormatTTL(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}

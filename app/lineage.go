@@ -1,0 +1,203 @@
+package app
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/lineage"
+)
+
+// LineageRequest asks for a walk of the lineage graph.
+type LineageRequest struct {
+	ID        string `json:"id"`        // a run or dataset id (prefix), NAME@VERSION, a feature or feature set name
+	Direction string `json:"direction"` // upstream (default) or downstream
+	Depth     int    `json:"depth"`     // the most edges to walk
+}
+
+// Direction values of LineageRequest.
+const (
+	Upstream   = "upstream"
+	Downstream = "downstream"
+)
+
+// Impact is everything a change to a feature would affect.
+type Impact struct {
+	Roots    []*lineage.Node `json:"roots"`
+	Models   []*lineage.Node `json:"registered_models"`
+	Runs     []*lineage.Node `json:"runs"`
+	Sweeps   []*lineage.Node `json:"sweeps"` // the sweeps the runs belong to, not counted as runs
+	Datasets []*lineage.Node `json:"datasets"`
+	Features []*lineage.Node `json:"dependent_features"`
+	Sets     []*lineage.Node `json:"feature_sets"`
+}
+
+// Lineage walks the graph from what req.ID names. Errors: ENOTFOUND,
+// EINVALID (an ambiguous prefix, a bad direction).
+func (s *Service) Lineage(ctx context.Context, req LineageRequest) (trees []*lineage.Tree, err error) {
+	dir := lineage.Upstream
+	switch req.Direction {
+	case "", Upstream:
+	case Downstream:
+		dir = lineage.Downstream
+	default:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "direction %q: give upstream or downstream", req.Direction)
+	}
+	err = s.read(ctx, func(st *badger.Store) error {
+		roots, err := resolveNodes(ctx, st, req.ID)
+		if err != nil {
+			return err
+		}
+		records := st.Lineage()
+		defer records.Close()
+		trees, err = lineage.Walk(ctx, lineage.NewGraph(records), roots, dir, req.Depth)
+		return err
+	})
+	return trees, err
+}
+
+// Impact answers "if I change this feature, what is affected?": every
+// registered model version, run, dataset, dependent feature and feature
+// set built from it. Errors: ENOTFOUND, EINVALID.
+func (s *Service) Impact(ctx context.Context, arg string) (rep *Impact, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		roots, err := resolveNodes(ctx, st, arg)
+		if err != nil {
+			return err
+		}
+		records := st.Lineage()
+		defer records.Close()
+		rep, err = impact(ctx, lineage.NewGraph(records), roots)
+		return err
+	})
+	return rep, err
+}
+
+func impact(ctx context.Context, g lineage.Graph, roots []lineage.NodeID) (*Impact, error) {
+	reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
+	if err != nil {
+		return nil, err
+	}
+	nodes := func(ids []lineage.NodeID) ([]*lineage.Node, error) {
+		out := []*lineage.Node{}
+		for _, id := range ids {
+			n, err := g.Node(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	rep := &Impact{}
+	if rep.Roots, err = nodes(roots); err != nil {
+		return nil, err
+	}
+	for _, part := range []struct {
+		dst  *[]*lineage.Node
+		kind lineage.Kind
+	}{{&rep.Models, lineage.ModelVersion}, {&rep.Runs, lineage.Run}, {&rep.Datasets, lineage.Dataset},
+		{&rep.Features, lineage.FeatureVersion}, {&rep.Sets, lineage.FeatureSet}} {
+		if *part.dst, err = nodes(reach[part.kind]); err != nil {
+			return nil, err
+		}
+	}
+	rep.Runs, rep.Sweeps = splitSweeps(rep.Runs)
+	return rep, nil
+}
+
+// splitSweeps separates the sweeps from the runs.
+func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
+	runs, sweeps = []*lineage.Node{}, []*lineage.Node{}
+	for _, n := range nodes {
+		if n.Attrs[lineage.AttrSweepOf] != "" {
+			sweeps = append(sweeps, n)
+		} else {
+			runs = append(runs, n)
+		}
+	}
+	return runs, sweeps
+}
+
+// resolveNodes turns a user's argument into lineage roots.
+func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]lineage.NodeID, error) {
+	if name, prefix, ok := strings.Cut(arg, "@"); ok {
+		return resolvePinned(ctx, store, name, prefix)
+	}
+	if hist, err := store.FeatureHistory(ctx, arg); err == nil {
+		return historyNodes(hist, lineage.FeatureVersion), nil
+	}
+	if hist, err := store.FeatureSetHistory(ctx, arg); err == nil {
+		return historyNodes(hist, lineage.FeatureSet), nil
+	}
+	if !featurestore.IsIDPrefix(arg) {
+		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no feature, feature set, dataset or run %q", arg).
+			WithHint("fs features list, fs datasets list and fs runs list show what there is")
+	}
+	var found []lineage.NodeID
+	if id, err := store.ResolveRun(ctx, arg); err == nil {
+		found = append(found, lineage.ID(lineage.Run, id.String()))
+	}
+	if id, err := store.ResolveDataset(ctx, arg); err == nil {
+		found = append(found, lineage.ID(lineage.Dataset, id.String()))
+	}
+	if id, err := store.ResolveFeatureVersion(ctx, arg); err == nil {
+		found = append(found, lineage.ID(lineage.FeatureVersion, id.String()))
+	}
+	switch len(found) {
+	case 0:
+		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no run, dataset or feature version %s", arg).
+			WithHint("fs runs list and fs datasets list show the ids; give more characters if several share a prefix")
+	case 1:
+		return found, nil
+	}
+	return nil, featurestore.Errorf(featurestore.EINVALID, "%s is the start of several ids: %v", arg, found).
+		WithHint("give more characters")
+}
+
+// resolvePinned resolves NAME@VERSION: a feature version, else a feature
+// set version.
+func resolvePinned(ctx context.Context, store *badger.Store, name, prefix string) ([]lineage.NodeID, error) {
+	ref, err := featurestore.ResolveRef(ctx, store, name, prefix)
+	if err == nil {
+		return []lineage.NodeID{lineage.ID(lineage.FeatureVersion, ref.Version.String())}, nil
+	}
+	if hist, serr := store.FeatureSetHistory(ctx, name); serr == nil {
+		for _, h := range hist {
+			if strings.HasPrefix(h.Version.String(), strings.ToLower(prefix)) {
+				return []lineage.NodeID{lineage.ID(lineage.FeatureSet, h.Version.String())}, nil
+			}
+		}
+	}
+	return nil, err
+}
+
+func historyNodes(hist []featurestore.HistoryEntry, k lineage.Kind) []lineage.NodeID {
+	seen := map[featurestore.ID]bool{}
+	var out []lineage.NodeID
+	for _, h := range hist {
+		if !seen[h.Version] {
+			seen[h.Version] = true
+			out = append(out, lineage.ID(k, h.Version.String()))
+		}
+	}
+	return out
+}
+
+// OpenLineage writes one OpenLineage RunEvent per line for every
+// materialize and train job.
+func (s *Service) OpenLineage(ctx context.Context, w io.Writer) error {
+	return s.read(ctx, func(st *badger.Store) error {
+		datasets, err := st.Datasets(ctx)
+		if err != nil {
+			return err
+		}
+		runs, err := st.Runs(ctx)
+		if err != nil {
+			return err
+		}
+		return lineage.WriteOpenLineage(w, datasets, runs)
+	})
+}

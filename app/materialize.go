@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/materialize"
+)
+
+// MaterializeRequest asks for a point-in-time correct training set.
+type MaterializeRequest struct {
+	Features        []string  `json:"features,omitempty"`    // NAME or NAME@VERSION, in output order
+	FeatureSet      string    `json:"feature_set,omitempty"` // instead of Features
+	Entities        string    `json:"entities"`              // CSV, TSV or parquet file
+	Out             string    `json:"out"`                   // the parquet file to write
+	AsOf            time.Time `json:"as_of,omitzero"`        // the cutoff; zero: now
+	TimestampColumn string    `json:"timestamp_column,omitempty"`
+}
+
+// Materialize builds the training set, writes it to req.Out (through a
+// temporary file) and records the dataset: on any error nothing is
+// written or recorded. Progress goes to the context's progress function.
+// Errors: EINVALID, ENOTFOUND, EFORBIDDEN.
+func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*featurestore.Dataset, error) {
+	if err := s.Roots.Check("entities", req.Entities); err != nil {
+		return nil, err
+	}
+	if err := s.Roots.Check("out", req.Out); err != nil {
+		return nil, err
+	}
+	mreq := materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
+		TimestampColumn: req.TimestampColumn, Out: req.Out, Now: time.Now(), AsOf: req.AsOf, Keep: []string{s.Store.Dir()}}
+	var job *materialize.Job
+	err := s.read(ctx, func(st *badger.Store) (err error) {
+		job, err = materialize.Resolve(ctx, st, mreq)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fn := progress(ctx); fn != nil {
+		job.SetProgress(fn)
+	}
+	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
+		ds.Created = time.Now().UTC()
+		return s.write(ctx, func(st *badger.Store) error { return st.RecordDataset(ctx, ds) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	warnNulls(ctx, ds)
+	return ds, nil
+}
+
+// warnNulls warns of features that are mostly or entirely null, and why
+// when fs knows.
+func warnNulls(ctx context.Context, ds *featurestore.Dataset) {
+	for _, n := range ds.Nulls {
+		if !n.MostlyNull(ds.Rows) {
+			continue
+		}
+		msg := "warning: " + n.Name + " is null in " + FormatNulls(n.Nulls, ds.Rows)
+		if n.Reason != "" {
+			msg += ": " + n.Reason
+		}
+		notify(ctx, "%s", msg)
+	}
+}
+
+// Datasets lists the recorded datasets, newest first.
+func (s *Service) Datasets(ctx context.Context) (ds []featurestore.Dataset, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		ds, err = st.Datasets(ctx)
+		return err
+	})
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Created.After(ds[j].Created) })
+	return ds, err
+}
+
+// Dataset shows one dataset by id or unique prefix. Errors: ENOTFOUND,
+// EINVALID (an ambiguous prefix).
+func (s *Service) Dataset(ctx context.Context, prefix string) (d *featurestore.Dataset, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		id, err := st.ResolveDataset(ctx, prefix)
+		if err != nil {
+			return err
+		}
+		d, err = st.Dataset(ctx, id)
+		return err
+	})
+	return d, err
+}

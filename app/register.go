@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/featurestore/yaml"
+)
+
+// RegisterRequest is a definition file to register. With Content set, it
+// is the file's content and Dir the absolute directory its relative source
+// paths start from (a client sends what it read); without, the service
+// reads File itself.
+type RegisterRequest struct {
+	File    string `json:"file"`
+	Dir     string `json:"dir,omitempty"`
+	Content string `json:"content,omitempty"`
+	DryRun  bool   `json:"dry_run"`
+}
+
+// RegisterResult is what registering a file did (or, dry, would do).
+type RegisterResult struct {
+	File        string                          `json:"file"`
+	DryRun      bool                            `json:"dry_run"`
+	Features    []featurestore.FeatureChange    `json:"features"`
+	FeatureSets []featurestore.FeatureSetChange `json:"feature_sets"`
+}
+
+// Register checks every definition of a file and records them all, or
+// none. Errors: EINVALID (with every problem at once), ECONFLICT.
+func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterResult, error) {
+	defs, err := s.definitions(req)
+	if err != nil {
+		return nil, err
+	}
+	for i, src := range defs.Sources {
+		if err := s.Roots.Check(fmt.Sprintf("sources[%d].path", i), src.Path); err != nil {
+			return nil, err
+		}
+	}
+	var plan *featurestore.Plan
+	open := s.write
+	if req.DryRun {
+		open = s.read
+	}
+	err = open(ctx, func(st *badger.Store) error {
+		plan, err = featurestore.PlanRegister(ctx, defs, parquet.SchemaReader{}, st, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil || req.DryRun {
+			return err
+		}
+		if err := st.Apply(ctx, plan); err != nil {
+			return fmt.Errorf("register %s: %w", req.File, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &RegisterResult{File: req.File, DryRun: req.DryRun, Features: plan.Features, FeatureSets: plan.FeatureSets}
+	if res.Features == nil {
+		res.Features = []featurestore.FeatureChange{}
+	}
+	if res.FeatureSets == nil {
+		res.FeatureSets = []featurestore.FeatureSetChange{}
+	}
+	if req.DryRun {
+		notify(ctx, "dry run: nothing was recorded")
+	}
+	return res, nil
+}
+
+func (s *Service) definitions(req RegisterRequest) (*featurestore.Definitions, error) {
+	if req.Content == "" && req.Dir == "" {
+		if err := s.Roots.Check("file", req.File); err != nil {
+			return nil, err
+		}
+		return yaml.ReadFile(req.File)
+	}
+	if err := s.Roots.Check("dir", req.Dir); err != nil {
+		return nil, err
+	}
+	return yaml.Parse(req.File, req.Dir, []byte(req.Content))
+}
