@@ -171,6 +171,13 @@ func notify(ctx context.Context, format string, args ...any) {
 	}
 }
 
+// Notify sends one line to the context's notifier, if any: for an
+// adapter (a client of a server) passing on what a use case said.
+func Notify(ctx context.Context, msg string) { notify(ctx, "%s", msg) }
+
+// Progress is the context's progress function, or nil.
+func Progress(ctx context.Context) func(done, total int) { return progress(ctx) }
+
 func progress(ctx context.Context) func(done, total int) {
 	fn, _ := ctx.Value(progressKey{}).(func(done, total int))
 	return fn

@@ -18,6 +18,10 @@ type MaterializeRequest struct {
 	Out             string    `json:"out"`                   // the parquet file to write
 	AsOf            time.Time `json:"as_of,omitzero"`        // the cutoff; zero: now
 	TimestampColumn string    `json:"timestamp_column,omitempty"`
+	// ServerSideOut is for a client of an fs server: Out is a path on the
+	// server, which writes the file there instead of streaming it back.
+	// A local service always writes Out.
+	ServerSideOut bool `json:"server_side_out,omitempty"`
 }
 
 // Materialize builds the training set, writes it to req.Out (through a

@@ -18,6 +18,7 @@ type PredictRequest struct {
 	Input         string `json:"input"`
 	Out           string `json:"out"`
 	AllowMismatch bool   `json:"allow_version_mismatch,omitempty"`
+	ServerSideOut bool   `json:"server_side_out,omitempty"` // as MaterializeRequest's
 }
 
 // PredictResult says what was written.

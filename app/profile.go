@@ -33,7 +33,7 @@ type ValidateRequest struct {
 
 // Validation lists the expectations that do not hold.
 type Validation struct {
-	Path       string               `json:"path"`
+	Path       string              `json:"path"`
 	Violations []profile.Violation `json:"violations"`
 }
 

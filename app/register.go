@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -38,7 +39,11 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		return nil, err
 	}
 	for i, src := range defs.Sources {
-		if err := s.Roots.Check(fmt.Sprintf("sources[%d].path", i), src.Path); err != nil {
+		path := src.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(defs.Dir, path)
+		}
+		if err := s.Roots.Check(fmt.Sprintf("sources[%d].path", i), path); err != nil {
 			return nil, err
 		}
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/demo"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 type demoOptions struct {
@@ -99,12 +99,7 @@ func (a *cli) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 
 // bestRun is the newest sweep's best run, for the demo's later steps.
 func (a *cli) bestRun(ctx context.Context, store string) (string, error) {
-	s, err := badger.Open(store, true)
-	if err != nil {
-		return "", err
-	}
-	defer s.Close()
-	runs, err := s.Runs(ctx)
+	runs, err := (&app.Service{Store: app.Dir(store)}).Runs(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -45,6 +45,9 @@ Exit codes: 0 the store is whole, 1 error, 2 usage, 10 no store, 11 store in use
 }
 
 func (a *cli) runDoctor(cmd *cobra.Command, o doctorOptions) error {
+	if err := a.localOnly("fs doctor"); err != nil {
+		return err
+	}
 	dir := a.storeDir()
 	var rep *badger.Report
 	var res *badger.RepairResult

@@ -19,6 +19,9 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the store is in use by another fs process
 		Example: "  fs init\n  fs init --store /data/fs",
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.localOnly("fs init"); err != nil {
+				return err
+			}
 			dir := a.newStoreDir()
 			created, err := badger.Init(dir)
 			if err != nil {

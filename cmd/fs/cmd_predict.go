@@ -10,6 +10,7 @@ import (
 type predictOptions struct {
 	model, input, out string
 	allowMismatch     bool
+	serverSideOut     bool
 	json              bool
 }
 
@@ -37,6 +38,7 @@ Exit codes: 0 ok, 1 error (a version mismatch included), 2 usage, 10 no store, 1
 	f.StringVar(&o.out, "out", "", "output parquet file (required)")
 	f.BoolVar(&o.allowMismatch, "allow-version-mismatch", false, "predict even if the input's feature versions differ from the model's")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
+	f.BoolVar(&o.serverSideOut, "server-side-out", false, "with an fs server: --out is a path on the server, which keeps the file there")
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("input")
 	cmd.MarkFlagRequired("out")
@@ -44,7 +46,7 @@ Exit codes: 0 ok, 1 error (a version mismatch included), 2 usage, 10 no store, 1
 }
 
 func (a *cli) runPredict(cmd *cobra.Command, o predictOptions) error {
-	res, err := a.api().Predict(a.ctx(cmd), app.PredictRequest{Model: o.model, Input: o.input, Out: o.out, AllowMismatch: o.allowMismatch})
+	res, err := a.api().Predict(a.ctx(cmd), app.PredictRequest{Model: o.model, Input: o.input, Out: o.out, AllowMismatch: o.allowMismatch, ServerSideOut: o.serverSideOut})
 	if err != nil {
 		return err
 	}

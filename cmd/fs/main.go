@@ -138,7 +138,7 @@ func printError(w io.Writer, err error) {
 }
 
 func newRootCmd(st *State) *cobra.Command {
-	app := &cli{st: st}
+	a := &cli{st: st}
 	root := &cobra.Command{
 		Use:   "fs",
 		Short: "fs versions features, builds point-in-time training sets and tracks their lineage",
@@ -164,9 +164,9 @@ Exit codes:
 		Version:       featurestore.Version,
 	}
 	root.SetVersionTemplate("fs {{.Version}}\n")
-	root.PersistentFlags().StringVar(&app.storeFlag, "store", "", "store directory (default $FS_STORE, else ./.fs)")
+	root.PersistentFlags().StringVar(&a.storeFlag, "store", "", "store directory, or an fs server's URL (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(app), newRegisterCmd(app), newFeaturesCmd(app), newMaterializeCmd(app), newDatasetsCmd(app), newTrainCmd(app), newPredictCmd(app), newRunsCmd(app), newSyncCmd(app), newLineageCmd(app), newImpactCmd(app), newReproduceCmd(app), newProfileCmd(app), newValidateCmd(app), newDemoCmd(app), newDoctorCmd(app))
+	root.AddCommand(newInitCmd(a), newRegisterCmd(a), newFeaturesCmd(a), newMaterializeCmd(a), newDatasetsCmd(a), newTrainCmd(a), newPredictCmd(a), newRunsCmd(a), newSyncCmd(a), newLineageCmd(a), newImpactCmd(a), newReproduceCmd(a), newProfileCmd(a), newValidateCmd(a), newDemoCmd(a), newDoctorCmd(a), newServeCmd(a))
 	return root
 }
 

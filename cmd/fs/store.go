@@ -10,6 +10,7 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	fshttp "github.com/fs-dev/fs/http"
 )
 
 // remote reports whether the store is an fs server's URL.
@@ -47,4 +48,7 @@ func (a *cli) localOnly(what string) error {
 		WithHint("run it on the server's machine with --store DIR")
 }
 
-func (a *cli) client() app.API { panic("todo") }
+// client is the fs server the store URL names, with FS_TOKEN.
+func (a *cli) client() *fshttp.Client {
+	return fshttp.NewClient(a.storeDir(), a.st.Getenv("FS_TOKEN"))
+}

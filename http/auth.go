@@ -1,0 +1,127 @@
+package http
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/yaml"
+)
+
+// Role is what a token may do; each role may do what the ones before it
+// may.
+type Role int
+
+const (
+	RoleNone  Role = iota
+	RoleRead       // every GET, and use cases that record nothing (reproduce, validate, a dry-run register)
+	RoleWrite      // register, materialize, train, predict, sync, profile; cancel its own jobs
+	RoleAdmin      // list and cancel anyone's jobs
+)
+
+var roleNames = map[string]Role{"read": RoleRead, "write": RoleWrite, "admin": RoleAdmin}
+
+func (r Role) String() string {
+	for n, v := range roleNames {
+		if v == r {
+			return n
+		}
+	}
+	return "none"
+}
+
+// Token is one entry of the tokens file. Give the secret itself (token)
+// or its SHA-256 in hex (sha256), so the file need not hold the secret.
+type Token struct {
+	Name   string `yaml:"name"`
+	Role   string `yaml:"role"`
+	Token  string `yaml:"token"`
+	SHA256 string `yaml:"sha256"`
+}
+
+// Tokens are the bearer tokens a server accepts.
+type Tokens struct {
+	byHash map[[32]byte]identity
+}
+
+type identity struct {
+	name string
+	role Role
+}
+
+// tokensFile is the YAML layout of a tokens file.
+type tokensFile struct {
+	Tokens []Token `yaml:"tokens"`
+}
+
+const tokensHint = "a tokens file is YAML: tokens: [{name: alice, role: write, token: SECRET}] (role read, write or admin; sha256: HEX instead of token keeps the secret out of the file)"
+
+// ReadTokens reads a tokens file.
+func ReadTokens(path string) (*Tokens, error) {
+	var f tokensFile
+	if err := yaml.DecodeFile(path, &f, tokensHint); err != nil {
+		return nil, err
+	}
+	t := &Tokens{byHash: map[[32]byte]identity{}}
+	for i, tok := range f.Tokens {
+		role, ok := roleNames[tok.Role]
+		if !ok || tok.Name == "" {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s: tokens[%d]: give a name and a role of read, write or admin", path, i).WithHint(tokensHint)
+		}
+		h, err := tokenHash(tok)
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s: tokens[%d] (%s): %v", path, i, tok.Name, err).WithHint(tokensHint)
+		}
+		t.byHash[h] = identity{name: tok.Name, role: role}
+	}
+	if len(t.byHash) == 0 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s holds no tokens", path).WithHint(tokensHint)
+	}
+	return t, nil
+}
+
+func tokenHash(tok Token) ([32]byte, error) {
+	var h [32]byte
+	switch {
+	case tok.Token != "" && tok.SHA256 != "":
+		return h, fmt.Errorf("give token or sha256, not both")
+	case tok.Token != "":
+		if len(tok.Token) < 16 {
+			return h, fmt.Errorf("a token is at least 16 characters")
+		}
+		return sha256.Sum256([]byte(tok.Token)), nil
+	}
+	b, err := hex.DecodeString(tok.SHA256)
+	if err != nil || len(b) != 32 {
+		return h, fmt.Errorf("sha256 must be 64 hex digits")
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// identify returns who a request's bearer token belongs to. With no
+// tokens configured every request is an anonymous admin (a loopback
+// server for one person).
+func (t *Tokens) identify(r *http.Request) (identity, error) {
+	if t == nil {
+		return identity{name: "local", role: RoleAdmin}, nil
+	}
+	auth := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || secret == "" {
+		return identity{}, featurestore.Errorf(EUNAUTHORIZED, "this fs server needs a token").
+			WithHint("export FS_TOKEN=SECRET, a token its operator gave you")
+	}
+	h := sha256.Sum256([]byte(secret))
+	for known, id := range t.byHash {
+		if subtle.ConstantTimeCompare(known[:], h[:]) == 1 {
+			return id, nil
+		}
+	}
+	return identity{}, featurestore.Errorf(EUNAUTHORIZED, "the server does not know this token").
+		WithHint("check FS_TOKEN; ask the server's operator for a token")
+}

@@ -1,0 +1,414 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/atomicfile"
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/profile"
+	"github.com/fs-dev/fs/reproduce"
+	"github.com/fs-dev/fs/trainer"
+)
+
+// Client runs fs's use cases on an fs server. It returns what a local
+// app.Service returns: the same results, the same error codes, messages
+// and hints; warnings go to the context's notifier and job progress to
+// its progress function. File paths in requests are made absolute: the
+// server reads them on a file system it shares with the client.
+type Client struct {
+	Base  string // http://HOST:PORT
+	Token string // the bearer token, if the server needs one
+	HTTP  *http.Client
+}
+
+var _ app.API = (*Client)(nil)
+
+// NewClient returns a client of the server at base.
+func NewClient(base, token string) *Client {
+	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+// do sends a request and decodes a 2xx JSON answer into out (when not
+// nil); any other answer is the error it carries.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	resp, err := c.send(ctx, method, path, query, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// send sends a request and returns a 2xx response, having passed its
+// notices on; any other answer is the error it carries.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	u := c.Base + Prefix + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "bad server URL %s: %v", c.Base, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, featurestore.Errorf(featurestore.ENOSTORE, "cannot reach the fs server at %s: %v", c.Base, rootCause(err)).
+			WithHint("start it with fs serve, or check --store and FS_STORE")
+	}
+	for _, n := range resp.Header.Values(Notice) {
+		notify(ctx, n)
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error *ErrorBody `json:"error"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e); err != nil || e.Error == nil {
+		return nil, featurestore.Errorf(featurestore.EINTERNAL, "the fs server at %s answered %s to %s %s", c.Base, resp.Status, method, path).
+			WithHint("is it an fs server? GET %s%s/health should answer", c.Base, Prefix)
+	}
+	return nil, e.Error.Err()
+}
+
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// wireJob is a job as the client reads it.
+type wireJob struct {
+	Job
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+// job starts a job, follows it to its end, and decodes its result into
+// out. When ctx ends first the job is cancelled.
+func (c *Client) job(ctx context.Context, path string, body, out any) (*wireJob, error) {
+	var j wireJob
+	if err := c.do(ctx, http.MethodPost, path, nil, body, &j); err != nil {
+		return nil, err
+	}
+	seen := 0
+	for {
+		for _, n := range j.Notices[min(seen, len(j.Notices)):] {
+			notify(ctx, n)
+		}
+		seen = len(j.Notices)
+		if fn := app.Progress(ctx); fn != nil && j.Progress != nil {
+			fn(j.Progress.Done, j.Progress.Total)
+		}
+		if j.State != JobRunning {
+			break
+		}
+		q := url.Values{"wait": {"10"}}
+		if err := c.do(ctx, http.MethodGet, "/jobs/"+j.ID, q, nil, &j); err != nil {
+			if ctx.Err() != nil {
+				c.cancel(j.ID)
+			}
+			return nil, err
+		}
+	}
+	var err error
+	if j.Error != nil {
+		err = j.Error.Err()
+	}
+	if len(j.Result) > 0 && out != nil {
+		if derr := json.Unmarshal(j.Result, out); derr != nil {
+			return nil, fmt.Errorf("read the result of job %s: %w", j.ID, derr)
+		}
+	}
+	return &j, err
+}
+
+// cancel cancels a job after its client was interrupted.
+func (c *Client) cancel(id string) {
+	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	c.do(ctx, http.MethodDelete, "/jobs/"+id, nil, nil, nil)
+}
+
+// createOutput opens the temporary file a job's output is fetched into,
+// before the job starts: an output that cannot be written fails the
+// command before the server records anything.
+func createOutput(path string) (*atomicfile.File, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", path, rootCause(err)).
+			WithHint("check that the output directory exists and is writable")
+	}
+	return f, nil
+}
+
+// fetch copies a job's output file into f and renames it into place.
+func (c *Client) fetch(ctx context.Context, id string, f *atomicfile.File) error {
+	resp, err := c.send(ctx, http.MethodGet, "/jobs/"+id+"/output", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		return fmt.Errorf("fetch the output of job %s: %w", id, err)
+	}
+	return f.Commit()
+}
+
+// pathsKey carries, in a request's context, the paths the client made
+// absolute, so that messages name them as the user did.
+type pathsKey struct{}
+
+// absPaths returns ctx carrying the pairs (absolute, as given) and a
+// function putting the given paths back into an error.
+func absPaths(ctx context.Context, given ...string) (context.Context, func(error) error) {
+	var pairs []string
+	for _, g := range given {
+		if a := abs(g); a != g && g != "" {
+			pairs = append(pairs, a, g)
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return context.WithValue(ctx, pathsKey{}, r), func(err error) error { return unabs(r, err) }
+}
+
+// notify passes a server's warning on, with paths as the user gave them.
+func notify(ctx context.Context, msg string) {
+	if r, ok := ctx.Value(pathsKey{}).(*strings.Replacer); ok {
+		msg = r.Replace(msg)
+	}
+	app.Notify(ctx, msg)
+}
+
+func unabs(r *strings.Replacer, err error) error {
+	var list featurestore.Errors
+	var fe *featurestore.Error
+	switch {
+	case errors.As(err, &list):
+		out := featurestore.Errors{}
+		for _, e := range list {
+			out = append(out, unabs(r, e))
+		}
+		return out
+	case errors.As(err, &fe) && fe.Err == nil:
+		c := *fe
+		c.Message, c.Hint = r.Replace(c.Message), r.Replace(c.Hint)
+		c.Detail = nil
+		for _, d := range fe.Detail {
+			c.Detail = append(c.Detail, r.Replace(d))
+		}
+		return &c
+	}
+	return err
+}
+
+// abs makes a path absolute for the server, which resolves nothing
+// against the client's working directory.
+func abs(p string) string {
+	if p == "" {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// absIfFile makes arg absolute when it names a file here (it may instead
+// be an id or a source name).
+func absIfFile(arg string) string {
+	if _, err := os.Stat(arg); err == nil {
+		return abs(arg)
+	}
+	return arg
+}
+
+func (c *Client) Register(ctx context.Context, req app.RegisterRequest) (res *app.RegisterResult, err error) {
+	return res, c.do(ctx, http.MethodPost, "/register", nil, req, &res)
+}
+
+func (c *Client) Features(ctx context.Context) (res []featurestore.FeatureHead, err error) {
+	return res, c.do(ctx, http.MethodGet, "/features", nil, nil, &res)
+}
+
+func (c *Client) Feature(ctx context.Context, name string) (res *app.FeatureDetail, err error) {
+	return res, c.do(ctx, http.MethodGet, "/features/"+url.PathEscape(name), nil, nil, &res)
+}
+
+func (c *Client) Diff(ctx context.Context, a, b string) (res *app.Diff, err error) {
+	return res, c.do(ctx, http.MethodGet, "/diff", url.Values{"a": {a}, "b": {b}}, nil, &res)
+}
+
+func (c *Client) FeatureSets(ctx context.Context) (res []app.FeatureSetInfo, err error) {
+	return res, c.do(ctx, http.MethodGet, "/feature-sets", nil, nil, &res)
+}
+
+func (c *Client) Materialize(ctx context.Context, req app.MaterializeRequest) (ds *featurestore.Dataset, err error) {
+	if err := featurestore.CheckOutput("--out", req.Out, []string{req.Entities}, nil); err != nil {
+		return nil, err
+	}
+	ctx, unabs := absPaths(ctx, req.Entities, req.Out)
+	req.Entities, req.Out = abs(req.Entities), abs(req.Out)
+	return ds, unabs(c.outputJob(ctx, "/materialize", req, req.Out, req.ServerSideOut, &ds))
+}
+
+// outputJob runs a job that writes a file (materialize, predict) and,
+// unless the file stays on the server, fetches it to out. The file is
+// opened before the job starts: an output that cannot be written fails
+// the command before the server records anything.
+func (c *Client) outputJob(ctx context.Context, path string, req any, out string, serverSide bool, res any) error {
+	var f *atomicfile.File
+	if !serverSide {
+		var err error
+		if f, err = createOutput(out); err != nil {
+			return err
+		}
+		defer f.Abort()
+	}
+	j, err := c.job(ctx, path, req, res)
+	if err == nil && j.Output {
+		err = c.fetch(ctx, j.ID, f)
+	}
+	return err
+}
+
+func (c *Client) Datasets(ctx context.Context) (res []featurestore.Dataset, err error) {
+	return res, c.do(ctx, http.MethodGet, "/datasets", nil, nil, &res)
+}
+
+func (c *Client) Dataset(ctx context.Context, id string) (res *featurestore.Dataset, err error) {
+	return res, c.do(ctx, http.MethodGet, "/datasets/"+url.PathEscape(id), nil, nil, &res)
+}
+
+func (c *Client) Train(ctx context.Context, req app.TrainRequest) (*app.TrainResult, error) {
+	ctx, unabs := absPaths(ctx, req.Dataset, req.ModelDir)
+	if _, err := os.Stat(req.Dataset); err == nil || !featurestore.IsIDPrefix(req.Dataset) {
+		req.Dataset = abs(req.Dataset)
+	}
+	req.ModelDir = abs(req.ModelDir)
+	var res *app.TrainResult
+	_, err := c.job(ctx, "/train", req, &res)
+	return res, unabs(err)
+}
+
+func (c *Client) Predict(ctx context.Context, req app.PredictRequest) (res *app.PredictResult, err error) {
+	if err := featurestore.CheckOutput("--out", req.Out, []string{req.Input}, nil); err != nil {
+		return nil, err
+	}
+	given := req.Out
+	ctx, unabs := absPaths(ctx, req.Input, req.Out)
+	req.Input, req.Out = abs(req.Input), abs(req.Out)
+	err = c.outputJob(ctx, "/predict", req, req.Out, req.ServerSideOut, &res)
+	if res != nil && !req.ServerSideOut {
+		res.Out = given
+	}
+	return res, unabs(err)
+}
+
+func (c *Client) Runs(ctx context.Context) (res []trainer.Run, err error) {
+	return res, c.do(ctx, http.MethodGet, "/runs", nil, nil, &res)
+}
+
+func (c *Client) Run(ctx context.Context, id string) (res *app.RunDetail, err error) {
+	return res, c.do(ctx, http.MethodGet, "/runs/"+url.PathEscape(id), nil, nil, &res)
+}
+
+func (c *Client) Compare(ctx context.Context, ids []string) (res *app.Comparison, err error) {
+	return res, c.do(ctx, http.MethodGet, "/compare", url.Values{"run": ids}, nil, &res)
+}
+
+func (c *Client) Sync(ctx context.Context, req app.SyncRequest) (res []*trainer.Run, err error) {
+	_, err = c.job(ctx, "/sync", req, &res)
+	return res, err
+}
+
+func (c *Client) Lineage(ctx context.Context, req app.LineageRequest) (res []*lineage.Tree, err error) {
+	q := url.Values{"id": {req.ID}, "direction": {req.Direction}, "depth": {fmt.Sprint(req.Depth)}}
+	return res, c.do(ctx, http.MethodGet, "/lineage", q, nil, &res)
+}
+
+func (c *Client) Impact(ctx context.Context, arg string) (res *app.Impact, err error) {
+	return res, c.do(ctx, http.MethodGet, "/impact", url.Values{"id": {arg}}, nil, &res)
+}
+
+func (c *Client) OpenLineage(ctx context.Context, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, "/openlineage", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
+func (c *Client) Reproduce(ctx context.Context, run string) (res *reproduce.Report, err error) {
+	_, err = c.job(ctx, "/reproduce", RunRef{Run: run}, &res)
+	return res, err
+}
+
+func (c *Client) Profile(ctx context.Context, req app.ProfileRequest) (res *profile.Profile, err error) {
+	given := req.Target
+	ctx, unabs := absPaths(ctx, given)
+	req.Target = absIfFile(given)
+	_, err = c.job(ctx, "/profile", req, &res)
+	if res != nil && res.Path == req.Target {
+		res.Path = given // as the user named it, as a local profile says
+	}
+	return res, unabs(err)
+}
+
+func (c *Client) Validate(ctx context.Context, req app.ValidateRequest) (res *app.Validation, err error) {
+	given := req.Target
+	ctx, unabs := absPaths(ctx, given)
+	req.Target = absIfFile(given)
+	_, err = c.job(ctx, "/validate", req, &res)
+	if res != nil && res.Path == req.Target {
+		res.Path = given
+	}
+	return res, unabs(err)
+}
+
+// Health asks whether the server is up.
+func (c *Client) Health(ctx context.Context) (h *Health, err error) {
+	return h, c.do(ctx, http.MethodGet, "/health", nil, nil, &h)
+}

@@ -1,0 +1,197 @@
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/fs-dev/fs/app"
+)
+
+// Job is a long use case running on the server. Its JSON is what
+// GET /api/v1/jobs/ID answers.
+type Job struct {
+	ID       string     `json:"id"`
+	Kind     string     `json:"kind"` // materialize, train, predict, sync, reproduce, profile, validate
+	Owner    string     `json:"owner"`
+	State    string     `json:"state"` // running, succeeded, failed, cancelled
+	Created  time.Time  `json:"created"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Progress *Progress  `json:"progress,omitempty"`
+	Notices  []string   `json:"notices"`
+	// Result is the use case's result (its --json) once it has one; a
+	// train whose runs MLflow refused has both a result and an error.
+	Result any        `json:"result,omitempty"`
+	Error  *ErrorBody `json:"error,omitempty"`
+	// Output is set when the job wrote a file the client fetches from
+	// GET /api/v1/jobs/ID/output.
+	Output bool `json:"output,omitempty"`
+
+	outPath string
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// Progress is how much of a job is done, in its own unit (entity rows).
+type Progress struct {
+	Done  int `json:"done"`
+	Total int `json:"total"`
+}
+
+// jobs runs and remembers jobs. Finished jobs are kept for keepFor.
+type jobs struct {
+	mu      sync.Mutex
+	byID    map[string]*Job
+	running sync.WaitGroup
+	base    context.Context // cancelled when the server gives up on its jobs
+	stop    context.CancelFunc
+	keepFor time.Duration
+}
+
+func newJobs() *jobs {
+	base, stop := context.WithCancel(context.Background())
+	return &jobs{byID: map[string]*Job{}, base: base, stop: stop, keepFor: time.Hour}
+}
+
+// start runs fn in the background as a job of kind for owner; out is
+// the file it writes for its client, if any.
+func (js *jobs) start(kind, owner, out string, fn func(ctx context.Context) (any, error)) *Job {
+	ctx, cancel := context.WithCancel(js.base)
+	j := &Job{ID: newJobID(), Kind: kind, Owner: owner, State: JobRunning, Created: time.Now().UTC(),
+		Notices: []string{}, outPath: out, cancel: cancel, done: make(chan struct{})}
+	ctx = app.WithNotify(ctx, func(msg string) { js.update(func() { j.Notices = append(j.Notices, msg) }) })
+	ctx = app.WithProgress(ctx, func(done, total int) {
+		js.update(func() { j.Progress = &Progress{Done: done, Total: total} })
+	})
+	js.mu.Lock()
+	js.gc()
+	js.byID[j.ID] = j
+	js.mu.Unlock()
+	js.running.Add(1)
+	go func() {
+		defer js.running.Done()
+		defer cancel()
+		res, err := fn(ctx)
+		js.finish(j, res, err)
+	}()
+	return j
+}
+
+func (js *jobs) update(fn func()) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	fn()
+}
+
+func (js *jobs) finish(j *Job, res any, err error) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	now := time.Now().UTC()
+	j.Finished = &now
+	if !isNil(res) {
+		j.Result = res
+	}
+	switch {
+	case err == nil:
+		j.State, j.Output = JobSucceeded, j.outPath != ""
+	case j.Error == nil && errorBody(err).Code == ECANCELED:
+		j.State, j.Error = JobCancelled, errorBody(err)
+	default:
+		j.State, j.Error = JobFailed, errorBody(err)
+	}
+	close(j.done)
+}
+
+// get returns a copy of the job, waiting up to wait for it to finish.
+func (js *jobs) get(ctx context.Context, id string, wait time.Duration) (Job, bool) {
+	js.mu.Lock()
+	j, ok := js.byID[id]
+	js.mu.Unlock()
+	if !ok {
+		return Job{}, false
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-j.done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	c := *j
+	c.Notices = append([]string{}, j.Notices...)
+	return c, true
+}
+
+// list returns the jobs, newest first; owner "" lists everyone's.
+func (js *jobs) list(owner string) []Job {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	out := []Job{}
+	for _, j := range js.byID {
+		if owner == "" || j.Owner == owner {
+			c := *j
+			c.Result = nil // the list is a summary; GET the job for its result
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Created.After(out[b].Created) })
+	return out
+}
+
+// cancel asks a running job to stop; its writes are transactions, so it
+// records all or nothing.
+func (js *jobs) cancelJob(id string) bool {
+	js.mu.Lock()
+	j, ok := js.byID[id]
+	js.mu.Unlock()
+	if ok {
+		j.cancel()
+	}
+	return ok
+}
+
+// wait waits for the running jobs, at most until ctx ends; then it
+// cancels those left and waits for them to stop.
+func (js *jobs) wait(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { js.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		js.stop()
+		<-done
+	}
+}
+
+// gc forgets jobs finished more than keepFor ago. Called with mu held.
+func (js *jobs) gc() {
+	for id, j := range js.byID {
+		if j.Finished != nil && time.Since(*j.Finished) > js.keepFor {
+			delete(js.byID, id)
+		}
+	}
+}
+
+func newJobID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// isNil reports whether v is a typed nil pointer or slice.
+func isNil(v any) bool {
+	r := reflect.ValueOf(v)
+	switch r.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
+}
