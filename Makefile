@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: demo test bench fuzz
+.PHONY: demo test bench fuzz load
 
 # Run the whole workflow on generated data with an embedded store (no server).
 demo:
@@ -13,6 +13,11 @@ test:
 # Print the registry's speed figures.
 bench:
 	scripts/bench-registry.sh
+
+# The server's load test: 32 clients for 60 s against a real fs serve;
+# the figures go to load-report.md.
+load:
+	FS_LOAD_SECONDS=60 FS_LOAD_REPORT=$(CURDIR)/load-report.md go test -count=1 -run '^TestLoad$$' -v ./cmd/fs
 
 # Run every fuzz target for FUZZTIME each (default 5m): the parquet reader,
 # the definition-file reader, the entity CSV reader, expressions.

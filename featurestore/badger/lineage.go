@@ -65,17 +65,19 @@ func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record,
 	var err error
 	switch id.Kind() {
 	case lineage.FeatureVersion:
-		r.Feature = &featurestore.FeatureVersion{}
-		err = getJSON(g.txn, "fv/"+key, r.Feature)
-		if err == nil {
-			*r.Feature = g.s.mapVersion(*r.Feature, g.s.loadedPath)
+		var v featurestore.FeatureVersion
+		if v, err = getCached[featurestore.FeatureVersion](g.s, g.txn, "fv/"+key); err == nil {
+			v = g.s.mapVersion(v, g.s.loadedPath)
+			r.Feature = &v
 		}
 	case lineage.FeatureSet:
-		r.FeatureSet = &featurestore.FeatureSetVersion{}
-		err = getJSON(g.txn, "sv/"+key, r.FeatureSet)
+		var v featurestore.FeatureSetVersion
+		if v, err = getCached[featurestore.FeatureSetVersion](g.s, g.txn, "sv/"+key); err == nil {
+			r.FeatureSet = &v
+		}
 	case lineage.Dataset:
 		var d featurestore.Dataset
-		err = getJSON(g.txn, "ds/"+key, &d)
+		d, err = getCached[featurestore.Dataset](g.s, g.txn, "ds/"+key)
 		if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
 			err = nil // a parquet file fs did not write
 		} else if err == nil {
@@ -84,13 +86,15 @@ func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record,
 		}
 	case lineage.Snapshot:
 		var snap featurestore.SourceSnapshot
-		if err = getJSON(g.txn, "snap/"+key, &snap); err == nil {
+		if snap, err = getCached[featurestore.SourceSnapshot](g.s, g.txn, "snap/"+key); err == nil {
 			snap = g.s.mapSnapshot(snap, g.s.loadedPath)
 			r.Snapshot = &snap
 		}
 	case lineage.Run:
-		r.Run = &trainer.Run{}
-		err = getJSON(g.txn, "run/"+key, r.Run)
+		var run trainer.Run
+		if run, err = getCached[trainer.Run](g.s, g.txn, "run/"+key); err == nil {
+			r.Run = &run
+		}
 	case lineage.ModelVersion:
 		r.Model = &lineage.RegisteredModel{}
 		err = getJSON(g.txn, "mv/"+key, r.Model)
@@ -100,9 +104,8 @@ func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record,
 	if err != nil {
 		return nil, err
 	}
-	var p profile.Profile
-	if getJSON(g.txn, "profile/"+string(id), &p) == nil {
-		r.Profile = &p
+	if p, err := getCached[*profile.Profile](g.s, g.txn, "profile/"+string(id)); err == nil {
+		r.Profile = p
 	}
 	return r, nil
 }

@@ -28,6 +28,7 @@ type Store struct {
 	dir      string
 	readOnly bool
 	scratch  *view // set when a reader works on a scratch copy (see openView)
+	decoded  decodeCache
 }
 
 var _ featurestore.Registry = (*Store)(nil)
