@@ -237,3 +237,30 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestServerRefusesMalformedRequests: bodies that are not JSON, have
+// unknown fields or are too large are refused with 400 and a message; the
+// server keeps serving.
+func TestServerRefusesMalformedRequests(t *testing.T) {
+	dir := demoStore(t)
+	base, stop := startServer(t.Fatalf, filepath.Join(dir, ".fs"), "--data-root", dir, "--quiet", "--max-body", "65536")
+	defer stop()
+	big := `{"file": "` + strings.Repeat("x", 70000) + `"}`
+	for _, path := range []string{"/register", "/materialize", "/train", "/predict", "/sync", "/reproduce", "/profile", "/validate"} {
+		for _, body := range []string{"not json", `{"nope": 1}`, big, `[1, 2]`, ""} {
+			resp, err := http.Post(base+fshttp.Prefix+path, "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e struct{ Error *fshttp.ErrorBody }
+			json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || e.Error == nil || e.Error.Hint == "" {
+				t.Errorf("POST %s %.20q: %d %+v", path, body, resp.StatusCode, e.Error)
+			}
+		}
+	}
+	if resp, err := http.Get(base + fshttp.Prefix + "/health"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the server stopped serving: %v", err)
+	}
+}
