@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -262,5 +263,64 @@ func TestServerStopsCleanly(t *testing.T) {
 	code, out, _ := client(t, dir, store, "", "datasets", "list")
 	if code != 0 || !strings.Contains(out, "big.parquet") || !strings.Contains(out, "1000000") {
 		t.Errorf("the job's dataset is not recorded: %d %s", code, out)
+	}
+}
+
+// TestInterruptedClientCancelsItsJob: Ctrl-C on a materialize against a
+// server cancels its job: nothing is recorded, no file is left, and the
+// server keeps serving.
+func TestInterruptedClientCancelsItsJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("materializes a million rows")
+	}
+	dir := demoStore(t)
+	bigEntities(t, dir, 1_000_000)
+	url, _, _ := spawnServer(t, filepath.Join(dir, ".fs"), "--data-root", dir)
+	_, before, _ := client(t, dir, url, "", "datasets", "list", "--json")
+	cmd := exec.Command("fs", "materialize", "--features", "conv_rate,acc_rate", "--entities", "big.tsv", "--out", "big.parquet")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "FS_STORE="+url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the job is running
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted client: %v, %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "fs: error: interrupted; nothing was changed") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	var states []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(url + "/api/v1/jobs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jobs []struct{ Kind, State string }
+		json.NewDecoder(resp.Body).Decode(&jobs)
+		resp.Body.Close()
+		states = nil
+		for _, j := range jobs {
+			states = append(states, j.Kind+" "+j.State)
+		}
+		if len(jobs) == 1 && jobs[0].State != "running" {
+			break
+		}
+	}
+	if len(states) != 1 || states[0] != "materialize cancelled" {
+		t.Errorf("jobs: %v, want the materialize cancelled", states)
+	}
+	if _, after, _ := client(t, dir, url, "", "datasets", "list", "--json"); after != before {
+		t.Errorf("a cancelled job recorded a dataset")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "big.parquet*")); len(m) > 0 {
+		t.Errorf("files left: %v", m)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".fs-outputs", "*", "*")); len(m) > 0 {
+		t.Errorf("files left on the server: %v", m)
 	}
 }
