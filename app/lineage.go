@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/profile"
 )
 
 // LineageRequest asks for a walk of the lineage graph.
@@ -121,8 +123,21 @@ func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
 	return runs, sweeps
 }
 
-// resolveNodes turns a user's argument into lineage roots.
+// nodeKinds are the kinds a full node id ("snapshot:DIGEST") may name.
+var nodeKinds = []lineage.Kind{lineage.Snapshot, lineage.FeatureVersion, lineage.FeatureSet, lineage.Dataset, lineage.Run, lineage.ModelVersion}
+
+// resolveNodes turns a user's argument into lineage roots: a full node id
+// (KIND:ID, as the web UI links them), NAME@VERSION, a feature or feature
+// set name, or a run, dataset or feature version id prefix.
 func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]lineage.NodeID, error) {
+	if id := lineage.NodeID(arg); strings.Contains(arg, ":") && slices.Contains(nodeKinds, id.Kind()) {
+		g := store.Lineage()
+		defer g.Close()
+		if _, err := g.Record(ctx, id); err != nil {
+			return nil, err
+		}
+		return []lineage.NodeID{id}, nil
+	}
 	if name, prefix, ok := strings.Cut(arg, "@"); ok {
 		return resolvePinned(ctx, store, name, prefix)
 	}
@@ -200,4 +215,19 @@ func (s *Service) OpenLineage(ctx context.Context, w io.Writer) error {
 		}
 		return lineage.WriteOpenLineage(w, datasets, runs)
 	})
+}
+
+// NodeProfile is the profile kept with a lineage node (KIND:ID), if any:
+// nil when none was recorded. Errors: ENOTFOUND (no such node).
+func (s *Service) NodeProfile(ctx context.Context, id string) (p *profile.Profile, err error) {
+	err = s.read(ctx, func(st *badger.Store) error {
+		g := st.Lineage()
+		defer g.Close()
+		r, err := g.Record(ctx, lineage.NodeID(id))
+		if err == nil {
+			p = r.Profile
+		}
+		return err
+	})
+	return p, err
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/yaml"
 )
@@ -112,6 +113,15 @@ func (t *Tokens) identify(r *http.Request) (identity, error) {
 	}
 	auth := r.Header.Get("Authorization")
 	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	if c, err := r.Cookie(tokenCookie); auth == "" && err == nil {
+		// The web UI's cookie: a browser sends it on requests another site
+		// starts too, so a change must come from the UI's own script.
+		if r.Method != http.MethodGet && r.Header.Get("X-Requested-With") != "fs-ui" {
+			return identity{}, featurestore.Errorf(app.EFORBIDDEN, "a change made with the web UI's cookie must come from the UI").
+				WithHint("send the token in an Authorization header")
+		}
+		secret, ok = c.Value, true
+	}
 	if !ok || secret == "" {
 		return identity{}, featurestore.Errorf(EUNAUTHORIZED, "this fs server needs a token").
 			WithHint("export FS_TOKEN=SECRET, a token its operator gave you")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/web"
 )
 
 // Server serves an app.Service over HTTP.
@@ -25,6 +26,7 @@ type Server struct {
 	// draining is set when the server stops: new work is refused.
 	draining atomic.Bool
 	doc      []byte // the OpenAPI document
+	ui       *web.Renderer
 }
 
 // Options bound what a server accepts.
@@ -62,6 +64,11 @@ func NewServer(svc *app.Service, tokens *Tokens, o Options) (*Server, error) {
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
 	}
+	ui, err := web.New()
+	if err != nil {
+		return nil, err
+	}
+	s.mountUI(ui)
 	s.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, featurestore.Errorf(featurestore.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path).
 			WithHint("GET %s/openapi.json describes the API", Prefix))
