@@ -278,6 +278,10 @@ func (s *Server) nodeRedirect(w http.ResponseWriter, r *request) {
 		target = "/runs/" + url.PathEscape(id.Key())
 	case lineage.ModelVersion:
 		target = "/lineage?id=" + url.QueryEscape(string(id))
+	case lineage.Snapshot:
+		if p, err := s.app.NodeProfile(r.Context(), string(id)); err == nil && p != nil {
+			target = "/profiles?id=" + url.QueryEscape(string(id)) // a source's profile says most about it
+		}
 	}
 	http.Redirect(w, r.Request, target, http.StatusFound)
 }

@@ -56,15 +56,24 @@ healthy || { cat "$mlflow_dir/server.log"; echo "mlflow server did not start"; e
 export FS_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
 echo "mlflow server at $FS_MLFLOW_URI"
 
-if ! command -v dot >/dev/null 2>&1; then
-  step "graphviz (the lineage test renders dot)"
+# debian_install PACKAGE COMMAND WHY: install a Debian package when its
+# command is missing.
+debian_install() {
+  command -v "$2" >/dev/null 2>&1 && return 0
+  step "$1 ($3)"
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null; }
+    apt-get install -y -q "$1" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$1" >/dev/null; }
   else
-    sudo -n apt-get install -y -q graphviz >/dev/null 2>&1 || echo "could not install graphviz: the dot rendering test will say so"
+    sudo -n apt-get install -y -q "$1" >/dev/null 2>&1 || echo "could not install $1: the tests that need it will say so"
   fi
-fi
+}
+debian_install graphviz dot "the lineage test renders dot"
+debian_install chromium chromium "the web UI's tests drive a headless browser"
+
+# Screenshots of the web UI and other test output land here.
+export FS_TEST_OUTPUT="$PWD/test-output"
+mkdir -p "$FS_TEST_OUTPUT"
 
 step "gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*'))

@@ -92,6 +92,22 @@ func (g *Graph) DOT(href func(*lineage.Node) string) string {
 	for _, e := range g.Edges {
 		fmt.Fprintf(&b, "  %q -> %q;\n", string(e[0]), string(e[1]))
 	}
+	// Source snapshots in the first column, registered models in the last.
+	for _, kr := range []struct {
+		kind lineage.Kind
+		rank string
+	}{{lineage.Snapshot, "min"}, {lineage.ModelVersion, "max"}} {
+		kind, rank := kr.kind, kr.rank
+		var same []string
+		for _, id := range ids {
+			if lineage.NodeID(id).Kind() == kind {
+				same = append(same, fmt.Sprintf("%q", id))
+			}
+		}
+		if len(same) > 0 {
+			fmt.Fprintf(&b, "  { rank=%s; %s; }\n", rank, strings.Join(same, "; "))
+		}
+	}
 	b.WriteString("}\n")
 	return b.String()
 }

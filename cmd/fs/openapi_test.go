@@ -147,7 +147,7 @@ func (p *probe) job(path string, body any, wantState string) fshttp.Job {
 
 // demoStore writes the demo data into a new directory and runs the
 // workflow on it locally: a store with features, a dataset and a sweep.
-func demoStore(t *testing.T) string {
+func demoStore(t testing.TB) string {
 	dir := t.TempDir()
 	if err := demo.Write(dir, demo.DefaultOptions()); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/trainer"
 )
@@ -187,6 +188,9 @@ func TestWebUI(t *testing.T) {
 	if code, _, stderr := client(t, dir, base, "", "register", "changed.yaml"); code != 0 {
 		t.Fatalf("register: %s", stderr)
 	}
+	if code, _, stderr := client(t, dir, base, "", "profile", "train.parquet"); code != 0 {
+		t.Fatalf("profile: %s", stderr)
+	}
 	b := newBrowser(t, base)
 
 	// Features: every name with its current version; the search filters.
@@ -287,7 +291,15 @@ func TestWebUI(t *testing.T) {
 		t.Errorf("clicking the dataset node opened %s", b.url())
 	}
 	contains(t, "the dataset page", b.text("main"), sweep.Dataset.ID, "800", "driver_stats", sweep.Children[0].Short())
+	var report string // the profile kept with the dataset, inline
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(report, "trip_completed") && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		b.eval(`(document.querySelector("iframe.profile").contentDocument || {body: {innerText: ""}}).body.innerText`, &report)
+	}
+	contains(t, "the dataset's profile report", report, "trip_completed", "conv_rate")
 	b.shot("dataset")
+
+	b.open("/lineage?direction=downstream&id=conv_rate", "#graph svg")
+	b.shot("lineage-downstream")
 
 	// Impact of a feature: the same counts as fs impact --json.
 	var imp app.Impact
@@ -340,5 +352,50 @@ func TestWebUILogin(t *testing.T) {
 	b.do(chromedp.SendKeys(chromedp.CSS(`input[name="token"]`), readToken+"\n"), chromedp.WaitVisible(chromedp.CSS("table.runs")))
 	if b.url() != "/runs" {
 		t.Errorf("after signing in: %s", b.url())
+	}
+}
+
+// TestWebUILargeGraph measures, in Chromium, how long the lineage page of
+// a 1,000-node graph takes from the request to the drawn graph (a dataset
+// of 998 features over one source: 998 feature versions, its snapshot
+// and itself), first view (laid out) and second (the layout kept).
+func TestWebUILargeGraph(t *testing.T) {
+	if testing.Short() {
+		t.Skip("registers 998 features")
+	}
+	dir := t.TempDir()
+	if err := demo.Write(dir, demo.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "many.yaml"), []byte(manyFeatures(998, 0)), 0o644)
+	store := filepath.Join(dir, ".fs")
+	runFS(t, dir, "init", "--store", store)
+	runFS(t, dir, "register", "many.yaml", "--store", store)
+	runFS(t, dir, "materialize", "--feature-set", "all", "--entities", "orders.tsv", "--out", "wide.parquet", "--store", store, "-q")
+	base, stop := startServer(t.Fatalf, store, "--data-root", dir, "--quiet")
+	defer stop()
+	var ds []featurestore.Dataset
+	getJSON(t, base+"/api/v1/datasets", &ds)
+	b := newBrowser(t, base)
+	var timings []string
+	for _, view := range []string{"first", "second"} {
+		start := time.Now()
+		b.open("/lineage?depth=2&id="+ds[0].ID.String(), "#graph svg")
+		wall := time.Since(start)
+		var nav struct{ ResponseStart, ResponseEnd, LoadEventEnd float64 }
+		b.eval(`(() => { const n = performance.getEntriesByType("navigation")[0]; return {ResponseStart: n.responseStart - n.requestStart, ResponseEnd: n.responseEnd - n.requestStart, LoadEventEnd: n.loadEventEnd - n.requestStart}; })()`, &nav)
+		var nodes int
+		b.eval(`document.querySelectorAll("#graph g.node").length`, &nodes)
+		if nodes != 1000 {
+			t.Fatalf("the graph has %d nodes, want 1000", nodes)
+		}
+		timings = append(timings, fmt.Sprintf("%s view: server %.0f ms, page drawn %.0f ms after the request (%v with the browser's overhead)",
+			view, nav.ResponseStart, nav.LoadEventEnd, wall.Round(time.Millisecond)))
+	}
+	b.shot("lineage-1000")
+	report := "lineage graph of 1,000 nodes in Chromium: " + strings.Join(timings, "; ")
+	t.Log(report)
+	if out := os.Getenv("FS_TEST_OUTPUT"); out != "" {
+		os.WriteFile(filepath.Join(out, "ui", "large-graph.txt"), []byte(report+"\n"), 0o644)
 	}
 }
