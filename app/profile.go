@@ -21,6 +21,10 @@ type ProfileRequest struct {
 	Label           string   `json:"label,omitempty"`            // the label column (--target)
 	TimestampColumn string   `json:"timestamp_column,omitempty"` // default: the source's, or found by name
 	EntityColumns   []string `json:"entity_columns,omitempty"`   // default: the source's, or a column ending in _id
+	// HTML is for a client of an fs server: the server also keeps the HTML
+	// report for the client to fetch (GET /api/v1/jobs/ID/output). A local
+	// service ignores it: the caller renders the profile it returns.
+	HTML bool `json:"html,omitempty"`
 }
 
 // ValidateRequest asks whether data meets expectations.

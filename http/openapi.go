@@ -94,9 +94,15 @@ func operation(rt route, schema func(any) (*openapi3.SchemaRef, error)) (*openap
 	case rt.resultType == "ndjson":
 		op.AddResponse(200, openapi3.NewResponse().WithDescription("JSON lines").
 			WithContent(openapi3.Content{"application/x-ndjson": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())}))
+	case rt.resultType == "svg":
+		op.AddResponse(200, openapi3.NewResponse().WithDescription("an SVG drawing").
+			WithContent(openapi3.Content{"image/svg+xml": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())}))
 	case rt.resultType == "parquet":
-		op.AddResponse(200, openapi3.NewResponse().WithDescription("a parquet file").
-			WithContent(openapi3.Content{"application/vnd.apache.parquet": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))}))
+		op.AddResponse(200, openapi3.NewResponse().WithDescription("a parquet file (materialize, predict) or an HTML report (profile)").
+			WithContent(openapi3.Content{
+				"application/vnd.apache.parquet": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary")),
+				"text/html":                      openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema()),
+			}))
 	case rt.result == nil:
 		op.AddResponse(200, openapi3.NewResponse().WithDescription("the OpenAPI document").
 			WithJSONSchema(openapi3.NewObjectSchema()))

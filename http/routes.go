@@ -13,6 +13,7 @@ import (
 	"github.com/fs-dev/fs/profile"
 	"github.com/fs-dev/fs/reproduce"
 	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/web"
 )
 
 // route is one endpoint: what it needs, what it answers, and how. The
@@ -119,6 +120,8 @@ func init() {
 			start: startSync},
 		{method: "GET", path: "/lineage", op: "lineage", summary: "Walk the lineage graph (fs lineage)",
 			role: RoleRead, params: []param{pNode, pDir, pDepth}, result: []*lineage.Tree{}, handle: handleLineage},
+		{method: "GET", path: "/lineage.svg", op: "lineageSVG", summary: "The lineage graph drawn as SVG (fs lineage --format svg)",
+			role: RoleRead, params: []param{pNode, pDir, pDepth}, resultType: "svg", handle: handleLineageSVG},
 		{method: "GET", path: "/impact", op: "impact", summary: "What a change to a feature would affect (fs impact)",
 			role: RoleRead, params: []param{pNode}, result: app.Impact{},
 			handle: func(s *Server, r *request) (any, error) { return s.app.Impact(r.Context(), r.URL.Query().Get("id")) }},
@@ -133,7 +136,7 @@ func init() {
 			start: startRepro},
 		{method: "POST", path: "/profile", op: "profile", summary: "Profile a file or a registered source (fs profile); a job",
 			role: RoleWrite, body: app.ProfileRequest{}, result: profile.Profile{}, job: true, kind: "profile",
-			start: startProf},
+			start: startProfile},
 		{method: "POST", path: "/validate", op: "validate", summary: "Check data against expectations (fs validate); a job",
 			role: RoleRead, body: app.ValidateRequest{}, result: app.Validation{}, job: true, kind: "validate",
 			start: startValid},
@@ -254,13 +257,51 @@ var (
 	startTrain = jobOf(func(s *Server, ctx context.Context, req app.TrainRequest) (any, error) { return s.app.Train(ctx, req) })
 	startSync  = jobOf(func(s *Server, ctx context.Context, req app.SyncRequest) (any, error) { return s.app.Sync(ctx, req) })
 	startRepro = jobOf(func(s *Server, ctx context.Context, req RunRef) (any, error) { return s.app.Reproduce(ctx, req.Run) })
-	startProf  = jobOf(func(s *Server, ctx context.Context, req app.ProfileRequest) (any, error) {
-		return s.app.Profile(ctx, req)
-	})
 	startValid = jobOf(func(s *Server, ctx context.Context, req app.ValidateRequest) (any, error) {
 		return s.app.Validate(ctx, req)
 	})
 )
+
+// startProfile profiles and, when the client asks for the HTML report,
+// keeps it in the outputs for the client to fetch.
+func startProfile(s *Server, r *request) (func(context.Context) (any, error), string, error) {
+	var req app.ProfileRequest
+	if err := r.decode(&req); err != nil {
+		return nil, "", err
+	}
+	run := func(ctx context.Context) (*profile.Profile, error) { return s.app.Profile(ctx, req) }
+	if !req.HTML {
+		return func(ctx context.Context) (any, error) { return run(ctx) }, "", nil
+	}
+	_, out := s.outputFor("profile.html")
+	return keptOutput(out, func(ctx context.Context) (any, error) {
+		p, err := run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return p, app.WriteFileAtomic(out, func(f *os.File) error { return profile.HTML(f, p) })
+	}), out, nil
+}
+
+// handleLineageSVG draws the lineage graph as SVG, laid out by Graphviz.
+func handleLineageSVG(s *Server, r *request) (any, error) {
+	q := r.URL.Query()
+	trees, err := handleLineage(s, r)
+	if err != nil {
+		return nil, err
+	}
+	dir := lineage.Upstream
+	if q.Get("direction") == app.Downstream {
+		dir = lineage.Downstream
+	}
+	svg, err := web.NewGraph(trees.([]*lineage.Tree), dir).SVG(r.Context(), web.NoLinks)
+	if err != nil {
+		return nil, err
+	}
+	r.w.Header().Set("Content-Type", "image/svg+xml")
+	r.w.Write([]byte(svg))
+	return nil, nil
+}
 
 // ownJob returns the job if r may see it: its owner, or an admin.
 func (s *Server) ownJob(r *request, wait time.Duration) (Job, error) {

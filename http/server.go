@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -216,6 +217,9 @@ func serveFile(w http.ResponseWriter, path string) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/vnd.apache.parquet")
+	if strings.HasSuffix(path, ".html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
 	w.Header().Set("Content-Length", fmt.Sprint(fi.Size()))
 	_, err = io.Copy(w, f)
 	return err

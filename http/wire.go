@@ -27,6 +27,10 @@ type ErrorBody struct {
 	Errors  []ErrorBody `json:"errors,omitempty"`
 }
 
+// NewErrorBody is an error in its wire form, as the server sends it (and
+// fs writes it with FS_ERRORS=json).
+func NewErrorBody(err error) *ErrorBody { return errorBody(err) }
+
 // errorBody turns an error into its wire form.
 func errorBody(err error) *ErrorBody {
 	var list featurestore.Errors

@@ -87,7 +87,11 @@ func (g *Graph) DOT(href func(*lineage.Node) string) string {
 		case g.Roots[n.ID]:
 			style += `, penwidth=2`
 		}
-		fmt.Fprintf(&b, "  %q [label=%q, tooltip=%q, URL=%q, %s];\n", s, string(n.Kind)+" "+n.Label, tooltip(n), href(n), style)
+		link := ""
+		if u := href(n); u != "" {
+			link = fmt.Sprintf("URL=%q, ", u)
+		}
+		fmt.Fprintf(&b, "  %q [label=%q, tooltip=%q, %s%s];\n", s, string(n.Kind)+" "+n.Label, tooltip(n), link, style)
 	}
 	for _, e := range g.Edges {
 		fmt.Fprintf(&b, "  %q -> %q;\n", string(e[0]), string(e[1]))
@@ -124,6 +128,9 @@ func tooltip(n *lineage.Node) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// NoLinks draws nodes without links: a graph shown outside the web UI.
+func NoLinks(*lineage.Node) string { return "" }
 
 // NodeURL is the UI page of a node: a feature's versions, a dataset, a
 // run, or the lineage from it.

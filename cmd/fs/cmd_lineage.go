@@ -10,6 +10,7 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/web"
 )
 
 type lineageOptions struct {
@@ -22,7 +23,7 @@ type lineageOptions struct {
 func newLineageCmd(a *cli) *cobra.Command {
 	var o lineageOptions
 	cmd := &cobra.Command{
-		Use:   "lineage ID [--upstream|--downstream] [--format text|json|dot|mermaid]",
+		Use:   "lineage ID [--upstream|--downstream] [--format text|json|dot|mermaid|svg]",
 		Short: "Show what went into a run, dataset or feature, or what came out of it",
 		Long: `Walk the lineage graph from a run, a dataset, a feature version (NAME@VERSION),
 every version of a feature (NAME) or a feature set: --upstream (the default)
@@ -35,7 +36,7 @@ Arguments:
 Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: `  fs lineage 3f9a1c2b --upstream
   fs lineage conv_rate --downstream
-  fs lineage RUN --format dot | dot -Tsvg > lineage.svg
+  fs lineage RUN --format svg > lineage.svg
   fs lineage export --openlineage > events.jsonl`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -48,9 +49,16 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 			render, ok := map[string]func(io.Writer, []*lineage.Tree, lineage.Direction) error{
 				"text": lineage.Text, "dot": lineage.DOT, "mermaid": lineage.Mermaid,
 				"json": func(w io.Writer, t []*lineage.Tree, _ lineage.Direction) error { return lineage.JSON(w, t) },
+				"svg": func(w io.Writer, t []*lineage.Tree, d lineage.Direction) error {
+					svg, err := web.NewGraph(t, d).SVG(cmd.Context(), web.NoLinks)
+					if err == nil {
+						_, err = io.WriteString(w, string(svg)+"\n")
+					}
+					return err
+				},
 			}[o.format]
 			if !ok {
-				return usageError{fmt.Errorf("unknown --format %q (text, json, dot or mermaid)", o.format)}
+				return usageError{fmt.Errorf("unknown --format %q (text, json, dot, mermaid or svg)", o.format)}
 			}
 			dir, req := lineage.Upstream, app.LineageRequest{ID: argv[0], Direction: app.Upstream, Depth: o.depth}
 			if o.downstream {
@@ -67,7 +75,7 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 	f.BoolVar(&o.upstream, "upstream", false, "what went into it (the default)")
 	f.BoolVar(&o.downstream, "downstream", false, "what came out of it")
 	f.IntVar(&o.depth, "depth", 10, "the most edges to walk")
-	f.StringVar(&o.format, "format", "text", "text, json, dot or mermaid")
+	f.StringVar(&o.format, "format", "text", "text, json, dot, mermaid or svg (laid out by Graphviz)")
 	f.BoolVar(&o.json, "json", false, "same as --format json")
 	cmd.AddCommand(newLineageExportCmd(a))
 	return cmd

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
+	fshttp "github.com/fs-dev/fs/http"
 )
 
 // Exit codes, documented in fs --help.
@@ -71,7 +73,11 @@ func Main(ctx context.Context, args []string, st *State) (code int) {
 		strings.HasPrefix(msg, "unknown shorthand flag") || strings.HasPrefix(msg, "required flag") {
 		err = usageError{err}
 	}
-	printError(st.Stderr, err)
+	if st.Getenv(errorsEnv) == "json" {
+		writeErrorJSON(st.Stderr, err)
+	} else {
+		printError(st.Stderr, err)
+	}
 	var ue usageError
 	var ge gateError
 	var nr notReproduced
@@ -95,6 +101,21 @@ func Main(ctx context.Context, args []string, st *State) (code int) {
 		return exitSignal
 	}
 	return exitError
+}
+
+// errorsEnv, set to json, makes fs write an error as one JSON document on
+// stderr: the HTTP API's error body, so that a program (the Python client)
+// reads a local command's errors as it reads a server's.
+const errorsEnv = "FS_ERRORS"
+
+func writeErrorJSON(w io.Writer, err error) {
+	var ue usageError
+	if errors.As(err, &ue) {
+		err = &featurestore.Error{Code: featurestore.EINVALID, Message: ue.error.Error(), Hint: "run fs --help, or fs COMMAND --help, for usage"}
+	}
+	json.NewEncoder(w).Encode(struct {
+		Error *fshttp.ErrorBody `json:"error"`
+	}{fshttp.NewErrorBody(err)})
 }
 
 // printError writes err for a person: "fs: error: ..." lines, excerpts,

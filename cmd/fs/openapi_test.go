@@ -41,6 +41,8 @@ func rawBody(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3fil
 func init() {
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", rawBody)
 	openapi3filter.RegisterBodyDecoder("application/vnd.apache.parquet", rawBody)
+	openapi3filter.RegisterBodyDecoder("image/svg+xml", rawBody)
+	openapi3filter.RegisterBodyDecoder("text/html", rawBody)
 }
 
 func newProbe(t *testing.T, base string) *probe {
@@ -217,10 +219,16 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	p.job("/predict", map[string]any{"model": run, "input": filepath.Join(dir, "train.parquet"), "out": "p.parquet"}, fshttp.JobSucceeded)
 	p.job("/sync", map[string]any{}, fshttp.JobFailed) // no MLFLOW_TRACKING_URI on this server: an error, described
 	p.call("GET", "/lineage?id=conv_rate&direction=downstream&depth=3", nil)
+	if code, out := p.call("GET", "/lineage.svg?id=conv_rate&direction=downstream", nil); code != 200 || !bytes.HasPrefix(out, []byte("<svg")) {
+		t.Errorf("lineage.svg: %d %.40q", code, out)
+	}
 	p.call("GET", "/impact?id=conv_rate", nil)
 	p.call("GET", "/openlineage", nil)
 	p.job("/reproduce", map[string]any{"run": run}, fshttp.JobSucceeded)
-	p.job("/profile", map[string]any{"target": "driver_stats"}, fshttp.JobSucceeded)
+	prof := p.job("/profile", map[string]any{"target": "driver_stats", "html": true}, fshttp.JobSucceeded)
+	if code, out := p.call("GET", "/jobs/"+prof.ID+"/output", nil); code != 200 || !bytes.Contains(out, []byte("<html")) {
+		t.Errorf("the profile HTML report: %d %s", code, out)
+	}
 	expect, _ := os.ReadFile(filepath.Join(dir, "expectations.yaml"))
 	p.job("/validate", map[string]any{"target": filepath.Join(dir, "train.parquet"), "file": "expectations.yaml", "expectations": string(expect)}, fshttp.JobSucceeded)
 	p.call("GET", "/jobs", nil)
