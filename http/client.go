@@ -364,7 +364,9 @@ func (c *Client) Sync(ctx context.Context, req app.SyncRequest) (res []*trainer.
 
 func (c *Client) Lineage(ctx context.Context, req app.LineageRequest) (res []*lineage.Tree, err error) {
 	q := url.Values{"id": {req.ID}, "direction": {req.Direction}, "depth": {fmt.Sprint(req.Depth)}}
-	return res, c.do(ctx, http.MethodGet, "/lineage", q, nil, &res)
+	var t Trees
+	err = c.do(ctx, http.MethodGet, "/lineage", q, nil, &t)
+	return t.Trees, err
 }
 
 func (c *Client) Impact(ctx context.Context, arg string) (res *app.Impact, err error) {

@@ -119,7 +119,7 @@ func init() {
 			role: RoleWrite, body: app.SyncRequest{}, result: []*trainer.Run{}, job: true, kind: "sync",
 			start: startSync},
 		{method: "GET", path: "/lineage", op: "lineage", summary: "Walk the lineage graph (fs lineage)",
-			role: RoleRead, params: []param{pNode, pDir, pDepth}, result: []*lineage.Tree{}, handle: handleLineage},
+			role: RoleRead, params: []param{pNode, pDir, pDepth}, result: Trees{}, handle: handleLineage},
 		{method: "GET", path: "/lineage.svg", op: "lineageSVG", summary: "The lineage graph drawn as SVG (fs lineage --format svg)",
 			role: RoleRead, params: []param{pNode, pDir, pDepth}, resultType: "svg", handle: handleLineageSVG},
 		{method: "GET", path: "/impact", op: "impact", summary: "What a change to a feature would affect (fs impact)",
@@ -172,7 +172,20 @@ func handleRegister(s *Server, r *request) (any, error) {
 	return s.app.Register(r.Context(), req)
 }
 
+// Trees is a lineage walk as fs lineage --json prints it.
+type Trees struct {
+	Trees []*lineage.Tree `json:"trees"`
+}
+
 func handleLineage(s *Server, r *request) (any, error) {
+	trees, err := lineageTrees(s, r)
+	if err != nil {
+		return nil, err
+	}
+	return Trees{trees}, nil
+}
+
+func lineageTrees(s *Server, r *request) ([]*lineage.Tree, error) {
 	q := r.URL.Query()
 	req := app.LineageRequest{ID: q.Get("id"), Direction: q.Get("direction"), Depth: 10}
 	if d := q.Get("depth"); d != "" {
@@ -286,7 +299,7 @@ func startProfile(s *Server, r *request) (func(context.Context) (any, error), st
 // handleLineageSVG draws the lineage graph as SVG, laid out by Graphviz.
 func handleLineageSVG(s *Server, r *request) (any, error) {
 	q := r.URL.Query()
-	trees, err := handleLineage(s, r)
+	trees, err := lineageTrees(s, r)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +307,7 @@ func handleLineageSVG(s *Server, r *request) (any, error) {
 	if q.Get("direction") == app.Downstream {
 		dir = lineage.Downstream
 	}
-	svg, err := web.NewGraph(trees.([]*lineage.Tree), dir).SVG(r.Context(), web.NoLinks)
+	svg, err := web.NewGraph(trees, dir).SVG(r.Context(), web.NoLinks)
 	if err != nil {
 		return nil, err
 	}

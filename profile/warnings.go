@@ -38,7 +38,7 @@ func warnings(p *Profile, o Options) []Warning {
 		add(80, "%s", plural(t.DuplicateRows, "duplicate row"))
 	}
 	if t.DuplicateKeyTime > 0 {
-		add(75, "%s (%s, %s) %s", plural(t.DuplicateKeyTime, "duplicate"), joinNames(t.EntityColumns), t.TimestampColumn, pluralWord(t.DuplicateKeyTime, "pair"))
+		add(75, "%d duplicate (%s, %s) %s", t.DuplicateKeyTime, joinNames(t.EntityColumns), t.TimestampColumn, pluralWord(t.DuplicateKeyTime, "pair"))
 	}
 	if t.OutOfOrder > 0 {
 		add(30, "%s out of %s order", plural(t.OutOfOrder, "row"), t.TimestampColumn)

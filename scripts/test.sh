@@ -94,5 +94,8 @@ fuzz FuzzReadParquet ./featurestore/parquet 20s
 fuzz FuzzDefinitions ./featurestore/yaml 10s
 fuzz FuzzEntities ./materialize 10s
 
+step "the Python client (pip install ./python builds fs into it)"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python
+
 step "python tests"
 "$venv/bin/python" -m pytest -q tests/python

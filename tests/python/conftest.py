@@ -35,3 +35,26 @@ def mlflow_uri():
             pytest.fail("FS_MLFLOW_URI is not set in CI: the test command must start the mlflow server")
         pytest.skip("FS_MLFLOW_URI is not set: run the tests with scripts/test.sh, which starts a real mlflow server")
     return uri
+
+
+@pytest.fixture()
+def fs_serve(fs_bin):
+    """Starts a real fs serve: fs_serve(cwd, store, *flags, env=None) -> URL; stopped after the test."""
+    import re
+    procs = []
+
+    def start(cwd, store, *flags, env=None):
+        proc = subprocess.Popen([fs_bin, "serve", "--store", str(store), "--addr", "127.0.0.1:0", "--quiet", *flags],
+                                cwd=cwd, env={**os.environ, **(env or {})}, stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        line = proc.stderr.readline()
+        m = re.search(r"at (https?://127\.0\.0\.1:\d+) ", line)
+        if not m:
+            raise AssertionError(f"fs serve did not start: {line}{proc.stderr.read() if proc.poll() is not None else ''}")
+        return m.group(1)
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -1,0 +1,317 @@
+"""Store: the workflow of fs from Python."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from typing import Any, Optional, Sequence, Union
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import _errors
+from ._backends import Local, Remote
+from ._objects import Lineage, Profile, Run
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Store:
+    """An fs store: a directory (driven through the fs binary) or an fs server.
+
+    >>> store = fs_features.Store()                         # ./.fs, or the nearest above, as fs finds it
+    >>> store = fs_features.Store("/data/project/.fs")
+    >>> store = fs_features.Store("http://fs-host:7070", token="...")   # or FS_TOKEN
+
+    Both kinds return the same objects and raise the same exceptions.
+    """
+
+    def __init__(self, path_or_url: Optional[PathLike] = None, token: Optional[str] = None):
+        target = None if path_or_url is None else os.fspath(path_or_url)
+        self._remote: Optional[Remote] = None
+        self._local: Optional[Local] = None
+        if target is not None and target.startswith(("http://", "https://")):
+            self._remote = Remote(target, token)
+        else:
+            self._local = Local(target)
+
+    @classmethod
+    def init(cls, path: PathLike = ".fs") -> "Store":
+        """Creates a store directory (``fs init``); an existing one is left as it is.
+
+        >>> store = fs_features.Store.init("project/.fs")
+        """
+        Local(os.fspath(path)).run("init", want_json=False)
+        return cls(path)
+
+    def __repr__(self) -> str:
+        return f"Store({self._remote.url if self._remote else self._local.path!r})"
+
+    # -- registry -----------------------------------------------------------------
+
+    def register(self, path: PathLike, dry_run: bool = False) -> dict[str, Any]:
+        """Registers every definition of a YAML file, atomically; returns what
+        changed (each feature's version and status), as ``fs register --json``.
+
+        >>> store.register("features.yaml")["features"][0]["status"]
+        'new'
+        """
+        path = os.fspath(path)
+        if self._local:
+            return self._local.run("register", path, *(["--dry-run"] if dry_run else []))[1]
+        with open(path, encoding="utf-8") as f:
+            content = f.read()
+        return self._remote.post("/register", {"file": path, "dir": os.path.dirname(os.path.abspath(path)),
+                                               "content": content, "dry_run": dry_run})
+
+    def features(self) -> pd.DataFrame:
+        """Every feature with its current version (``fs features list``)."""
+        heads = self._local.run("features", "list")[1] if self._local else self._remote.get("/features")
+        rows = [{"name": h["name"], "version": h["current"], "type": h.get("type"), "source": h.get("source"),
+                 "versions": h.get("versions"), "updated": pd.Timestamp(h["updated"]) if h.get("updated") else None,
+                 "description": (h.get("metadata") or {}).get("description", "")} for h in heads]
+        return pd.DataFrame(rows, columns=["name", "version", "type", "source", "versions", "updated", "description"])
+
+    def feature(self, name: str) -> pd.DataFrame:
+        """A feature's versions, newest first (``fs features show``); ``.attrs["fs"]``
+        holds the name, the current version and the metadata."""
+        d = self._local.run("features", "show", name)[1] if self._local else self._remote.get("/features/" + name)
+        rows = [{"version": v["version"], "current": v["current"], "registered": pd.Timestamp(v["registered"]),
+                 "created": pd.Timestamp(v["created"]), "type": v["type"], "ttl_seconds": (v.get("ttl") or 0) / 1e9,
+                 "expr": v["expr"], "canonical": v["canonical"], "source": v["source"]["name"],
+                 "depends_on": [f"{x['name']}@{x['version'][:12]}" for x in v.get("depends_on") or []]}
+                for v in d["versions"]]
+        df = pd.DataFrame(rows)
+        df.attrs["fs"] = {"name": d["name"], "current": d["current"], "metadata": d.get("metadata") or {}}
+        return df
+
+    def diff(self, a: str, b: str) -> dict[str, Any]:
+        """Compares two versions field by field: ``NAME`` or ``NAME@VERSION`` each (``fs features diff``)."""
+        return self._local.run("features", "diff", a, b)[1] if self._local else self._remote.get("/diff", a=a, b=b)
+
+    def feature_sets(self) -> list[dict[str, Any]]:
+        """Feature sets with their pinned members (``fs features sets``)."""
+        return self._local.run("features", "sets")[1] if self._local else self._remote.get("/feature-sets")
+
+    # -- training sets ------------------------------------------------------------------
+
+    def training_set(self, features: Optional[Sequence[str]] = None, *, feature_set: Optional[str] = None,
+                     entities: Union[pd.DataFrame, PathLike], as_of: Any = None,
+                     timestamp_column: str = "event_timestamp", out: Optional[PathLike] = None) -> pd.DataFrame:
+        """Joins features onto the entity rows as of each row's time (``fs materialize``).
+
+        ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to
+        ``.fs-entities/SHA256.parquet`` first, so the same rows give the same dataset id as
+        the command line given that file. ``as_of`` (a time) ignores source rows created
+        after it. The result's ``.attrs["fs"]`` holds the dataset id, the feature versions,
+        the cutoff and the file.
+
+        >>> train = store.training_set(["conv_rate", "acc_rate"], entities=orders)
+        >>> train.attrs["fs"]["dataset_id"]
+        """
+        ent = _entity_file(entities) if isinstance(entities, pd.DataFrame) else os.fspath(entities)
+        out = os.fspath(out) if out is not None else os.path.join(tempfile.mkdtemp(prefix="fs-"), "training_set.parquet")
+        cutoff = _time(as_of)
+        if self._local:
+            args = ["materialize", "--entities", ent, "--out", out, "--timestamp-column", timestamp_column, "-q"]
+            args += ["--feature-set", feature_set] if feature_set else ["--features", ",".join(features or [])]
+            args += ["--as-of", cutoff] if cutoff else []
+            ds = self._local.run(*args)[1]
+        else:
+            req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column}
+            req.update({"feature_set": feature_set} if feature_set else {"features": list(features or [])})
+            if cutoff:
+                req["as_of"] = cutoff
+            job = self._remote.job("/materialize", req)
+            ds = job["result"]
+            _write_atomic(out, self._remote.output(job))
+        df = pd.read_parquet(out)
+        df.attrs["fs"] = {"dataset_id": ds["id"], "versions": {f["name"]: f["version"] for f in ds["features"]},
+                          "cutoff": ds.get("cutoff"), "rows": ds["rows"], "path": out}
+        return df
+
+    # -- training -------------------------------------------------------------------------
+
+    def train(self, dataset: Union[pd.DataFrame, PathLike], target: str, *, features: Optional[Sequence[str]] = None,
+              alpha: Union[float, Sequence[float]] = 1.0, l1_ratio: Union[float, Sequence[float]] = 0.5,
+              test_size: float = 0.25, seed: int = 0, split: str = "random", max_iter: int = 1000,
+              tol: float = 1e-4, positive: bool = False, drop_nulls: bool = False, max_rmse: Optional[float] = None,
+              max_mae: Optional[float] = None, min_r2: Optional[float] = None, experiment: Optional[str] = None,
+              register_model: Optional[str] = None) -> Run:
+        """Fits Elastic Net exactly as scikit-learn's ``ElasticNet`` on sklearn's
+        ``train_test_split`` (``fs train``). Several alphas or l1_ratios make a sweep: the
+        best run is returned, with ``.sweep`` and ``.runs``. With ``MLFLOW_TRACKING_URI`` set
+        (on the server, for a server) the runs are logged to MLflow. A failed quality gate
+        raises ``GateFailed`` with the recorded run as ``.run``.
+
+        >>> run = store.train(train, "trip_completed", alpha=0.5, l1_ratio=0.1, test_size=0.2, seed=17)
+        >>> run.metrics.loc["rmse", "test"]
+        """
+        ds = _dataset_arg(dataset)
+        alphas, ratios = _floats(alpha), _floats(l1_ratio)
+        gate = {"max_rmse": max_rmse, "max_mae": max_mae, "min_r2": min_r2}
+        if self._local:
+            args = ["train", "--dataset", ds, "--target", target, "--alpha", ",".join(map(repr, alphas)),
+                    "--l1-ratio", ",".join(map(repr, ratios)), "--test-size", repr(test_size), "--seed", str(seed),
+                    "--split", split, "--max-iter", str(max_iter), "--tol", repr(tol)]
+            args += ["--features", ",".join(features)] if features else []
+            args += ["--positive"] * positive + ["--drop-nulls"] * drop_nulls
+            for flag, v in (("--max-rmse", max_rmse), ("--max-mae", max_mae), ("--min-r2", min_r2),
+                            ("--experiment", experiment), ("--register-model", register_model)):
+                args += [flag, str(v)] if v is not None else []
+            _, res = self._local.run(*args, ok=(3,))
+        else:
+            if os.path.exists(ds):
+                ds = os.path.abspath(ds)
+            req = {"dataset": ds, "request": {"target": target, "features": list(features or []), "alphas": alphas,
+                                              "l1_ratios": ratios, "max_iter": max_iter, "tol": tol, "positive": positive,
+                                              "test_size": test_size, "seed": seed, "split": split,
+                                              "drop_nulls": drop_nulls, "gate": {k: v for k, v in gate.items() if v is not None}},
+                   "experiment": experiment or "", "register_model": register_model or ""}
+            job = self._remote.job("/train", req)
+            res = job["result"]
+            if job.get("error"):
+                raise _errors.from_body(job["error"])
+        run = Run.from_result(res)
+        if not run.gate_passed:
+            failed = ", ".join(res["run"]["gate"].get("failed") or [])
+            raise _errors.GateFailed("quality gate failed: " + failed, run=run)
+        return run
+
+    def runs(self) -> pd.DataFrame:
+        """Every run, newest first, each sweep followed by its runs (``fs runs list``)."""
+        runs = self._local.run("runs", "list")[1] if self._local else self._remote.get("/runs")
+        rows = [{"id": r["id"], "created": pd.Timestamp(r["created"]), "dataset": r["dataset"]["id"],
+                 "target": r.get("target"), "alpha": r["params"]["alpha"], "l1_ratio": r["params"]["l1_ratio"],
+                 "test_rmse": (r.get("testing") or {}).get("rmse"), "test_mae": (r.get("testing") or {}).get("mae"),
+                 "test_r2": (r.get("testing") or {}).get("r2"), "gate_passed": (r.get("gate") or {}).get("passed"),
+                 "sweep": r.get("parent"), "runs_in_sweep": len(r.get("children") or []),
+                 "mlflow_state": (r.get("mlflow") or {}).get("state"), "mlflow_run_id": (r.get("mlflow") or {}).get("run_id")}
+                for r in runs]
+        return pd.DataFrame(rows)
+
+    def run(self, run_id: str) -> Run:
+        """One run by id or unique prefix (``fs runs show``); a sweep comes with its runs."""
+        d = self._local.run("runs", "show", run_id)[1] if self._local else self._remote.get("/runs/" + run_id)
+        if "sweep" in d:
+            run = Run.from_json(d["sweep"])
+            run.runs = [Run.from_json(r) for r in d["runs"]]
+            return run
+        return Run.from_json(d)
+
+    # -- lineage --------------------------------------------------------------------------
+
+    def lineage(self, node: str, direction: str = "upstream", depth: int = 10) -> Lineage:
+        """What went into a run, dataset or feature (``upstream``), or what came out of it
+        (``downstream``) (``fs lineage``). In Jupyter it draws itself as SVG."""
+        if self._local:
+            args = [node, "--depth", str(depth)] + (["--downstream"] if direction == "downstream" else [])
+            trees = self._local.run("lineage", *args)[1]["trees"]
+            local = self._local
+            return Lineage(trees, lambda: local.run("lineage", *args, "--format", "svg", want_json=False)[1])
+        q = {"id": node, "direction": direction, "depth": depth}
+        remote = self._remote
+        return Lineage(remote.get("/lineage", **q)["trees"], lambda: remote.raw("GET", "/lineage.svg", q).decode())
+
+    def impact(self, feature: str) -> dict[str, Any]:
+        """What a change to a feature (or one version: ``NAME@VERSION``) would affect:
+        registered models, runs, sweeps, datasets, dependent features, feature sets (``fs impact``)."""
+        return self._local.run("impact", feature)[1] if self._local else self._remote.get("/impact", id=feature)
+
+    def reproduce(self, run: Union[Run, str]) -> dict[str, Any]:
+        """Rebuilds a run's dataset and model from what the store recorded and compares them
+        bit for bit (``fs reproduce``). Not identical: ``NotReproducible`` with ``.report``."""
+        run_id = run.id if isinstance(run, Run) else run
+        if self._local:
+            _, rep = self._local.run("reproduce", run_id, ok=(4,))
+        else:
+            rep = self._remote.job("/reproduce", {"run": run_id})["result"]
+        if not rep.get("identical"):
+            raise _errors.NotReproducible("the rebuild is not identical: " + "; ".join(rep.get("differences") or []), report=rep)
+        return rep
+
+    # -- data quality -----------------------------------------------------------------------
+
+    def profile(self, data: PathLike, target: Optional[str] = None) -> Profile:
+        """Profiles a parquet file or directory, or a registered source (``fs profile``):
+        per-column statistics, table checks, correlations, warnings. In Jupyter it shows the
+        HTML report."""
+        data = os.fspath(data)
+        if self._local:
+            html_path = os.path.join(tempfile.mkdtemp(prefix="fs-"), "profile.html")
+            args = ["profile", data, "--html", html_path] + (["--target", target] if target else [])
+            prof = self._local.run(*args)[1]
+            with open(html_path, encoding="utf-8") as f:
+                return Profile(prof, f.read())
+        req = {"target": os.path.abspath(data) if os.path.exists(data) else data, "html": True}
+        if target:
+            req["label"] = target
+        job = self._remote.job("/profile", req)
+        prof = job["result"]
+        if prof.get("path") == req["target"]:
+            prof["path"] = data
+        return Profile(prof, self._remote.output(job).decode())
+
+    def validate(self, data: PathLike, expectations: PathLike) -> list[dict[str, Any]]:
+        """Checks data against an expectations file (``fs validate``); returns nothing when every
+        expectation holds, else raises ``ValidationFailed`` naming each violation."""
+        data, expectations = os.fspath(data), os.fspath(expectations)
+        if self._local:
+            _, res = self._local.run("validate", data, "--expect", expectations, ok=(5,))
+        else:
+            with open(expectations, encoding="utf-8") as f:
+                body = {"target": os.path.abspath(data) if os.path.exists(data) else data, "file": expectations,
+                        "expectations": f.read()}
+            res = self._remote.job("/validate", body)["result"]
+        if res["violations"]:
+            raise _errors.ValidationFailed(f"{len(res['violations'])} expectations failed", violations=res["violations"])
+        return []
+
+
+def _time(t: Any) -> Optional[str]:
+    if t is None:
+        return None
+    if isinstance(t, str):
+        return t
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
+
+
+def _floats(v: Union[float, Sequence[float]]) -> list[float]:
+    return [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)]
+
+
+def _dataset_arg(dataset: Union[pd.DataFrame, PathLike]) -> str:
+    if isinstance(dataset, pd.DataFrame):
+        info = dataset.attrs.get("fs")
+        if not info:
+            raise _errors.UsageError("this DataFrame did not come from Store.training_set",
+                                     code="invalid", hint="train on the DataFrame training_set returned, or give a parquet file or a dataset id")
+        return info["dataset_id"]  # the store knows its file: here, or on the server
+    return os.fspath(dataset)
+
+
+def _entity_file(df: pd.DataFrame) -> str:
+    """Writes entity rows to .fs-entities/SHA256.parquet: the same rows, the same bytes,
+    the same file, so the dataset id is the one the command line gives for that file."""
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf, compression="zstd")
+    data = buf.getvalue()
+    path = os.path.join(".fs-entities", hashlib.sha256(data).hexdigest()[:16] + ".parquet")
+    if not os.path.exists(path):
+        os.makedirs(".fs-entities", exist_ok=True)
+        _write_atomic(path, data)
+    return path
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
