@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/fs-dev/fs/app"
@@ -61,7 +63,8 @@ type tokensFile struct {
 
 const tokensHint = "a tokens file is YAML: tokens: [{name: alice, role: write, token: SECRET}] (role read, write or admin; sha256: HEX instead of token keeps the secret out of the file)"
 
-// ReadTokens reads a tokens file.
+// ReadTokens reads a tokens file. A file others may read that holds
+// secrets (token: rather than sha256:) is refused.
 func ReadTokens(path string) (*Tokens, error) {
 	var f tokensFile
 	if err := yaml.DecodeFile(path, &f, tokensHint); err != nil {
@@ -81,6 +84,9 @@ func ReadTokens(path string) (*Tokens, error) {
 	}
 	if len(t.byHash) == 0 {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s holds no tokens", path).WithHint(tokensHint)
+	}
+	if err := checkPrivate(path, f.Tokens); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -134,4 +140,20 @@ func (t *Tokens) identify(r *http.Request) (identity, error) {
 	}
 	return identity{}, featurestore.Errorf(EUNAUTHORIZED, "the server does not know this token").
 		WithHint("check FS_TOKEN; ask the server's operator for a token")
+}
+
+// checkPrivate refuses a tokens file holding secrets that users other than
+// its owner may read.
+func checkPrivate(path string, tokens []Token) error {
+	fi, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	for _, t := range tokens {
+		if t.Token != "" {
+			return featurestore.Errorf(app.EFORBIDDEN, "%s holds tokens and others may read it (mode %v)", path, fi.Mode().Perm()).
+				WithHint("chmod 600 %s, or keep only sha256: of each token in it", path)
+		}
+	}
+	return nil
 }

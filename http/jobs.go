@@ -171,12 +171,29 @@ func (js *jobs) wait(ctx context.Context) {
 	}
 }
 
-// gc forgets jobs finished more than keepFor ago. Called with mu held.
+// maxFinished bounds how many finished jobs (and their results) a server
+// keeps in memory; the oldest go first.
+const maxFinished = 1000
+
+// gc forgets jobs finished more than keepFor ago, and the oldest finished
+// ones past maxFinished. Called with mu held.
 func (js *jobs) gc() {
+	var finished []*Job
 	for id, j := range js.byID {
-		if j.Finished != nil && time.Since(*j.Finished) > js.keepFor {
+		switch {
+		case j.Finished == nil:
+		case time.Since(*j.Finished) > js.keepFor:
 			delete(js.byID, id)
+		default:
+			finished = append(finished, j)
 		}
+	}
+	if len(finished) <= maxFinished {
+		return
+	}
+	sort.Slice(finished, func(a, b int) bool { return finished[a].Finished.Before(*finished[b].Finished) })
+	for _, j := range finished[:len(finished)-maxFinished] {
+		delete(js.byID, j.ID)
 	}
 }
 
