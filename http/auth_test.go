@@ -38,7 +38,7 @@ func TestTokensFileMustBePrivate(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		"tokens: [{name: a, role: root, token: 0123456789abcdef0123}]\n": "a role of read, write or admin",
-		"tokens: [{name: a, role: read, token: short}]\n":                 "at least 16 characters",
+		"tokens: [{name: a, role: read, token: short}]\n":                "at least 16 characters",
 		"tokens: []\n": "holds no tokens",
 	} {
 		_, err := ReadTokens(write("bad.yaml", body, 0o600))
