@@ -22,6 +22,9 @@ type MaterializeRequest struct {
 	// server, which writes the file there instead of streaming it back.
 	// A local service always writes Out.
 	ServerSideOut bool `json:"server_side_out,omitempty"`
+	// Deliver is set by a server that writes Out in its outputs for a
+	// client to copy to Deliver (the client's --out): both are checked.
+	Deliver string `json:"-"`
 }
 
 // Materialize builds the training set, writes it to req.Out (through a
@@ -36,7 +39,8 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 		return nil, err
 	}
 	mreq := materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
-		TimestampColumn: req.TimestampColumn, Out: req.Out, Now: time.Now(), AsOf: req.AsOf, Keep: []string{s.Store.Dir()}}
+		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
+		Keep: []string{s.Store.Dir()}}
 	var job *materialize.Job
 	err := s.read(ctx, func(st *badger.Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)

@@ -19,6 +19,7 @@ type PredictRequest struct {
 	Out           string `json:"out"`
 	AllowMismatch bool   `json:"allow_version_mismatch,omitempty"`
 	ServerSideOut bool   `json:"server_side_out,omitempty"` // as MaterializeRequest's
+	Deliver       string `json:"-"`                         // as MaterializeRequest's
 }
 
 // PredictResult says what was written.
@@ -39,8 +40,13 @@ func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResu
 			return nil, err
 		}
 	}
-	if err := featurestore.CheckOutput("--out", req.Out, []string{req.Input}, []string{s.Store.Dir()}); err != nil {
-		return nil, err
+	for _, out := range []string{req.Out, req.Deliver} {
+		if out == "" {
+			continue
+		}
+		if err := featurestore.CheckOutput("--out", out, []string{req.Input}, []string{s.Store.Dir()}); err != nil {
+			return nil, err
+		}
 	}
 	d, err := s.Run(ctx, req.Model)
 	if err != nil {

@@ -239,31 +239,32 @@ func jobOf[T any](run func(s *Server, ctx context.Context, req T) (any, error)) 
 // outputJobOf starts a use case writing a file (materialize, predict):
 // unless the client asked to keep it on the server, the file goes to a
 // directory of the outputs for the client to fetch. out gives the
-// request's output path and whether it is a server-side one.
-func outputJobOf[T any](out func(*T) (*string, bool), run func(svc *app.Service, ctx context.Context, req T) (any, error)) startFunc {
+// request's output path, where the client will copy it, and whether it
+// is a server-side one.
+func outputJobOf[T any](out func(*T) (*string, *string, bool), run func(svc *app.Service, ctx context.Context, req T) (any, error)) startFunc {
 	return func(s *Server, r *request) (func(context.Context) (any, error), string, error) {
 		var req T
 		if err := r.decode(&req); err != nil {
 			return nil, "", err
 		}
-		path, serverSide := out(&req)
+		path, deliver, serverSide := out(&req)
 		if serverSide {
 			return func(ctx context.Context) (any, error) { return run(s.app, ctx, req) }, "", nil
 		}
 		svc, kept := s.outputFor(*path)
-		*path = kept
+		*deliver, *path = *path, kept
 		return keptOutput(kept, func(ctx context.Context) (any, error) { return run(svc, ctx, req) }), kept, nil
 	}
 }
 
 var (
 	startMaterialize = outputJobOf(
-		func(r *app.MaterializeRequest) (*string, bool) { return &r.Out, r.ServerSideOut },
+		func(r *app.MaterializeRequest) (*string, *string, bool) { return &r.Out, &r.Deliver, r.ServerSideOut },
 		func(svc *app.Service, ctx context.Context, req app.MaterializeRequest) (any, error) {
 			return svc.Materialize(ctx, req)
 		})
 	startPredict = outputJobOf(
-		func(r *app.PredictRequest) (*string, bool) { return &r.Out, r.ServerSideOut },
+		func(r *app.PredictRequest) (*string, *string, bool) { return &r.Out, &r.Deliver, r.ServerSideOut },
 		func(svc *app.Service, ctx context.Context, req app.PredictRequest) (any, error) {
 			return svc.Predict(ctx, req)
 		})

@@ -26,7 +26,10 @@ type Request struct {
 	Entities        string   // CSV or parquet file
 	TimestampColumn string   // default event_timestamp
 	Out             string   // the parquet file to write
-	Keep            []string // directories the output must not be in (the store)
+	// Deliver, when set, is where a server's client will copy Out: it must
+	// not destroy an input or land in the store any more than Out may.
+	Deliver string
+	Keep    []string // directories the output must not be in (the store)
 	// SourcePaths says where a source's files are now, by source name, when
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
@@ -271,7 +274,15 @@ func (j *Job) checkOutput() error {
 		}
 		inputs = append(inputs, files...)
 	}
-	return featurestore.CheckOutput("--out", j.req.Out, inputs, j.req.Keep)
+	for _, out := range []string{j.req.Out, j.req.Deliver} {
+		if out == "" {
+			continue
+		}
+		if err := featurestore.CheckOutput("--out", out, inputs, j.req.Keep); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Metadata is the key-value metadata written into a dataset file

@@ -15,9 +15,10 @@ import (
 )
 
 // remoteScripts are the scripts that also run against fs serve: every one
-// whose commands work on the store's records rather than on its files
-// (lock, init, help, first_hour and hostile test the directory itself).
-var remoteScripts = []string{"register", "materialize", "train", "lineage", "errors"}
+// whose commands work on the store's records. The others test the store
+// directory itself (init, lock, first_hour: finding .fs, fs init) or
+// --help.
+var remoteScripts = []string{"register", "materialize", "train", "lineage", "errors", "hostile"}
 
 // TestScriptsRemote runs the shared scripts with the CLI as a client: after
 // the script's fs init, a real fs serve on a free loopback port owns the
