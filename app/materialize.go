@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -22,6 +23,9 @@ type MaterializeRequest struct {
 	// server, which writes the file there instead of streaming it back.
 	// A local service always writes Out.
 	ServerSideOut bool `json:"server_side_out,omitempty"`
+	// VerifySources hashes every source file again instead of reusing the
+	// digests of files whose size, times and inode did not change.
+	VerifySources bool `json:"verify_sources,omitempty"`
 	// Deliver is set by a server that writes Out in its outputs for a
 	// client to copy to Deliver (the client's --out): both are checked.
 	Deliver string `json:"-"`
@@ -38,7 +42,9 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	if err := s.Roots.Check("out", req.Out); err != nil {
 		return nil, err
 	}
-	mreq := materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
+	digests := materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
+	digests.Verify = req.VerifySources
+	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
 		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
 		Keep: []string{s.Store.Dir()}}
 	var job *materialize.Job
@@ -59,9 +65,16 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	if err != nil {
 		return nil, err
 	}
+	if err := digests.Save(); err != nil {
+		notify(ctx, "warning: could not keep the source files' digests (%v); the next materialize hashes them again", err)
+	}
 	warnNulls(ctx, ds)
 	return ds, nil
 }
+
+// DigestsFile, in the store directory, keeps the source files' digests
+// with their sizes, times and inodes.
+const DigestsFile = "digests.json"
 
 // warnNulls warns of features that are mostly or entirely null, and why
 // when fs knows.

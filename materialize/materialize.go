@@ -29,6 +29,8 @@ type Request struct {
 	// Deliver, when set, is where a server's client will copy Out: it must
 	// not destroy an input or land in the store any more than Out may.
 	Deliver string
+	// Digests gives the source files' digests; nil reads every file.
+	Digests Digester
 	Keep    []string // directories the output must not be in (the store)
 	// SourcePaths says where a source's files are now, by source name, when
 	// they are not at its registered path (fs reproduce, for files that
@@ -38,6 +40,13 @@ type Request struct {
 	Now         time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
 	Progress func(done, total int)
+}
+
+func (r Request) digester() Digester {
+	if r.Digests == nil {
+		return hashFiles{}
+	}
+	return r.Digests
 }
 
 // Job is a request resolved against the registry: the exact versions to
@@ -356,7 +365,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		snapErr := make(chan error, 1)
 		go func() {
 			var err error
-			snap, err = Snapshot(g.src, files[gi])
+			snap, err = SnapshotWith(req.digester(), g.src, files[gi])
 			snapErr <- err
 		}()
 		table, schema, err := parquet.ReadTable(ctx, files[gi], g.columns)
@@ -473,11 +482,17 @@ func FileSHA256(path string) (string, int64, error) {
 // Snapshot hashes a source's files: each file's sha256, then one digest
 // over the sizes and digests in path order.
 func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+	return SnapshotWith(hashFiles{}, src, files)
+}
+
+// SnapshotWith is Snapshot taking each file's digest from d (a
+// DigestCache reuses what it hashed before).
+func SnapshotWith(d Digester, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
 	snap := featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}
 	all := sha256.New()
 	io.WriteString(all, "fs snapshot v1\n")
 	for _, f := range files {
-		sum, n, err := FileSHA256(f)
+		sum, n, err := d.Sum(f)
 		if err != nil {
 			return snap, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
 		}
