@@ -26,27 +26,7 @@ func newRunsCmd(a *cli) *cobra.Command {
 			if listJSON {
 				return writeJSON(a.st.Stdout, runs)
 			}
-			t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "FEATURES", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
-			for _, r := range runs {
-				gate := "-"
-				if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
-					gate = map[bool]string{true: "passed", false: "failed"}[r.Gate.Passed]
-				}
-				id := r.ID.Short()
-				switch {
-				case len(r.Children) > 0:
-					id += fmt.Sprintf(" (sweep of %d)", len(r.Children))
-				case r.Parent != nil:
-					id = "  └ " + id
-				}
-				ml := r.MLflow.State
-				if r.MLflow.RunID != "" {
-					ml += " " + r.MLflow.RunID
-				}
-				t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), fmtNum(r.Params.Alpha),
-					fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), gate, ml)
-			}
-			return t.flush()
+			return printRuns(a, runs)
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print one JSON document")
@@ -122,3 +102,28 @@ func featureNames(r trainer.Run) string {
 }
 
 // sweepRuns loads a sweep's runs (none for a single run).
+
+// printRuns is the runs table: a sweep marked, its runs under it.
+func printRuns(a *cli, runs []trainer.Run) error {
+	t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "FEATURES", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
+	for _, r := range runs {
+		gate := "-"
+		if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
+			gate = map[bool]string{true: "passed", false: "failed"}[r.Gate.Passed]
+		}
+		id := r.ID.Short()
+		switch {
+		case len(r.Children) > 0:
+			id += fmt.Sprintf(" (sweep of %d)", len(r.Children))
+		case r.Parent != nil:
+			id = "  └ " + id
+		}
+		ml := r.MLflow.State
+		if r.MLflow.RunID != "" {
+			ml += " " + r.MLflow.RunID
+		}
+		t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), fmtNum(r.Params.Alpha),
+			fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), gate, ml)
+	}
+	return t.flush()
+}
