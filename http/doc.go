@@ -14,6 +14,12 @@
 // client that disconnects never leaves half a record; every write is one
 // short store transaction.
 //
+// The server also serves the web UI at / (ui.go): its handlers, like the
+// API's, parse a request, call app.Service and hand the result to package
+// web to render. A browser signs in with a token kept in an HttpOnly
+// cookie (login.go); a change made with that cookie must come from the
+// UI's own script.
+//
 // Security: bearer tokens from a tokens file, each with a role (read,
 // write, admin); every file path a request names must lie under the
 // server's data roots; bodies and request times are bounded.

@@ -33,7 +33,7 @@ func newServeCmd(a *cli) *cobra.Command {
 		Short: "Serve the store to a team over HTTP",
 		Long: `Serve the store over HTTP: the JSON API under /api/v1/ (described at
 /api/v1/openapi.json) that fs --store http://HOST:PORT, the Python client and
-other programs use. The server owns the store: reads run in parallel, writes
+other programs use, and a web UI at /. The server owns the store: reads run in parallel, writes
 take turns in short transactions, long work (materialize, train, ...) runs as
 jobs that never block the rest.
 
