@@ -68,3 +68,15 @@ func TestFinishedJobsAreBounded(t *testing.T) {
 	}
 	close(block)
 }
+
+// A job that panics (a bug) fails with an internal error; the server's
+// process survives it.
+func TestPanickingJobFails(t *testing.T) {
+	js := newJobs()
+	j := js.start("sync", "a", "", func(ctx context.Context) (any, error) { panic("boom") })
+	<-j.done
+	got, _ := js.get(context.Background(), j.ID, 0)
+	if got.State != JobFailed || got.Error == nil || got.Error.Code != featurestore.EINTERNAL || !strings.Contains(got.Error.Message, "boom") {
+		t.Errorf("%+v %+v", got, got.Error)
+	}
+}

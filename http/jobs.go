@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/featurestore"
 )
 
 // Job is a long use case running on the server. Its JSON is what
@@ -75,7 +76,7 @@ func (js *jobs) start(kind, owner, out string, fn func(ctx context.Context) (any
 	go func() {
 		defer js.running.Done()
 		defer cancel()
-		res, err := fn(ctx)
+		res, err := runSafely(ctx, fn)
 		js.finish(j, res, err)
 	}()
 	return j
@@ -211,4 +212,21 @@ func isNil(v any) bool {
 		return r.IsNil()
 	}
 	return false
+}
+
+// runSafely runs fn, turning a panic (a bug: no input should reach one)
+// into an error, so that one bad job never takes the server down.
+func runSafely(ctx context.Context, fn func(context.Context) (any, error)) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, bug(r)
+		}
+	}()
+	return fn(ctx)
+}
+
+// bug is the error of a recovered panic.
+func bug(r any) error {
+	return featurestore.Errorf(featurestore.EINTERNAL, "internal error: %v", r).
+		WithHint("this is a bug in fs; please report it with the request that caused it")
 }

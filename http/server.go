@@ -80,6 +80,14 @@ func NewServer(svc *app.Service, tokens *Tokens, o Options) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			writeError(rec, bug(p)) // a bug: answered as one, the server keeps serving
+		}
+	}()
 	s.mux.ServeHTTP(rec, r)
 	if s.o.Log != nil {
 		fmt.Fprintf(s.o.Log, "fs: %s %s %s %d %s\n", start.UTC().Format(time.RFC3339), r.Method, r.URL.Path, rec.status,
