@@ -146,11 +146,31 @@ func NewRoots(dirs []string) (Roots, error) {
 	return out, nil
 }
 
-// notifyKey and progressKey carry the side channels in a context.
+// notifyKey, progressKey and userKey carry the side channels in a context.
 type (
 	notifyKey   struct{}
 	progressKey struct{}
+	userKey     struct{}
 )
+
+// WithUser returns a context whose use cases record name as who did them
+// (a server passes its token's name).
+func WithUser(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, userKey{}, name)
+}
+
+// user is who makes the request: the context's user, else the OS user.
+func (s *Service) user(ctx context.Context) string {
+	if u, ok := ctx.Value(userKey{}).(string); ok && u != "" {
+		return u
+	}
+	for _, k := range []string{"USER", "LOGNAME", "USERNAME"} {
+		if v := s.getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
 
 // WithNotify returns a context whose use cases send warnings and notes
 // (one line each, without the "fs: " prefix) to fn.

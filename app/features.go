@@ -13,8 +13,9 @@ import (
 // VersionInfo is one version of a feature in its history.
 type VersionInfo struct {
 	*featurestore.FeatureVersion
-	Current    bool      `json:"current"`
-	Registered time.Time `json:"registered"` // when the name last pointed at it
+	Current      bool      `json:"current"`
+	Registered   time.Time `json:"registered"`              // when the name last pointed at it
+	RegisteredBy string    `json:"registered_by,omitempty"` // by whom (a server's token name, else the OS user)
 }
 
 // FeatureDetail is a feature name with every version it has had, newest
@@ -86,7 +87,8 @@ func featureDetail(ctx context.Context, reg featurestore.Registry, name string) 
 		if err != nil {
 			return nil, err
 		}
-		res.Versions = append(res.Versions, VersionInfo{FeatureVersion: v, Current: h.Version == head.Current, Registered: h.Registered})
+		res.Versions = append(res.Versions, VersionInfo{FeatureVersion: v, Current: h.Version == head.Current,
+			Registered: h.Registered, RegisteredBy: h.By})
 	}
 	return res, nil
 }

@@ -57,6 +57,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		if err != nil {
 			return err
 		}
+		plan.By = s.user(ctx)
 		if err := ctx.Err(); err != nil || req.DryRun {
 			return err
 		}

@@ -66,4 +66,5 @@ type HistoryEntry struct {
 	Name       string    `json:"name"`
 	Version    ID        `json:"version"`
 	Registered time.Time `json:"registered"`
+	By         string    `json:"by,omitempty"` // who registered it: a server's token name, else the OS user
 }

@@ -30,6 +30,7 @@ type Plan struct {
 	Features    []FeatureChange    `json:"features"`
 	FeatureSets []FeatureSetChange `json:"feature_sets"`
 	Time        time.Time          `json:"time"`
+	By          string             `json:"by,omitempty"` // who registers it (HistoryEntry.By)
 }
 
 // FeatureChange is the outcome for one feature of the file.

@@ -129,7 +129,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.startJob(w, req, rt)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.o.RequestTimeout)
+		ctx, cancel := context.WithTimeout(s.withUser(r.Context(), who), s.o.RequestTimeout)
 		defer cancel()
 		var notices []string
 		req.Request = r.WithContext(app.WithNotify(ctx, func(m string) { notices = append(notices, m) }))
@@ -144,6 +144,15 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeJSON(w, http.StatusOK, res)
 		}
 	})
+}
+
+// withUser records the token's name as who acts, on a server with tokens
+// (without, the server's own user is recorded).
+func (s *Server) withUser(ctx context.Context, who identity) context.Context {
+	if s.tokens == nil {
+		return ctx
+	}
+	return app.WithUser(ctx, who.name)
 }
 
 // request is an HTTP request with who sent it.
@@ -181,7 +190,8 @@ func (s *Server) startJob(w http.ResponseWriter, r *request, rt route) {
 		writeError(w, err)
 		return
 	}
-	j := s.jobs.start(rt.kind, r.who.name, out, fn)
+	run := func(ctx context.Context) (any, error) { return fn(s.withUser(ctx, r.who)) }
+	j := s.jobs.start(rt.kind, r.who.name, out, run)
 	c, _ := s.jobs.get(r.Context(), j.ID, 0)
 	w.Header().Set("Location", Prefix+"/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, c)

@@ -132,6 +132,24 @@ func TestServerRefusesWithoutRights(t *testing.T) {
 	if _, after, _ := client(t, dir, url, readToken, "features", "list", "--json"); after != feats {
 		t.Errorf("a refused request changed the features")
 	}
+
+	// What a token does is recorded under its name.
+	defs, _ := os.ReadFile(filepath.Join(dir, "features.yaml"))
+	os.WriteFile(filepath.Join(dir, "changed.yaml"), []byte(strings.Replace(string(defs), "avg_daily_trips / 24.0", "avg_daily_trips / 24.0 * 1.5", 1)), 0o644)
+	if code, _, stderr := client(t, dir, url, writeToken, "register", "changed.yaml"); code != 0 {
+		t.Fatalf("register with the write token: %s", stderr)
+	}
+	_, out, _ := client(t, dir, url, readToken, "features", "show", "trips_per_hour", "--json")
+	var shown struct {
+		Versions []struct {
+			Current      bool   `json:"current"`
+			RegisteredBy string `json:"registered_by"`
+		} `json:"versions"`
+	}
+	json.Unmarshal([]byte(out), &shown)
+	if len(shown.Versions) != 2 || !shown.Versions[0].Current || shown.Versions[0].RegisteredBy != "writer" {
+		t.Errorf("the new version is not recorded as registered by the token's name: %s", out)
+	}
 }
 
 // TestServerBindsOnlyLoopbackWithoutTokens: fs serve refuses an address

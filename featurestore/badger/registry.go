@@ -154,7 +154,7 @@ func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurest
 		if !hadBefore {
 			head.Versions++
 		}
-		entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time}
+		entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time, By: p.By}
 		if err := setJSON(txn, seqKey("fhi/", ch.Name, head.Seq), entry); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featuresto
 		return nil
 	}
 	head.Versions++
-	entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time}
+	entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time, By: p.By}
 	if err := setJSON(txn, seqKey("shi/", ch.Name, head.Seq), entry); err != nil {
 		return err
 	}
