@@ -79,6 +79,7 @@ class Store:
         holds the name, the current version and the metadata."""
         d = self._local.run("features", "show", name)[1] if self._local else self._remote.get("/features/" + name)
         rows = [{"version": v["version"], "current": v["current"], "registered": pd.Timestamp(v["registered"]),
+                 "registered_by": v.get("registered_by", ""),
                  "created": pd.Timestamp(v["created"]), "type": v["type"], "ttl_seconds": (v.get("ttl") or 0) / 1e9,
                  "expr": v["expr"], "canonical": v["canonical"], "source": v["source"]["name"],
                  "depends_on": [f"{x['name']}@{x['version'][:12]}" for x in v.get("depends_on") or []]}
