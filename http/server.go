@@ -115,7 +115,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err == nil && who.role < rt.role {
 			err = forbidden(who, rt.role)
 		}
-		if err == nil && rt.method != http.MethodGet && s.draining.Load() {
+		if err == nil && rt.method == http.MethodPost && s.draining.Load() { // reads and cancels go on
 			err = featurestore.Errorf(EDRAINING, "the fs server is stopping and takes no new work").
 				WithHint("retry when it is back")
 		}

@@ -56,17 +56,20 @@ func (s *Server) uiAuth(next func(w http.ResponseWriter, r *request)) http.Handl
 func (s *Server) render(page uiPage) func(w http.ResponseWriter, r *request) {
 	return func(w http.ResponseWriter, r *request) {
 		name, p, err := page(s, r)
+		if err == nil {
+			err = s.ui.Render(w, http.StatusOK, name, p)
+		}
 		if err != nil {
 			s.renderError(w, err)
-			return
 		}
-		s.ui.Render(w, http.StatusOK, name, p)
 	}
 }
 
 func (s *Server) renderError(w http.ResponseWriter, err error) {
 	b := errorBody(err)
-	s.ui.Render(w, status(b.Code), "error", web.Page{Title: "Not what was asked for", Data: b})
+	if s.ui.Render(w, status(b.Code), "error", web.Page{Title: "Not what was asked for", Data: b}) != nil {
+		http.Error(w, b.Message, status(b.Code))
+	}
 }
 
 type featuresPage struct {
