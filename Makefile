@@ -20,10 +20,11 @@ load:
 	FS_LOAD_SECONDS=60 FS_LOAD_REPORT=$(CURDIR)/load-report.md go test -count=1 -run '^TestLoad$$' -v ./cmd/fs
 
 # Run every fuzz target for FUZZTIME each (default 5m): the parquet reader,
-# the definition-file reader, the entity CSV reader, expressions.
+# the definition-file reader, the entity CSV reader, expressions, the server's requests.
 FUZZTIME ?= 5m
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzReadParquet$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/parquet
 	go test -run '^$$' -fuzz '^FuzzDefinitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/yaml
 	go test -run '^$$' -fuzz '^FuzzEntities$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./materialize
 	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./transforms
+	go test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./http

@@ -93,6 +93,7 @@ fuzz FuzzCanonical ./transforms 20s
 fuzz FuzzReadParquet ./featurestore/parquet 20s
 fuzz FuzzDefinitions ./featurestore/yaml 10s
 fuzz FuzzEntities ./materialize 10s
+fuzz FuzzRequests ./http 10s
 
 step "the Python client (pip install ./python builds fs into it)"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python
