@@ -118,16 +118,16 @@ func rootCause(err error) error {
 	}
 }
 
-// wireJob is a job as the client reads it.
-type wireJob struct {
+// WireJob is a job as a client reads it: its result left as JSON.
+type WireJob struct {
 	Job
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // job starts a job, follows it to its end, and decodes its result into
 // out. When ctx ends first the job is cancelled.
-func (c *Client) job(ctx context.Context, path string, body, out any) (*wireJob, error) {
-	var j wireJob
+func (c *Client) job(ctx context.Context, path string, body, out any) (*WireJob, error) {
+	var j WireJob
 	if err := c.do(ctx, http.MethodPost, path, nil, body, &j); err != nil {
 		return nil, err
 	}
@@ -413,4 +413,19 @@ func (c *Client) Validate(ctx context.Context, req app.ValidateRequest) (res *ap
 // Health asks whether the server is up.
 func (c *Client) Health(ctx context.Context) (h *Health, err error) {
 	return h, c.do(ctx, http.MethodGet, "/health", nil, nil, &h)
+}
+
+// Jobs lists the caller's jobs on the server (an admin token: everyone's).
+func (c *Client) Jobs(ctx context.Context) (jobs []Job, err error) {
+	return jobs, c.do(ctx, http.MethodGet, "/jobs", nil, nil, &jobs)
+}
+
+// Job reads one job, its result included once it has one.
+func (c *Client) Job(ctx context.Context, id string) (j *WireJob, err error) {
+	return j, c.do(ctx, http.MethodGet, "/jobs/"+url.PathEscape(id), nil, nil, &j)
+}
+
+// CancelJob cancels a job: it records nothing.
+func (c *Client) CancelJob(ctx context.Context, id string) (j *WireJob, err error) {
+	return j, c.do(ctx, http.MethodDelete, "/jobs/"+url.PathEscape(id), nil, nil, &j)
 }

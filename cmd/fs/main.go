@@ -195,7 +195,7 @@ Exit codes:
 	root.SetVersionTemplate("fs {{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.storeFlag, "store", "", "store directory, or an fs server's URL (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(a), newRegisterCmd(a), newFeaturesCmd(a), newMaterializeCmd(a), newDatasetsCmd(a), newTrainCmd(a), newPredictCmd(a), newRunsCmd(a), newSyncCmd(a), newLineageCmd(a), newImpactCmd(a), newReproduceCmd(a), newProfileCmd(a), newValidateCmd(a), newDemoCmd(a), newDoctorCmd(a), newServeCmd(a))
+	root.AddCommand(newInitCmd(a), newRegisterCmd(a), newFeaturesCmd(a), newMaterializeCmd(a), newDatasetsCmd(a), newTrainCmd(a), newPredictCmd(a), newRunsCmd(a), newSyncCmd(a), newLineageCmd(a), newImpactCmd(a), newReproduceCmd(a), newProfileCmd(a), newValidateCmd(a), newDemoCmd(a), newDoctorCmd(a), newServeCmd(a), newJobsCmd(a))
 	return root
 }
 

@@ -341,4 +341,23 @@ func TestInterruptedClientCancelsItsJob(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, ".fs-outputs", "*", "*")); len(m) > 0 {
 		t.Errorf("files left on the server: %v", m)
 	}
+
+	// A job started elsewhere is found and cancelled with fs jobs.
+	body := `{"features": ["conv_rate"], "entities": "` + filepath.Join(dir, "big.tsv") + `", "out": "` + filepath.Join(dir, "x.parquet") + `"}`
+	resp, err := http.Post(url+"/api/v1/materialize", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if code, out, stderr := client(t, dir, url, "", "jobs", "list"); code != 0 || !strings.Contains(out, job.ID) {
+		t.Errorf("fs jobs list: %d %s %s", code, out, stderr)
+	}
+	if code, out, stderr := client(t, dir, url, "", "jobs", "cancel", job.ID); code != 0 || !strings.Contains(out, "state    cancelled") {
+		t.Errorf("fs jobs cancel: %d %q %q", code, out, stderr)
+	}
+	if _, after, _ := client(t, dir, url, "", "datasets", "list", "--json"); after != before {
+		t.Errorf("a cancelled job recorded a dataset")
+	}
 }

@@ -52,3 +52,13 @@ func (a *cli) localOnly(what string) error {
 func (a *cli) client() *fshttp.Client {
 	return fshttp.NewClient(a.storeDir(), a.st.Getenv("FS_TOKEN"))
 }
+
+// serverOnly refuses a command that only an fs server has, on a store
+// directory.
+func (a *cli) serverOnly(what string) error {
+	if a.remote() {
+		return nil
+	}
+	return featurestore.Errorf(featurestore.EINVALID, "%s works on an fs server; %s is a store directory", what, a.storeDir()).
+		WithHint("give --store http://HOST:PORT, or set FS_STORE to the server's URL")
+}
