@@ -9,6 +9,7 @@ import (
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/materialize"
+	"github.com/fs-dev/fs/spark"
 )
 
 // MaterializeRequest asks for a point-in-time correct training set.
@@ -23,6 +24,10 @@ type MaterializeRequest struct {
 	// server, which writes the file there instead of streaming it back.
 	// A local service always writes Out.
 	ServerSideOut bool `json:"server_side_out,omitempty"`
+	// Engine picks the as-of rows: "local" (the default, in this process)
+	// or "spark" (a Spark Connect server: SparkRemote, else $SPARK_REMOTE).
+	Engine      string `json:"engine,omitempty"`
+	SparkRemote string `json:"spark_remote,omitempty"`
 	// VerifySources hashes every source file again instead of reusing the
 	// digests of files whose size, times and inode did not change.
 	VerifySources bool `json:"verify_sources,omitempty"`
@@ -58,6 +63,14 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	if fn := progress(ctx); fn != nil {
 		job.SetProgress(fn)
 	}
+	picker, err := s.picker(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if picker != nil {
+		defer picker.Close()
+		job.SetPicker(picker)
+	}
 	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
 		ds.Created = time.Now().UTC()
 		return s.write(ctx, func(st *badger.Store) error { return st.RecordDataset(ctx, ds) })
@@ -75,6 +88,32 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 // DigestsFile, in the store directory, keeps the source files' digests
 // with their sizes, times and inodes.
 const DigestsFile = "digests.json"
+
+// Engines of MaterializeRequest.
+const (
+	EngineLocal = "local"
+	EngineSpark = "spark"
+)
+
+// picker connects to Spark for the spark engine; nil for the local one.
+func (s *Service) picker(ctx context.Context, req MaterializeRequest) (*spark.Picker, error) {
+	switch req.Engine {
+	case "", EngineLocal:
+		return nil, nil
+	case EngineSpark:
+	default:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "engine %q: give local or spark", req.Engine)
+	}
+	remote := req.SparkRemote
+	if remote == "" {
+		remote = s.getenv("SPARK_REMOTE")
+	}
+	if remote == "" {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "the spark engine needs a Spark Connect server").
+			WithHint("give --spark-remote sc://HOST:PORT or set SPARK_REMOTE")
+	}
+	return spark.Connect(ctx, remote)
+}
 
 // warnNulls warns of features that are mostly or entirely null, and why
 // when fs knows.

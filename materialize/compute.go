@@ -227,27 +227,14 @@ func blocks(ctx context.Context, n int, fn func(lo, hi int, ev *evaluator) error
 const block = 16 * 1024
 
 // computeGroup joins the group's features onto the entity rows.
-func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Table, ents *Entities,
+func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Table, picked *Picked, ents *Entities,
 	cutoff time.Time, progress func(int)) ([]*featurestore.Series, []featurestore.FeatureNulls, error) {
-	var keys []*featurestore.Series
-	var entKeys []*featurestore.Series
-	for _, k := range g.joinKeys {
-		keys = append(keys, table.Lookup(k))
-		entKeys = append(entKeys, ents.Table.Lookup(k))
-	}
-	ts := table.Lookup(g.src.TimestampField)
-	var created *featurestore.Series
-	if g.src.CreatedTimestampField != "" {
-		created = table.Lookup(g.src.CreatedTimestampField)
-	}
-	idx := buildIndex(keys, ts, created, cutoff.UnixNano(), !cutoff.IsZero())
 	progs, err := compile(g, table)
 	if err != nil {
 		return nil, nil, err
 	}
 	n := ents.Table.Rows
 	event := ents.Table.Lookup(ents.TimestampColumn).I64
-	entKey := keyFuncFor(entKeys)
 	out := make([]*featurestore.Series, len(g.outputs))
 	for i, oi := range g.outputs {
 		v := j.byID[j.outputs[oi].Version]
@@ -256,14 +243,8 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 	}
 	// First the source row each entity row gets, then each feature column
 	// by itself: tight loops that overlap their memory reads.
-	sel := make([]int32, n)
-	selTs := make([]int64, n)
-	if err := blocks(ctx, n, func(lo, hi int, _ *evaluator) error {
-		for i := lo; i < hi; i++ {
-			sel[i], selTs[i] = idx.lookup(entKey, i, event[i])
-		}
-		return nil
-	}, nil); err != nil {
+	sel, selTs, err := pickRows(ctx, g, table, picked, ents, cutoff)
+	if err != nil {
 		return nil, nil, err
 	}
 	nulls := make([]featurestore.FeatureNulls, len(g.outputs))
@@ -324,6 +305,43 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 	return out, nulls, nil
 }
 
+// pickRows is, for each entity row, the row of table it takes (-1: none)
+// and that row's timestamp: looked up in an as-of index of the source, or
+// as a Picker picked them (row i for entity row i).
+func pickRows(ctx context.Context, g *group, table *featurestore.Table, picked *Picked, ents *Entities, cutoff time.Time) ([]int32, []int64, error) {
+	n := ents.Table.Rows
+	sel := make([]int32, n)
+	if picked != nil {
+		for i := range sel {
+			sel[i] = -1
+			if picked.Found[i] {
+				sel[i] = int32(i)
+			}
+		}
+		return sel, picked.Ts, nil
+	}
+	var keys, entKeys []*featurestore.Series
+	for _, k := range g.joinKeys {
+		keys = append(keys, table.Lookup(k))
+		entKeys = append(entKeys, ents.Table.Lookup(k))
+	}
+	var created *featurestore.Series
+	if g.src.CreatedTimestampField != "" {
+		created = table.Lookup(g.src.CreatedTimestampField)
+	}
+	idx := buildIndex(keys, table.Lookup(g.src.TimestampField), created, cutoff.UnixNano(), !cutoff.IsZero())
+	event := ents.Table.Lookup(ents.TimestampColumn).I64
+	entKey := keyFuncFor(entKeys)
+	selTs := make([]int64, n)
+	err := blocks(ctx, n, func(lo, hi int, _ *evaluator) error {
+		for i := lo; i < hi; i++ {
+			sel[i], selTs[i] = idx.lookup(entKey, i, event[i])
+		}
+		return nil
+	}, nil)
+	return sel, selTs, err
+}
+
 // countNulls counts the rows that got no source row (sel) and those whose
 // row the TTL put out of reach (use).
 func countNulls(name string, sel, use []int32) featurestore.FeatureNulls {
@@ -366,6 +384,9 @@ func createdAfter(table *featurestore.Table, src featurestore.Source, cutoff tim
 		return false
 	}
 	created := table.Lookup(src.CreatedTimestampField)
+	if created == nil { // picked elsewhere: the created times stayed there
+		return false
+	}
 	cut := cutoff.UnixNano()
 	seen := false
 	for i, v := range created.I64 {

@@ -31,7 +31,9 @@ type Request struct {
 	Deliver string
 	// Digests gives the source files' digests; nil reads every file.
 	Digests Digester
-	Keep    []string // directories the output must not be in (the store)
+	// Picker, when set, picks the as-of rows (Spark); nil picks them here.
+	Picker Picker
+	Keep   []string // directories the output must not be in (the store)
 	// SourcePaths says where a source's files are now, by source name, when
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
@@ -69,6 +71,10 @@ type group struct {
 
 // SetProgress sets the function told how many entity rows are done.
 func (j *Job) SetProgress(fn func(done, total int)) { j.req.Progress = fn }
+
+// SetPicker makes the job pick its as-of rows with p (Spark) instead of
+// indexing the sources here.
+func (j *Job) SetPicker(p Picker) { j.req.Picker = p }
 
 // Outputs returns the features the job computes, in output order.
 func (j *Job) Outputs() []featurestore.FeatureRef { return j.outputs }
@@ -368,20 +374,20 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 			snap, err = SnapshotWith(req.digester(), g.src, files[gi])
 			snapErr <- err
 		}()
-		table, schema, err := parquet.ReadTable(ctx, files[gi], g.columns)
+		table, schema, rows, picked, err := j.readGroup(ctx, g, files[gi], ents, ds.Cutoff)
 		if serr := <-snapErr; err == nil {
 			err = serr
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
-		snap.Rows, snap.Schema = table.Rows, schema
+		snap.Rows, snap.Schema = rows, schema
 		if prev, ok := snapshots[g.src.Name]; !ok || prev.Digest == snap.Digest {
 			snapshots[g.src.Name] = snap
 		} else {
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
-		series, nulls, err := j.computeGroup(ctx, g, table, ents, ds.Cutoff, func(n int) {
+		series, nulls, err := j.computeGroup(ctx, g, table, picked, ents, ds.Cutoff, func(n int) {
 			if req.Progress != nil {
 				req.Progress(done+n, total)
 			}
@@ -462,6 +468,33 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 		}
 	}
 	return nil
+}
+
+// readGroup reads a group's source: the whole of it here, or, with a
+// Picker, the rows it picks (one per entity row) and the files' footers.
+func (j *Job) readGroup(ctx context.Context, g *group, files []string, ents *Entities, cutoff time.Time) (
+	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
+	if j.req.Picker == nil {
+		table, schema, err := parquet.ReadTable(ctx, files, g.columns)
+		if err != nil {
+			return nil, nil, 0, nil, err
+		}
+		return table, schema, table.Rows, nil, nil
+	}
+	schema, rows, err := parquet.Layout(files)
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
+	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: schema, Cutoff: cutoff,
+		Event: ents.Table.Lookup(ents.TimestampColumn).I64}
+	for _, k := range g.joinKeys {
+		in.EntityKeys = append(in.EntityKeys, ents.Table.Lookup(k))
+	}
+	picked, err := j.req.Picker.Pick(ctx, in)
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
+	return picked.Table, schema, int(rows), picked, nil
 }
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.

@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3, help="runs of each tool; the median is reported")
     ap.add_argument("--keep", help="work directory to keep (default: a temporary one)")
+    ap.add_argument("--spark", help="also time fs materialize --engine spark on this Spark Connect server (sc://HOST:PORT)")
     a = ap.parse_args()
     work = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,14 @@ def main():
          "--out", "fs.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet"],
         cwd=work, env=env, stdout=subprocess.DEVNULL)
 
+    spark = None
+    if a.spark:
+        spark = median_run(
+            [str(fs), "materialize", "--features", "g0,g1,g2,g3,g4", "--entities", "entities.parquet",
+             "--out", "spark.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet", "--engine", "spark",
+             "--spark-remote", a.spark], cwd=work, env=env, stdout=subprocess.DEVNULL)
+        same = (work / "spark.parquet").read_bytes() == (work / "fs.parquet").read_bytes()
+
     # The entity rows keep their order, as fs keeps it.
     duck_sql = f"""
         SET TimeZone='UTC';
@@ -120,10 +129,16 @@ m.drop(columns=['_row', 'ts']).to_parquet('{work / "pandas.parquet"}', compressi
     cores = os.cpu_count()
     print(f"data: {a.rows:,} source rows ({a.entities:,} entities, 5 features), {a.events:,} entity rows, "
           f"{cores} cores; median of {a.runs} runs each")
-    for name, (w, c, r) in {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss),
-                            "pandas merge_asof": (pd_wall, pd_cpu, pd_rss)}.items():
+    rows = {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss),
+            "pandas merge_asof": (pd_wall, pd_cpu, pd_rss)}
+    if spark:
+        rows["fs --engine spark"] = spark
+    for name, (w, c, r) in rows.items():
         print(f"{name:18s} wall {w:6.2f} s   cpu {c:6.2f} s   cores busy {c / w:4.2f}/{cores}   peak RSS {r:7.0f} MiB")
     print(f"fs and duckdb agree on {agree:.6%} of rows")
+    if spark:
+        print("the spark engine's file is byte for byte the local engine's:", same,
+              "(cpu and peak RSS are the fs process's; Spark's own are not counted)")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ stop_mlflow() {
   wait "$mlflow_pid" 2>/dev/null || true
   rm -rf "$mlflow_dir"
 }
-trap stop_mlflow EXIT
+stop_servers() { stop_mlflow; stop_spark 2>/dev/null || true; }
+trap stop_servers EXIT
 healthy() { "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$mlflow_port/health" 2>/dev/null; }
 for i in $(seq 1 180); do
   if healthy; then break; fi
@@ -71,6 +72,21 @@ debian_install() {
 debian_install graphviz dot "the lineage test renders dot"
 debian_install chromium chromium "the web UI's tests drive a headless browser"
 
+debian_install openjdk-17-jre-headless java "the Spark Connect server runs on Java 17"
+
+step "Spark Connect server (pyspark's own, local[2], on a free port of 127.0.0.1; it starts while the Go tests run)"
+spark_home=$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
+spark_dir=$(mktemp -d)
+spark_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+spark_env() { env SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_PID_DIR="$spark_dir" SPARK_LOG_DIR="$spark_dir" PATH="$venv/bin:$PATH" "$@"; }
+spark_env "$spark_home/sbin/start-connect-server.sh" --master 'local[2]' --driver-memory 2g \
+  --conf spark.connect.grpc.binding.address=127.0.0.1 --conf spark.connect.grpc.binding.port="$spark_port" \
+  --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 --conf spark.sql.session.timeZone=UTC \
+  --conf spark.driver.bindAddress=127.0.0.1 > "$spark_dir/start.log" 2>&1
+stop_spark() { spark_env "$spark_home/sbin/stop-connect-server.sh" > /dev/null 2>&1; rm -rf "$spark_dir"; }
+export FS_SPARK_REMOTE="sc://127.0.0.1:$spark_port"
+spark_up() { "$venv/bin/python" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)' "$spark_port" 2>/dev/null; }
+
 # Screenshots of the web UI and other test output land here.
 export FS_TEST_OUTPUT="$PWD/test-output"
 mkdir -p "$FS_TEST_OUTPUT"
@@ -94,6 +110,10 @@ fuzz FuzzReadParquet ./featurestore/parquet 20s
 fuzz FuzzDefinitions ./featurestore/yaml 10s
 fuzz FuzzEntities ./materialize 10s
 fuzz FuzzRequests ./http 10s
+
+step "waiting for the Spark Connect server at $FS_SPARK_REMOTE"
+for i in $(seq 1 180); do spark_up && break; sleep 1; done
+spark_up || { cat "$spark_dir"/*.out "$spark_dir/start.log" 2>/dev/null | tail -50; echo "the Spark Connect server did not start"; exit 1; }
 
 step "the Python client (pip install ./python builds fs into it)"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python

@@ -25,6 +25,8 @@ type materializeOptions struct {
 	quiet           bool
 	serverSideOut   bool
 	verifySources   bool
+	engine          string
+	sparkRemote     string
 }
 
 func newMaterializeCmd(a *cli) *cobra.Command {
@@ -78,6 +80,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 	f.StringVar(&o.timestampColumn, "timestamp-column", "event_timestamp", "the entity file's event time column")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
+	f.StringVar(&o.engine, "engine", "local", "local, or spark: a Spark Connect server picks the as-of rows")
+	f.StringVar(&o.sparkRemote, "spark-remote", "", "the Spark Connect server for --engine spark (default $SPARK_REMOTE)")
 	f.BoolVar(&o.verifySources, "verify-sources", false, "hash every source file again, even those whose size, times and inode did not change")
 	f.BoolVar(&o.serverSideOut, "server-side-out", false, "with an fs server: --out is a path on the server, which keeps the file there")
 	cmd.MarkFlagRequired("entities")
@@ -88,7 +92,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	req := app.MaterializeRequest{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
 		TimestampColumn: o.timestampColumn, Out: o.out, ServerSideOut: o.serverSideOut,
-		VerifySources: o.verifySources}
+		VerifySources: o.verifySources, Engine: o.engine, SparkRemote: o.sparkRemote}
 	if o.asOf != "" {
 		t, err := materialize.ParseTime(o.asOf)
 		if err != nil {

@@ -761,3 +761,23 @@ func FileMetadata(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Layout reads only the footers of files: the first file's schema and the
+// number of rows in all of them.
+func Layout(files []string) (featurestore.Schema, int64, error) {
+	var schema featurestore.Schema
+	var total int64
+	for i, f := range files {
+		s, rows, err := fileLayout(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		if i == 0 {
+			schema = s
+		}
+		for _, n := range rows {
+			total += n
+		}
+	}
+	return schema, total, nil
+}
