@@ -33,7 +33,54 @@ func Connect(ctx context.Context, remote string) (*Picker, error) {
 	if _, err := s.Sql(ctx, "SET spark.sql.session.timeZone=UTC"); err != nil {
 		return nil, unreachable(remote, err)
 	}
-	return &Picker{remote: remote, session: s}, nil
+	p := &Picker{remote: remote, session: s}
+	if err := p.checkVersion(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// MinVersion is the oldest Spark the engine runs on: Spark Connect with
+// the _metadata.row_index column of parquet files (3.5).
+const MinVersion = "3.5"
+
+// checkVersion refuses a server older than MinVersion.
+func (p *Picker) checkVersion(ctx context.Context) error {
+	df, err := p.session.Sql(ctx, "SELECT version()")
+	if err != nil {
+		return unreachable(p.remote, err)
+	}
+	rows, err := df.Collect(ctx)
+	if err != nil || len(rows) == 0 {
+		return unreachable(p.remote, err)
+	}
+	v := fmt.Sprint(rows[0].At(0)) // "4.3.0 <commit>"
+	if !versionAtLeast(v, MinVersion) {
+		return featurestore.Errorf(featurestore.EINVALID, "the Spark server at %s is Spark %s; the spark engine needs %s or later", p.remote, v, MinVersion).
+			WithHint("upgrade the server, or materialize with --engine local")
+	}
+	return nil
+}
+
+// versionAtLeast compares dotted versions by their numbers.
+func versionAtLeast(v, min string) bool {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return false
+	}
+	have, want := strings.Split(f[0], "."), strings.Split(min, ".")
+	for i := range want {
+		var h, w int
+		if i < len(have) {
+			fmt.Sscan(have[i], &h)
+		}
+		fmt.Sscan(want[i], &w)
+		if h != w {
+			return h > w
+		}
+	}
+	return true
 }
 
 // Close ends the session.

@@ -50,3 +50,11 @@ func TestKeysMustBeIntegersOrStrings(t *testing.T) {
 		t.Errorf("a float key: %v", err)
 	}
 }
+
+func TestVersionAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{"4.3.0 abc": true, "3.5.1": true, "3.5": true, "3.4.9": false, "2.4.8": false, "10.0": true, "": false} {
+		if got := versionAtLeast(v, MinVersion); got != want {
+			t.Errorf("versionAtLeast(%q) = %v", v, got)
+		}
+	}
+}
