@@ -100,7 +100,8 @@ class Store:
 
     def training_set(self, features: Optional[Sequence[str]] = None, *, feature_set: Optional[str] = None,
                      entities: Union[pd.DataFrame, PathLike], as_of: Any = None,
-                     timestamp_column: str = "event_timestamp", out: Optional[PathLike] = None) -> pd.DataFrame:
+                     timestamp_column: str = "event_timestamp", out: Optional[PathLike] = None,
+                     engine: str = "local", spark_remote: Optional[str] = None) -> pd.DataFrame:
         """Joins features onto the entity rows as of each row's time (``fs materialize``).
 
         ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to
@@ -119,9 +120,11 @@ class Store:
             args = ["materialize", "--entities", ent, "--out", out, "--timestamp-column", timestamp_column, "-q"]
             args += ["--feature-set", feature_set] if feature_set else ["--features", ",".join(features or [])]
             args += ["--as-of", cutoff] if cutoff else []
+            args += ["--engine", engine] + (["--spark-remote", spark_remote] if spark_remote else [])
             ds = self._local.run(*args)[1]
         else:
-            req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column}
+            req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column,
+                   "engine": engine, "spark_remote": spark_remote or ""}
             req.update({"feature_set": feature_set} if feature_set else {"features": list(features or [])})
             if cutoff:
                 req["as_of"] = cutoff

@@ -100,3 +100,17 @@ def test_unreachable_server(fs_in):
     assert "fs: error: cannot reach the Spark Connect server at sc://127.0.0.1:9" in proc.stderr
     assert "fs: hint:" in proc.stderr
     assert not os.path.exists(fs_in.cwd / "x.parquet")
+
+
+def test_python_client_with_the_spark_engine(run_fs, tmp_path, spark_remote, monkeypatch, fs_bin):
+    import fs_features as fs
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FS_BIN", fs_bin)
+    run_fs("demo", "--data-only", ".")
+    store = fs.Store.init(".fs")
+    store.register("features.yaml")
+    local = store.training_set(["conv_rate", "acc_rate"], entities="orders.tsv", as_of="2021-05-01T00:00:00Z")
+    spark = store.training_set(["conv_rate", "acc_rate"], entities="orders.tsv", as_of="2021-05-01T00:00:00Z",
+                               engine="spark", spark_remote=spark_remote)
+    assert spark.attrs["fs"]["dataset_id"] == local.attrs["fs"]["dataset_id"]
+    pd.testing.assert_frame_equal(spark, local)
