@@ -61,8 +61,11 @@ Arguments (flags):
   --as-of            ignore source rows created after this time (default: now,
                      when a source has a created timestamp)
   --timestamp-column the entity file's event time column (default event_timestamp)
+  --engine           local (default), or spark: a Spark Connect server
+                     (--spark-remote, else $SPARK_REMOTE) picks the as-of rows;
+                     the same bytes either way
 
-Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
+Exit codes: 0 ok, 1 error, 2 usage, 10 no store (or no Spark server at --spark-remote), 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: `  fs materialize --features conv_rate,acc_rate,avg_daily_trips --entities orders.csv --out train.parquet
   fs materialize --feature-set driver_ranking --entities orders.parquet --out train.parquet --as-of 2021-08-01T00:00:00Z
   fs materialize --features trips_per_hour@9ca43bf6798e,conv_rate --entities orders.tsv --out old.parquet --json`,
