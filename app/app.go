@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -94,6 +95,13 @@ type Roots []string
 func (r Roots) Check(field, path string) error {
 	if r == nil || path == "" {
 		return nil
+	}
+	if featurestore.IsURI(path) {
+		u, err := url.Parse(path)
+		if err != nil || u.Scheme != "file" {
+			return nil // the cluster's storage (s3a, hdfs): read by Spark, not by this server
+		}
+		path = u.Path
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	}
 	if picker != nil {
 		defer picker.Close()
-		job.SetPicker(picker)
+		job.SetPicker(picker, picker)
 	}
 	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
 		ds.Created = time.Now().UTC()
@@ -104,13 +104,23 @@ func (s *Service) picker(ctx context.Context, req MaterializeRequest) (*spark.Pi
 	default:
 		return nil, featurestore.Errorf(featurestore.EINVALID, "engine %q: give local or spark", req.Engine)
 	}
-	remote := req.SparkRemote
+	return s.connectSpark(ctx, req.SparkRemote, sparkEngine)
+}
+
+const sparkEngine = "the spark engine"
+
+// connectSpark connects to the Spark Connect server remote, else
+// $SPARK_REMOTE; why says what needs it, for the error.
+func (s *Service) connectSpark(ctx context.Context, remote, why string) (*spark.Picker, error) {
 	if remote == "" {
 		remote = s.getenv("SPARK_REMOTE")
 	}
 	if remote == "" {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "the spark engine needs a Spark Connect server").
-			WithHint("give --spark-remote sc://HOST:PORT or set SPARK_REMOTE")
+		e := featurestore.Errorf(featurestore.EINVALID, "%s needs a Spark Connect server", why)
+		if why == sparkEngine {
+			return nil, e.WithHint("give --spark-remote sc://HOST:PORT or set SPARK_REMOTE")
+		}
+		return nil, e.WithHint("set SPARK_REMOTE=sc://HOST:PORT, a Spark Connect server that reaches that storage")
 	}
 	return spark.Connect(ctx, remote)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
+	"github.com/fs-dev/fs/spark"
 )
 
 // RegisterRequest is a definition file to register. With Content set, it
@@ -40,7 +41,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 	}
 	for i, src := range defs.Sources {
 		path := src.Path
-		if !filepath.IsAbs(path) {
+		if !filepath.IsAbs(path) && !featurestore.IsURI(path) {
 			path = filepath.Join(defs.Dir, path)
 		}
 		if err := s.Roots.Check(fmt.Sprintf("sources[%d].path", i), path); err != nil {
@@ -53,7 +54,9 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		open = s.read
 	}
 	err = open(ctx, func(st *badger.Store) error {
-		plan, err = featurestore.PlanRegister(ctx, defs, parquet.SchemaReader{}, st, time.Now())
+		schemas := &sourceSchemas{ctx: ctx, s: s}
+		defer schemas.close()
+		plan, err = featurestore.PlanRegister(ctx, defs, schemas, st, time.Now())
 		if err != nil {
 			return err
 		}
@@ -93,4 +96,32 @@ func (s *Service) definitions(req RegisterRequest) (*featurestore.Definitions, e
 		return nil, err
 	}
 	return yaml.Parse(req.File, req.Dir, []byte(req.Content))
+}
+
+// sourceSchemas reads a source's schema from its parquet footers, or, for
+// a source at a URI, through Spark ($SPARK_REMOTE).
+type sourceSchemas struct {
+	ctx   context.Context
+	s     *Service
+	spark *spark.Picker
+}
+
+func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {
+	if !featurestore.IsURI(path) {
+		return parquet.SchemaReader{}.ReadSchema(path)
+	}
+	if r.spark == nil {
+		p, err := r.s.connectSpark(r.ctx, "", "a source at a URI ("+path+")")
+		if err != nil {
+			return nil, err
+		}
+		r.spark = p
+	}
+	return r.spark.Schema(r.ctx, path)
+}
+
+func (r *sourceSchemas) close() {
+	if r.spark != nil {
+		r.spark.Close()
+	}
 }

@@ -36,7 +36,18 @@ func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Rep
 		if err != nil {
 			return err
 		}
-		rep, err = reproduce.Run(ctx, st, run, ds)
+		var o reproduce.Options
+		for _, src := range ds.Sources {
+			if featurestore.IsURI(src.Path) && o.Picker == nil {
+				p, err := s.connectSpark(ctx, "", "reproducing a dataset of a source at a URI ("+src.Path+")")
+				if err != nil {
+					return err
+				}
+				defer p.Close()
+				o.Picker, o.Sources = p, p
+			}
+		}
+		rep, err = reproduce.Run(ctx, st, run, ds, o)
 		return err
 	})
 	return rep, err

@@ -34,3 +34,12 @@ func TestCheckOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestIsURI(t *testing.T) {
+	for p, want := range map[string]bool{"s3a://b/x": true, "hdfs://nn/x": true, "file:///x": true, "file:/tmp/x": true,
+		"/tmp/x": false, "x.parquet": false, `C:\x`: false, "C:/x": false, "a:b": false, "data/2024:01/x": false} {
+		if featurestore.IsURI(p) != want {
+			t.Errorf("IsURI(%q) = %v", p, !want)
+		}
+	}
+}

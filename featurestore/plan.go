@@ -174,7 +174,7 @@ func (p *planner) checkSources() {
 			p.fail(f, "add timestamp_field: the column with each row's event time", "source %s has no timestamp_field", s.Name)
 			continue
 		}
-		if !filepath.IsAbs(s.Path) {
+		if !filepath.IsAbs(s.Path) && !IsURI(s.Path) {
 			s.Path = filepath.Join(p.defs.Dir, s.Path)
 		}
 		schema, err := p.schemas.ReadSchema(s.Path)

@@ -1,6 +1,10 @@
 package featurestore
 
-import "github.com/fs-dev/fs/transforms"
+import (
+	"strings"
+
+	"github.com/fs-dev/fs/transforms"
+)
 
 // Source is parquet data with an entity key, an event timestamp and
 // optionally a created timestamp.
@@ -49,4 +53,22 @@ func (s Schema) Names() []string {
 // footers, without reading the data.
 type SchemaReader interface {
 	ReadSchema(path string) (Schema, error)
+}
+
+// IsURI reports whether a source path is a URI (s3a://bucket/x,
+// hdfs://nn/x, file:///x, and file:/x as Hadoop writes it): data only an
+// engine such as Spark reads, never resolved against the definition
+// file's directory. A Windows drive (C:\ or C:/) is not a scheme.
+func IsURI(p string) bool {
+	i := strings.Index(p, ":")
+	if i < 2 || !strings.HasPrefix(p[i+1:], "/") {
+		return false
+	}
+	for j, r := range p[:i] {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '.' || r == '-')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -33,7 +33,9 @@ type Request struct {
 	Digests Digester
 	// Picker, when set, picks the as-of rows (Spark); nil picks them here.
 	Picker Picker
-	Keep   []string // directories the output must not be in (the store)
+	// Sources reads the sources at URIs; nil: no source may be at a URI.
+	Sources Sources
+	Keep    []string // directories the output must not be in (the store)
 	// SourcePaths says where a source's files are now, by source name, when
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
@@ -73,8 +75,55 @@ type group struct {
 func (j *Job) SetProgress(fn func(done, total int)) { j.req.Progress = fn }
 
 // SetPicker makes the job pick its as-of rows with p (Spark) instead of
-// indexing the sources here.
-func (j *Job) SetPicker(p Picker) { j.req.Picker = p }
+// indexing the sources here, and read the sources at URIs with src.
+func (j *Job) SetPicker(p Picker, src Sources) { j.req.Picker, j.req.Sources = p, src }
+
+// remote says whether path is a URI the job reads through its Sources, and
+// refuses one it has no Sources for.
+func (r Request) remote(src featurestore.Source) (bool, error) {
+	if !featurestore.IsURI(src.Path) {
+		return false, nil
+	}
+	if r.Sources == nil || r.Picker == nil {
+		return true, featurestore.Errorf(featurestore.EINVALID, "%s is a URI, which fs reads only through Spark", src.Path).
+			WithHint("materialize with --engine spark (and a Spark Connect server that reaches that storage)")
+	}
+	return true, nil
+}
+
+// sourceFiles lists a source's files, where they are.
+func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]string, featurestore.Schema, error) {
+	remote, err := j.req.remote(src)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case remote:
+		files, err := j.req.Sources.Files(ctx, src.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		schema, err := j.req.Sources.Schema(ctx, src.Path)
+		return files, schema, err
+	}
+	files, err := parquet.Files(src.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	schema, err := parquet.SchemaReader{}.ReadSchema(src.Path)
+	return files, schema, err
+}
+
+// snapshot hashes a source's files: here, or where they are.
+func (j *Job) snapshot(ctx context.Context, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+	if remote, _ := j.req.remote(src); remote {
+		fs, err := j.req.Sources.Digests(ctx, files)
+		if err != nil {
+			return featurestore.SourceSnapshot{}, err
+		}
+		return SnapshotOf(src, fs), nil
+	}
+	return SnapshotWith(j.req.digester(), src, files)
+}
 
 // Outputs returns the features the job computes, in output order.
 func (j *Job) Outputs() []featurestore.FeatureRef { return j.outputs }
@@ -283,6 +332,9 @@ func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset
 func (j *Job) checkOutput() error {
 	inputs := []string{j.req.Entities}
 	for _, g := range j.groups {
+		if featurestore.IsURI(g.src.Path) {
+			continue // not a file here: nothing here can overwrite it
+		}
 		files, err := parquet.Files(g.src.Path)
 		if err != nil {
 			return err
@@ -314,15 +366,11 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 	keyFrom := map[string]string{}
 	files := make([][]string, len(j.groups))
 	for gi, g := range j.groups {
-		fs, err := parquet.Files(g.src.Path)
+		fs, schema, err := j.sourceFiles(ctx, g.src)
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
 		files[gi] = fs
-		schema, err := parquet.SchemaReader{}.ReadSchema(g.src.Path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
-		}
 		if err := checkSchema(g, schema); err != nil {
 			return nil, nil, err
 		}
@@ -371,7 +419,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		snapErr := make(chan error, 1)
 		go func() {
 			var err error
-			snap, err = SnapshotWith(req.digester(), g.src, files[gi])
+			snap, err = j.snapshot(ctx, g.src, files[gi])
 			snapErr <- err
 		}()
 		table, schema, rows, picked, err := j.readGroup(ctx, g, files[gi], ents, ds.Cutoff)
@@ -481,7 +529,14 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, ents *Ent
 		}
 		return table, schema, table.Rows, nil, nil
 	}
-	schema, rows, err := parquet.Layout(files)
+	var schema featurestore.Schema
+	var rows int64
+	var err error
+	if remote, _ := j.req.remote(g.src); remote {
+		schema, rows, err = j.req.Sources.Layout(ctx, files)
+	} else {
+		schema, rows, err = parquet.Layout(files)
+	}
 	if err != nil {
 		return nil, nil, 0, nil, err
 	}
@@ -521,17 +576,26 @@ func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnaps
 // SnapshotWith is Snapshot taking each file's digest from d (a
 // DigestCache reuses what it hashed before).
 func SnapshotWith(d Digester, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
-	snap := featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}
-	all := sha256.New()
-	io.WriteString(all, "fs snapshot v1\n")
+	var fs []featurestore.FileSnapshot
 	for _, f := range files {
 		sum, n, err := d.Sum(f)
 		if err != nil {
-			return snap, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
+			return featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
 		}
-		snap.Files = append(snap.Files, featurestore.FileSnapshot{Path: f, Size: n, SHA256: sum})
-		io.WriteString(all, strconv.FormatInt(n, 10)+" "+sum+"\n")
+		fs = append(fs, featurestore.FileSnapshot{Path: f, Size: n, SHA256: sum})
+	}
+	return SnapshotOf(src, fs), nil
+}
+
+// SnapshotOf is the snapshot of files hashed already: one digest over the
+// sizes and digests in path order.
+func SnapshotOf(src featurestore.Source, files []featurestore.FileSnapshot) featurestore.SourceSnapshot {
+	snap := featurestore.SourceSnapshot{Name: src.Name, Path: src.Path, Files: files}
+	all := sha256.New()
+	io.WriteString(all, "fs snapshot v1\n")
+	for _, f := range files {
+		io.WriteString(all, strconv.FormatInt(f.Size, 10)+" "+f.SHA256+"\n")
 	}
 	snap.Digest = hex.EncodeToString(all.Sum(nil))
-	return snap, nil
+	return snap
 }

@@ -39,3 +39,13 @@ type Picked struct {
 	Found []bool
 	Ts    []int64
 }
+
+// Sources reads the sources at URIs (featurestore.IsURI): where they are,
+// since fs cannot: their files, schemas, row counts and each file's
+// SHA-256.
+type Sources interface {
+	Files(ctx context.Context, path string) ([]string, error)
+	Schema(ctx context.Context, path string) (featurestore.Schema, error)
+	Layout(ctx context.Context, files []string) (featurestore.Schema, int64, error)
+	Digests(ctx context.Context, files []string) ([]featurestore.FileSnapshot, error)
+}

@@ -45,8 +45,15 @@ func fileSHA(path string) (string, error) {
 	return sum, err
 }
 
+// Options say how to reach sources at URIs: a Spark engine's picker and
+// sources (nil when every source is a local path).
+type Options struct {
+	Picker  materialize.Picker
+	Sources materialize.Sources
+}
+
 // Run reproduces run r (for a sweep, its best run) trained on dataset d.
-func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *featurestore.Dataset) (*Report, error) {
+func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *featurestore.Dataset, o Options) (*Report, error) {
 	rep := &Report{Run: r.ID, DatasetRecorded: d.ID.String()}
 	// The entity file must be as it was: it is the rows of the dataset. A
 	// file moved within the project is found by its content.
@@ -65,6 +72,14 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	}
 	moved := map[string]string{}
 	for i, s := range d.Sources {
+		if featurestore.IsURI(s.Path) {
+			c, err := checkRemoteSource(ctx, o.Sources, s)
+			if err != nil {
+				return nil, err
+			}
+			rep.Sources = append(rep.Sources, c)
+			continue
+		}
 		if _, err := parquet.Files(s.Path); err != nil && projectRoot(reg) != "" {
 			if at, snap, ok := relocate(projectRoot(reg), s); ok {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("source %s is not at %s as recorded; %s has its files' content and was used", s.Name, s.Path, at))
@@ -79,7 +94,7 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
 	}
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
-		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved})
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved, Picker: o.Picker, Sources: o.Sources})
 	if err != nil {
 		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}
@@ -134,9 +149,39 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 }
 
 func checkSource(s featurestore.SourceSnapshot) SourceCheck {
+	files, _ := parquet.Files(s.Path)
+	return compareFiles(s, files, func(path string) (string, error) { return fileSHA(path) })
+}
+
+// checkRemoteSource compares a source at a URI with its snapshot, the
+// files listed and hashed where they are.
+func checkRemoteSource(ctx context.Context, src materialize.Sources, s featurestore.SourceSnapshot) (SourceCheck, error) {
+	if src == nil {
+		return SourceCheck{}, featurestore.Errorf(featurestore.EINVALID, "source %s is at %s, which fs reads only through Spark", s.Name, s.Path).
+			WithHint("set SPARK_REMOTE to a Spark Connect server that reaches that storage")
+	}
+	files, err := src.Files(ctx, s.Path)
+	if err != nil {
+		files = nil // all of them gone: compareFiles says so
+	}
+	sums := map[string]string{}
+	if len(files) > 0 {
+		digests, err := src.Digests(ctx, files)
+		if err != nil {
+			return SourceCheck{}, err
+		}
+		for _, d := range digests {
+			sums[d.Path] = d.SHA256
+		}
+	}
+	return compareFiles(s, files, func(path string) (string, error) { return sums[path], nil }), nil
+}
+
+// compareFiles lists the files of a snapshot that were removed, modified
+// or added, sha giving each file's digest now.
+func compareFiles(s featurestore.SourceSnapshot, files []string, sha func(string) (string, error)) SourceCheck {
 	c := SourceCheck{Name: s.Name, Path: s.Path, Files: []string{}}
 	now := map[string]bool{}
-	files, _ := parquet.Files(s.Path)
 	for _, f := range files {
 		now[f] = true
 	}
@@ -146,7 +191,7 @@ func checkSource(s featurestore.SourceSnapshot) SourceCheck {
 			continue
 		}
 		delete(now, f.Path)
-		if sum, err := fileSHA(f.Path); err != nil || sum != f.SHA256 {
+		if sum, err := sha(f.Path); err != nil || sum != f.SHA256 {
 			c.Files = append(c.Files, "modified "+f.Path)
 		}
 	}

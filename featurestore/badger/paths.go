@@ -45,7 +45,7 @@ func (s *Store) storedPath(p string) string {
 // loadedPath is a stored path as this store's project sees it.
 func (s *Store) loadedPath(p string) string {
 	root := s.root()
-	if root == "" || p == "" || filepath.IsAbs(p) {
+	if root == "" || p == "" || filepath.IsAbs(p) || featurestore.IsURI(p) {
 		return p
 	}
 	return filepath.Join(root, p)

@@ -35,8 +35,8 @@ def both_engines(run_fs, remote, *args):
 
 
 @pytest.fixture()
-def fs_in(run_fs, tmp_path):
-    run_fs.cwd = tmp_path
+def fs_in(run_fs, tmp_path, fs_bin):
+    run_fs.cwd, run_fs.fs_bin = tmp_path, fs_bin
     return run_fs
 
 
@@ -114,3 +114,41 @@ def test_python_client_with_the_spark_engine(run_fs, tmp_path, spark_remote, mon
                                engine="spark", spark_remote=spark_remote)
     assert spark.attrs["fs"]["dataset_id"] == local.attrs["fs"]["dataset_id"]
     pd.testing.assert_frame_equal(spark, local)
+
+
+def test_source_at_a_uri(fs_in, tmp_path, spark_remote, monkeypatch):
+    """A source only Spark reads (here file:// URIs, as s3a:// or hdfs:// on a cluster): its schema, files, row count
+    and file digests come from Spark; the values and the snapshot digest are those of the same file read locally."""
+    fs_in("demo", "--data-only", ".")
+    defs = (tmp_path / "features.yaml").read_text()
+    (tmp_path / "uri.yaml").write_text(defs.replace("path: driver_stats.parquet", f"path: file://{tmp_path}/driver_stats.parquet"))
+    (tmp_path / "local").mkdir()
+    for f in ("features.yaml", "driver_stats.parquet", "orders.tsv"):
+        (tmp_path / "local" / f).write_bytes((tmp_path / f).read_bytes())
+    monkeypatch.setenv("SPARK_REMOTE", spark_remote)
+    fs_in("init")
+    fs_in("register", "uri.yaml")
+    args = ["--feature-set", "driver_ranking", "--entities", "orders.tsv", "--as-of", "2021-05-01T00:00:00Z", "--json", "-q"]
+    spark = json.loads(fs_in("materialize", *args, "--out", "uri.parquet", "--engine", "spark").stdout)
+    assert spark["sources"][0]["files"][0]["path"].startswith("file:")
+    # The same file, registered by its path and materialized locally: the same values and snapshot.
+    store = str(tmp_path / "local" / ".fs")
+    env = {**os.environ, "FS_STORE": store}
+    fsbin = fs_in.fs_bin
+    for cmd in (["init"], ["register", "features.yaml"], ["materialize", *args, "--out", "l.parquet"]):
+        res = subprocess.run([fsbin, *cmd], cwd=tmp_path / "local", env=env, capture_output=True, text=True, check=True)
+    local = json.loads(res.stdout)
+    assert spark["sources"][0]["digest"] == local["sources"][0]["digest"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "uri.parquet"), pd.read_parquet(tmp_path / "local" / "l.parquet"))
+    # Without the Spark engine, a clear refusal; a run on it reproduces through Spark.
+    proc = fs_in("materialize", "--feature-set", "driver_ranking", "--entities", "orders.tsv", "--out", "x.parquet", check=False)
+    assert proc.returncode == 1 and "is a URI, which fs reads only through Spark" in proc.stderr
+    run = json.loads(fs_in("train", "--dataset", "uri.parquet", "--target", "trip_completed", "--drop-nulls", "--json").stdout)
+    rep = fs_in("reproduce", run["run"]["id"])
+    assert "source   driver_stats: unchanged" in rep.stdout and rep.stdout.strip().endswith("reproduced: identical")
+    # A source Spark cannot read: said so, with a hint, nothing registered.
+    (tmp_path / "gone.yaml").write_text(defs.replace("path: driver_stats.parquet", f"path: file://{tmp_path}/nowhere.parquet"))
+    before = fs_in("features", "list", "--json").stdout
+    proc = fs_in("register", "gone.yaml", check=False)
+    assert proc.returncode == 1 and "Spark could not read the schema of" in proc.stderr and "fs: hint:" in proc.stderr
+    assert fs_in("features", "list", "--json").stdout == before
