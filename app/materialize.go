@@ -104,6 +104,11 @@ func (s *Service) picker(ctx context.Context, req MaterializeRequest) (*spark.Pi
 	default:
 		return nil, featurestore.Errorf(featurestore.EINVALID, "engine %q: give local or spark", req.Engine)
 	}
+	if s.Roots != nil && req.SparkRemote != "" && req.SparkRemote != s.getenv("SPARK_REMOTE") {
+		// A server connects only to its own Spark: a client must not make it dial any address.
+		return nil, featurestore.Errorf(EFORBIDDEN, "spark_remote: this fs server uses its own Spark Connect server").
+			WithHint("leave out --spark-remote: the server's operator sets SPARK_REMOTE where fs serve runs")
+	}
 	return s.connectSpark(ctx, req.SparkRemote, sparkEngine)
 }
 

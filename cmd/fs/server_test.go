@@ -361,3 +361,15 @@ func TestInterruptedClientCancelsItsJob(t *testing.T) {
 		t.Errorf("a cancelled job recorded a dataset")
 	}
 }
+
+// A server connects only to its own Spark: a client's --spark-remote is
+// refused before anything is dialled.
+func TestServerRefusesAClientsSparkRemote(t *testing.T) {
+	dir := demoStore(t)
+	url, _, _ := spawnServer(t, filepath.Join(dir, ".fs"), "--data-root", dir)
+	code, _, stderr := client(t, dir, url, "", "materialize", "--features", "conv_rate", "--entities", "orders.tsv", "--out", "x.parquet",
+		"--engine", "spark", "--spark-remote", "sc://10.1.2.3:15002")
+	if code != 1 || !strings.Contains(stderr, "fs: error: spark_remote: this fs server uses its own Spark Connect server") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
