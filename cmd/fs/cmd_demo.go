@@ -94,6 +94,7 @@ func (a *cli) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 			return fmt.Errorf("demo step fs %s: %w", strings.Join(step, " "), err)
 		}
 	}
+	fmt.Fprintf(a.st.Stderr, "\nfs: to browse this store: fs serve --store %s, then open http://127.0.0.1:7070/\n", store)
 	return nil
 }
 
