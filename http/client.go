@@ -410,11 +410,6 @@ func (c *Client) Validate(ctx context.Context, req app.ValidateRequest) (res *ap
 	return res, unabs(err)
 }
 
-// Health asks whether the server is up.
-func (c *Client) Health(ctx context.Context) (h *Health, err error) {
-	return h, c.do(ctx, http.MethodGet, "/health", nil, nil, &h)
-}
-
 // Jobs lists the caller's jobs on the server (an admin token: everyone's).
 func (c *Client) Jobs(ctx context.Context) (jobs []Job, err error) {
 	return jobs, c.do(ctx, http.MethodGet, "/jobs", nil, nil, &jobs)

@@ -365,12 +365,13 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 	keyTypes := map[string]transforms.Type{}
 	keyFrom := map[string]string{}
 	files := make([][]string, len(j.groups))
+	schemas := make([]featurestore.Schema, len(j.groups))
 	for gi, g := range j.groups {
 		fs, schema, err := j.sourceFiles(ctx, g.src)
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
-		files[gi] = fs
+		files[gi], schemas[gi] = fs, schema
 		if err := checkSchema(g, schema); err != nil {
 			return nil, nil, err
 		}
@@ -422,7 +423,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 			snap, err = j.snapshot(ctx, g.src, files[gi])
 			snapErr <- err
 		}()
-		table, schema, rows, picked, err := j.readGroup(ctx, g, files[gi], ents, ds.Cutoff)
+		table, schema, rows, picked, err := j.readGroup(ctx, g, files[gi], schemas[gi], ents, ds.Cutoff)
 		if serr := <-snapErr; err == nil {
 			err = serr
 		}
@@ -519,8 +520,9 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 }
 
 // readGroup reads a group's source: the whole of it here, or, with a
-// Picker, the rows it picks (one per entity row) and the files' footers.
-func (j *Job) readGroup(ctx context.Context, g *group, files []string, ents *Entities, cutoff time.Time) (
+// Picker, the rows it picks (one per entity row) and the files' footers
+// (for a source at a URI: its row count, its schema being known already).
+func (j *Job) readGroup(ctx context.Context, g *group, files []string, known featurestore.Schema, ents *Entities, cutoff time.Time) (
 	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
 	if j.req.Picker == nil {
 		table, schema, err := parquet.ReadTable(ctx, files, g.columns)
@@ -533,7 +535,8 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, ents *Ent
 	var rows int64
 	var err error
 	if remote, _ := j.req.remote(g.src); remote {
-		schema, rows, err = j.req.Sources.Layout(ctx, files)
+		schema = known
+		rows, err = j.req.Sources.Rows(ctx, files)
 	} else {
 		schema, rows, err = parquet.Layout(files)
 	}

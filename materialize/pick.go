@@ -46,6 +46,6 @@ type Picked struct {
 type Sources interface {
 	Files(ctx context.Context, path string) ([]string, error)
 	Schema(ctx context.Context, path string) (featurestore.Schema, error)
-	Layout(ctx context.Context, files []string) (featurestore.Schema, int64, error)
+	Rows(ctx context.Context, files []string) (int64, error)
 	Digests(ctx context.Context, files []string) ([]featurestore.FileSnapshot, error)
 }

@@ -72,23 +72,19 @@ func columnType(t types.DataType) (transforms.Type, string) {
 	return "", "spark:" + name
 }
 
-// Layout is the first file's schema and the rows of all.
-func (p *Picker) Layout(ctx context.Context, files []string) (featurestore.Schema, int64, error) {
-	schema, err := p.Schema(ctx, files[0])
-	if err != nil {
-		return nil, 0, err
-	}
+// Rows counts the rows of all the files.
+func (p *Picker) Rows(ctx context.Context, files []string) (int64, error) {
 	var parts []string
 	for _, f := range files {
 		parts = append(parts, "SELECT count(*) AS n FROM parquet."+quote(f))
 	}
 	rows, err := p.collect(ctx, "SELECT sum(n) FROM ("+strings.Join(parts, " UNION ALL ")+")")
 	if err != nil || len(rows) == 0 {
-		return nil, 0, p.failed("count the rows of the source", err)
+		return 0, p.failed("count the rows of the source", err)
 	}
 	var n int64
 	fmt.Sscan(fmt.Sprint(rows[0].At(0)), &n)
-	return schema, n, nil
+	return n, nil
 }
 
 // Digests hashes each file where it is: its size and SHA-256 computed on

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -52,47 +53,43 @@ func newJobsListCmd(a *cli) *cobra.Command {
 }
 
 func newJobsShowCmd(a *cli) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return newJobCmd(a, &cobra.Command{
 		Use:     "show JOB",
 		Short:   "Show a job: state, progress, warnings, and its result or error",
 		Long:    "Show a job of the fs server: its state, progress and warnings, and once done its result (the command's --json) or its error.\n\nArguments:\n  JOB   a job id (fs jobs list)\n\nExit codes: 0 ok, 1 error (or the job failed), 2 usage, 10 no server at the URL.",
 		Example: "  fs jobs show 3f9a1c2b4d5e6f7a8b9c0d1e --json",
-		Args:    args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			if err := a.serverOnly("fs jobs"); err != nil {
-				return err
-			}
-			j, err := a.client().Job(a.ctx(cmd), argv[0])
-			if err != nil {
-				return err
-			}
-			return a.printJob(j, asJSON)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
-	return cmd
+	}, func(ctx context.Context, c *fshttp.Client, id string) (*fshttp.WireJob, error) { return c.Job(ctx, id) })
 }
 
 func newJobsCancelCmd(a *cli) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return newJobCmd(a, &cobra.Command{
 		Use:     "cancel JOB",
 		Short:   "Cancel a job: it records nothing",
 		Long:    "Cancel a running job of the fs server (yours; an admin token: anyone's). Its writes are transactions: a cancelled job records nothing.\n\nArguments:\n  JOB   a job id (fs jobs list)\n\nExit codes: 0 ok, 1 error, 2 usage, 10 no server at the URL.",
 		Example: "  fs jobs cancel 3f9a1c2b4d5e6f7a8b9c0d1e",
-		Args:    args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			if err := a.serverOnly("fs jobs"); err != nil {
-				return err
-			}
-			j, err := a.client().CancelJob(a.ctx(cmd), argv[0])
-			if err != nil {
-				return err
-			}
+	}, func(ctx context.Context, c *fshttp.Client, id string) (*fshttp.WireJob, error) {
+		j, err := c.CancelJob(ctx, id)
+		if j != nil {
 			j.Error = nil // the cancel succeeded: the job's own error is not this command's
-			return a.printJob(j, asJSON)
-		},
+		}
+		return j, err
+	})
+}
+
+// newJobCmd completes a command taking one job id: it asks the server
+// with do and prints the job.
+func newJobCmd(a *cli, cmd *cobra.Command, do func(context.Context, *fshttp.Client, string) (*fshttp.WireJob, error)) *cobra.Command {
+	var asJSON bool
+	cmd.Args = args(cobra.ExactArgs(1))
+	cmd.RunE = func(cmd *cobra.Command, argv []string) error {
+		if err := a.serverOnly("fs jobs"); err != nil {
+			return err
+		}
+		j, err := do(a.ctx(cmd), a.client(), argv[0])
+		if err != nil {
+			return err
+		}
+		return a.printJob(j, asJSON)
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
