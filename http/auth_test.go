@@ -2,6 +2,8 @@ package http
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +80,34 @@ func TestPanickingJobFails(t *testing.T) {
 	got, _ := js.get(context.Background(), j.ID, 0)
 	if got.State != JobFailed || got.Error == nil || got.Error.Code != featurestore.EINTERNAL || !strings.Contains(got.Error.Message, "boom") {
 		t.Errorf("%+v %+v", got, got.Error)
+	}
+}
+
+// A server that accepts a connection and never answers is an error, not a
+// client that waits for ever.
+func TestClientGivesUpOnAHangingServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	c := NewClient("http://"+ln.Addr().String(), "")
+	if tr := c.HTTP.Transport.(*http.Transport); tr.ResponseHeaderTimeout != AnswerWithin {
+		t.Fatalf("the client waits %v for an answer, want %v", tr.ResponseHeaderTimeout, AnswerWithin)
+	}
+	c.HTTP.Transport.(*http.Transport).ResponseHeaderTimeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err = c.Features(context.Background())
+	if featurestore.ErrorCode(err) != featurestore.ENOSTORE || !strings.Contains(err.Error(), "timeout") || time.Since(start) > 5*time.Second {
+		t.Errorf("after %v: %v", time.Since(start), err)
 	}
 }

@@ -36,9 +36,17 @@ type Client struct {
 
 var _ app.API = (*Client)(nil)
 
+// AnswerWithin bounds how long the client waits for a server to start
+// answering a request: longer than the server's own limit on a request
+// (one minute) and its longest wait for a job (ten seconds), so that only
+// a server that hangs reaches it.
+const AnswerWithin = 2 * time.Minute
+
 // NewClient returns a client of the server at base.
 func NewClient(base, token string) *Client {
-	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = AnswerWithin
+	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{Transport: t}}
 }
 
 // do sends a request and decodes a 2xx JSON answer into out (when not

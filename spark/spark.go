@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -26,20 +27,28 @@ var _ materialize.Picker = (*Picker)(nil)
 // Connect opens a session on the Spark Connect server at remote
 // (sc://HOST:PORT).
 func Connect(ctx context.Context, remote string) (*Picker, error) {
+	// Only the handshake is bounded: a server that accepts and never
+	// answers is an error, a long query is not.
+	hello, cancel := context.WithTimeout(ctx, ConnectWithin)
+	defer cancel()
 	s, err := sql.NewSessionBuilder().Remote(remote).Build(ctx)
 	if err != nil {
 		return nil, unreachable(remote, err)
 	}
-	if _, err := s.Sql(ctx, "SET spark.sql.session.timeZone=UTC"); err != nil {
+	if _, err := s.Sql(hello, "SET spark.sql.session.timeZone=UTC"); err != nil {
 		return nil, unreachable(remote, err)
 	}
 	p := &Picker{remote: remote, session: s}
-	if err := p.checkVersion(ctx); err != nil {
+	if err := p.checkVersion(hello); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return p, nil
 }
+
+// ConnectWithin bounds the handshake with a Spark Connect server (a fresh
+// server answers its first query in 15 to 25 s).
+const ConnectWithin = 2 * time.Minute
 
 // MinVersion is the oldest Spark the engine runs on: Spark Connect with
 // the _metadata.row_index column of parquet files (3.5).
