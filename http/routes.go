@@ -297,7 +297,7 @@ func startProfile(s *Server, r *request) (func(context.Context) (any, error), st
 	}), out, nil
 }
 
-// handleLineageSVG draws the lineage graph as SVG, laid out by Graphviz.
+// handleLineageSVG draws the lineage graph as SVG (web.Graph.SVG).
 func handleLineageSVG(s *Server, r *request) (any, error) {
 	q := r.URL.Query()
 	trees, err := lineageTrees(s, r)

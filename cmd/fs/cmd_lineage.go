@@ -75,7 +75,7 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 	f.BoolVar(&o.upstream, "upstream", false, "what went into it (the default)")
 	f.BoolVar(&o.downstream, "downstream", false, "what came out of it")
 	f.IntVar(&o.depth, "depth", 10, "the most edges to walk")
-	f.StringVar(&o.format, "format", "text", "text, json, dot, mermaid or svg (laid out by Graphviz)")
+	f.StringVar(&o.format, "format", "text", "text, json, dot, mermaid or svg (laid out by fs)")
 	f.BoolVar(&o.json, "json", false, "same as --format json")
 	cmd.AddCommand(newLineageExportCmd(a))
 	return cmd
