@@ -53,7 +53,7 @@ func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResu
 		return nil, err
 	}
 	run := d.Run
-	if run.Model == nil {
+	if !run.HasModel() {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "run %s has no model", run.ID.Short())
 	}
 	data, err := s.loadDataset(ctx, req.Input)
@@ -74,7 +74,13 @@ func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResu
 	if err != nil {
 		return nil, err
 	}
-	t := &featurestore.Table{Rows: data.Table.Rows, Series: append(append([]*featurestore.Series{}, data.Table.Series...), pred)}
+	for _, p := range pred {
+		if data.Table.Lookup(p.Name) != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "the input already has a column %s", p.Name).
+				WithHint("drop or rename it: fs predict adds it")
+		}
+	}
+	t := &featurestore.Table{Rows: data.Table.Rows, Series: append(append([]*featurestore.Series{}, data.Table.Series...), pred...)}
 	meta := map[string]string{featurestore.MetaRunID: run.ID.String(), featurestore.MetaInputDigest: data.Ref.Digest,
 		featurestore.MetaVersion: featurestore.Version}
 	if err := WriteFileAtomic(req.Out, func(f *os.File) error {
@@ -87,7 +93,7 @@ func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResu
 	}
 	res := &PredictResult{Run: run.ID, Rows: t.Rows, Out: req.Out}
 	for i := 0; i < t.Rows; i++ {
-		if pred.Null(i) {
+		if pred[0].Null(i) {
 			res.NullPredictions++
 		}
 	}

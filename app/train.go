@@ -33,6 +33,8 @@ type TrainResult struct {
 	Sweep    *trainer.Run   `json:"sweep,omitempty"`
 	Runs     []*trainer.Run `json:"runs,omitempty"`
 	ModelDir string         `json:"model_dir"` // where the store keeps the best run's model
+	// Select is the test metric that picked a classification sweep's best run.
+	Select string `json:"select,omitempty"`
 }
 
 // Train fits Elastic Net as scikit-learn does, records the runs with their
@@ -99,6 +101,12 @@ func (s *Service) Train(ctx context.Context, req TrainRequest) (*TrainResult, er
 		}
 	}
 	out := &TrainResult{Run: res.Best, ModelDir: s.modelDir(res.Best.ID)}
+	if res.Best.Task == trainer.TaskClassification {
+		out.Select = req.Request.Select
+		if out.Select == "" {
+			out.Select = trainer.SelectLogLoss
+		}
+	}
 	if res.Parent != nil {
 		out.Sweep, out.Runs = res.Parent, res.Runs
 	}

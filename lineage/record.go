@@ -105,7 +105,12 @@ func describeRun(n *Node, short string, r *trainer.Run) {
 		n.Attrs[AttrSweepOf] = fmt.Sprint(len(r.Children))
 	}
 	n.Attrs["target"] = r.Target
-	n.Attrs["test_rmse"] = fmt.Sprintf("%.4g", r.Test.RMSE)
+	if r.TestClass != nil {
+		n.Attrs["test_log_loss"] = fmt.Sprintf("%.4g", r.TestClass.LogLoss)
+		n.Attrs["test_accuracy"] = fmt.Sprintf("%.4g", r.TestClass.Accuracy)
+	} else {
+		n.Attrs["test_rmse"] = fmt.Sprintf("%.4g", r.Test.RMSE)
+	}
 	if r.MLflow.RunID != "" {
 		n.Attrs["mlflow"] = r.MLflow.RunID
 	}

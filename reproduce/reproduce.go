@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -131,15 +133,10 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		return nil, fmt.Errorf("retrain: %w", err)
 	}
 	again := res.Best
-	rep.SameModel = sameFloats(again.Model.Coef, r.Model.Coef) && sameFloat(again.Model.Intercept, r.Model.Intercept) &&
-		again.Model.NIter == r.Model.NIter
-	if !rep.SameModel {
-		rep.Differences = append(rep.Differences, modelDiff(r.Model, again.Model, r.Features)...)
-	}
-	rep.SameMetrics = sameMetrics(r.Train, again.Train) && sameMetrics(r.Test, again.Test)
-	if !rep.SameMetrics {
-		rep.Differences = append(rep.Differences, fmt.Sprintf("test rmse %v, rebuilt %v; train rmse %v, rebuilt %v",
-			r.Test.RMSE, again.Test.RMSE, r.Train.RMSE, again.Train.RMSE))
+	if r.Task == trainer.TaskClassification {
+		compareClassifier(rep, r, again)
+	} else {
+		compareRegression(rep, r, again)
 	}
 	rep.Identical = rep.SameRows && rep.SameModel && rep.SameMetrics
 	if rep.Differences == nil {
@@ -235,6 +232,49 @@ func describeRowDiff(ctx context.Context, d *featurestore.Dataset, rebuilt *feat
 		out = []string{"the rebuilt rows differ from the recorded dataset"}
 	}
 	return out
+}
+
+// compareRegression compares a retrained Elastic Net with the recorded one.
+func compareRegression(rep *Report, r, again *trainer.Run) {
+	rep.SameModel = sameFloats(again.Model.Coef, r.Model.Coef) && sameFloat(again.Model.Intercept, r.Model.Intercept) &&
+		again.Model.NIter == r.Model.NIter
+	if !rep.SameModel {
+		rep.Differences = append(rep.Differences, modelDiff(r.Model, again.Model, r.Features)...)
+	}
+	rep.SameMetrics = sameMetrics(r.Train, again.Train) && sameMetrics(r.Test, again.Test)
+	if !rep.SameMetrics {
+		rep.Differences = append(rep.Differences, fmt.Sprintf("test rmse %v, rebuilt %v; train rmse %v, rebuilt %v",
+			r.Test.RMSE, again.Test.RMSE, r.Train.RMSE, again.Train.RMSE))
+	}
+}
+
+// compareClassifier compares a retrained classifier with the recorded one,
+// every coefficient and intercept bit for bit, the classes, the epochs and
+// every metric.
+func compareClassifier(rep *Report, r, again *trainer.Run) {
+	a, b := r.Classifier, again.Classifier
+	rep.SameModel = a.NIter == b.NIter && slices.Equal(a.Classes, b.Classes) && sameFloats(a.Intercept, b.Intercept) && len(a.Coef) == len(b.Coef)
+	for k := range a.Coef {
+		rep.SameModel = rep.SameModel && k < len(b.Coef) && sameFloats(a.Coef[k], b.Coef[k])
+	}
+	if !rep.SameModel {
+		rep.Differences = append(rep.Differences, fmt.Sprintf("classifier: recorded classes %v, %d epochs, intercept %v; rebuilt classes %v, %d epochs, intercept %v",
+			a.Classes, a.NIter, a.Intercept, b.Classes, b.NIter, b.Intercept))
+		for k := range a.Coef {
+			for i, f := range r.Features {
+				if k < len(b.Coef) && i < len(b.Coef[k]) && !sameFloat(a.Coef[k][i], b.Coef[k][i]) {
+					rep.Differences = append(rep.Differences, fmt.Sprintf("coefficient of %s (row %d): recorded %v, rebuilt %v", f.Name, k, a.Coef[k][i], b.Coef[k][i]))
+				}
+			}
+		}
+	}
+	ra, _ := json.Marshal([]any{r.TrainClass, r.TestClass})
+	rb, _ := json.Marshal([]any{again.TrainClass, again.TestClass})
+	rep.SameMetrics = string(ra) == string(rb)
+	if !rep.SameMetrics {
+		rep.Differences = append(rep.Differences, fmt.Sprintf("test log loss %v, rebuilt %v; test accuracy %v, rebuilt %v",
+			r.TestClass.LogLoss, again.TestClass.LogLoss, r.TestClass.Accuracy, again.TestClass.Accuracy))
+	}
 }
 
 func sameFloat(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }

@@ -21,11 +21,19 @@ type Run struct {
 	// float64, float32, bool; an integer column with nulls reads as
 	// float64): the model's signature is typed by them, so that MLflow's
 	// schema enforcement accepts that file. Not part of the run's id.
-	Dtypes   []string   `json:"dtypes,omitempty"`
-	Params   ElasticNet `json:"params"`
-	Split    Split      `json:"split"`
-	NullRule string     `json:"null_rule"` // NullRuleError or NullRuleDrop
-	Dropped  int        `json:"dropped_rows"`
+	Dtypes []string   `json:"dtypes,omitempty"`
+	Params ElasticNet `json:"params"` // regression's; zero for a classifier
+	// Task is "" for Elastic Net regression, TaskClassification for a
+	// classifier, whose parameters, model and metrics are in Logistic,
+	// Classifier and TrainClass/TestClass (Train and Test are then NaN).
+	Task       string        `json:"task,omitempty"`
+	Logistic   *Logistic     `json:"logistic,omitempty"`
+	Classifier *Classifier   `json:"classifier,omitempty"`
+	TrainClass *ClassMetrics `json:"training_classification,omitempty"`
+	TestClass  *ClassMetrics `json:"testing_classification,omitempty"`
+	Split      Split         `json:"split"`
+	NullRule   string        `json:"null_rule"` // NullRuleError or NullRuleDrop
+	Dropped    int           `json:"dropped_rows"`
 
 	Model          *Fitted  `json:"model"`
 	Train          Metrics  `json:"training"`
@@ -60,6 +68,7 @@ type Split struct {
 	Seed      uint32  `json:"seed"`
 	TrainRows int     `json:"train_rows"`
 	TestRows  int     `json:"test_rows"`
+	Stratify  bool    `json:"stratify,omitempty"` // train_test_split's stratify=y
 }
 
 // Gate is the quality gate of a proof of concept: thresholds on the test
@@ -68,8 +77,13 @@ type Gate struct {
 	MaxRMSE *float64 `json:"max_rmse,omitempty"`
 	MaxMAE  *float64 `json:"max_mae,omitempty"`
 	MinR2   *float64 `json:"min_r2,omitempty"`
-	Passed  bool     `json:"passed"`
-	Failed  []string `json:"failed,omitempty"`
+	// Classification thresholds (F1: binary for two classes, else macro).
+	MinAccuracy *float64 `json:"min_accuracy,omitempty"`
+	MinF1       *float64 `json:"min_f1,omitempty"`
+	MinAUC      *float64 `json:"min_auc,omitempty"`
+	MaxLogLoss  *float64 `json:"max_log_loss,omitempty"`
+	Passed      bool     `json:"passed"`
+	Failed      []string `json:"failed,omitempty"`
 }
 
 // Check sets Passed and Failed from test metrics.
@@ -86,6 +100,36 @@ func (g *Gate) Check(m Metrics) {
 	}
 	g.Passed = len(g.Failed) == 0
 }
+
+// CheckClass sets Passed and Failed from a classifier's test metrics.
+func (g *Gate) CheckClass(m ClassMetrics) {
+	g.Failed = nil
+	for _, c := range []struct {
+		name    string
+		limit   *float64
+		got     float64
+		atLeast bool
+	}{{"accuracy", g.MinAccuracy, m.Accuracy, true}, {"f1", g.MinF1, m.F1(), true}, {"roc_auc", g.MinAUC, m.AUC, true},
+		{"log_loss", g.MaxLogLoss, m.LogLoss, false}} {
+		switch {
+		case c.limit == nil:
+		case c.atLeast && !(c.got >= *c.limit):
+			g.Failed = append(g.Failed, c.name+" "+fmtFloat(c.got)+" < "+fmtFloat(*c.limit))
+		case !c.atLeast && !(c.got <= *c.limit):
+			g.Failed = append(g.Failed, c.name+" "+fmtFloat(c.got)+" > "+fmtFloat(*c.limit))
+		}
+	}
+	g.Passed = len(g.Failed) == 0
+}
+
+// Set reports whether any threshold is set.
+func (g *Gate) Set() bool {
+	return g.MaxRMSE != nil || g.MaxMAE != nil || g.MinR2 != nil || g.MinAccuracy != nil || g.MinF1 != nil || g.MinAUC != nil || g.MaxLogLoss != nil
+}
+
+// HasModel reports whether the run carries a fitted model (a sweep's
+// parent carries its best run's).
+func (r *Run) HasModel() bool { return r.Model != nil || r.Classifier != nil }
 
 // The states of a run's MLflow twin.
 const (
@@ -140,6 +184,10 @@ func (r *Run) Request() Request {
 	for _, f := range r.Features {
 		req.Features = append(req.Features, f.Name)
 	}
+	if r.Task == TaskClassification && r.Logistic != nil {
+		req.Task, req.Cs, req.L1Ratios, req.MaxIter, req.Tol = r.Task, []float64{r.Logistic.C}, []float64{r.Logistic.L1Ratio}, r.Logistic.MaxIter, r.Logistic.Tol
+		req.Alphas, req.Positive, req.Stratify = nil, false, r.Split.Stratify
+	}
 	return req
 }
 
@@ -161,13 +209,19 @@ func RunDescriptor(r *Run) string {
 		Dataset  string                    `json:"dataset"`
 		Features []featurestore.FeatureRef `json:"features"`
 		Target   string                    `json:"target"`
-		Params   ElasticNet                `json:"params"`
+		Params   *ElasticNet               `json:"params,omitempty"`
 		Split    Split                     `json:"split"`
 		NullRule string                    `json:"null_rule"`
+		Task     string                    `json:"task,omitempty"`
+		Logistic *Logistic                 `json:"logistic,omitempty"`
 	}
 	split := r.Split
 	split.TrainRows, split.TestRows = 0, 0
-	b, _ := json.Marshal(desc{"fs run v1", r.Dataset.ID, r.Features, r.Target, r.Params, split, r.NullRule})
+	d := desc{"fs run v1", r.Dataset.ID, r.Features, r.Target, &r.Params, split, r.NullRule, r.Task, r.Logistic}
+	if r.Task == TaskClassification {
+		d.Params = nil
+	}
+	b, _ := json.Marshal(d)
 	return string(b)
 }
 

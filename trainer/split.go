@@ -3,14 +3,26 @@ package trainer
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 
 	"gonum.org/v1/gonum/mathext/prng"
 )
 
 // Permutation returns numpy.random.RandomState(seed).permutation(n).
 func Permutation(n int, seed uint32) []int {
+	return permute(newRandomState(seed), n)
+}
+
+// newRandomState is numpy.random.RandomState(seed)'s generator.
+func newRandomState(seed uint32) *prng.MT19937 {
 	src := prng.NewMT19937()
 	src.Seed(uint64(seed))
+	return src
+}
+
+// permute is RandomState.permutation(n) drawing from src.
+func permute(src *prng.MT19937, n int) []int {
 	perm := make([]int, n)
 	for i := range perm {
 		perm[i] = i
@@ -89,4 +101,101 @@ func TimeSplit(times []int64, testSize float64) (train, test []int, err error) {
 	}
 	sortStable(order, func(a, b int) bool { return times[a] < times[b] })
 	return order[:n-nTest], order[n-nTest:], nil
+}
+
+// StratifiedSplit returns the row indexes train_test_split(rows,
+// test_size=testSize, random_state=seed, stratify=y) puts in the train and
+// test sets, in its order (StratifiedShuffleSplit: each class's rows
+// shared out by _approximate_mode, each class permuted, then the train and
+// the test rows permuted), all from one RandomState. y holds class indexes
+// 0..k-1.
+func StratifiedSplit(y []int, k int, testSize float64, seed uint32) (train, test []int, err error) {
+	n := len(y)
+	nTest, err := testCount(n, testSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	nTrain := n - nTest
+	counts := make([]int, k)
+	byClass := make([][]int, k) // each class's rows, ascending (a stable argsort)
+	for i, c := range y {
+		counts[c]++
+		byClass[c] = append(byClass[c], i)
+	}
+	for c, cnt := range counts {
+		if cnt < 2 {
+			return nil, nil, fmt.Errorf("class %d has %d row; stratifying needs at least 2 rows of every class", c, cnt)
+		}
+	}
+	if nTrain < k || nTest < k {
+		return nil, nil, fmt.Errorf("a train set of %d rows and a test set of %d cannot both hold all %d classes", nTrain, nTest, k)
+	}
+	src := newRandomState(seed)
+	nTr := approximateMode(counts, nTrain, src)
+	rest := make([]int, k)
+	for c := range rest {
+		rest[c] = counts[c] - nTr[c]
+	}
+	nTe := approximateMode(rest, nTest, src)
+	for c := 0; c < k; c++ {
+		perm := permute(src, counts[c])
+		rows := make([]int, len(perm))
+		for i, p := range perm {
+			rows[i] = byClass[c][p]
+		}
+		train = append(train, rows[:nTr[c]]...)
+		test = append(test, rows[nTr[c]:nTr[c]+nTe[c]]...)
+	}
+	return takeInts(train, permute(src, len(train))), takeInts(test, permute(src, len(test))), nil
+}
+
+// approximateMode is sklearn.utils._approximate_mode: draws shares of
+// counts, the floor of each proportional share, the rest given to the
+// largest remainders, ties broken by RandomState.choice (a permutation).
+func approximateMode(counts []int, draws int, src *prng.MT19937) []int {
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	cont, out := make([]float64, len(counts)), make([]int, len(counts))
+	need := draws
+	for i, c := range counts {
+		cont[i] = float64(c) / float64(total) * float64(draws)
+		out[i] = int(math.Floor(cont[i]))
+		need -= out[i]
+	}
+	if need <= 0 {
+		return out
+	}
+	rem := make([]float64, len(counts))
+	for i := range rem {
+		rem[i] = cont[i] - math.Floor(cont[i])
+	}
+	values := append([]float64(nil), rem...)
+	sort.Sort(sort.Reverse(sort.Float64Slice(values)))
+	values = slices.Compact(values)
+	for _, v := range values {
+		var inds []int
+		for i, r := range rem {
+			if r == v {
+				inds = append(inds, i)
+			}
+		}
+		now := min(len(inds), need)
+		for _, p := range permute(src, len(inds))[:now] {
+			out[inds[p]]++
+		}
+		if need -= now; need == 0 {
+			break
+		}
+	}
+	return out
+}
+
+func takeInts(v, idx []int) []int {
+	out := make([]int, len(idx))
+	for k, i := range idx {
+		out[k] = v[i]
+	}
+	return out
 }

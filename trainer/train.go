@@ -28,6 +28,13 @@ type Request struct {
 	DropNulls bool      `json:"drop_nulls,omitempty"`
 	Gate      Gate      `json:"gate"`
 	Solver    string    `json:"solver,omitempty"` // "", "auto", "data" or "gram"
+	// Classification (Task TaskClassification): C values (several make a
+	// sweep with L1Ratios), a stratified split, and the test metric that
+	// picks a sweep's best run (SelectLogLoss by default).
+	Task     string    `json:"task,omitempty"`
+	Cs       []float64 `json:"cs,omitempty"`
+	Stratify bool      `json:"stratify,omitempty"`
+	Select   string    `json:"select,omitempty"`
 }
 
 // Data is a dataset loaded for training.
@@ -46,96 +53,39 @@ type Result struct {
 	Parent *Run
 }
 
-// Train fits one model per (alpha, l1_ratio) combination on the same split
-// and evaluates each on the train and test rows.
+// Tasks: what fs train fits.
+const (
+	TaskRegression     = "regression"     // Elastic Net (the default; recorded as "")
+	TaskClassification = "classification" // elastic-net logistic regression (SAGA)
+)
+
+// Train fits one model per parameter combination on the same split and
+// evaluates each on the train and test rows: Elastic Net per (alpha,
+// l1_ratio), or for --task classification logistic regression per (C,
+// l1_ratio).
 func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result, error) {
-	if req.Target == "" {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "no target column").WithHint("give --target COLUMN")
+	switch req.Task {
+	case "", TaskRegression:
+		req.Task = ""
+	case TaskClassification:
+		return trainClassifier(ctx, req, data, now)
+	default:
+		return nil, featurestore.Errorf(featurestore.EINVALID, "unknown task %q", req.Task).WithHint("use --task regression or --task classification")
 	}
-	tab := data.Table
-	target := tab.Lookup(req.Target)
-	if target == nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "the dataset has no column %q", req.Target).
-			WithHint("%s", suggestColumn(req.Target, tab))
-	}
-	if target.Type != transforms.Float64 && target.Type != transforms.Int64 {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s is a %s column; Elastic Net regression needs a numeric target",
-			req.Target, target.Type).
-			WithHint("fs trains regression only (classification is planned); encode the label as a number, e.g. 1/0 for yes/no, in the entity file or a feature")
-	}
-	features, refs, err := designColumns(req, data)
+	pr, err := prepare(req, data, nil)
 	if err != nil {
 		return nil, err
 	}
-	// Rows with a null feature or target: an error naming each column, or
-	// dropped with --drop-nulls.
-	cols := append(append([]*featurestore.Series{}, features...), target)
-	keep := make([]bool, tab.Rows)
-	var nullCounts []string
-	for i := range keep {
-		keep[i] = true
+	if pr.target.Type != transforms.Float64 && pr.target.Type != transforms.Int64 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s is a %s column; Elastic Net regression needs a numeric target",
+			req.Target, pr.target.Type).
+			WithHint("a label is a classification target: add --task classification")
 	}
-	for _, c := range cols {
-		n := 0
-		for i := 0; i < tab.Rows; i++ {
-			if c.Null(i) || isNaN(c, i) {
-				keep[i] = false
-				n++
-			}
-		}
-		if n > 0 {
-			nullCounts = append(nullCounts, fmt.Sprintf("%s has %d", c.Name, n))
-		}
-	}
-	var rows []int
-	for i, k := range keep {
-		if k {
-			rows = append(rows, i)
-		}
-	}
-	dropped := tab.Rows - len(rows)
-	if dropped > 0 && !req.DropNulls {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "null values in %d of %d rows: %s", dropped, tab.Rows, strings.Join(nullCounts, ", ")).
-			WithHint("--drop-nulls trains on the other rows, or give the feature a default in its definition (conv_rate ?? 0)")
-	}
-	if req.DropNulls && len(rows) < 2 {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "dropping the rows with nulls leaves %d of %d rows: %s", len(rows), tab.Rows, strings.Join(nullCounts, ", ")).
-			WithHint("look at the null counts fs materialize reports: a cutoff (--as-of) before the data was created, or a ttl, leaves features null")
-	}
-	y := gatherFloat(target, rows)
-	X := make([][]float64, len(features))
-	for j, f := range features {
-		X[j] = gatherFloat(f, rows)
-	}
-	split := Split{Kind: req.Split, TestSize: req.TestSize, Seed: req.Seed}
-	if split.Kind == "" {
-		split.Kind = "random"
-	}
-	var trainIdx, testIdx []int
-	switch split.Kind {
-	case "random":
-		trainIdx, testIdx, err = TrainTestSplit(len(rows), req.TestSize, req.Seed)
-	case "time":
-		ts := tab.Lookup(data.TimestampColumn)
-		if data.TimestampColumn == "" || ts == nil || ts.Type != transforms.Timestamp {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "--split time needs the dataset's event timestamp column").
-				WithHint("use a dataset written by fs materialize, or --split random")
-		}
-		times := make([]int64, len(rows))
-		for k, i := range rows {
-			times[k] = ts.I64[i]
-		}
-		trainIdx, testIdx, err = TimeSplit(times, req.TestSize)
-	default:
-		return nil, featurestore.Errorf(featurestore.EINVALID, "unknown split %q", split.Kind).WithHint("use --split random or --split time")
-	}
-	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "%v", err).WithHint("use a --test-size between 0 and 1, such as 0.2")
-	}
-	split.TrainRows, split.TestRows = len(trainIdx), len(testIdx)
-	Xtr, Xte := takeCols(X, trainIdx), takeCols(X, testIdx)
+	y := gatherFloat(pr.target, pr.rows)
+	split, trainIdx, testIdx := pr.split, pr.trainIdx, pr.testIdx
+	Xtr, Xte := takeCols(pr.X, trainIdx), takeCols(pr.X, testIdx)
 	ytr, yte := take(y, trainIdx), take(y, testIdx)
-
+	features, refs, target, dropped := pr.features, pr.refs, pr.target, pr.dropped
 	res := &Result{}
 	alphas, l1s := req.Alphas, req.L1Ratios
 	if len(alphas) == 0 {
@@ -190,23 +140,29 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 			}
 		}
 	}
-	if len(res.Runs) > 1 {
-		parent := *res.Best
-		parent.Model = res.Best.Model
-		parent.Children = nil
-		for _, r := range res.Runs {
-			parent.Children = append(parent.Children, r.ID)
-		}
-		best := res.Best.ID
-		parent.Best = &best
-		parent.ID = featurestore.Hash([]byte("fs sweep v1\n" + idsText(parent.Children)))
-		for _, r := range res.Runs {
-			id := parent.ID
-			r.Parent = &id
-		}
-		res.Parent = &parent
-	}
+	res.sweep()
 	return res, nil
+}
+
+// sweep makes a result of several runs a sweep: a parent run, the best
+// run's copy, naming its children.
+func (res *Result) sweep() {
+	if len(res.Runs) < 2 {
+		return
+	}
+	parent := *res.Best
+	parent.Children = nil
+	for _, r := range res.Runs {
+		parent.Children = append(parent.Children, r.ID)
+	}
+	best := res.Best.ID
+	parent.Best = &best
+	parent.ID = featurestore.Hash([]byte("fs sweep v1\n" + idsText(parent.Children)))
+	for _, r := range res.Runs {
+		id := parent.ID
+		r.Parent = &id
+	}
+	res.Parent = &parent
 }
 
 func idsText(ids []featurestore.ID) string {

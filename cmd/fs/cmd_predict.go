@@ -23,7 +23,8 @@ func newPredictCmd(a *cli) *cobra.Command {
 written by fs materialize; its feature versions must be the ones the model was
 trained on (training/serving skew is refused, naming each mismatch) unless
 --allow-version-mismatch. The output is the input's columns plus prediction
-(null where a feature is null), written atomically.
+(null where a feature is null), written atomically; a classifier's prediction
+is the label, followed by one proba_<class> column per class.
 
 Exit codes: 0 ok, 1 error (a version mismatch included), 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
 		Example: "  fs predict --model 3f9a1c2b --input new_rows.parquet --out predictions.parquet",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,10 @@ func newRunsCmd(a *cli) *cobra.Command {
 			}
 			r, children := d.Run, d.Children
 			w := a.st.Stdout
+			if r.Task == trainer.TaskClassification {
+				showClassifier(w, r, children)
+				return nil
+			}
 			fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v, positive %v\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
 				r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, r.Params.Alpha, r.Params.L1Ratio,
 				r.Params.MaxIter, r.Params.Tol, r.Params.Positive, r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
@@ -108,7 +113,7 @@ func printRuns(a *cli, runs []trainer.Run) error {
 	t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "FEATURES", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
 	for _, r := range runs {
 		gate := "-"
-		if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
+		if r.Gate.Set() {
 			gate = map[bool]string{true: "passed", false: "failed"}[r.Gate.Passed]
 		}
 		id := r.ID.Short()
@@ -122,8 +127,39 @@ func printRuns(a *cli, runs []trainer.Run) error {
 		if r.MLflow.RunID != "" {
 			ml += " " + r.MLflow.RunID
 		}
-		t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), fmtNum(r.Params.Alpha),
-			fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE), gate, ml)
+		alpha, l1, metric := fmtNum(r.Params.Alpha), fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE)
+		if r.Task == trainer.TaskClassification && r.Logistic != nil && r.TestClass != nil {
+			alpha, l1, metric = "C="+fmtNum(r.Logistic.C), fmtNum(r.Logistic.L1Ratio), "log_loss="+fmtNum(r.TestClass.LogLoss)
+		}
+		t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), alpha, l1, metric, gate, ml)
 	}
 	return t.flush()
+}
+
+// showClassifier prints a classification run, and a sweep's runs.
+func showClassifier(w io.Writer, r *trainer.Run, children []*trainer.Run) {
+	p := r.Logistic
+	split := r.Split.Kind
+	if r.Split.Stratify {
+		split += " stratified"
+	}
+	fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s (classes %s)\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
+		r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, strings.Join(r.Classifier.Classes, ", "), p.C, p.L1Ratio, p.MaxIter, p.Tol,
+		split, r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
+	printClassMetrics(w, r)
+	fmt.Fprintln(w)
+	printClassCoef(w, r)
+	if len(children) > 0 {
+		fmt.Fprintln(w)
+		c := newTable(w, "RUN", "C", "L1_RATIO", "TEST_LOG_LOSS", "TEST_ACCURACY", "TEST_F1", "TEST_AUC", "")
+		for _, ch := range children {
+			mark := ""
+			if r.Best != nil && ch.ID == *r.Best {
+				mark = "best"
+			}
+			m := ch.TestClass
+			c.row(ch.ID.Short(), fmtNum(ch.Logistic.C), fmtNum(ch.Logistic.L1Ratio), fmtNum(m.LogLoss), fmtNum(m.Accuracy), fmtNum(m.F1()), fmtNum(m.AUC), mark)
+		}
+		c.flush()
+	}
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/trainer"
@@ -26,6 +28,10 @@ type trainOptions struct {
 	maxRMSE       float64
 	maxMAE        float64
 	minR2         float64
+	minAccuracy   float64
+	minF1         float64
+	minAUC        float64
+	maxLogLoss    float64
 	seed          uint
 	modelDir      string
 	experiment    string
@@ -37,11 +43,17 @@ func newTrainCmd(a *cli) *cobra.Command {
 	var o trainOptions
 	cmd := &cobra.Command{
 		Use:   "train --dataset FILE.parquet|DATASET --target COLUMN [flags]",
-		Short: "Fit Elastic Net on a dataset, as scikit-learn does",
+		Short: "Fit Elastic Net or logistic regression on a dataset, as scikit-learn does",
 		Long: `Fit Elastic Net regression on a materialized dataset exactly as scikit-learn's
 ElasticNet does, on the split sklearn.model_selection.train_test_split makes
 with the same test size and seed, and evaluate it on the train and test rows
 (MSE, RMSE, MAE, R2, fit and predict time).
+
+With --task classification, fit elastic-net logistic regression as
+LogisticRegression(solver="saga", C, l1_ratio, random_state=seed) does, on
+integer, boolean or text labels (two classes or more), and evaluate accuracy,
+precision, recall, F1, ROC AUC, log loss and the confusion matrix; --c and
+--l1-ratio sweep, --select picks the best, --stratify keeps class shares.
 
 The run records the dataset id and every feature's version (read from the
 dataset file's metadata), the parameters, the split and the seed; its model is
@@ -61,7 +73,8 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 		Example: `  fs train --dataset train.parquet --target trip_completed --features conv_rate,acc_rate,avg_daily_trips \
            --alpha 0.5 --l1-ratio 0.1 --test-size 0.2 --seed 17
   fs train --dataset train.parquet --target trip_completed --alpha 0.1,0.5,1 --l1-ratio 0.1,0.5,0.9
-  fs train --dataset 10a726a5 --target trip_completed --max-rmse 0.5 --max-mae 0.4`,
+  fs train --dataset 10a726a5 --target trip_completed --max-rmse 0.5 --max-mae 0.4
+  fs train --dataset train.parquet --target trip_completed --task classification --c 0.1,1,10 --stratify --min-auc 0.7`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
@@ -73,6 +86,9 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 			}
 			if f.Changed("min-r2") {
 				o.req.Gate.MinR2 = &o.minR2
+			}
+			if err := o.classification(f); err != nil {
+				return err
 			}
 			if o.seed > 1<<32-1 {
 				return usageError{fmt.Errorf("--seed must be below 2^32, as numpy's")}
@@ -97,6 +113,14 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	f.Float64Var(&o.maxRMSE, "max-rmse", 0, "quality gate: highest test RMSE that passes")
 	f.Float64Var(&o.maxMAE, "max-mae", 0, "quality gate: highest test MAE that passes")
 	f.Float64Var(&o.minR2, "min-r2", 0, "quality gate: lowest test R2 that passes")
+	f.StringVar(&o.req.Task, "task", trainer.TaskRegression, "regression (Elastic Net) or classification (logistic regression, SAGA)")
+	f.Float64SliceVar(&o.req.Cs, "c", []float64{1.0}, "classification: inverse regularisation strength C; several values make a sweep")
+	f.BoolVar(&o.req.Stratify, "stratify", false, "classification: keep each class's share in both sets (train_test_split's stratify=y)")
+	f.StringVar(&o.req.Select, "select", trainer.SelectLogLoss, "classification: the test metric that picks a sweep's best run: log_loss, f1, auc or accuracy")
+	f.Float64Var(&o.minAccuracy, "min-accuracy", 0, "quality gate: lowest test accuracy that passes")
+	f.Float64Var(&o.minF1, "min-f1", 0, "quality gate: lowest test F1 that passes (binary, or macro for 3+ classes)")
+	f.Float64Var(&o.minAUC, "min-auc", 0, "quality gate: lowest test ROC AUC that passes")
+	f.Float64Var(&o.maxLogLoss, "max-log-loss", 0, "quality gate: highest test log loss that passes")
 	f.StringVar(&o.modelDir, "model-dir", "", "also write the model's pyfunc layout here (it is always kept in the store)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
 	f.StringVar(&o.experiment, "experiment", "", "MLflow experiment (default $MLFLOW_EXPERIMENT_NAME, else Default)")
@@ -106,6 +130,58 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("target")
 	return cmd
+}
+
+// classification checks the flags of one task against the other's and
+// sets the classification defaults (l1_ratio 0, max_iter 100) and gates.
+func (o *trainOptions) classification(f *pflag.FlagSet) error {
+	regression := []string{"alpha", "positive", "max-rmse", "max-mae", "min-r2"}
+	classification := []string{"c", "stratify", "select", "min-accuracy", "min-f1", "min-auc", "max-log-loss"}
+	wrong, task := regression, trainer.TaskClassification
+	switch o.req.Task {
+	case trainer.TaskClassification:
+	case trainer.TaskRegression:
+		wrong, task = classification, trainer.TaskRegression
+	default:
+		return usageError{fmt.Errorf("unknown --task %q (regression or classification)", o.req.Task)}
+	}
+	for _, name := range wrong {
+		if f.Changed(name) {
+			return usageError{fmt.Errorf("--%s does not apply to --task %s", name, task)}
+		}
+	}
+	if o.req.Task == trainer.TaskRegression {
+		o.req.Cs, o.req.Select = nil, ""
+		return nil
+	}
+	switch o.req.Select {
+	case trainer.SelectLogLoss, trainer.SelectF1, trainer.SelectAUC, trainer.SelectAccuracy:
+	default:
+		return usageError{fmt.Errorf("unknown --select %q (log_loss, f1, auc or accuracy)", o.req.Select)}
+	}
+	o.req.Alphas = nil
+	if !f.Changed("l1-ratio") {
+		o.req.L1Ratios = []float64{0}
+	}
+	if !f.Changed("max-iter") {
+		o.req.MaxIter = trainer.DefaultLogistic().MaxIter
+	}
+	for name, v := range map[string]*float64{"min-accuracy": &o.minAccuracy, "min-f1": &o.minF1, "min-auc": &o.minAUC, "max-log-loss": &o.maxLogLoss} {
+		if !f.Changed(name) {
+			continue
+		}
+		switch name {
+		case "min-accuracy":
+			o.req.Gate.MinAccuracy = v
+		case "min-f1":
+			o.req.Gate.MinF1 = v
+		case "min-auc":
+			o.req.Gate.MinAUC = v
+		case "max-log-loss":
+			o.req.Gate.MaxLogLoss = v
+		}
+	}
+	return nil
 }
 
 func (a *cli) runTrain(cmd *cobra.Command, o trainOptions) error {
@@ -119,6 +195,8 @@ func (a *cli) runTrain(cmd *cobra.Command, o trainOptions) error {
 		if err := writeJSON(a.st.Stdout, res); err != nil {
 			return err
 		}
+	} else if res.Run.Task == trainer.TaskClassification {
+		printClassifier(a, res)
 	} else {
 		printTrain(a, res)
 	}
@@ -148,23 +226,8 @@ func printTrain(a *cli, res *app.TrainResult) {
 		fmt.Fprintln(w)
 	}
 	r := res.Run
-	gate := "passed"
-	if !r.Gate.Passed {
-		gate = "FAILED: " + strings.Join(r.Gate.Failed, ", ")
-	}
-	if r.Gate.MaxRMSE == nil && r.Gate.MaxMAE == nil && r.Gate.MinR2 == nil {
-		gate = "none"
-	}
-	mlflowLine := "local only (MLFLOW_TRACKING_URI is not set)"
-	switch {
-	case r.MLflow.State == trainer.SyncSynced:
-		mlflowLine = fmt.Sprintf("run %s in experiment %s", r.MLflow.RunID, r.MLflow.Experiment)
-		if r.MLflow.ModelVersion != "" {
-			mlflowLine += fmt.Sprintf(", registered as %s version %s", r.MLflow.RegisterModel, r.MLflow.ModelVersion)
-		}
-	case r.MLflow.State == trainer.SyncPending:
-		mlflowLine = "pending (fs sync pushes it)"
-	}
+	gate := gateLine(r)
+	mlflowLine := mlflowLine(r)
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
 		r.ID.Short(), mlflowLine, app.ShortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
 		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, plural(r.Model.NIter, "iteration"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, res.ModelDir)
@@ -185,4 +248,127 @@ func printTrain(a *cli, res *app.TrainResult) {
 	}
 	c.row("(intercept)", "", app.FormatNum(r.Model.Intercept))
 	c.flush()
+}
+
+// mlflowLine says where a run's MLflow twin is.
+func mlflowLine(r *trainer.Run) string {
+	switch r.MLflow.State {
+	case trainer.SyncSynced:
+		line := fmt.Sprintf("run %s in experiment %s", r.MLflow.RunID, r.MLflow.Experiment)
+		if r.MLflow.ModelVersion != "" {
+			line += fmt.Sprintf(", registered as %s version %s", r.MLflow.RegisterModel, r.MLflow.ModelVersion)
+		}
+		return line
+	case trainer.SyncPending:
+		return "pending (fs sync pushes it)"
+	}
+	return "local only (MLFLOW_TRACKING_URI is not set)"
+}
+
+// printClassifier prints a classification run: its sweep, parameters,
+// metrics, confusion matrix and coefficients.
+func printClassifier(a *cli, res *app.TrainResult) {
+	w := a.st.Stdout
+	if res.Sweep != nil {
+		fmt.Fprintf(w, "sweep    %s (%d runs, best by test %s)\n\n", res.Sweep.ID.Short(), len(res.Runs), res.Select)
+		t := newTable(w, "RUN", "C", "L1_RATIO", "TEST_LOG_LOSS", "TEST_ACCURACY", "TEST_F1", "TEST_AUC", "ITER", "")
+		for _, r := range res.Runs {
+			mark := ""
+			if r.ID == res.Run.ID {
+				mark = "best"
+			}
+			m := r.TestClass
+			t.row(r.ID.Short(), app.FormatNum(r.Logistic.C), app.FormatNum(r.Logistic.L1Ratio), app.FormatNum(m.LogLoss), app.FormatNum(m.Accuracy),
+				app.FormatNum(m.F1()), app.FormatNum(m.AUC), fmt.Sprint(r.Classifier.NIter), mark)
+		}
+		t.flush()
+		fmt.Fprintln(w)
+	}
+	r := res.Run
+	gate := gateLine(r)
+	split := r.Split.Kind
+	if r.Split.Stratify {
+		split += " stratified"
+	}
+	p, fit := r.Logistic, r.Classifier
+	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nclasses  %s\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
+		r.ID.Short(), mlflowLine(r), app.ShortID(r.Dataset.ID), split, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
+		p.C, p.L1Ratio, p.MaxIter, p.Tol, strings.Join(fit.Classes, ", "), plural(fit.NIter, "epoch"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, res.ModelDir)
+	printClassMetrics(w, r)
+	fmt.Fprintln(w)
+	printClassCoef(w, r)
+}
+
+// printClassCoef prints a classifier's coefficients: one column, or one
+// per class.
+func printClassCoef(w io.Writer, r *trainer.Run) {
+	fit := r.Classifier
+	head := []string{"FEATURE", "VERSION"}
+	if len(fit.Coef) == 1 {
+		head = append(head, "COEF")
+	} else {
+		for _, c := range fit.Classes {
+			head = append(head, "COEF_"+c)
+		}
+	}
+	c := newTable(w, head...)
+	for i, f := range r.Features {
+		row := []string{f.Name, "-"}
+		if !f.Version.IsZero() {
+			row[1] = f.Version.Short()
+		}
+		for _, coef := range fit.Coef {
+			row = append(row, app.FormatNum(coef[i]))
+		}
+		c.row(row...)
+	}
+	row := []string{"(intercept)", ""}
+	for _, b := range fit.Intercept {
+		row = append(row, app.FormatNum(b))
+	}
+	c.row(row...)
+	c.flush()
+}
+
+// printClassMetrics prints a classifier's train and test metrics and its
+// test confusion matrix.
+func printClassMetrics(w io.Writer, r *trainer.Run) {
+	tr, te := r.TrainClass, r.TestClass
+	t := newTable(w, "METRIC", "TRAIN", "TEST")
+	t.row("log_loss", app.FormatNum(tr.LogLoss), app.FormatNum(te.LogLoss))
+	t.row("accuracy", app.FormatNum(tr.Accuracy), app.FormatNum(te.Accuracy))
+	if tr.Binary != nil {
+		t.row("precision", app.FormatNum(tr.Binary.Precision), app.FormatNum(te.Binary.Precision))
+		t.row("recall", app.FormatNum(tr.Binary.Recall), app.FormatNum(te.Binary.Recall))
+		t.row("f1", app.FormatNum(tr.Binary.F1), app.FormatNum(te.Binary.F1))
+		t.row("roc_auc", app.FormatNum(tr.AUC), app.FormatNum(te.AUC))
+	} else {
+		t.row("f1_macro", app.FormatNum(tr.Macro.F1), app.FormatNum(te.Macro.F1))
+		t.row("f1_weighted", app.FormatNum(tr.Weighted.F1), app.FormatNum(te.Weighted.F1))
+		t.row("roc_auc_ovr", app.FormatNum(tr.AUC), app.FormatNum(te.AUC))
+	}
+	t.flush()
+	fmt.Fprintln(w)
+	head := []string{"TEST: TRUE \\ PREDICTED"}
+	head = append(head, r.Classifier.Classes...)
+	cm := newTable(w, head...)
+	for i, counts := range te.Confusion {
+		row := []string{r.Classifier.Classes[i]}
+		for _, n := range counts {
+			row = append(row, fmt.Sprint(n))
+		}
+		cm.row(row...)
+	}
+	cm.flush()
+}
+
+// gateLine says how a run's quality gate went.
+func gateLine(r *trainer.Run) string {
+	switch {
+	case !r.Gate.Set():
+		return "none"
+	case !r.Gate.Passed:
+		return "FAILED: " + strings.Join(r.Gate.Failed, ", ")
+	}
+	return "passed"
 }

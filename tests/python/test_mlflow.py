@@ -479,3 +479,46 @@ def test_fs_run_speaks_autologs_vocabulary(run_fs, tmp_path, dataset, mlflow_uri
     assert isinstance(est, ElasticNet)
     np.testing.assert_array_equal(mlflow.pyfunc.load_model(f"runs:/{run['mlflow']['run_id']}/model").predict(pred),
                                   pred["prediction"].to_numpy())
+
+
+def test_classifier_run_in_mlflow(run_fs, tmp_path, dataset, mlflow_uri):
+    """A classifier's run: autologging's metric names with the values fs
+    computed, its parameters, the confusion matrix as JSON and SVG, and a
+    model that predicts labels and, asked, probabilities."""
+    exp = f"driver-classes-{uuid.uuid4().hex[:8]}"
+    out = json.loads(train(run_fs, mlflow_uri, "--task", "classification", "--c", "0.5", "--l1-ratio", "0.3", "--stratify",
+                           "--experiment", exp, "--min-accuracy", "0.1", "--json").stdout)
+    run = out["run"]
+    assert run["mlflow"]["state"] == "synced"
+    client = MlflowClient(mlflow_uri)
+    r = client.get_run(run["mlflow"]["run_id"])
+    m = r.data.metrics
+    for prefix, mine in [("training_", run["training_classification"]), ("testing_", run["testing_classification"])]:
+        assert m[prefix + "accuracy_score"] == mine["accuracy"]
+        assert m[prefix + "f1_score"] == mine["weighted"]["f1"]
+        assert m[prefix + "precision_score"] == mine["weighted"]["precision"]
+        assert m[prefix + "recall_score"] == mine["weighted"]["recall"]
+        assert m[prefix + "log_loss"] == mine["log_loss"]
+        assert m[prefix + "roc_auc"] == mine["roc_auc"]
+        assert m[prefix + "f1_binary"] == mine["binary"]["f1"]
+    assert "training_mean_squared_error" not in m and "testing_rmse" not in m
+    p = r.data.params
+    assert (p["C"], p["l1_ratio"], p["solver"], p["max_iter"], p["random_state"], p["stratify"]) == \
+        ("0.5", "0.3", "saga", "100", "17", "True")
+    assert r.data.tags["fs.gate"] == "passed"
+    files = {a.path for a in client.list_artifacts(r.info.run_id)}
+    assert {"confusion_matrix.json", "confusion_matrix.svg", "model"} <= files
+    cm = json.loads(open(client.download_artifacts(r.info.run_id, "confusion_matrix.json", str(tmp_path))).read())
+    assert cm["classes"] == run["classifier"]["classes"] and cm["matrix"] == run["testing_classification"]["confusion_matrix"]
+    svg = open(client.download_artifacts(r.info.run_id, "confusion_matrix.svg", str(tmp_path))).read()
+    assert svg.startswith("<svg") and "predicted" in svg
+    mlflow.set_tracking_uri(mlflow_uri)
+    model = mlflow.pyfunc.load_model(f"runs:/{r.info.run_id}/model")
+    df = pd.read_parquet(tmp_path / "train.parquet").dropna(subset=FEATS[:3] + ["trips_per_hour"])
+    labels = model.predict(df[FEATS])
+    assert set(labels) <= {0, 1} and len(labels) == len(df)
+    proba = model.predict(df[FEATS], params={"predict_method": "predict_proba"})
+    assert list(proba.columns) == ["proba_0", "proba_1"]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert ((proba["proba_1"] > 0.5).astype(int).to_numpy() == np.asarray(labels)).all()
+    assert model.metadata.get_output_schema().to_dict() == [{"type": "long", "required": True}]

@@ -70,13 +70,13 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 		if err := step("inputs", func() error { return t.logInput(ctx, r) }); err != nil {
 			return err
 		}
-		if r.Model != nil {
+		if r.HasModel() {
 			if err := step("model", func() error { return t.uploadModel(ctx, r, modelDir) }); err != nil {
 				return err
 			}
 		}
 	}
-	if ref.RegisterModel != "" && r.Gate.Passed && r.Model != nil && len(r.Children) == 0 {
+	if ref.RegisterModel != "" && r.Gate.Passed && r.HasModel() && len(r.Children) == 0 {
 		if err := step("registry", func() error { return t.register(ctx, r) }); err != nil {
 			return err
 		}
@@ -98,6 +98,54 @@ func estimatorParams(p trainer.ElasticNet) []Tag {
 		{"fit_intercept", "True"}, {"copy_X", "True"}, {"precompute", "False"}, {"selection", "cyclic"},
 		{"warm_start", "False"}, {"random_state", "None"},
 	}
+}
+
+// logisticParams are the parameters mlflow.sklearn.autolog() logs for
+// the LogisticRegression fs fits (sklearn 1.9's get_params()).
+func logisticParams(p trainer.Logistic) []Tag {
+	return []Tag{
+		{"C", fmtF(p.C)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)}, {"tol", fmtF(p.Tol)},
+		{"random_state", strconv.FormatUint(uint64(p.Seed), 10)}, {"solver", "saga"}, {"penalty", "deprecated"},
+		{"fit_intercept", "True"}, {"intercept_scaling", "1"}, {"class_weight", "None"}, {"dual", "False"},
+		{"warm_start", "False"}, {"verbose", "0"}, {"n_jobs", "None"},
+	}
+}
+
+// runParams are a run's estimator parameters.
+func runParams(r *trainer.Run) []Tag {
+	if r.Task == trainer.TaskClassification && r.Logistic != nil {
+		return append(logisticParams(*r.Logistic), Tag{"task", r.Task}, Tag{"stratify", pyBool(r.Split.Stratify)})
+	}
+	return estimatorParams(r.Params)
+}
+
+// classMetrics adds a classifier's metrics under the names
+// mlflow.sklearn.autolog() gives them (precision, recall and F1 weighted,
+// ROC AUC binary or one-vs-one weighted, as autologging computes them),
+// for the training and the test rows, and fs's own: binary or macro F1,
+// one-vs-rest macro AUC.
+func classMetrics(add func(string, float64), r *trainer.Run) {
+	for prefix, m := range map[string]*trainer.ClassMetrics{"training_": r.TrainClass, "testing_": r.TestClass} {
+		if m == nil {
+			continue
+		}
+		add(prefix+"accuracy_score", m.Accuracy)
+		add(prefix+"precision_score", m.Weighted.Precision)
+		add(prefix+"recall_score", m.Weighted.Recall)
+		add(prefix+"f1_score", m.Weighted.F1)
+		add(prefix+"log_loss", m.LogLoss)
+		if m.Binary != nil {
+			add(prefix+"roc_auc", m.AUC)
+			add(prefix+"f1_binary", m.Binary.F1)
+			add(prefix+"precision_binary", m.Binary.Precision)
+			add(prefix+"recall_binary", m.Binary.Recall)
+		} else {
+			add(prefix+"roc_auc", m.AUCOvO)
+			add(prefix+"roc_auc_ovr_macro", m.AUC)
+			add(prefix+"f1_macro", m.Macro.F1)
+		}
+	}
+	add("training_score", r.TrainClass.Accuracy) // a classifier's score() is accuracy
 }
 
 func pyBool(b bool) string {
@@ -209,7 +257,7 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 		}
 		versions[f.Name] = v
 	}
-	params := append(estimatorParams(r.Params),
+	params := append(runParams(r),
 		Tag{"features", truncate(pyList(names), 6000)}, Tag{"target", r.Target},
 		Tag{"test_size", fmtF(r.Split.TestSize)}, Tag{"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
 		Tag{"split", r.Split.Kind}, Tag{"null_rule", r.NullRule}, Tag{"fs.dataset_id", r.Dataset.ID})
@@ -223,22 +271,26 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 			metrics = append(metrics, Metric{Key: k, Value: v, Timestamp: now})
 		}
 	}
-	// Training metrics as mlflow.sklearn.autolog() names the same fit's;
-	// test metrics as the notebook logs them by hand.
-	add("training_mean_squared_error", r.Train.MSE)
-	add("training_root_mean_squared_error", r.Train.RMSE)
-	add("training_mean_absolute_error", r.Train.MAE)
-	add("training_r2_score", r.Train.R2)
-	add("training_score", r.Train.R2) // a regressor's score() is R2
-	add("testing_mse", r.Test.MSE)
-	add("testing_rmse", r.Test.RMSE)
-	add("testing_mae", r.Test.MAE)
-	add("testing_r2", r.Test.R2)
+	if r.Task == trainer.TaskClassification {
+		classMetrics(add, r)
+	} else {
+		// Training metrics as mlflow.sklearn.autolog() names the same fit's;
+		// test metrics as the notebook logs them by hand.
+		add("training_mean_squared_error", r.Train.MSE)
+		add("training_root_mean_squared_error", r.Train.RMSE)
+		add("training_mean_absolute_error", r.Train.MAE)
+		add("training_r2_score", r.Train.R2)
+		add("training_score", r.Train.R2) // a regressor's score() is R2
+		add("testing_mse", r.Test.MSE)
+		add("testing_rmse", r.Test.RMSE)
+		add("testing_mae", r.Test.MAE)
+		add("testing_r2", r.Test.R2)
+	}
 	add("fit_time", r.FitSeconds)
 	add("predict_time", r.PredictSeconds)
 	fv, _ := json.Marshal(versions)
 	gate := "none"
-	if r.Gate.MaxRMSE != nil || r.Gate.MaxMAE != nil || r.Gate.MinR2 != nil {
+	if r.Gate.Set() {
 		gate = map[bool]string{true: "passed", false: "failed: " + strings.Join(r.Gate.Failed, ", ")}[r.Gate.Passed]
 	}
 	store := t.store()
@@ -290,13 +342,20 @@ func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) e
 	if err := pyfunc.Write(dir, r, Version); err != nil {
 		return err
 	}
-	for _, f := range pyfunc.Files() {
+	for _, f := range pyfunc.Files(r) {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			return err
 		}
 		if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, "model/"+f, data); err != nil {
 			return err
+		}
+	}
+	if r.Task == trainer.TaskClassification && r.TestClass != nil {
+		for name, data := range map[string][]byte{"confusion_matrix.json": trainer.ConfusionJSON(r), "confusion_matrix.svg": trainer.ConfusionSVG(r)} {
+			if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, name, data); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -32,18 +32,41 @@ type Feature struct {
 	Version string `json:"version,omitempty"`
 }
 
-// FromRun builds the model file of a run.
+// FromRun builds the model file of a regression run.
 func FromRun(r *trainer.Run) Model {
-	m := Model{Format: "fs-elasticnet-v1", RunID: r.ID.String(), Coef: r.Model.Coef, Intercept: r.Model.Intercept,
+	return Model{Format: "fs-elasticnet-v1", RunID: r.ID.String(), Features: features(r), Coef: r.Model.Coef, Intercept: r.Model.Intercept,
 		Target: r.Target, DatasetID: r.Dataset.ID, Params: r.Params, NIter: r.Model.NIter, DualGap: r.Model.DualGap}
+}
+
+func features(r *trainer.Run) []Feature {
+	var out []Feature
 	for _, f := range r.Features {
 		v := ""
 		if !f.Version.IsZero() {
 			v = f.Version.String()
 		}
-		m.Features = append(m.Features, Feature{Name: f.Name, Version: v})
+		out = append(out, Feature{Name: f.Name, Version: v})
 	}
-	return m
+	return out
+}
+
+// layout is what differs between a regressor's and a classifier's
+// layout: the model file, the loader module, the output and params
+// schemas.
+type layout struct {
+	model        any
+	module, code string
+	outputs      string
+	params       string
+}
+
+func layoutOf(r *trainer.Run) layout {
+	if r.Task == trainer.TaskClassification {
+		return layout{model: classifierFromRun(r), module: "fs_logistic", code: classifierLoader,
+			outputs: fmt.Sprintf(`[{"type": "%s", "required": true}]`, labelColumnType(r.Classifier.LabelType)),
+			params:  `'[{"name": "predict_method", "default": "predict", "shape": null, "type": "string"}]'`}
+	}
+	return layout{model: FromRun(r), module: "fs_elasticnet", code: loader, outputs: `[{"type": "double", "required": true}]`, params: "null"}
 }
 
 // loader is the Python module MLflow imports: it reads data/model.json and
@@ -140,13 +163,13 @@ def _load_pyfunc(data_path):
 // Write writes the pyfunc layout of run r as the directory dir, whole or
 // not at all (an earlier dir is replaced in one step).
 func Write(dir string, r *trainer.Run, mlflowVersion string) error {
-	m := FromRun(r)
-	model, err := json.MarshalIndent(m, "", "  ")
+	l := layoutOf(r)
+	model, err := json.MarshalIndent(l.model, "", "  ")
 	if err != nil {
 		return err
 	}
 	var inputs []string
-	for i, f := range m.Features {
+	for i, f := range r.Features {
 		name, _ := json.Marshal(f.Name)
 		inputs = append(inputs, fmt.Sprintf(`{"type": "%s", "name": %s, "required": true}`, ColumnType(r, i), name))
 	}
@@ -158,23 +181,23 @@ flavors:
     data: data
     env:
       virtualenv: python_env.yaml
-    loader_module: fs_elasticnet
+    loader_module: %s
     python_version: "3.11"
 mlflow_version: %s
 model_uuid: %s
 run_id: %s
 signature:
   inputs: '%s'
-  outputs: '[{"type": "double", "required": true}]'
-  params: null
+  outputs: '%s'
+  params: %s
 utc_time_created: '%s'
-`, mlflowVersion, r.ID.String()[:32], r.MLflow.RunID, strings.ReplaceAll(sig, "'", "''"), r.Created.UTC().Format("2006-01-02 15:04:05.000000"))
+`, l.module, mlflowVersion, r.ID.String()[:32], r.MLflow.RunID, strings.ReplaceAll(sig, "'", "''"), l.outputs, l.params, r.Created.UTC().Format("2006-01-02 15:04:05.000000"))
 	files := map[string]string{
-		"MLmodel":               mlmodel,
-		"python_env.yaml":       "python: \"3.11\"\nbuild_dependencies:\n  - pip\ndependencies:\n  - -r requirements.txt\n",
-		"requirements.txt":      "numpy\npandas\n",
-		"code/fs_elasticnet.py": loader,
-		"data/model.json":       string(model) + "\n",
+		"MLmodel":                  mlmodel,
+		"python_env.yaml":          "python: \"3.11\"\nbuild_dependencies:\n  - pip\ndependencies:\n  - -r requirements.txt\n",
+		"requirements.txt":         "numpy\npandas\n",
+		"code/" + l.module + ".py": l.code,
+		"data/model.json":          string(model) + "\n",
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
@@ -215,7 +238,7 @@ func ColumnType(r *trainer.Run, i int) string {
 	return "double"
 }
 
-// Files returns the layout's file names, for uploads.
-func Files() []string {
-	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/fs_elasticnet.py", "data/model.json"}
+// Files returns the file names of r's layout, for uploads.
+func Files(r *trainer.Run) []string {
+	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + layoutOf(r).module + ".py", "data/model.json"}
 }
