@@ -42,3 +42,25 @@ func benchFit(b *testing.B, n, p int) {
 // 1,000,000 x 20 and 20,000 x 500 problems of scripts/bench-train.py.
 func BenchmarkFit800kx20(b *testing.B) { benchFit(b, 800_000, 20) }
 func BenchmarkFit16kx500(b *testing.B) { benchFit(b, 16_000, 500) }
+
+func benchSaga(b *testing.B, n, p, maxIter int) {
+	X, yf := benchProblem(n, p)
+	y := make([]int, n)
+	for i, v := range yf {
+		if v > 0 {
+			y[i] = 1
+		}
+	}
+	m := Logistic{C: 1, L1Ratio: 0.5, MaxIter: maxIter, Tol: 1e-4, Seed: 17}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Fit(X, y, []string{"0", "1"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSaga800kx20 and BenchmarkSaga16kx500 fit 5 SAGA epochs on
+// problems the size of scripts/bench-classify.py's train splits.
+func BenchmarkSaga800kx20(b *testing.B) { benchSaga(b, 800_000, 20, 5) }
+func BenchmarkSaga16kx500(b *testing.B) { benchSaga(b, 16_000, 500, 5) }

@@ -80,3 +80,9 @@ func axpycKernel(r, x []float64, m, a float64) {
 	}
 	axpycGo(r, x, m, a)
 }
+
+// prefetch3 asks the processor to bring the cache lines at a, b and c
+// into the cache, without waiting for them (PREFETCHT0).
+//
+//go:noescape
+func prefetch3(a, b, c *float64)

@@ -23,3 +23,5 @@ func leafSumSq(a []float64, m float64, r *[8]float64) int { return leafSumSqGo(a
 func dotcKernel(x, r []float64, m float64) float64 { return dotcGo(x, r, m) }
 
 func axpycKernel(r, x []float64, m, a float64) { axpycGo(r, x, m, a) }
+
+func prefetch3(a, b, c *float64) {}

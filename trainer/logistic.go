@@ -99,7 +99,10 @@ type saga struct {
 	seen             []bool
 	numSeen          int
 	cum, cumProx     []float64 // n
-	hist             []int     // p: the sample iteration each feature was brought up to date at
+	// last is the sample iteration every weight was last brought up to
+	// date at (scikit-learn's feature_hist, one value for all: dense rows
+	// touch every feature at every sample, and a reset touches them all).
+	last int
 	wscale           float64
 	pred, grad, prev []float64
 	prox             bool
@@ -109,7 +112,7 @@ func newSaga(cols [][]float64, y []int, k int, m Logistic) *saga {
 	n, p := len(y), len(cols)
 	s := &saga{n: n, p: p, k: k, rows: make([]float64, n*p), y: make([]float64, n),
 		w: make([]float64, p*k), sumGrad: make([]float64, p*k), intercept: make([]float64, k), isg: make([]float64, k),
-		gradMem: make([]float64, n*k), seen: make([]bool, n), cum: make([]float64, n), hist: make([]int, p),
+		gradMem: make([]float64, n*k), seen: make([]bool, n), cum: make([]float64, n),
 		wscale: 1, pred: make([]float64, k), grad: make([]float64, k), prev: make([]float64, p*k)}
 	maxSq := 0.0
 	for i := 0; i < n; i++ {
@@ -147,15 +150,30 @@ func sagSeed(seed uint32) uint32 {
 }
 
 // next is the dataset's our_rand_r (xorshift) modulo n: the next sample.
+// It also asks for the memory of the sample after it (the generator is
+// known in advance), its row's first lines, its label and remembered
+// gradient, so they are on their way to the cache while this one is worked
+// on: samples are picked at random, and each would otherwise wait for
+// memory (the rest of a long row the processor streams in by itself).
 func (s *saga) next() int {
-	x := s.seed
+	i := s.nextIndex(&s.seed)
+	ahead := s.seed
+	j := s.nextIndex(&ahead)
+	row := s.rows[j*s.p : (j+1)*s.p]
+	prefetch3(&row[0], &row[min(8, len(row)-1)], &row[min(16, len(row)-1)])
+	prefetch3(&s.y[j], &s.gradMem[j*s.k], &row[len(row)-1])
+	return i
+}
+
+func (s *saga) nextIndex(seed *uint32) int {
+	x := *seed
 	if x == 0 {
 		x = 1
 	}
 	x ^= x << 13
 	x ^= x >> 17
 	x ^= x << 5
-	s.seed = x
+	*seed = x
 	return int((x % (1 << 31)) % uint32(s.n))
 }
 
@@ -195,22 +213,32 @@ func (s *saga) sample(it int) error {
 		s.numSeen++
 		s.seen[i] = true
 	}
-	if it > 0 {
-		if err := s.lagged(it, false); err != nil {
-			return err
-		}
-	}
 	x := s.rows[i*s.p : (i+1)*s.p]
-	s.predict(x)
+	if s.k == 1 {
+		s.predictBinary(x, it)
+	} else {
+		s.predict(x, it)
+	}
 	s.gradient(s.y[i])
 	s.wscale *= 1.0 - s.step*s.alpha
 	mem := s.gradMem[i*s.k : (i+1)*s.k]
 	seenFrac := 1 - 1./float64(s.numSeen)
-	for f, v := range x {
-		for c := 0; c < s.k; c++ {
-			corr := v * (s.grad[c] - mem[c])
-			s.w[f*s.k+c] -= corr * s.step * seenFrac / s.wscale
-			s.sumGrad[f*s.k+c] += corr
+	step, wscale := s.step, s.wscale
+	if s.k == 1 {
+		w, sg := s.w[:len(x)], s.sumGrad[:len(x)]
+		d := s.grad[0] - mem[0]
+		for f, v := range x {
+			corr := v * d
+			w[f] -= corr * step * seenFrac / wscale
+			sg[f] += corr
+		}
+	} else {
+		for f, v := range x {
+			for c := 0; c < s.k; c++ {
+				corr := v * (s.grad[c] - mem[c])
+				s.w[f*s.k+c] -= corr * step * seenFrac / wscale
+				s.sumGrad[f*s.k+c] += corr
+			}
 		}
 	}
 	for c := 0; c < s.k; c++ {
@@ -241,15 +269,114 @@ func (s *saga) sample(it int) error {
 	return nil
 }
 
-// predict sets pred to wscale·(x·W) + intercept.
-func (s *saga) predict(x []float64) {
-	for c := 0; c < s.k; c++ {
-		inner := 0.0
-		for f, v := range x {
-			inner += s.w[f*s.k+c] * v
+// predict brings every weight up to date (lagged_update: dense rows touch
+// every feature) and sets pred to wscale·(x·W) + intercept, in one pass
+// over the features: each weight is brought up to date before its product
+// is added, the products added in feature order, as scikit-learn's two
+// passes do.
+func (s *saga) predict(x []float64, it int) {
+	inner := s.grad // scratch: gradient overwrites it next
+	clear(inner)
+	cum, cumProx := s.lag(it)
+	oneStep := s.last == it-1 // see predictBinary
+	for f, v := range x {
+		for c := 0; it > 0 && c < s.k; c++ {
+			idx := f*s.k + c
+			switch {
+			case !s.prox:
+				s.w[idx] -= cum * s.sumGrad[idx]
+			case oneStep:
+				s.w[idx] = softThreshold(s.w[idx]-cum*s.sumGrad[idx], cumProx)
+			default:
+				s.w[idx] = s.catchUp(idx, cum, cumProx, it)
+			}
 		}
-		s.pred[c] = s.wscale*inner + s.intercept[c]
+		for c := 0; c < s.k; c++ {
+			inner[c] += s.w[f*s.k+c] * v
+		}
 	}
+	for c := 0; c < s.k; c++ {
+		s.pred[c] = s.wscale*inner[c] + s.intercept[c]
+	}
+	if it > 0 {
+		s.last = it
+	}
+}
+
+// predictBinary is predict for one column of weights.
+func (s *saga) predictBinary(x []float64, it int) {
+	w, sg := s.w[:len(x)], s.sumGrad[:len(x)]
+	inner := 0.0
+	switch {
+	case it == 0:
+		for f, v := range x {
+			inner += w[f] * v
+		}
+	case !s.prox:
+		cum, _ := s.lag(it)
+		for f, v := range x {
+			w[f] -= cum * sg[f]
+			inner += w[f] * v
+		}
+		s.last = it
+	case s.last == it-1:
+		// One step missed: both of catchUp's ways give the same bits.
+		cum, cumProx := s.lag(it)
+		for f, v := range x {
+			w[f] = softThreshold(w[f]-cum*sg[f], cumProx)
+			inner += w[f] * v
+		}
+		s.last = it
+	default:
+		cum, cumProx := s.lag(it)
+		for f, v := range x {
+			w[f] = s.catchUp(f, cum, cumProx, it)
+			inner += w[f] * v
+		}
+		s.last = it
+	}
+	s.pred[0] = s.wscale*inner + s.intercept[0]
+}
+
+// lag is the sum of the step sizes (and of the L1 steps) the weights
+// missed since they were last brought up to date, before sample iteration
+// it (0 for it 0, when nothing was missed).
+func (s *saga) lag(it int) (cum, cumProx float64) {
+	if it == 0 {
+		return 0, 0
+	}
+	cum = s.cum[it-1]
+	if s.prox {
+		cumProx = s.cumProx[it-1]
+	}
+	if h := s.last; h != 0 {
+		cum -= s.cum[h-1]
+		if s.prox {
+			cumProx -= s.cumProx[h-1]
+		}
+	}
+	return cum, cumProx
+}
+
+// catchUp is weight idx brought up to date: the missed gradient steps in
+// one, then the L1 proximal step in one when that cannot cross zero, else
+// one by one (laggedProx).
+func (s *saga) catchUp(idx int, cum, cumProx float64, it int) float64 {
+	w := s.w[idx]
+	switch {
+	case !s.prox:
+		return w - cum*s.sumGrad[idx]
+	case math.Abs(s.sumGrad[idx]*cum) < cumProx:
+		return softThreshold(w-cum*s.sumGrad[idx], cumProx)
+	}
+	for li := it - 1; li >= s.last; li-- {
+		gradStep, proxStep := s.cum[li], s.cumProx[li]
+		if li > 0 {
+			gradStep, proxStep = s.cum[li]-s.cum[li-1], s.cumProx[li]-s.cumProx[li-1]
+		}
+		w = softThreshold(w-s.sumGrad[idx]*gradStep, proxStep)
+	}
+	return w
 }
 
 // gradient sets grad to the half binomial or multinomial loss's gradient
@@ -287,75 +414,31 @@ func (s *saga) gradient(y float64) {
 }
 
 // rescale brings every weight up to date and folds wscale into them
-// (scale_weights).
+// (scale_weights) after sample iteration it.
 func (s *saga) rescale(it int) error {
-	if err := s.lagged(it+1, true); err != nil {
+	if err := s.catchUpAll(it + 1); err != nil {
 		return err
 	}
 	s.wscale = 1
 	return nil
 }
 
-// lagged applies the updates each feature has waited for since it was last
-// brought up to date (lagged_update): every feature when reset, else all of
-// them too, since dense rows touch every feature.
-func (s *saga) lagged(it int, reset bool) error {
-	for f := 0; f < s.p; f++ {
-		cum := s.cum[it-1]
-		var cumProx float64
-		if s.prox {
-			cumProx = s.cumProx[it-1]
-		}
-		if h := s.hist[f]; h != 0 {
-			cum -= s.cum[h-1]
-			if s.prox {
-				cumProx -= s.cumProx[h-1]
-			}
-		}
-		for c := 0; c < s.k; c++ {
-			idx := f*s.k + c
-			switch {
-			case !s.prox:
-				s.w[idx] -= cum * s.sumGrad[idx]
-			case math.Abs(s.sumGrad[idx]*cum) < cumProx:
-				s.w[idx] -= cum * s.sumGrad[idx]
-				s.w[idx] = softThreshold(s.w[idx], cumProx)
-			default:
-				s.laggedProx(idx, it, s.hist[f])
-			}
-			if reset {
-				s.w[idx] *= s.wscale
-				if math.IsInf(s.w[idx], 0) || math.IsNaN(s.w[idx]) {
-					return ErrOverflow
-				}
-			}
-		}
-		if reset {
-			s.hist[f] = it % s.n
-		} else {
-			s.hist[f] = it
+// catchUpAll brings every weight up to date and multiplies it by wscale
+// (lagged_update with reset), before sample iteration it.
+func (s *saga) catchUpAll(it int) error {
+	cum, cumProx := s.lag(it)
+	for idx := range s.w {
+		s.w[idx] = s.catchUp(idx, cum, cumProx, it) * s.wscale
+		if math.IsInf(s.w[idx], 0) || math.IsNaN(s.w[idx]) {
+			return ErrOverflow
 		}
 	}
-	if reset {
-		s.cum[it-1] = 0
-		if s.prox {
-			s.cumProx[it-1] = 0
-		}
+	s.last = it % s.n
+	s.cum[it-1] = 0
+	if s.prox {
+		s.cumProx[it-1] = 0
 	}
 	return nil
-}
-
-// laggedProx replays a weight's missed steps one by one, newest first,
-// each followed by its soft threshold.
-func (s *saga) laggedProx(idx, it, last int) {
-	for li := it - 1; li >= last; li-- {
-		gradStep, proxStep := s.cum[li], s.cumProx[li]
-		if li > 0 {
-			gradStep, proxStep = s.cum[li]-s.cum[li-1], s.cumProx[li]-s.cumProx[li-1]
-		}
-		s.w[idx] -= s.sumGrad[idx] * gradStep
-		s.w[idx] = softThreshold(s.w[idx], proxStep)
-	}
 }
 
 func fmax(x, y float64) float64 {
