@@ -87,22 +87,22 @@ func (m Logistic) Fit(cols [][]float64, y []int, classes []string) (*Classifier,
 // scaled by wscale, the penalty's updates applied just in time from
 // cumulative sums, every operation in its order so the bits agree.
 type saga struct {
-	n, p, k          int
-	rows             []float64 // row-major X
-	y                []float64 // the class index (multinomial) or 0/1 (binary)
-	step, alpha      float64   // alpha and beta scaled by 1/n
-	beta             float64
-	seed             uint32
-	w, sumGrad       []float64 // p×k
-	intercept, isg   []float64 // k
-	gradMem          []float64 // n×k
-	seen             []bool
-	numSeen          int
-	cum, cumProx     []float64 // n
+	n, p, k        int
+	rows           []float64 // row-major X
+	y              []float64 // the class index (multinomial) or 0/1 (binary)
+	step, alpha    float64   // alpha and beta scaled by 1/n
+	beta           float64
+	seed           uint32
+	w, sumGrad     []float64 // p×k
+	intercept, isg []float64 // k
+	gradMem        []float64 // n×k
+	seen           []bool
+	numSeen        int
+	cum, cumProx   []float64 // n
 	// last is the sample iteration every weight was last brought up to
 	// date at (scikit-learn's feature_hist, one value for all: dense rows
 	// touch every feature at every sample, and a reset touches them all).
-	last int
+	last             int
 	wscale           float64
 	pred, grad, prev []float64
 	prox             bool
