@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -151,8 +152,20 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 	}
 	add("param", "dataset", func(r *trainer.Run) string { return ShortID(r.Dataset.ID) })
 	add("param", "target", func(r *trainer.Run) string { return r.Target })
-	add("param", "alpha", func(r *trainer.Run) string { return FormatNum(r.Params.Alpha) })
-	add("param", "l1_ratio", func(r *trainer.Run) string { return FormatNum(r.Params.L1Ratio) })
+	regression, classification := tasks(runs)
+	if classification {
+		add("param", "task", func(r *trainer.Run) string { return taskName(r) })
+		add("param", "C", func(r *trainer.Run) string { return classParam(r, func(p *trainer.Logistic) float64 { return p.C }) })
+	}
+	if regression {
+		add("param", "alpha", func(r *trainer.Run) string { return regressionNum(r, r.Params.Alpha) })
+	}
+	add("param", "l1_ratio", func(r *trainer.Run) string {
+		if r.Logistic != nil {
+			return FormatNum(r.Logistic.L1Ratio)
+		}
+		return FormatNum(r.Params.L1Ratio)
+	})
 	add("param", "split", func(r *trainer.Run) string {
 		return fmt.Sprintf("%s %v seed %d", r.Split.Kind, r.Split.TestSize, r.Split.Seed)
 	})
@@ -160,20 +173,70 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 		add("feature", name, func(r *trainer.Run) string { return featureVersion(r, name) })
 	}
 	for _, m := range compareMetrics {
-		add("metric", m.name, func(r *trainer.Run) string { return FormatNum(m.get(r)) })
+		if (m.class && classification) || (!m.class && regression) {
+			add("metric", m.name, func(r *trainer.Run) string { return FormatNum(m.get(r)) })
+		}
 	}
 	return cmp, nil
 }
 
+// tasks says which tasks the runs are of.
+func tasks(runs []*trainer.Run) (regression, classification bool) {
+	for _, r := range runs {
+		if r.Task == trainer.TaskClassification {
+			classification = true
+		} else {
+			regression = true
+		}
+	}
+	return regression, classification
+}
+
+func taskName(r *trainer.Run) string {
+	if r.Task == "" {
+		return trainer.TaskRegression
+	}
+	return r.Task
+}
+
+func classParam(r *trainer.Run, get func(*trainer.Logistic) float64) string {
+	if r.Logistic == nil {
+		return "-"
+	}
+	return FormatNum(get(r.Logistic))
+}
+
+func regressionNum(r *trainer.Run, v float64) string {
+	if r.Task == trainer.TaskClassification {
+		return "-"
+	}
+	return FormatNum(v)
+}
+
+// testClass returns a classifier's test metric, NaN for a regression.
+func testClass(get func(*trainer.ClassMetrics) float64) func(*trainer.Run) float64 {
+	return func(r *trainer.Run) float64 {
+		if r.TestClass == nil {
+			return math.NaN()
+		}
+		return get(r.TestClass)
+	}
+}
+
 var compareMetrics = []struct {
-	name string
-	get  func(*trainer.Run) float64
+	name  string
+	class bool // a classifier's metric
+	get   func(*trainer.Run) float64
 }{
-	{"test_rmse", func(r *trainer.Run) float64 { return r.Test.RMSE }},
-	{"test_mae", func(r *trainer.Run) float64 { return r.Test.MAE }},
-	{"test_r2", func(r *trainer.Run) float64 { return r.Test.R2 }},
-	{"train_rmse", func(r *trainer.Run) float64 { return r.Train.RMSE }},
-	{"train_r2", func(r *trainer.Run) float64 { return r.Train.R2 }},
+	{"test_rmse", false, func(r *trainer.Run) float64 { return r.Test.RMSE }},
+	{"test_mae", false, func(r *trainer.Run) float64 { return r.Test.MAE }},
+	{"test_r2", false, func(r *trainer.Run) float64 { return r.Test.R2 }},
+	{"train_rmse", false, func(r *trainer.Run) float64 { return r.Train.RMSE }},
+	{"train_r2", false, func(r *trainer.Run) float64 { return r.Train.R2 }},
+	{"test_log_loss", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.LogLoss })},
+	{"test_accuracy", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.Accuracy })},
+	{"test_f1", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.F1() })},
+	{"test_roc_auc", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.AUC })},
 }
 
 func featureVersion(r *trainer.Run, name string) string {

@@ -1,5 +1,6 @@
-// Package trainer fits Elastic Net regression exactly as scikit-learn does
-// and evaluates it, on materialized datasets pinned to feature versions.
+// Package trainer fits Elastic Net regression and elastic-net logistic
+// regression exactly as scikit-learn does and evaluates them, on
+// materialized datasets pinned to feature versions.
 //
 // # Elastic Net
 //
@@ -29,10 +30,25 @@
 // so a fit gives the same bits on any number of processors and with or
 // without AVX2.
 //
+// # Logistic regression
+//
+// Logistic.Fit (logistic.go) fits elastic-net-penalised logistic regression
+// as scikit-learn's LogisticRegression(solver="saga") does: sag64 of
+// _sag_fast.pyx.tp with saga=True followed operation by operation (the
+// sample order from make_dataset's seed and our_rand_r, the step size, the
+// scaled weights and their just-in-time catch-up, the proximal L1 step, the
+// stopping rule), so coefficients agree to the last few bits and epoch
+// counts exactly. Classifier predicts labels and probabilities;
+// EvaluateClassifier computes sklearn.metrics' accuracy, precision, recall,
+// F1 (binary, macro, weighted), ROC AUC, log loss and the confusion
+// matrix; trainClassifier (classify.go) encodes labels in sklearn's
+// sorted order and runs a sweep over (C, l1_ratio).
+//
 // # Split
 //
 // TrainTestSplit reproduces sklearn.model_selection.train_test_split with an
-// integer random_state: numpy's legacy MT19937 permutation, test rows first.
+// integer random_state: numpy's legacy MT19937 permutation, test rows first;
+// StratifiedSplit its stratify=y (StratifiedShuffleSplit).
 //
 // # Runs
 //

@@ -57,20 +57,19 @@ func CoefChart(r *trainer.Run) (template.HTML, error) {
 }
 
 // SweepCharts plot a sweep's test RMSE against alpha (a line per
-// l1_ratio, log scale) and against l1_ratio (a line per alpha).
+// l1_ratio, log scale) and against l1_ratio (a line per alpha); a
+// classifier sweep's test log loss against C and l1_ratio.
 func SweepCharts(runs []*trainer.Run) ([]template.HTML, error) {
 	if len(runs) < 2 {
 		return nil, nil
 	}
-	byAlpha := func(r *trainer.Run) (float64, float64) { return r.Params.Alpha, r.Params.L1Ratio }
-	byRatio := func(r *trainer.Run) (float64, float64) { return r.Params.L1Ratio, r.Params.Alpha }
+	reg, name := regressionAxes()
+	if runs[0].Task == trainer.TaskClassification {
+		reg, name = classificationAxes()
+	}
 	var out []template.HTML
-	for _, c := range []struct {
-		x, series string
-		key       func(*trainer.Run) (float64, float64)
-		log       bool
-	}{{"alpha", "l1_ratio", byAlpha, true}, {"l1_ratio", "alpha", byRatio, false}} {
-		svg, err := sweepChart(runs, c.x, c.series, c.key, c.log)
+	for _, c := range reg {
+		svg, err := sweepChart(runs, c, name)
 		if err != nil {
 			return nil, err
 		}
@@ -79,11 +78,43 @@ func SweepCharts(runs []*trainer.Run) ([]template.HTML, error) {
 	return out, nil
 }
 
-func sweepChart(runs []*trainer.Run, xName, seriesName string, key func(*trainer.Run) (float64, float64), logX bool) (template.HTML, error) {
+// sweepAxis is one sweep chart: the parameter on the x axis, the one that
+// makes a line, the metric.
+type sweepAxis struct {
+	x, series string
+	key       func(*trainer.Run) (x, series, y float64)
+	log       bool
+}
+
+func regressionAxes() ([]sweepAxis, string) {
+	return []sweepAxis{
+		{"alpha", "l1_ratio", func(r *trainer.Run) (float64, float64, float64) { return r.Params.Alpha, r.Params.L1Ratio, r.Test.RMSE }, true},
+		{"l1_ratio", "alpha", func(r *trainer.Run) (float64, float64, float64) { return r.Params.L1Ratio, r.Params.Alpha, r.Test.RMSE }, false},
+	}, "test RMSE"
+}
+
+func classificationAxes() ([]sweepAxis, string) {
+	ll := func(r *trainer.Run) float64 {
+		if r.TestClass == nil {
+			return math.NaN()
+		}
+		return r.TestClass.LogLoss
+	}
+	return []sweepAxis{
+		{"C", "l1_ratio", func(r *trainer.Run) (float64, float64, float64) { return r.Logistic.C, r.Logistic.L1Ratio, ll(r) }, true},
+		{"l1_ratio", "C", func(r *trainer.Run) (float64, float64, float64) { return r.Logistic.L1Ratio, r.Logistic.C, ll(r) }, false},
+	}, "test log loss"
+}
+
+func sweepChart(runs []*trainer.Run, a sweepAxis, metric string) (template.HTML, error) {
+	xName, seriesName, logX := a.x, a.series, a.log
 	groups := map[float64]plotter.XYs{}
 	for _, r := range runs {
-		x, s := key(r)
-		groups[s] = append(groups[s], plotter.XY{X: x, Y: r.Test.RMSE})
+		if r.Logistic == nil && r.Task == trainer.TaskClassification {
+			continue
+		}
+		x, s, y := a.key(r)
+		groups[s] = append(groups[s], plotter.XY{X: x, Y: y})
 	}
 	series := make([]float64, 0, len(groups))
 	for s := range groups {
@@ -91,8 +122,8 @@ func sweepChart(runs []*trainer.Run, xName, seriesName string, key func(*trainer
 	}
 	sort.Float64s(series)
 	p := plot.New()
-	p.Title.Text = "test RMSE by " + xName
-	p.X.Label.Text, p.Y.Label.Text = xName, "test RMSE"
+	p.Title.Text = metric + " by " + xName
+	p.X.Label.Text, p.Y.Label.Text = xName, metric
 	if logX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}

@@ -83,11 +83,11 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
 	"ttl":     app.FormatTTL,
-	"join":    strings.Join,
 	"base":    filepath.Base,
 	"nulls":   app.FormatNulls,
 	"num":     app.FormatNum,
 	"gate":    gateText,
+	"join":    strings.Join,
 	"mlflow":  mlflowHTML,
 	"nodeurl": NodeURL,
 	"attrs":   attrsText,
@@ -96,7 +96,7 @@ var funcs = template.FuncMap{
 
 func gateText(g trainer.Gate) string {
 	switch {
-	case g.MaxRMSE == nil && g.MaxMAE == nil && g.MinR2 == nil:
+	case !g.Set():
 		return "-"
 	case g.Passed:
 		return "passed"

@@ -336,6 +336,54 @@ func TestWebUI(t *testing.T) {
 	b.shot("sweep-phone")
 }
 
+// TestWebUIClassifier: a classifier sweep's pages show its metrics, its
+// confusion matrix and coefficients as fs runs show --json has them, its
+// charts plot test log loss, and it compares with a regression run.
+func TestWebUIClassifier(t *testing.T) {
+	dir := demoStore(t)
+	base, stop := startServer(t.Fatalf, filepath.Join(dir, ".fs"), "--data-root", dir, "--quiet")
+	defer stop()
+	code, stdout, stderr := client(t, dir, base, "", "train", "--task", "classification", "--dataset", "train.parquet", "--target", "trip_completed",
+		"--drop-nulls", "--c", "0.1,1", "--l1-ratio", "0,0.5", "--stratify", "--max-iter", "300", "--json")
+	if code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	var res app.TrainResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, base)
+	b.open("/runs/"+res.Sweep.ID.String(), "#test-log-loss")
+	r := res.Run
+	for id, want := range map[string]float64{"#test-log-loss": r.TestClass.LogLoss, "#test-accuracy": r.TestClass.Accuracy,
+		"#test-f1": r.TestClass.F1(), "#test-auc": r.TestClass.AUC} {
+		if got := b.text(id); got != app.FormatNum(want) {
+			t.Errorf("%s: %s, want %s", id, got, app.FormatNum(want))
+		}
+	}
+	var cells []int
+	b.eval(`Array.from(document.querySelectorAll("table.confusion tbody td")).map(td => parseInt(td.textContent))`, &cells)
+	if want := slices.Concat(r.TestClass.Confusion...); !slices.Equal(cells, want) {
+		t.Errorf("confusion matrix %v, want %v", cells, want)
+	}
+	contains(t, "the classifier's page", b.text("main"), "classification", "C 1", app.FormatNum(r.Classifier.Coef[0][0]), app.FormatNum(r.Classifier.Intercept[0]))
+	contains(t, "the sweep's charts", b.text(".charts"), "test log loss by C", "test log loss by l1_ratio")
+	b.shot("classifier")
+	var regression trainer.Run
+	var runs []trainer.Run
+	getJSON(t, base+"/api/v1/runs", &runs)
+	for _, x := range runs {
+		if x.Task == "" && x.Parent != nil {
+			regression = x
+		}
+	}
+	b.open("/compare?run="+r.ID.String()+"&run="+regression.ID.String(), "table.compare")
+	contains(t, "the comparison", b.text("table.compare"), "task", "classification", "regression", "test_log_loss", "test_rmse",
+		app.FormatNum(r.TestClass.LogLoss), app.FormatNum(regression.Test.RMSE))
+	b.open("/runs", "table.runs")
+	contains(t, "the runs page", b.text("table.runs"), "C 0.1", "log loss "+app.FormatNum(r.TestClass.LogLoss))
+}
+
 // TestWebUILogin: a server with tokens sends a browser to its login page;
 // a read token signs in and the page asked for opens.
 func TestWebUILogin(t *testing.T) {

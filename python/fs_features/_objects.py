@@ -12,9 +12,10 @@ import pandas as pd
 class Run:
     """A training run (for a sweep: its best run, with ``.sweep`` and ``.runs``).
 
-    >>> run.metrics            # train and test RMSE, MAE, R2, MSE
-    >>> run.coefficients       # a Series indexed by feature
+    >>> run.metrics            # train and test RMSE, MAE, R2, MSE (a classifier's: accuracy, F1, AUC, log loss...)
+    >>> run.coefficients       # a Series indexed by feature (a classifier of 3+ classes: a DataFrame, a column per class)
     >>> run.mlflow_run_id      # when the run is in MLflow
+    >>> run.confusion_matrix   # a classifier's, on the test rows
     """
 
     id: str
@@ -32,9 +33,14 @@ class Run:
     sweep: Optional["Run"] = field(default=None, repr=False)
     runs: list["Run"] = field(default_factory=list, repr=False)
     model_dir: Optional[str] = None
+    task: str = "regression"
+    classes: list[str] = field(default_factory=list)
+    confusion_matrix: Optional[pd.DataFrame] = None
 
     @classmethod
     def from_json(cls, r: dict[str, Any]) -> "Run":
+        if r.get("task") == "classification":
+            return cls._classifier(r)
         model = r.get("model") or {}
         names = [f["name"] for f in r.get("features") or []]
         metrics = pd.DataFrame({"train": r.get("training") or {}, "test": r.get("testing") or {}})
@@ -46,6 +52,39 @@ class Run:
                    gate_passed=bool((r.get("gate") or {}).get("passed", True)),
                    mlflow_state=(r.get("mlflow") or {}).get("state", ""),
                    mlflow_run_id=(r.get("mlflow") or {}).get("run_id") or None, raw=r)
+
+    @classmethod
+    def _classifier(cls, r: dict[str, Any]) -> "Run":
+        fit = r["classifier"]
+        names = [f["name"] for f in r.get("features") or []]
+        classes = fit["classes"]
+
+        def flat(m: dict[str, Any]) -> dict[str, Any]:
+            out = {"accuracy": m["accuracy"], "log_loss": m["log_loss"], "roc_auc": m["roc_auc"], "rows": m["rows"]}
+            if m.get("binary"):
+                out.update(m["binary"])
+            for avg in ("macro", "weighted"):
+                out.update({f"{k}_{avg}": v for k, v in m[avg].items()})
+            if "roc_auc_ovo_weighted" in m:
+                out["roc_auc_ovo_weighted"] = m["roc_auc_ovo_weighted"]
+            return out
+
+        metrics = pd.DataFrame({"train": flat(r["training_classification"]), "test": flat(r["testing_classification"])})
+        if len(fit["coef"]) == 1:
+            coef: Any = pd.Series(fit["coef"][0], index=names, dtype="float64")
+            intercept: Any = fit["intercept"][0]
+        else:
+            coef = pd.DataFrame(list(zip(*fit["coef"])), index=names, columns=classes, dtype="float64")
+            intercept = pd.Series(fit["intercept"], index=classes, dtype="float64")
+        cm = pd.DataFrame(r["testing_classification"]["confusion_matrix"], index=pd.Index(classes, name="true"),
+                          columns=pd.Index(classes, name="predicted"))
+        return cls(id=r["id"], dataset_id=r["dataset"]["id"], target=r.get("target", ""),
+                   params={**(r.get("logistic") or {}), "split": r.get("split")}, metrics=metrics, coefficients=coef,
+                   intercept=intercept, feature_versions={f["name"]: f.get("version", "") for f in r.get("features") or []},
+                   gate_passed=bool((r.get("gate") or {}).get("passed", True)),
+                   mlflow_state=(r.get("mlflow") or {}).get("state", ""),
+                   mlflow_run_id=(r.get("mlflow") or {}).get("run_id") or None, raw=r, task="classification",
+                   classes=classes, confusion_matrix=cm)
 
     @classmethod
     def from_result(cls, res: dict[str, Any]) -> "Run":

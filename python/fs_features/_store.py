@@ -139,41 +139,66 @@ class Store:
     # -- training -------------------------------------------------------------------------
 
     def train(self, dataset: Union[pd.DataFrame, PathLike], target: str, *, features: Optional[Sequence[str]] = None,
-              alpha: Union[float, Sequence[float]] = 1.0, l1_ratio: Union[float, Sequence[float]] = 0.5,
-              test_size: float = 0.25, seed: int = 0, split: str = "random", max_iter: int = 1000,
-              tol: float = 1e-4, positive: bool = False, drop_nulls: bool = False, max_rmse: Optional[float] = None,
-              max_mae: Optional[float] = None, min_r2: Optional[float] = None, experiment: Optional[str] = None,
+              task: str = "regression", alpha: Union[float, Sequence[float]] = 1.0,
+              c: Union[float, Sequence[float]] = 1.0, l1_ratio: Union[float, Sequence[float], None] = None,
+              test_size: float = 0.25, seed: int = 0, split: str = "random", stratify: bool = False,
+              select: str = "log_loss", max_iter: Optional[int] = None, tol: float = 1e-4, positive: bool = False,
+              drop_nulls: bool = False, max_rmse: Optional[float] = None, max_mae: Optional[float] = None,
+              min_r2: Optional[float] = None, min_accuracy: Optional[float] = None, min_f1: Optional[float] = None,
+              min_auc: Optional[float] = None, max_log_loss: Optional[float] = None, experiment: Optional[str] = None,
               register_model: Optional[str] = None) -> Run:
         """Fits Elastic Net exactly as scikit-learn's ``ElasticNet`` on sklearn's
-        ``train_test_split`` (``fs train``). Several alphas or l1_ratios make a sweep: the
-        best run is returned, with ``.sweep`` and ``.runs``. With ``MLFLOW_TRACKING_URI`` set
-        (on the server, for a server) the runs are logged to MLflow. A failed quality gate
-        raises ``GateFailed`` with the recorded run as ``.run``.
+        ``train_test_split`` (``fs train``), or with ``task="classification"`` logistic
+        regression as ``LogisticRegression(solver="saga", C=c, l1_ratio=l1_ratio,
+        random_state=seed)`` (``stratify=True`` is ``train_test_split``'s ``stratify=y``).
+        Several alphas (or Cs) or l1_ratios make a sweep: the best run is returned (by test
+        RMSE, or for classification by ``select``), with ``.sweep`` and ``.runs``. With
+        ``MLFLOW_TRACKING_URI`` set (on the server, for a server) the runs are logged to
+        MLflow. A failed quality gate raises ``GateFailed`` with the recorded run as ``.run``.
+        ``l1_ratio`` and ``max_iter`` default to sklearn's: 0.5 and 1000 for regression, 0 and
+        100 for classification.
 
         >>> run = store.train(train, "trip_completed", alpha=0.5, l1_ratio=0.1, test_size=0.2, seed=17)
         >>> run.metrics.loc["rmse", "test"]
+        >>> clf = store.train(train, "trip_completed", task="classification", c=[0.1, 1], stratify=True)
+        >>> clf.metrics.loc["roc_auc", "test"], clf.confusion_matrix
         """
         ds = _dataset_arg(dataset)
-        alphas, ratios = _floats(alpha), _floats(l1_ratio)
-        gate = {"max_rmse": max_rmse, "max_mae": max_mae, "min_r2": min_r2}
+        classify = task == "classification"
+        if l1_ratio is None:
+            l1_ratio = 0.0 if classify else 0.5
+        if max_iter is None:
+            max_iter = 100 if classify else 1000
+        ratios = _floats(l1_ratio)
+        gate = {"max_rmse": max_rmse, "max_mae": max_mae, "min_r2": min_r2, "min_accuracy": min_accuracy,
+                "min_f1": min_f1, "min_auc": min_auc, "max_log_loss": max_log_loss}
+        gate = {k: v for k, v in gate.items() if v is not None}
         if self._local:
-            args = ["train", "--dataset", ds, "--target", target, "--alpha", ",".join(map(repr, alphas)),
+            args = ["train", "--dataset", ds, "--target", target, "--task", task,
                     "--l1-ratio", ",".join(map(repr, ratios)), "--test-size", repr(test_size), "--seed", str(seed),
                     "--split", split, "--max-iter", str(max_iter), "--tol", repr(tol)]
+            if classify:
+                args += ["--c", ",".join(map(repr, _floats(c))), "--select", select] + ["--stratify"] * stratify
+            else:
+                args += ["--alpha", ",".join(map(repr, _floats(alpha)))] + ["--positive"] * positive
             args += ["--features", ",".join(features)] if features else []
-            args += ["--positive"] * positive + ["--drop-nulls"] * drop_nulls
-            for flag, v in (("--max-rmse", max_rmse), ("--max-mae", max_mae), ("--min-r2", min_r2),
-                            ("--experiment", experiment), ("--register-model", register_model)):
+            args += ["--drop-nulls"] * drop_nulls
+            for k, v in gate.items():
+                args += ["--" + k.replace("_", "-"), str(v)]
+            for flag, v in (("--experiment", experiment), ("--register-model", register_model)):
                 args += [flag, str(v)] if v is not None else []
             _, res = self._local.run(*args, ok=(3,))
         else:
             if os.path.exists(ds):
                 ds = os.path.abspath(ds)
-            req = {"dataset": ds, "request": {"target": target, "features": list(features or []), "alphas": alphas,
-                                              "l1_ratios": ratios, "max_iter": max_iter, "tol": tol, "positive": positive,
-                                              "test_size": test_size, "seed": seed, "split": split,
-                                              "drop_nulls": drop_nulls, "gate": {k: v for k, v in gate.items() if v is not None}},
-                   "experiment": experiment or "", "register_model": register_model or ""}
+            request = {"target": target, "features": list(features or []), "l1_ratios": ratios, "max_iter": max_iter,
+                       "tol": tol, "test_size": test_size, "seed": seed, "split": split, "drop_nulls": drop_nulls,
+                       "gate": gate}
+            if classify:
+                request.update(task=task, cs=_floats(c), stratify=stratify, select=select)
+            else:
+                request.update(alphas=_floats(alpha), positive=positive)
+            req = {"dataset": ds, "request": request, "experiment": experiment or "", "register_model": register_model or ""}
             job = self._remote.job("/train", req)
             res = job["result"]
             if job.get("error"):
@@ -188,7 +213,10 @@ class Store:
         """Every run, newest first, each sweep followed by its runs (``fs runs list``)."""
         runs = self._local.run("runs", "list")[1] if self._local else self._remote.get("/runs")
         rows = [{"id": r["id"], "created": pd.Timestamp(r["created"]), "dataset": r["dataset"]["id"],
-                 "target": r.get("target"), "alpha": r["params"]["alpha"], "l1_ratio": r["params"]["l1_ratio"],
+                 "target": r.get("target"), "task": r.get("task") or "regression", "alpha": r["params"]["alpha"],
+                 "c": (r.get("logistic") or {}).get("c"),
+                 "l1_ratio": (r.get("logistic") or r["params"])["l1_ratio"],
+                 "test_log_loss": (r.get("testing_classification") or {}).get("log_loss"),
                  "test_rmse": (r.get("testing") or {}).get("rmse"), "test_mae": (r.get("testing") or {}).get("mae"),
                  "test_r2": (r.get("testing") or {}).get("r2"), "gate_passed": (r.get("gate") or {}).get("passed"),
                  "sweep": r.get("parent"), "runs_in_sweep": len(r.get("children") or []),

@@ -46,7 +46,15 @@ def workflow(store):
     out["run"] = (run.id, run.metrics.to_dict(), run.coefficients.to_dict(), run.intercept, run.feature_versions)
     sweep = store.train(train, "trip_completed", alpha=[0.001, 0.01], l1_ratio=[0.2, 0.8], test_size=0.2, seed=17, drop_nulls=True)
     out["sweep"] = (sweep.sweep.id, [r.id for r in sweep.runs], sweep.id)
-    out["runs"] = store.runs()[["id", "alpha", "l1_ratio", "test_rmse", "sweep"]].to_dict("records")
+    clf = store.train(train, "trip_completed", task="classification", c=[0.1, 1], l1_ratio=0.5, stratify=True,
+                      test_size=0.2, seed=17, drop_nulls=True, max_iter=300, select="auc", min_accuracy=0.5)
+    assert clf.task == "classification" and clf.classes == ["0", "1"] and len(clf.runs) == 2
+    assert clf.metrics.loc["roc_auc", "test"] == max(r.metrics.loc["roc_auc", "test"] for r in clf.runs)
+    assert clf.confusion_matrix.to_numpy().sum() == clf.metrics.loc["rows", "test"]
+    out["classifier"] = (clf.id, clf.sweep.id, clf.metrics.to_dict(), clf.coefficients.to_dict(), clf.intercept,
+                         clf.confusion_matrix.values.tolist(), clf.params)
+    runs = store.runs()[["id", "task", "alpha", "c", "l1_ratio", "test_rmse", "test_log_loss", "sweep"]]
+    out["runs"] = runs.astype(object).where(runs.notna(), None).to_dict("records")  # NaN != NaN: compare as None
     lin = store.lineage(run.id)
     out["lineage"] = sorted(map(tuple, lin.nodes[["kind", "label"]].values.tolist()))
     assert lin._repr_svg_().startswith("<svg") and "dataset" in lin.svg()
