@@ -198,7 +198,7 @@ func constantNote(y []float64, r2 float64) string {
 
 // pandasDtypes lists the dtype pandas gives each feature column, then the
 // target, reading the dataset file: integers and booleans with a null read
-// as float64 and object.
+// as float64 and object, text as str.
 func pandasDtypes(features []*featurestore.Series, target *featurestore.Series) []string {
 	var out []string
 	for _, c := range append(append([]*featurestore.Series{}, features...), target) {
@@ -215,6 +215,8 @@ func pandasDtypes(features []*featurestore.Series, target *featurestore.Series) 
 			out = append(out, "object")
 		case c.Type == transforms.Bool:
 			out = append(out, "bool")
+		case c.Type == transforms.String:
+			out = append(out, "str") // a classifier's text labels
 		case phys == "FLOAT":
 			out = append(out, "float32")
 		default:

@@ -117,7 +117,8 @@ def test_logistic_regression_matches_sklearn(run_fs, tmp_path, i, case):
             "--c", repr(C), "--l1-ratio", repr(l1), "--max-iter", str(max_iter), "--tol", repr(tol),
             "--test-size", "0.2", "--seed", "17", "--json"] + (["--stratify"] if stratify else [])
     proc = run_fs(*args)
-    got = json.loads(proc.stdout)["run"]
+    result = json.loads(proc.stdout)
+    got = result["run"]
     train, test = train_test_split(df, test_size=0.2, random_state=17, stratify=df["y"] if stratify else None)
     m, warned = fit_sklearn(train, names, C, l1, max_iter, tol)
     fit = got["classifier"]
@@ -139,6 +140,11 @@ def test_logistic_regression_matches_sklearn(run_fs, tmp_path, i, case):
     assert pred["prediction"].tolist() == m.predict(df[names].to_numpy()).tolist()
     proba = pred[[f"proba_{c}" for c in m.classes_]].to_numpy()
     np.testing.assert_allclose(proba, m.predict_proba(df[names].to_numpy()), rtol=1e-9, atol=1e-12)
+    # The stored pyfunc model: the same labels, typed as the target, and its signature says so.
+    model = mlflow.pyfunc.load_model(result["model_dir"])
+    assert list(model.predict(df[names])) == pred["prediction"].tolist()
+    want_type = {"str": "string", "bool": "boolean", "int": "long"}[labels]
+    assert model.metadata.get_output_schema().to_dict() == [{"type": want_type, "required": True}]
 
 
 def test_the_sweep_picks_by_the_chosen_metric(run_fs, tmp_path):
@@ -200,7 +206,7 @@ def test_reproduce_and_pyfunc_model(run_fs, tmp_path):
     assert list(proba.columns) == cols
     np.testing.assert_allclose(proba.to_numpy(), pred[cols].to_numpy(), rtol=1e-12, atol=1e-15)
     est = model.get_raw_model()
-    np.testing.assert_allclose(est.predict_proba(X.to_numpy()), pred[cols].to_numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(est.predict_proba(X), pred[cols].to_numpy(), rtol=1e-9, atol=1e-12)
     mlmodel = (tmp_path / "model" / "MLmodel").read_text()
     assert "loader_module: fs_logistic" in mlmodel and '"type": "long"' in mlmodel and "predict_method" in mlmodel
 

@@ -219,8 +219,8 @@ utc_time_created: '%s'
 // ColumnType is the MLflow column type of the run's column i (a feature,
 // or the target at len(r.Features)) for the pandas dtype it has in the
 // dataset file, so that MLflow's schema enforcement accepts that file:
-// long, integer, float, boolean, or double (also for runs recorded before
-// the dtypes were).
+// long, integer, float, boolean, string (a classifier's text labels), or
+// double (also for runs recorded before the dtypes were).
 func ColumnType(r *trainer.Run, i int) string {
 	if i >= len(r.Dtypes) {
 		return "double"
@@ -234,6 +234,8 @@ func ColumnType(r *trainer.Run, i int) string {
 		return "float"
 	case "bool":
 		return "boolean"
+	case "str":
+		return "string"
 	}
 	return "double"
 }
