@@ -199,6 +199,11 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	p.job("/train", map[string]any{"dataset": filepath.Join(dir, "train.parquet"), "request": map[string]any{
 		"target": "trip_completed", "alphas": []float64{0.5}, "l1_ratios": []float64{0.1}, "test_size": 0.2, "max_iter": 1000,
 		"tol": 1e-4, "seed": 17, "drop_nulls": true}}, fshttp.JobSucceeded)
+	// A classifier sweep, its gate failing: classification metrics, a
+	// confusion matrix, every run answer shape.
+	p.job("/train", map[string]any{"dataset": filepath.Join(dir, "train.parquet"), "request": map[string]any{
+		"task": "classification", "target": "trip_completed", "cs": []float64{0.1, 1}, "l1_ratios": []float64{0.5}, "test_size": 0.2,
+		"seed": 17, "stratify": true, "select": "auc", "drop_nulls": true, "gate": map[string]any{"min_auc": 0.99}}}, fshttp.JobSucceeded)
 	_, out = p.call("GET", "/runs", nil)
 	var runs []struct {
 		ID       string
