@@ -31,6 +31,10 @@ type MaterializeRequest struct {
 	// VerifySources hashes every source file again instead of reusing the
 	// digests of files whose size, times and inode did not change.
 	VerifySources bool `json:"verify_sources,omitempty"`
+	// MemoryLimit is the memory budget in bytes (0: the default, 4 GiB or
+	// FS_MEMORY_LIMIT if lower): a larger source is spilled to the store's
+	// temporary directory in partitions by join key.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Deliver is set by a server that writes Out in its outputs for a
 	// client to copy to Deliver (the client's --out): both are checked.
 	Deliver string `json:"-"`
@@ -51,7 +55,8 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	digests.Verify = req.VerifySources
 	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
 		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
-		Keep: []string{s.Store.Dir()}}
+		Keep: []string{s.Store.Dir()}, MemoryLimit: req.MemoryLimit, SpillDir: badger.TempDir(s.Store.Dir()),
+		Notify: func(format string, args ...any) { notify(ctx, format, args...) }}
 	var job *materialize.Job
 	err := s.read(ctx, func(st *badger.Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)

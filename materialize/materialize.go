@@ -44,6 +44,21 @@ type Request struct {
 	Now         time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
 	Progress func(done, total int)
+	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit): a
+	// source that would not fit is spilled to SpillDir (default: the
+	// system's temporary directory) in partitions by join key.
+	MemoryLimit int64
+	SpillDir    string
+	// Notify, if set, is told what the job does that a user may wonder at
+	// (spilling a source).
+	Notify func(format string, args ...any)
+}
+
+func (r Request) budget() int64 {
+	if r.MemoryLimit > 0 {
+		return r.MemoryLimit
+	}
+	return DefaultMemoryLimit()
 }
 
 func (r Request) digester() Digester {
@@ -524,12 +539,20 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 // (for a source at a URI: its row count, its schema being known already).
 func (j *Job) readGroup(ctx context.Context, g *group, files []string, known featurestore.Schema, ents *Entities, cutoff time.Time) (
 	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
-	if j.req.Picker == nil {
-		table, schema, err := parquet.ReadTable(ctx, files, g.columns)
+	picker := j.req.Picker
+	if picker == nil {
+		spill, err := j.spillFor(g, files)
 		if err != nil {
 			return nil, nil, 0, nil, err
 		}
-		return table, schema, table.Rows, nil, nil
+		if spill == nil {
+			table, schema, err := parquet.ReadTable(ctx, files, g.columns)
+			if err != nil {
+				return nil, nil, 0, nil, err
+			}
+			return table, schema, table.Rows, nil, nil
+		}
+		picker = spill
 	}
 	var schema featurestore.Schema
 	var rows int64
@@ -548,11 +571,42 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	for _, k := range g.joinKeys {
 		in.EntityKeys = append(in.EntityKeys, ents.Table.Lookup(k))
 	}
-	picked, err := j.req.Picker.Pick(ctx, in)
+	picked, err := picker.Pick(ctx, in)
 	if err != nil {
 		return nil, nil, 0, nil, err
 	}
 	return picked.Table, schema, int(rows), picked, nil
+}
+
+// spillFor is the spilling picker for a source whose columns and index
+// would not fit in the memory budget, nil for one that fits.
+func (j *Job) spillFor(g *group, files []string) (Picker, error) {
+	schema, rows, err := parquet.Layout(files)
+	if err != nil {
+		return nil, err
+	}
+	var cols featurestore.Schema
+	for _, name := range g.columns {
+		if c, ok := schema.Lookup(name); ok {
+			cols = append(cols, c)
+		}
+	}
+	parts := partitionsFor(rows, cols, j.req.budget())
+	if parts == 1 {
+		return nil, nil
+	}
+	dir := j.req.SpillDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("spill directory: %w", err)
+	}
+	if j.req.Notify != nil {
+		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
+			g.src.Name, rows, parquet.HumanBytes(j.req.budget()), dir, parts)
+	}
+	return spillPicker{dir: dir, parts: parts}, nil
 }
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.

@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3, help="runs of each tool; the median is reported")
     ap.add_argument("--keep", help="work directory to keep (default: a temporary one)")
+    ap.add_argument("--memory-limit", help="fs materialize's --memory-limit and DuckDB's memory_limit (e.g. 2GiB)")
+    ap.add_argument("--no-pandas", action="store_true", help="skip pandas (it holds everything in memory)")
     ap.add_argument("--spark", help="also time fs materialize --engine spark on this Spark Connect server (sc://HOST:PORT)")
     a = ap.parse_args()
     work = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-"))
@@ -82,9 +84,10 @@ def main():
         runs = sorted((child_run(*args, **kw) for _ in range(a.runs)), key=lambda r: r[0])
         return runs[len(runs) // 2]
 
+    limit = ["--memory-limit", a.memory_limit] if a.memory_limit else []
     fs_wall, fs_cpu, fs_rss = median_run(
         [str(fs), "materialize", "--features", "g0,g1,g2,g3,g4", "--entities", "entities.parquet",
-         "--out", "fs.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet"],
+         "--out", "fs.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet", *limit],
         cwd=work, env=env, stdout=subprocess.DEVNULL)
 
     spark = None
@@ -96,8 +99,10 @@ def main():
         same = (work / "spark.parquet").read_bytes() == (work / "fs.parquet").read_bytes()
 
     # The entity rows keep their order, as fs keeps it.
+    duck_limit = f"SET memory_limit='{a.memory_limit}';" if a.memory_limit else ""
     duck_sql = f"""
-        SET TimeZone='UTC';
+        SET TimeZone='UTC';{duck_limit}
+        SET temp_directory='{work / "duckdb.tmp"}';
         SET enable_progress_bar=false;
         COPY (
           SELECT e.entity_id, e.event_timestamp, e.label, s.f0 AS g0, s.f1 AS g1, s.f2 AS g2, s.f3 AS g3, s.f4 AS g4
@@ -119,7 +124,7 @@ m = pd.merge_asof(e.sort_values('event_timestamp'), s.drop(columns='created'), l
                   right_on='ts', by='entity_id').sort_values('_row')
 m.drop(columns=['_row', 'ts']).to_parquet('{work / "pandas.parquet"}', compression='zstd')
 """
-    pd_wall, pd_cpu, pd_rss = median_run([sys.executable, "-c", pandas_code])
+    pandas = None if a.no_pandas else median_run([sys.executable, "-c", pandas_code])
 
     # Same answers (DuckDB breaks ties arbitrarily; random timestamps in micros make ties vanishingly rare).
     got = pd.read_parquet(work / "fs.parquet", columns=["g0"])["g0"].to_numpy()
@@ -128,9 +133,10 @@ m.drop(columns=['_row', 'ts']).to_parquet('{work / "pandas.parquet"}', compressi
 
     cores = os.cpu_count()
     print(f"data: {a.rows:,} source rows ({a.entities:,} entities, 5 features), {a.events:,} entity rows, "
-          f"{cores} cores; median of {a.runs} runs each")
-    rows = {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss),
-            "pandas merge_asof": (pd_wall, pd_cpu, pd_rss)}
+          f"{cores} cores; median of {a.runs} runs each" + (f"; memory limit {a.memory_limit}" if a.memory_limit else ""))
+    rows = {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss)}
+    if pandas:
+        rows["pandas merge_asof"] = pandas
     if spark:
         rows["fs --engine spark"] = spark
     for name, (w, c, r) in rows.items():

@@ -38,6 +38,11 @@ func (r *Report) OK() bool { return len(r.Damage) == 0 && len(r.Problems) == 0 }
 // per run id.
 func ModelsDir(store string) string { return filepath.Join(store, "models") }
 
+// TempDir is where commands working on a store keep temporary files too
+// large for memory (a materialization's spilled partitions); what is
+// there belongs to running commands.
+func TempDir(store string) string { return filepath.Join(store, "tmp") }
+
 // Check reads every file and record of the store at dir without changing
 // it: the files' structure and checksums, then the records against each
 // other (Verify).

@@ -61,8 +61,8 @@ func physicalMemory() int64 {
 	return 8 << 30
 }
 
-// bytesPerRow is what a row of these columns takes in memory.
-func bytesPerRow(schema featurestore.Schema) int64 {
+// BytesPerRow is what a row of these columns takes in memory.
+func BytesPerRow(schema featurestore.Schema) int64 {
 	n := int64(0)
 	for _, c := range schema {
 		n += 9 // a value (a string header takes 16) and its validity
@@ -76,16 +76,17 @@ func bytesPerRow(schema featurestore.Schema) int64 {
 // checkMemory refuses a read of rows rows of schema that would take more
 // than MemoryLimit.
 func checkMemory(what string, rows int64, schema featurestore.Schema) error {
-	need := rows * bytesPerRow(schema)
-	if rows < 0 || need/max(bytesPerRow(schema), 1) != rows || need > MemoryLimit {
+	need := rows * BytesPerRow(schema)
+	if rows < 0 || need/max(BytesPerRow(schema), 1) != rows || need > MemoryLimit {
 		return featurestore.Errorf(featurestore.EINVALID, "%s declares %d rows; reading %d columns of them needs about %s, more than fs's memory limit of %s",
-			what, rows, len(schema), humanBytes(need), humanBytes(MemoryLimit)).
+			what, rows, len(schema), HumanBytes(need), HumanBytes(MemoryLimit)).
 			WithHint("set FS_MEMORY_LIMIT (e.g. FS_MEMORY_LIMIT=32GiB) if the machine has the memory, or split the data")
 	}
 	return nil
 }
 
-func humanBytes(n int64) string {
+// HumanBytes writes a size in GiB, MiB or bytes.
+func HumanBytes(n int64) string {
 	switch {
 	case n < 0:
 		return "more than 8 EiB"

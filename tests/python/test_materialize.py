@@ -143,6 +143,16 @@ def test_random_against_duckdb(run_fs, tmp_path, seed):
         assert nulls[f]["no_row"] + nulls[f]["outside_ttl"] + nulls[f]["null_value"] == nulls[f]["nulls"]
     assert nulls["y_recent"]["outside_ttl"] > 0 and nulls["x"]["outside_ttl"] == 0
 
+    # Spilled (a memory limit far below the sources): both sources are split
+    # by key into partitions on disk and read back; the same dataset, byte
+    # for byte, and no spill file left behind.
+    spilled = run_fs("materialize", "--features", "x,y_recent,z,zz,demand", "--entities", "ents.parquet",
+                     "--out", "spilled.parquet", "--as-of", cutoff, "--memory-limit", "4KiB", "--json")
+    assert "source stats (4200 rows)" in spilled.stderr and "source cities (300 rows)" in spilled.stderr
+    assert json.loads(spilled.stdout)["id"] == out["id"]
+    assert (tmp_path / "spilled.parquet").read_bytes() == (tmp_path / "train.parquet").read_bytes()
+    assert not list((tmp_path / ".fs" / "tmp").iterdir())
+
     # The same request from the tab-separated file gives the same dataset and bytes.
     out2 = json.loads(run_fs("materialize", "--features", "x,y_recent,z,zz,demand", "--entities", "ents.tsv",
                              "--out", "train2.parquet", "--as-of", cutoff, "--json").stdout)
@@ -308,6 +318,9 @@ def test_duckdb_written_source_and_entities(run_fs, tmp_path):
     run_fs("register", "f.yaml")
     run_fs("materialize", "--features", "x2,kk,upper_name,ff", "--entities", "ents.parquet", "--out", "o.parquet")
     got = pd.read_parquet(tmp_path / "o.parquet")
+    run_fs("materialize", "--features", "x2,kk,upper_name,ff", "--entities", "ents.parquet", "--out", "spilled.parquet",
+           "--memory-limit", "2KiB")
+    assert (tmp_path / "spilled.parquet").read_bytes() == (tmp_path / "o.parquet").read_bytes()
     want = duckdb.sql(f"""SELECT s.x * 2 AS x2, s.k AS kk, upper(s.name) AS upper_name, coalesce(s.f, -1) AS ff
                           FROM (SELECT *, row_number() OVER () AS r FROM '{ents}') e
                           ASOF LEFT JOIN '{src}' s ON e.driver_id = s.driver_id AND e.event_timestamp >= s.ts

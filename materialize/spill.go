@@ -1,0 +1,369 @@
+package materialize
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// DefaultMemoryLimit is the memory budget of a materialization when none
+// is given: 4 GiB, or FS_MEMORY_LIMIT when that is lower. A source whose
+// columns and as-of index would not fit in it is spilled.
+func DefaultMemoryLimit() int64 { return min(4<<30, parquet.MemoryLimit) }
+
+// indexBytesPerRow is what the as-of index takes per source row next to
+// the columns: its entry (16 bytes), the row's group and shard (5), the
+// sort's and the key maps' slack.
+const indexBytesPerRow = 32
+
+// maxPartitions bounds the partition files open at once.
+const maxPartitions = 512
+
+// partitionsFor is how many partitions a source of rows rows of schema
+// needs so that one partition, its index and the entity side fit in
+// budget (half of it for the partition): 1 when the whole source fits.
+func partitionsFor(rows int64, schema featurestore.Schema, budget int64) int {
+	need := rows * (parquet.BytesPerRow(schema) + indexBytesPerRow)
+	if need <= budget || budget <= 0 {
+		return 1
+	}
+	return int(min(max(2, (need+budget/2-1)/(budget/2)), maxPartitions))
+}
+
+// spillPicker picks the as-of rows of a source too large for memory: it
+// splits the source's rows by join-key hash into parts partitions written
+// under dir (one pass over the source, row group by row group, keeping
+// only rows that can be picked: a key, a timestamp, created by the
+// cutoff), then reads each partition back once, indexes it and looks up
+// the entity rows of the same keys, exactly as the whole source would be
+// (a partition keeps its rows in source order, which breaks the last
+// ties). Memory is bounded by the largest partition and the entity rows.
+type spillPicker struct {
+	dir   string
+	parts int
+}
+
+// Pick implements Picker.
+func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
+	tmp, err := os.MkdirTemp(s.dir, "spill-")
+	if err != nil {
+		return nil, fmt.Errorf("spill directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	paths, counts, err := s.partition(ctx, in, tmp)
+	if err != nil {
+		return nil, err
+	}
+	out := newPicked(in)
+	entKey := keyFuncFor(in.EntityKeys)
+	intKeyed := len(in.EntityKeys) == 1 && in.EntityKeys[0].Type == transforms.Int64
+	byPart := make([][]int32, s.parts)
+	for i := range in.Event {
+		if ik, sk, ok := entKey(i); ok {
+			p := partitionOf(ik, sk, intKeyed, s.parts)
+			byPart[p] = append(byPart[p], int32(i))
+		}
+	}
+	for p, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(byPart[p]) == 0 {
+			continue
+		}
+		part, err := readPartition(path, in, counts[p])
+		if err != nil {
+			return nil, fmt.Errorf("read spilled partition %d: %w", p, err)
+		}
+		pickPartition(in, part, byPart[p], entKey, out)
+		byPart[p] = nil
+	}
+	return out, nil
+}
+
+// partitionOf is the partition of a key: a hash other than the as-of
+// index's shard hash, so a partition's keys still spread over its shards.
+func partitionOf(ik int64, sk string, intKeyed bool, parts int) int {
+	h := hashString(sk)
+	if intKeyed {
+		h = mix(uint64(ik))
+	}
+	return int(mix(h^0x9e3779b97f4a7c15) % uint64(parts))
+}
+
+// partition writes the source's pickable rows to one file per partition,
+// and says how many rows each got.
+func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([]string, []int, error) {
+	paths, counts := make([]string, s.parts), make([]int, s.parts)
+	files := make([]*os.File, s.parts)
+	writers := make([]*bufio.Writer, s.parts)
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for p := range paths {
+		paths[p] = filepath.Join(dir, fmt.Sprintf("part-%04d", p))
+		f, err := os.Create(paths[p])
+		if err != nil {
+			return nil, nil, fmt.Errorf("spill: %w", err)
+		}
+		files[p], writers[p] = f, bufio.NewWriterSize(f, 256<<10)
+	}
+	cutoff, hasCutoff := in.Cutoff.UnixNano(), !in.Cutoff.IsZero()
+	rows := make([][]int32, s.parts)
+	_, err := parquet.ScanRowGroups(ctx, in.Files, in.Columns, func(t *featurestore.Table) error {
+		var keys []*featurestore.Series
+		for _, k := range in.JoinKeys {
+			keys = append(keys, t.Lookup(k))
+		}
+		key, intKeyed := keyFuncFor(keys), len(keys) == 1 && keys[0].Type == transforms.Int64
+		ts, created := t.Lookup(in.Source.TimestampField), t.Lookup(in.Source.CreatedTimestampField)
+		for p := range rows {
+			rows[p] = rows[p][:0]
+		}
+		for i := 0; i < t.Rows; i++ {
+			ik, sk, ok := key(i)
+			if !ok || ts.Null(i) || (hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff) {
+				continue // the index would not take it
+			}
+			p := partitionOf(ik, sk, intKeyed, s.parts)
+			rows[p] = append(rows[p], int32(i))
+		}
+		for p, r := range rows {
+			counts[p] += len(r)
+			if len(r) > 0 {
+				if err := writeChunk(writers[p], t, in.Columns, r); err != nil {
+					return fmt.Errorf("spill: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for p, w := range writers {
+		if err := w.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("spill: %w", err)
+		}
+		if err := files[p].Close(); err != nil {
+			return nil, nil, fmt.Errorf("spill: %w", err)
+		}
+		files[p] = nil
+	}
+	return paths, counts, nil
+}
+
+// newPicked is the pick's result before any row is found: every column
+// of every entity row null.
+func newPicked(in PickInput) *Picked {
+	n := len(in.Event)
+	out := &Picked{Table: &featurestore.Table{Rows: n}, Found: make([]bool, n), Ts: make([]int64, n)}
+	for _, name := range in.Columns {
+		c, _ := in.Schema.Lookup(name)
+		s := featurestore.NewSeries(name, c.Type, n)
+		s.Physical, s.Valid = c.Physical, make([]bool, n)
+		out.Table.Series = append(out.Table.Series, s)
+	}
+	return out
+}
+
+// pickPartition looks up the entity rows ents in a partition's index and
+// copies each picked row into out.
+func pickPartition(in PickInput, part *featurestore.Table, ents []int32, entKey keyFunc, out *Picked) {
+	var keys []*featurestore.Series
+	for _, k := range in.JoinKeys {
+		keys = append(keys, part.Lookup(k))
+	}
+	idx := buildIndex(keys, part.Lookup(in.Source.TimestampField), part.Lookup(in.Source.CreatedTimestampField),
+		in.Cutoff.UnixNano(), !in.Cutoff.IsZero())
+	src := make([]*featurestore.Series, len(out.Table.Series))
+	for c, s := range out.Table.Series {
+		src[c] = part.Lookup(s.Name)
+	}
+	parallel(len(ents), func(lo, hi int) {
+		for _, e := range ents[lo:hi] {
+			r, ts := idx.lookup(entKey, int(e), in.Event[e])
+			if r < 0 {
+				continue
+			}
+			out.Found[e], out.Ts[e] = true, ts
+			for c, dst := range out.Table.Series {
+				copyValue(dst, int(e), src[c], int(r))
+			}
+		}
+	})
+}
+
+// copyValue sets dst[i] to src[r], null included.
+func copyValue(dst *featurestore.Series, i int, src *featurestore.Series, r int) {
+	if src.Null(r) {
+		return // dst starts null
+	}
+	dst.Valid[i] = true
+	switch dst.Type {
+	case transforms.Float64:
+		dst.F64[i] = src.F64[r]
+	case transforms.Int64, transforms.Timestamp:
+		dst.I64[i] = src.I64[r]
+	case transforms.Bool:
+		dst.Bool[i] = src.Bool[r]
+	case transforms.String:
+		dst.Str[i] = src.Str[r]
+	}
+}
+
+// writeChunk appends rows of t (the named columns, in order) to a
+// partition file: the row count, then each column's validity and values,
+// little-endian. Only this process reads it back.
+func writeChunk(w *bufio.Writer, t *featurestore.Table, names []string, rows []int32) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint32(b[:4], uint32(len(rows)))
+	w.Write(b[:4])
+	for _, name := range names {
+		c := t.Lookup(name)
+		for _, r := range rows {
+			w.WriteByte(boolByte(!c.Null(int(r))))
+		}
+		for _, r := range rows {
+			switch c.Type {
+			case transforms.Float64:
+				binary.LittleEndian.PutUint64(b[:], math.Float64bits(c.F64[r]))
+				w.Write(b[:])
+			case transforms.Int64, transforms.Timestamp:
+				binary.LittleEndian.PutUint64(b[:], uint64(c.I64[r]))
+				w.Write(b[:])
+			case transforms.Bool:
+				w.WriteByte(boolByte(c.Bool[r]))
+			case transforms.String:
+				binary.LittleEndian.PutUint32(b[:4], uint32(len(c.Str[r])))
+				w.Write(b[:4])
+				w.WriteString(c.Str[r])
+			}
+		}
+	}
+	_, err := w.Write(nil) // a write error sticks: report it
+	return err
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// readPartition reads a partition file of rows rows back into one table,
+// its chunks in the order they were written (the source's order).
+func readPartition(path string, in PickInput, rows int) (*featurestore.Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 256<<10)
+	t := &featurestore.Table{}
+	for _, name := range in.Columns {
+		c, _ := in.Schema.Lookup(name)
+		s := featurestore.NewSeries(name, c.Type, 0)
+		s.Physical, s.Valid = c.Physical, make([]bool, 0, rows)
+		switch c.Type {
+		case transforms.Float64:
+			s.F64 = make([]float64, 0, rows)
+		case transforms.Int64, transforms.Timestamp:
+			s.I64 = make([]int64, 0, rows)
+		case transforms.Bool:
+			s.Bool = make([]bool, 0, rows)
+		case transforms.String:
+			s.Str = make([]string, 0, rows)
+		}
+		t.Series = append(t.Series, s)
+	}
+	var b [8]byte
+	for {
+		if _, err := io.ReadFull(r, b[:4]); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		n := int(binary.LittleEndian.Uint32(b[:4]))
+		for _, s := range t.Series {
+			if err := readColumn(r, s, n); err != nil {
+				return nil, err
+			}
+		}
+		t.Rows += n
+	}
+	for _, s := range t.Series {
+		s.Valid = compactValid(s.Valid)
+	}
+	return t, nil
+}
+
+// readColumn appends n values of s from r.
+func readColumn(r *bufio.Reader, s *featurestore.Series, n int) error {
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return err
+	}
+	for _, v := range buf {
+		s.Valid = append(s.Valid, v == 1)
+	}
+	switch s.Type {
+	case transforms.Float64, transforms.Int64, transforms.Timestamp:
+		buf = make([]byte, 8*n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+		for k := 0; k < n; k++ {
+			v := binary.LittleEndian.Uint64(buf[8*k:])
+			if s.Type == transforms.Float64 {
+				s.F64 = append(s.F64, math.Float64frombits(v))
+			} else {
+				s.I64 = append(s.I64, int64(v))
+			}
+		}
+	case transforms.Bool:
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+		for _, v := range buf {
+			s.Bool = append(s.Bool, v == 1)
+		}
+	case transforms.String:
+		var b [4]byte
+		for k := 0; k < n; k++ {
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return err
+			}
+			str := make([]byte, binary.LittleEndian.Uint32(b[:]))
+			if _, err := io.ReadFull(r, str); err != nil {
+				return err
+			}
+			s.Str = append(s.Str, string(str))
+		}
+	}
+	return nil
+}
+
+// compactValid drops an all-true validity (nil means no null).
+func compactValid(v []bool) []bool {
+	for _, ok := range v {
+		if !ok {
+			return v
+		}
+	}
+	return nil
+}
