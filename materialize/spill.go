@@ -121,36 +121,30 @@ func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([
 		}
 		files[p], writers[p] = f, bufio.NewWriterSize(f, 256<<10)
 	}
-	cutoff, hasCutoff := in.Cutoff.UnixNano(), !in.Cutoff.IsZero()
-	rows := make([][]int32, s.parts)
+	// Row groups are decoded while the one before is split and written.
+	chunks := make(chan *featurestore.Table, 1)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for t := range chunks {
+			if err == nil {
+				err = s.split(t, in, writers, counts)
+			}
+		}
+		done <- err
+	}()
 	_, err := parquet.ScanRowGroups(ctx, in.Files, in.Columns, func(t *featurestore.Table) error {
-		var keys []*featurestore.Series
-		for _, k := range in.JoinKeys {
-			keys = append(keys, t.Lookup(k))
+		select {
+		case chunks <- t:
+			return nil
+		case err := <-done:
+			return err
 		}
-		key, intKeyed := keyFuncFor(keys), len(keys) == 1 && keys[0].Type == transforms.Int64
-		ts, created := t.Lookup(in.Source.TimestampField), t.Lookup(in.Source.CreatedTimestampField)
-		for p := range rows {
-			rows[p] = rows[p][:0]
-		}
-		for i := 0; i < t.Rows; i++ {
-			ik, sk, ok := key(i)
-			if !ok || ts.Null(i) || (hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff) {
-				continue // the index would not take it
-			}
-			p := partitionOf(ik, sk, intKeyed, s.parts)
-			rows[p] = append(rows[p], int32(i))
-		}
-		for p, r := range rows {
-			counts[p] += len(r)
-			if len(r) > 0 {
-				if err := writeChunk(writers[p], t, in.Columns, r); err != nil {
-					return fmt.Errorf("spill: %w", err)
-				}
-			}
-		}
-		return nil
 	})
+	close(chunks)
+	if werr := <-done; err == nil {
+		err = werr
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,6 +158,39 @@ func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([
 		files[p] = nil
 	}
 	return paths, counts, nil
+}
+
+// split writes the rows of one row group that can be picked to their
+// partitions' files.
+func (s spillPicker) split(t *featurestore.Table, in PickInput, writers []*bufio.Writer, counts []int) error {
+	var keys []*featurestore.Series
+	for _, k := range in.JoinKeys {
+		keys = append(keys, t.Lookup(k))
+	}
+	key, intKeyed := keyFuncFor(keys), len(keys) == 1 && keys[0].Type == transforms.Int64
+	ts, created := t.Lookup(in.Source.TimestampField), t.Lookup(in.Source.CreatedTimestampField)
+	cutoff, hasCutoff := in.Cutoff.UnixNano(), !in.Cutoff.IsZero()
+	rows := make([][]int32, s.parts)
+	for i := 0; i < t.Rows; i++ {
+		ik, sk, ok := key(i)
+		if !ok || ts.Null(i) || (hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff) {
+			continue // the index would not take it
+		}
+		p := partitionOf(ik, sk, intKeyed, s.parts)
+		rows[p] = append(rows[p], int32(i))
+	}
+	var buf []byte
+	for p, r := range rows {
+		counts[p] += len(r)
+		if len(r) == 0 {
+			continue
+		}
+		var err error
+		if buf, err = writeChunk(writers[p], t, in.Columns, r, buf); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+	}
+	return nil
 }
 
 // newPicked is the pick's result before any row is found: every column
@@ -189,73 +216,91 @@ func pickPartition(in PickInput, part *featurestore.Table, ents []int32, entKey 
 	}
 	idx := buildIndex(keys, part.Lookup(in.Source.TimestampField), part.Lookup(in.Source.CreatedTimestampField),
 		in.Cutoff.UnixNano(), !in.Cutoff.IsZero())
-	src := make([]*featurestore.Series, len(out.Table.Series))
-	for c, s := range out.Table.Series {
-		src[c] = part.Lookup(s.Name)
-	}
+	picked := make([]int32, len(ents)) // the partition row each entity row takes, or -1
 	parallel(len(ents), func(lo, hi int) {
-		for _, e := range ents[lo:hi] {
+		for k := lo; k < hi; k++ {
+			e := ents[k]
 			r, ts := idx.lookup(entKey, int(e), in.Event[e])
-			if r < 0 {
-				continue
+			picked[k] = r
+			if r >= 0 {
+				out.Found[e], out.Ts[e] = true, ts
 			}
-			out.Found[e], out.Ts[e] = true, ts
-			for c, dst := range out.Table.Series {
-				copyValue(dst, int(e), src[c], int(r))
-			}
+		}
+	})
+	parallel(len(out.Table.Series), func(lo, hi int) {
+		for _, dst := range out.Table.Series[lo:hi] {
+			scatterPicked(dst, part.Lookup(dst.Name), ents, picked)
 		}
 	})
 }
 
-// copyValue sets dst[i] to src[r], null included.
-func copyValue(dst *featurestore.Series, i int, src *featurestore.Series, r int) {
-	if src.Null(r) {
-		return // dst starts null
+// scatterPicked sets dst[ents[k]] to src[picked[k]] for every picked row,
+// its validity included (dst starts null).
+func scatterPicked(dst, src *featurestore.Series, ents, picked []int32) {
+	for k, r := range picked {
+		if r >= 0 && !src.Null(int(r)) {
+			dst.Valid[ents[k]] = true
+		}
 	}
-	dst.Valid[i] = true
 	switch dst.Type {
 	case transforms.Float64:
-		dst.F64[i] = src.F64[r]
+		scatterValues(dst.F64, src.F64, ents, picked)
 	case transforms.Int64, transforms.Timestamp:
-		dst.I64[i] = src.I64[r]
+		scatterValues(dst.I64, src.I64, ents, picked)
 	case transforms.Bool:
-		dst.Bool[i] = src.Bool[r]
+		scatterValues(dst.Bool, src.Bool, ents, picked)
 	case transforms.String:
-		dst.Str[i] = src.Str[r]
+		scatterValues(dst.Str, src.Str, ents, picked)
+	}
+}
+
+func scatterValues[T any](dst, src []T, ents, picked []int32) {
+	for k, r := range picked {
+		if r >= 0 {
+			dst[ents[k]] = src[r]
+		}
 	}
 }
 
 // writeChunk appends rows of t (the named columns, in order) to a
-// partition file: the row count, then each column's validity and values,
-// little-endian. Only this process reads it back.
-func writeChunk(w *bufio.Writer, t *featurestore.Table, names []string, rows []int32) error {
-	var b [8]byte
-	binary.LittleEndian.PutUint32(b[:4], uint32(len(rows)))
-	w.Write(b[:4])
+// partition file: the row count, then for each column a flag (1: its
+// validity follows, a byte a row; 0: no null), then its values,
+// little-endian. buf is scratch space, returned for reuse. Only this
+// process reads the file back.
+func writeChunk(w *bufio.Writer, t *featurestore.Table, names []string, rows []int32, buf []byte) ([]byte, error) {
+	buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(rows)))
 	for _, name := range names {
 		c := t.Lookup(name)
-		for _, r := range rows {
-			w.WriteByte(boolByte(!c.Null(int(r))))
+		if c.Valid == nil {
+			buf = append(buf, 0)
+		} else {
+			buf = append(buf, 1)
+			for _, r := range rows {
+				buf = append(buf, boolByte(c.Valid[r]))
+			}
 		}
-		for _, r := range rows {
-			switch c.Type {
-			case transforms.Float64:
-				binary.LittleEndian.PutUint64(b[:], math.Float64bits(c.F64[r]))
-				w.Write(b[:])
-			case transforms.Int64, transforms.Timestamp:
-				binary.LittleEndian.PutUint64(b[:], uint64(c.I64[r]))
-				w.Write(b[:])
-			case transforms.Bool:
-				w.WriteByte(boolByte(c.Bool[r]))
-			case transforms.String:
-				binary.LittleEndian.PutUint32(b[:4], uint32(len(c.Str[r])))
-				w.Write(b[:4])
-				w.WriteString(c.Str[r])
+		switch c.Type {
+		case transforms.Float64:
+			for _, r := range rows {
+				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(c.F64[r]))
+			}
+		case transforms.Int64, transforms.Timestamp:
+			for _, r := range rows {
+				buf = binary.LittleEndian.AppendUint64(buf, uint64(c.I64[r]))
+			}
+		case transforms.Bool:
+			for _, r := range rows {
+				buf = append(buf, boolByte(c.Bool[r]))
+			}
+		case transforms.String:
+			for _, r := range rows {
+				buf = binary.LittleEndian.AppendUint32(buf, uint32(len(c.Str[r])))
+				buf = append(buf, c.Str[r]...)
 			}
 		}
 	}
-	_, err := w.Write(nil) // a write error sticks: report it
-	return err
+	_, err := w.Write(buf)
+	return buf, err
 }
 
 func boolByte(v bool) byte {
@@ -314,9 +359,19 @@ func readPartition(path string, in PickInput, rows int) (*featurestore.Table, er
 
 // readColumn appends n values of s from r.
 func readColumn(r *bufio.Reader, s *featurestore.Series, n int) error {
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	flag, err := r.ReadByte()
+	if err != nil {
 		return err
+	}
+	buf := make([]byte, n)
+	if flag == 1 {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+	} else {
+		for k := range buf {
+			buf[k] = 1
+		}
 	}
 	for _, v := range buf {
 		s.Valid = append(s.Valid, v == 1)

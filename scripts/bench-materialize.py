@@ -53,14 +53,22 @@ def main():
 
     src = work / "source.parquet"
     if not src.exists():
-        ts = t0 + rng.integers(0, span, a.rows)
-        table = pa.table({
-            "entity_id": pa.array(rng.integers(0, a.entities, a.rows), pa.int64()),
-            "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
-            "created": pa.array(ts + rng.integers(0, 3600 * 10**6, a.rows), pa.timestamp("us", tz="UTC")),
-            **{f"f{i}": pa.array(rng.normal(size=a.rows)) for i in range(5)},
-        })
-        pq.write_table(table, src, row_group_size=1_000_000)
+        # Written 10M rows at a time, so that generating 100M rows fits in memory.
+        with tempfile.NamedTemporaryFile(dir=work, suffix=".parquet", delete=False) as tmp:
+            writer = None
+            for lo in range(0, a.rows, 10_000_000):
+                n = min(10_000_000, a.rows - lo)
+                ts = t0 + rng.integers(0, span, n)
+                table = pa.table({
+                    "entity_id": pa.array(rng.integers(0, a.entities, n), pa.int64()),
+                    "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
+                    "created": pa.array(ts + rng.integers(0, 3600 * 10**6, n), pa.timestamp("us", tz="UTC")),
+                    **{f"f{i}": pa.array(rng.normal(size=n)) for i in range(5)},
+                })
+                writer = writer or pq.ParquetWriter(tmp.name, table.schema)
+                writer.write_table(table, row_group_size=1_000_000)
+            writer.close()
+        os.replace(tmp.name, src)
     ents = work / "entities.parquet"
     if not ents.exists():
         pq.write_table(pa.table({
