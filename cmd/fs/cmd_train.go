@@ -166,19 +166,14 @@ func (o *trainOptions) classification(f *pflag.FlagSet) error {
 	if !f.Changed("max-iter") {
 		o.req.MaxIter = trainer.DefaultLogistic().MaxIter
 	}
-	for name, v := range map[string]*float64{"min-accuracy": &o.minAccuracy, "min-f1": &o.minF1, "min-auc": &o.minAUC, "max-log-loss": &o.maxLogLoss} {
-		if !f.Changed(name) {
-			continue
-		}
-		switch name {
-		case "min-accuracy":
-			o.req.Gate.MinAccuracy = v
-		case "min-f1":
-			o.req.Gate.MinF1 = v
-		case "min-auc":
-			o.req.Gate.MinAUC = v
-		case "max-log-loss":
-			o.req.Gate.MaxLogLoss = v
+	for _, g := range []struct {
+		flag  string
+		value *float64
+		gate  **float64
+	}{{"min-accuracy", &o.minAccuracy, &o.req.Gate.MinAccuracy}, {"min-f1", &o.minF1, &o.req.Gate.MinF1},
+		{"min-auc", &o.minAUC, &o.req.Gate.MinAUC}, {"max-log-loss", &o.maxLogLoss, &o.req.Gate.MaxLogLoss}} {
+		if f.Changed(g.flag) {
+			*g.gate = g.value
 		}
 	}
 	return nil
