@@ -19,6 +19,10 @@ type Service struct {
 	// Roots, when set, are the directories requests may name files in
 	// (a server's data roots); nil allows any path (the command line).
 	Roots Roots
+	// SoleJob says the process runs this one command (the command line):
+	// a use case may tune the Go runtime for itself (a spilling
+	// materialization bounds the heap).
+	SoleJob bool
 }
 
 var _ API = (*Service)(nil)

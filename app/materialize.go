@@ -56,7 +56,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
 		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
 		Keep: []string{s.Store.Dir()}, MemoryLimit: req.MemoryLimit, SpillDir: badger.TempDir(s.Store.Dir()),
-		Notify: func(format string, args ...any) { notify(ctx, format, args...) }}
+		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob}
 	var job *materialize.Job
 	err := s.read(ctx, func(st *badger.Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)

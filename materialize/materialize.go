@@ -49,6 +49,11 @@ type Request struct {
 	// system's temporary directory) in partitions by join key.
 	MemoryLimit int64
 	SpillDir    string
+	// TuneGC lets a spilling job set the Go runtime's soft memory limit
+	// to its budget plus its entity side while it picks, so that garbage
+	// is collected before the heap doubles: for a process that runs one
+	// job (the command line), not for a server running several.
+	TuneGC bool
 	// Notify, if set, is told what the job does that a user may wonder at
 	// (spilling a source).
 	Notify func(format string, args ...any)
@@ -541,7 +546,7 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
 	picker := j.req.Picker
 	if picker == nil {
-		spill, err := j.spillFor(g, files)
+		spill, err := j.spillFor(g, files, ents)
 		if err != nil {
 			return nil, nil, 0, nil, err
 		}
@@ -580,7 +585,7 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 
 // spillFor is the spilling picker for a source whose columns and index
 // would not fit in the memory budget, nil for one that fits.
-func (j *Job) spillFor(g *group, files []string) (Picker, error) {
+func (j *Job) spillFor(g *group, files []string, ents *Entities) (Picker, error) {
 	schema, rows, err := parquet.Layout(files)
 	if err != nil {
 		return nil, err
@@ -606,7 +611,14 @@ func (j *Job) spillFor(g *group, files []string) (Picker, error) {
 		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
 			g.src.Name, rows, parquet.HumanBytes(j.req.budget()), dir, parts)
 	}
-	return spillPicker{dir: dir, parts: parts}, nil
+	sp := spillPicker{dir: dir, parts: parts}
+	if j.req.TuneGC {
+		// The entity side: its columns, the picked columns, the outputs, and
+		// the pick's own arrays, about 9 bytes a value.
+		values := int64(len(ents.Table.Series) + len(g.columns) + len(j.outputs) + 3)
+		sp.gcLimit = j.req.budget() + int64(ents.Table.Rows)*values*9
+	}
+	return sp, nil
 }
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.

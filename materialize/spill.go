@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"unsafe"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
@@ -50,10 +52,16 @@ func partitionsFor(rows int64, schema featurestore.Schema, budget int64) int {
 type spillPicker struct {
 	dir   string
 	parts int
+	// gcLimit, when set, is the Go runtime's soft memory limit while
+	// picking (the previous one is restored).
+	gcLimit int64
 }
 
 // Pick implements Picker.
 func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
+	if s.gcLimit > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(s.gcLimit))
+	}
 	tmp, err := os.MkdirTemp(s.dir, "spill-")
 	if err != nil {
 		return nil, fmt.Errorf("spill directory: %w", err)
@@ -179,14 +187,12 @@ func (s spillPicker) split(t *featurestore.Table, in PickInput, writers []*bufio
 		p := partitionOf(ik, sk, intKeyed, s.parts)
 		rows[p] = append(rows[p], int32(i))
 	}
-	var buf []byte
 	for p, r := range rows {
 		counts[p] += len(r)
 		if len(r) == 0 {
 			continue
 		}
-		var err error
-		if buf, err = writeChunk(writers[p], t, in.Columns, r, buf); err != nil {
+		if err := writeChunk(writers[p], t, in.Columns, r); err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
 	}
@@ -264,43 +270,64 @@ func scatterValues[T any](dst, src []T, ents, picked []int32) {
 
 // writeChunk appends rows of t (the named columns, in order) to a
 // partition file: the row count, then for each column a flag (1: its
-// validity follows, a byte a row; 0: no null), then its values,
-// little-endian. buf is scratch space, returned for reuse. Only this
-// process reads the file back.
-func writeChunk(w *bufio.Writer, t *featurestore.Table, names []string, rows []int32, buf []byte) ([]byte, error) {
-	buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(len(rows)))
+// validity follows, a byte a row; 0: no null), then its values in the
+// machine's byte order (strings as a length and bytes). Only this process
+// reads the file back.
+func writeChunk(w *bufio.Writer, t *featurestore.Table, names []string, rows []int32) error {
+	var head [4]byte
+	binary.LittleEndian.PutUint32(head[:], uint32(len(rows)))
+	w.Write(head[:])
 	for _, name := range names {
 		c := t.Lookup(name)
 		if c.Valid == nil {
-			buf = append(buf, 0)
+			w.WriteByte(0)
 		} else {
-			buf = append(buf, 1)
-			for _, r := range rows {
-				buf = append(buf, boolByte(c.Valid[r]))
-			}
+			w.WriteByte(1)
+			w.Write(asBytes(pickRowsOf(c.Valid, rows)))
 		}
 		switch c.Type {
 		case transforms.Float64:
-			for _, r := range rows {
-				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(c.F64[r]))
-			}
+			w.Write(asBytes(pickRowsOf(c.F64, rows)))
 		case transforms.Int64, transforms.Timestamp:
-			for _, r := range rows {
-				buf = binary.LittleEndian.AppendUint64(buf, uint64(c.I64[r]))
-			}
+			w.Write(asBytes(pickRowsOf(c.I64, rows)))
 		case transforms.Bool:
-			for _, r := range rows {
-				buf = append(buf, boolByte(c.Bool[r]))
-			}
+			w.Write(asBytes(pickRowsOf(c.Bool, rows)))
 		case transforms.String:
 			for _, r := range rows {
-				buf = binary.LittleEndian.AppendUint32(buf, uint32(len(c.Str[r])))
-				buf = append(buf, c.Str[r]...)
+				binary.LittleEndian.PutUint32(head[:], uint32(len(c.Str[r])))
+				w.Write(head[:])
+				w.WriteString(c.Str[r])
 			}
 		}
 	}
-	_, err := w.Write(buf)
-	return buf, err
+	_, err := w.Write(nil) // a write error sticks: report it
+	return err
+}
+
+// pickRowsOf returns v[rows[k]] for each k.
+func pickRowsOf[T any](v []T, rows []int32) []T {
+	out := make([]T, len(rows))
+	for k, r := range rows {
+		out[k] = v[r]
+	}
+	return out
+}
+
+// asBytes is the memory of a slice of fixed-size values (bool, int64,
+// float64) as bytes, in the machine's byte order.
+func asBytes[T bool | int64 | float64](v []T) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*int(unsafe.Sizeof(v[0])))
+}
+
+// readInto appends n values read from r to *v.
+func readInto[T bool | int64 | float64](r *bufio.Reader, v *[]T, n int) error {
+	old := len(*v)
+	*v = slices.Grow(*v, n)[:old+n]
+	_, err := io.ReadFull(r, asBytes((*v)[old:]))
+	return err
 }
 
 func boolByte(v bool) byte {
@@ -363,40 +390,23 @@ func readColumn(r *bufio.Reader, s *featurestore.Series, n int) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, n)
 	if flag == 1 {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return err
-		}
+		err = readInto(r, &s.Valid, n)
 	} else {
-		for k := range buf {
-			buf[k] = 1
+		for k := 0; k < n; k++ {
+			s.Valid = append(s.Valid, true)
 		}
 	}
-	for _, v := range buf {
-		s.Valid = append(s.Valid, v == 1)
+	if err != nil {
+		return err
 	}
 	switch s.Type {
-	case transforms.Float64, transforms.Int64, transforms.Timestamp:
-		buf = make([]byte, 8*n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return err
-		}
-		for k := 0; k < n; k++ {
-			v := binary.LittleEndian.Uint64(buf[8*k:])
-			if s.Type == transforms.Float64 {
-				s.F64 = append(s.F64, math.Float64frombits(v))
-			} else {
-				s.I64 = append(s.I64, int64(v))
-			}
-		}
+	case transforms.Float64:
+		return readInto(r, &s.F64, n)
+	case transforms.Int64, transforms.Timestamp:
+		return readInto(r, &s.I64, n)
 	case transforms.Bool:
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return err
-		}
-		for _, v := range buf {
-			s.Bool = append(s.Bool, v == 1)
-		}
+		return readInto(r, &s.Bool, n)
 	case transforms.String:
 		var b [4]byte
 		for k := 0; k < n; k++ {

@@ -25,7 +25,7 @@ func (a *cli) api() app.API {
 	if a.remote() {
 		return a.client()
 	}
-	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv}
+	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv, SoleJob: true}
 }
 
 // ctx is the command's context with warnings and notes printed on stderr.
