@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"sort"
 	"unsafe"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -67,7 +68,8 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		return nil, fmt.Errorf("spill directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	paths, counts, err := s.partition(ctx, in, tmp)
+	sj := newSpillJob(in, s.parts)
+	paths, counts, err := sj.partition(ctx, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +83,7 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 			byPart[p] = append(byPart[p], int32(i))
 		}
 	}
+	fetch := make([][]pickRef, len(sj.starts)) // by row group: the entity rows that picked a row of it
 	for p, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -88,14 +91,53 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		if len(byPart[p]) == 0 {
 			continue
 		}
-		part, err := readPartition(path, in, counts[p])
+		part, err := readPartition(path, sj.spilled, counts[p])
 		if err != nil {
 			return nil, fmt.Errorf("read spilled partition %d: %w", p, err)
 		}
-		pickPartition(in, part, byPart[p], entKey, out)
+		sj.pick(part, byPart[p], entKey, out, fetch)
 		byPart[p] = nil
 	}
-	return out, nil
+	return out, sj.fetch(ctx, fetch, out)
+}
+
+// spillJob is one source's spilled pick. Only the columns the index needs
+// (join keys, timestamps) go to the partitions, with each row's place in
+// the source; the other columns are read again afterwards for the rows
+// picked, so the partitions hold half as much.
+type spillJob struct {
+	in      PickInput
+	parts   int
+	idx     []string            // the columns spilled: keys and timestamps
+	values  []string            // the columns fetched in the second read
+	spilled featurestore.Schema // idx, then the row's place (rowColumn)
+	starts  []int64             // the source row each row group starts at
+}
+
+// rowColumn names the spilled column holding each row's place in the
+// source (no parquet column name starts with a NUL).
+const rowColumn = "\x00row"
+
+// pickRef is an entity row and the row of a row group it picked.
+type pickRef struct{ ent, row int32 }
+
+func newSpillJob(in PickInput, parts int) *spillJob {
+	sj := &spillJob{in: in, parts: parts}
+	isIdx := map[string]bool{in.Source.TimestampField: true, in.Source.CreatedTimestampField: true}
+	for _, k := range in.JoinKeys {
+		isIdx[k] = true
+	}
+	for _, c := range in.Columns {
+		if isIdx[c] {
+			sj.idx = append(sj.idx, c)
+			col, _ := in.Schema.Lookup(c)
+			sj.spilled = append(sj.spilled, col)
+		} else {
+			sj.values = append(sj.values, c)
+		}
+	}
+	sj.spilled = append(sj.spilled, featurestore.Column{Name: rowColumn, Type: transforms.Int64})
+	return sj
 }
 
 // partitionOf is the partition of a key: a hash other than the as-of
@@ -110,7 +152,7 @@ func partitionOf(ik int64, sk string, intKeyed bool, parts int) int {
 
 // partition writes the source's pickable rows to one file per partition,
 // and says how many rows each got.
-func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([]string, []int, error) {
+func (s *spillJob) partition(ctx context.Context, dir string) ([]string, []int, error) {
 	paths, counts := make([]string, s.parts), make([]int, s.parts)
 	files := make([]*os.File, s.parts)
 	writers := make([]*bufio.Writer, s.parts)
@@ -136,12 +178,20 @@ func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([
 		var err error
 		for t := range chunks {
 			if err == nil {
-				err = s.split(t, in, writers, counts)
+				err = s.split(t, writers, counts)
 			}
 		}
 		done <- err
 	}()
-	_, err := parquet.ScanRowGroups(ctx, in.Files, in.Columns, func(t *featurestore.Table) error {
+	next := int64(0)
+	_, err := parquet.ScanRowGroups(ctx, s.in.Files, s.idx, func(t *featurestore.Table) error {
+		row := featurestore.NewSeries(rowColumn, transforms.Int64, t.Rows)
+		for i := range row.I64 {
+			row.I64[i] = next + int64(i)
+		}
+		t.Series = append(t.Series, row)
+		s.starts = append(s.starts, next)
+		next += int64(t.Rows)
 		select {
 		case chunks <- t:
 			return nil
@@ -170,7 +220,8 @@ func (s spillPicker) partition(ctx context.Context, in PickInput, dir string) ([
 
 // split writes the rows of one row group that can be picked to their
 // partitions' files.
-func (s spillPicker) split(t *featurestore.Table, in PickInput, writers []*bufio.Writer, counts []int) error {
+func (s *spillJob) split(t *featurestore.Table, writers []*bufio.Writer, counts []int) error {
+	in := s.in
 	var keys []*featurestore.Series
 	for _, k := range in.JoinKeys {
 		keys = append(keys, t.Lookup(k))
@@ -192,7 +243,7 @@ func (s spillPicker) split(t *featurestore.Table, in PickInput, writers []*bufio
 		if len(r) == 0 {
 			continue
 		}
-		if err := writeChunk(writers[p], t, in.Columns, r); err != nil {
+		if err := writeChunk(writers[p], t, s.spilled.Names(), r); err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
 	}
@@ -213,9 +264,11 @@ func newPicked(in PickInput) *Picked {
 	return out
 }
 
-// pickPartition looks up the entity rows ents in a partition's index and
-// copies each picked row into out.
-func pickPartition(in PickInput, part *featurestore.Table, ents []int32, entKey keyFunc, out *Picked) {
+// pick looks up the entity rows ents in a partition's index, copies the
+// spilled columns of each picked row into out and notes, by row group,
+// where to fetch the others.
+func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc, out *Picked, fetch [][]pickRef) {
+	in := s.in
 	var keys []*featurestore.Series
 	for _, k := range in.JoinKeys {
 		keys = append(keys, part.Lookup(k))
@@ -233,11 +286,43 @@ func pickPartition(in PickInput, part *featurestore.Table, ents []int32, entKey 
 			}
 		}
 	})
-	parallel(len(out.Table.Series), func(lo, hi int) {
-		for _, dst := range out.Table.Series[lo:hi] {
-			scatterPicked(dst, part.Lookup(dst.Name), ents, picked)
+	for _, name := range s.idx {
+		scatterPicked(out.Table.Lookup(name), part.Lookup(name), ents, picked)
+	}
+	place := part.Lookup(rowColumn).I64
+	for k, r := range picked {
+		if r < 0 {
+			continue
 		}
+		g := place[r]
+		rg := sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > g }) - 1
+		fetch[rg] = append(fetch[rg], pickRef{ent: ents[k], row: int32(g - s.starts[rg])})
+	}
+}
+
+// fetch reads the source again, the columns not spilled, and copies each
+// picked row's values into out.
+func (s *spillJob) fetch(ctx context.Context, fetch [][]pickRef, out *Picked) error {
+	if len(s.values) == 0 {
+		return nil
+	}
+	g := 0
+	_, err := parquet.ScanRowGroups(ctx, s.in.Files, s.values, func(t *featurestore.Table) error {
+		refs := fetch[g]
+		g++
+		if len(refs) == 0 {
+			return nil
+		}
+		ents, rows := make([]int32, len(refs)), make([]int32, len(refs))
+		for k, f := range refs {
+			ents[k], rows[k] = f.ent, f.row
+		}
+		for _, name := range s.values {
+			scatterPicked(out.Table.Lookup(name), t.Lookup(name), ents, rows)
+		}
+		return nil
 	})
+	return err
 }
 
 // scatterPicked sets dst[ents[k]] to src[picked[k]] for every picked row,
@@ -339,7 +424,7 @@ func boolByte(v bool) byte {
 
 // readPartition reads a partition file of rows rows back into one table,
 // its chunks in the order they were written (the source's order).
-func readPartition(path string, in PickInput, rows int) (*featurestore.Table, error) {
+func readPartition(path string, cols featurestore.Schema, rows int) (*featurestore.Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -347,9 +432,8 @@ func readPartition(path string, in PickInput, rows int) (*featurestore.Table, er
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 256<<10)
 	t := &featurestore.Table{}
-	for _, name := range in.Columns {
-		c, _ := in.Schema.Lookup(name)
-		s := featurestore.NewSeries(name, c.Type, 0)
+	for _, c := range cols {
+		s := featurestore.NewSeries(c.Name, c.Type, 0)
 		s.Physical, s.Valid = c.Physical, make([]bool, 0, rows)
 		switch c.Type {
 		case transforms.Float64:
