@@ -101,14 +101,16 @@ class Store:
     def training_set(self, features: Optional[Sequence[str]] = None, *, feature_set: Optional[str] = None,
                      entities: Union[pd.DataFrame, PathLike], as_of: Any = None,
                      timestamp_column: str = "event_timestamp", out: Optional[PathLike] = None,
-                     engine: str = "local", spark_remote: Optional[str] = None) -> pd.DataFrame:
+                     engine: str = "local", spark_remote: Optional[str] = None,
+                     memory_limit: Optional[int] = None) -> pd.DataFrame:
         """Joins features onto the entity rows as of each row's time (``fs materialize``).
 
         ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to
         ``.fs-entities/SHA256.parquet`` first, so the same rows give the same dataset id as
         the command line given that file. ``as_of`` (a time) ignores source rows created
         after it. The result's ``.attrs["fs"]`` holds the dataset id, the feature versions,
-        the cutoff and the file.
+        the cutoff and the file. ``memory_limit`` (bytes) bounds fs's memory: a larger source
+        is spilled to disk, with the same result (``--memory-limit``).
 
         >>> train = store.training_set(["conv_rate", "acc_rate"], entities=orders)
         >>> train.attrs["fs"]["dataset_id"]
@@ -121,6 +123,7 @@ class Store:
             args += ["--feature-set", feature_set] if feature_set else ["--features", ",".join(features or [])]
             args += ["--as-of", cutoff] if cutoff else []
             args += ["--engine", engine] + (["--spark-remote", spark_remote] if spark_remote else [])
+            args += ["--memory-limit", str(int(memory_limit))] if memory_limit else []
             ds = self._local.run(*args)[1]
         else:
             req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column,
@@ -128,6 +131,8 @@ class Store:
             req.update({"feature_set": feature_set} if feature_set else {"features": list(features or [])})
             if cutoff:
                 req["as_of"] = cutoff
+            if memory_limit:
+                req["memory_limit"] = int(memory_limit)
             job = self._remote.job("/materialize", req)
             ds = job["result"]
             _write_atomic(out, self._remote.output(job))

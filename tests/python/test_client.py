@@ -41,6 +41,10 @@ def workflow(store):
     orders = pd.read_csv("orders.tsv", sep="\t")
     train = store.training_set(FEATS, entities=orders, as_of=AS_OF)
     out["dataset"] = train.attrs["fs"]["dataset_id"]
+    # With a memory limit of 4 KiB the source is spilled to disk: the same rows, the same dataset.
+    spilled = store.training_set(FEATS, entities=orders, as_of=AS_OF, memory_limit=4096)
+    pd.testing.assert_frame_equal(spilled, train)
+    assert spilled.attrs["fs"]["dataset_id"] == out["dataset"]
     out["train"] = train
     run = store.train(train, "trip_completed", alpha=0.01, l1_ratio=0.2, test_size=0.2, seed=17, drop_nulls=True)
     out["run"] = (run.id, run.metrics.to_dict(), run.coefficients.to_dict(), run.intercept, run.feature_versions)
