@@ -44,8 +44,31 @@ def main():
     ap.add_argument("--memory-limit", help="fs materialize's --memory-limit and DuckDB's memory_limit (e.g. 2GiB)")
     ap.add_argument("--no-pandas", action="store_true", help="skip pandas (it holds everything in memory)")
     ap.add_argument("--spark", help="also time fs materialize --engine spark on this Spark Connect server (sc://HOST:PORT)")
+    ap.add_argument("--sizes", help="several sizes in one run, e.g. 10M,100M: 10M source rows (100k keys) x 1M entity "
+                                    "rows, 100M (1M keys) x 10M; overrides --rows, --entities, --events")
     a = ap.parse_args()
-    work = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-"))
+    base = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-"))
+    if not a.sizes:
+        run(a, base)
+        return
+    for size in a.sizes.split(","):
+        n = int(size.rstrip("M")) * 1_000_000
+        b = argparse.Namespace(**vars(a))
+        b.rows, b.entities, b.events = n, n // 100, n // 10
+        run(b, base / size)
+        print(flush=True)
+
+
+def pandas_fits(rows, events):
+    """Whether pandas' merge_asof can run here: it holds the source about three times over (read,
+    filtered, sorted), 8 columns of 8 bytes, and the entity rows twice."""
+    need = rows * 64 * 3 + events * 24 * 4
+    with open("/proc/meminfo") as f:
+        avail = next(int(l.split()[1]) * 1024 for l in f if l.startswith("MemAvailable:"))
+    return need < 0.8 * avail, need
+
+
+def run(a, work):
     work.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
     t0 = pd.Timestamp("2024-01-01", tz="UTC").value // 1000
@@ -132,7 +155,8 @@ m = pd.merge_asof(e.sort_values('event_timestamp'), s.drop(columns='created'), l
                   right_on='ts', by='entity_id').sort_values('_row')
 m.drop(columns=['_row', 'ts']).to_parquet('{work / "pandas.parquet"}', compression='zstd')
 """
-    pandas = None if a.no_pandas else median_run([sys.executable, "-c", pandas_code])
+    fits, need = pandas_fits(a.rows, a.events)
+    pandas = None if a.no_pandas or not fits else median_run([sys.executable, "-c", pandas_code])
 
     # Same answers (DuckDB breaks ties arbitrarily; random timestamps in micros make ties vanishingly rare).
     got = pd.read_parquet(work / "fs.parquet", columns=["g0"])["g0"].to_numpy()
@@ -145,6 +169,8 @@ m.drop(columns=['_row', 'ts']).to_parquet('{work / "pandas.parquet"}', compressi
     rows = {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss)}
     if pandas:
         rows["pandas merge_asof"] = pandas
+    elif not a.no_pandas:
+        print(f"pandas merge_asof  not run: it would need about {need / 2**30:.0f} GiB, more than this machine has free")
     if spark:
         rows["fs --engine spark"] = spark
     for name, (w, c, r) in rows.items():
