@@ -22,6 +22,12 @@
 //   - The output has exactly the entity file's rows, in its order,
 //     duplicates kept.
 //
+// A source whose columns and index would not fit in the memory budget
+// (Request.MemoryLimit) is spilled (spill.go): its keys and timestamps are
+// split by key hash into partition files, each read back once and indexed
+// for the entity rows of its keys, and the other columns of the rows
+// picked are read in a second pass; the result is the same, byte for byte.
+//
 // The dataset record counts each feature's nulls and why (no row, outside
 // the TTL, a null value). The output file is written whole (atomicfile) and
 // recorded only once it is on disk; an output that is an input, a
