@@ -94,6 +94,45 @@ func WriteWith(path string, fill func(*os.File) error) error {
 	return f.Commit()
 }
 
+// TempDir creates a directory in dir (os.MkdirTemp with pattern) and holds
+// it locked until release, which also removes it: RemoveStaleDirs can then
+// tell it from one a killed process left.
+func TempDir(dir, pattern string) (string, func(), error) {
+	path, err := os.MkdirTemp(dir, pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	lock, err := os.Open(path)
+	if err == nil {
+		err = tryLock(lock)
+	}
+	if err != nil {
+		os.RemoveAll(path)
+		return "", nil, err
+	}
+	return path, func() {
+		os.RemoveAll(path)
+		lock.Close()
+	}, nil
+}
+
+// RemoveStaleDirs removes the directories in dir matching pattern that no
+// live process holds locked: those TempDir made for processes that were
+// killed. Where locks are not real (no flock) it removes nothing.
+func RemoveStaleDirs(dir, pattern string) {
+	names, _ := filepath.Glob(filepath.Join(dir, pattern))
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			continue
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() && tryLock(f) == nil && lockIsReal {
+			os.RemoveAll(n)
+		}
+		f.Close()
+	}
+}
+
 // CleanStale removes the temporary files that killed writers of path left
 // (those no live process holds locked).
 func CleanStale(path string) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -90,5 +91,30 @@ func TestWriteDirSwapsAnExistingDirectory(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
 		t.Fatalf("temporary directories left: %v", left)
+	}
+}
+
+// A directory TempDir holds is kept by RemoveStaleDirs; one nobody holds
+// (a killed process's) is removed; release removes its own.
+func TestTempDirAndStaleDirs(t *testing.T) {
+	dir := t.TempDir()
+	live, release, err := atomicfile.TempDir(dir, "spill-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(dir, "spill-dead")
+	if err := os.MkdirAll(filepath.Join(dead, "part"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	atomicfile.RemoveStaleDirs(dir, "spill-*")
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a held directory was removed: %v", err)
+	}
+	if _, err := os.Stat(dead); runtime.GOOS != "windows" && !os.IsNotExist(err) { // flock is real on unix
+		t.Errorf("a stale directory was kept: %v", err)
+	}
+	release()
+	if _, err := os.Stat(live); !os.IsNotExist(err) {
+		t.Errorf("release kept the directory: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"unsafe"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/transforms"
@@ -63,11 +64,12 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	if s.gcLimit > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(s.gcLimit))
 	}
-	tmp, err := os.MkdirTemp(s.dir, "spill-")
+	atomicfile.RemoveStaleDirs(s.dir, "spill-*") // left by killed runs
+	tmp, release, err := atomicfile.TempDir(s.dir, "spill-*")
 	if err != nil {
 		return nil, fmt.Errorf("spill directory: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer release()
 	sj := newSpillJob(in, s.parts)
 	paths, counts, err := sj.partition(ctx, tmp)
 	if err != nil {

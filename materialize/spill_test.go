@@ -84,6 +84,10 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 		EntityKeys: []*featurestore.Series{ec, ez}, Event: event}
 	idx := buildIndex([]*featurestore.Series{whole.Lookup("city"), whole.Lookup("zone")}, whole.Lookup("ts"), whole.Lookup("created"), cutoff.UnixNano(), true)
 	ek := keyFuncFor(in.EntityKeys)
+	stale := filepath.Join(dir, "spill-left-by-a-killed-run")
+	if err := os.MkdirAll(filepath.Join(stale, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, parts := range []int{1, 2, 7, 64} {
 		got, err := spillPicker{dir: dir, parts: parts}.Pick(context.Background(), in)
 		if err != nil {
@@ -110,7 +114,7 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 			t.Errorf("only %d of %d entity rows found a row: the test tests little", found, n)
 		}
 		if left, _ := filepath.Glob(filepath.Join(dir, "spill-*")); len(left) > 0 {
-			t.Errorf("spill files left: %v", left)
+			t.Errorf("spill files left (a killed run's included): %v", left)
 		}
 	}
 }
