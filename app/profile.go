@@ -25,6 +25,9 @@ type ProfileRequest struct {
 	// report for the client to fetch (GET /api/v1/jobs/ID/output). A local
 	// service ignores it: the caller renders the profile it returns.
 	HTML bool `json:"html,omitempty"`
+	// MemoryLimit bounds the profile's memory in bytes (0: the default);
+	// past it, temporary files go to the store's tmp directory.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 }
 
 // ValidateRequest asks whether data meets expectations.
@@ -45,7 +48,11 @@ type Validation struct {
 // dataset, keeps the profile in the store for fs lineage. Errors:
 // EINVALID, EFORBIDDEN.
 func (s *Service) Profile(ctx context.Context, req ProfileRequest) (*profile.Profile, error) {
-	po := profile.Options{Target: req.Label, TimestampColumn: req.TimestampColumn, EntityColumns: req.EntityColumns}
+	po := profile.Options{Target: req.Label, TimestampColumn: req.TimestampColumn, EntityColumns: req.EntityColumns,
+		MemoryLimit: req.MemoryLimit}
+	if badger.Exists(s.Store.Dir()) {
+		po.TempDir = badger.TempDir(s.Store.Dir())
+	}
 	t, err := s.profileTarget(ctx, req.Target, &po)
 	if err != nil {
 		return nil, err

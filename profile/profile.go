@@ -3,12 +3,15 @@ package profile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/trainer"
@@ -115,6 +118,19 @@ type Options struct {
 	TimestampColumn string
 	Target          string
 	Bins            int
+	// MemoryLimit bounds the memory a profile takes (0: 4 GiB, or
+	// FS_MEMORY_LIMIT if lower): past it, row hashes and columns go to
+	// temporary files under TempDir (default: the system's), with the same
+	// results.
+	MemoryLimit int64
+	TempDir     string
+}
+
+func (o Options) budget() int64 {
+	if o.MemoryLimit > 0 {
+		return o.MemoryLimit
+	}
+	return parquet.DefaultBudget()
 }
 
 var quantiles = []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}
@@ -139,14 +155,38 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 		return nil, err
 	}
 	p := &Profile{Path: path, Warnings: []Warning{}}
+	_, rows, err := parquet.Layout(files)
+	if err != nil {
+		return nil, err
+	}
+	dir := ""
+	if rows*24 > o.budget()/int64(runtime.GOMAXPROCS(0)) || rows*16 > o.budget()/2 {
+		// Too large to hold: a temporary directory for hashes and columns.
+		base := o.TempDir
+		if base == "" {
+			base = os.TempDir()
+		}
+		if err := os.MkdirAll(base, 0o755); err != nil {
+			return nil, err
+		}
+		atomicfile.RemoveStaleDirs(base, "profile-*")
+		tmp, release, err := atomicfile.TempDir(base, "profile-*")
+		if err != nil {
+			return nil, fmt.Errorf("profile temporary directory: %w", err)
+		}
+		defer release()
+		dir = tmp
+	}
 	// Pass 1, one row group at a time: duplicates, order, entities and
 	// correlations.
-	scan := newScanner(schema, names, o)
+	scan := newScanner(schema, names, o, func() *hashSet { return &hashSet{limit: int(o.budget() / 4 / 8), dir: dir} })
 	if _, err := parquet.ScanRowGroups(ctx, files, names, scan.add); err != nil {
 		return nil, err
 	}
 	p.Rows = scan.rows
-	p.Table = scan.table()
+	if p.Table, err = scan.table(); err != nil {
+		return nil, err
+	}
 	p.Corr = scan.matrix()
 	// Pass 2, one column per processor at a time: exact per-column
 	// statistics (each column is sorted).
@@ -159,12 +199,7 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			t, _, err := parquet.ReadTable(ctx, files, []string{n})
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			p.Columns[i] = columnStats(t.Series[0], o.Bins)
+			p.Columns[i], errs[i] = o.column(ctx, files, schema, n, dir, rows)
 		}()
 	}
 	wg.Wait()
@@ -180,6 +215,27 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 	}
 	p.Warnings = warnings(p, o)
 	return p, nil
+}
+
+// column computes one column's statistics: from the whole column when it
+// fits in its share of the budget, else externally (external.go) in
+// chunks of that share, with the same results.
+func (o Options) column(ctx context.Context, files []string, schema featurestore.Schema, name, dir string, rows int64) (*Column, error) {
+	share := o.budget() / int64(runtime.GOMAXPROCS(0))
+	if dir == "" || rows*24 <= share {
+		t, _, err := parquet.ReadTable(ctx, files, []string{name})
+		if err != nil {
+			return nil, err
+		}
+		return columnStats(t.Series[0], o.Bins), nil
+	}
+	col, _ := schema.Lookup(name)
+	sub, err := os.MkdirTemp(dir, "column-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(sub)
+	return externalStats(ctx, files, col, o.Bins, sub, int(max(share/24, 1024)))
 }
 
 // checkKeys refuses a timestamp column that is missing or not a
@@ -366,25 +422,44 @@ func quantile(sorted []float64, q float64) float64 {
 }
 
 func histogram(sorted []float64, bins int) *Histogram {
-	lo, hi := sorted[0], sorted[len(sorted)-1]
+	h := newHistogram(sorted[0], sorted[len(sorted)-1], bins, len(sorted))
+	for _, v := range sorted {
+		h.add(v)
+	}
+	return h.Histogram
+}
+
+// histBuilder counts values into equal-width bins between lo and hi (one
+// bin of all n values when they are all equal).
+type histBuilder struct {
+	*Histogram
+	lo, w float64
+	bins  int
+	flat  bool
+}
+
+func newHistogram(lo, hi float64, bins, n int) *histBuilder {
 	h := &Histogram{Counts: make([]int, bins)}
 	if hi == lo {
-		h.Edges = []float64{lo, hi}
-		h.Counts = []int{len(sorted)}
-		return h
+		h.Edges, h.Counts = []float64{lo, hi}, []int{n}
+		return &histBuilder{Histogram: h, flat: true}
 	}
 	w := (hi - lo) / float64(bins)
 	for b := 0; b <= bins; b++ {
 		h.Edges = append(h.Edges, lo+w*float64(b))
 	}
-	for _, v := range sorted {
-		b := int((v - lo) / w)
-		if b >= bins {
-			b = bins - 1
-		}
-		h.Counts[b]++
+	return &histBuilder{Histogram: h, lo: lo, w: w, bins: bins}
+}
+
+func (h *histBuilder) add(v float64) {
+	if h.flat {
+		return
 	}
-	return h
+	b := int((v - h.lo) / h.w)
+	if b >= h.bins {
+		b = h.bins - 1
+	}
+	h.Counts[b]++
 }
 
 func fmtTime(ns int64) string { return timeFromNanos(ns) }

@@ -1,9 +1,11 @@
 package profile
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -45,8 +47,8 @@ type scanner struct {
 	names           []string
 	numeric         []string // correlation columns
 	rows            int
-	rowHash         []uint64
-	keyHash         []uint64
+	rowHash         *hashSet
+	keyHash         *hashSet // nil without entity columns and a timestamp
 	prevTS          int64
 	havePrev        bool
 	outOfOrder      int
@@ -59,8 +61,9 @@ type scanner struct {
 	balanceOverflow bool
 }
 
-func newScanner(schema featurestore.Schema, names []string, o Options) *scanner {
-	s := &scanner{o: o, names: names, entities: map[string]int{}, intEntities: map[int64]int{}, balance: map[string]int{}}
+func newScanner(schema featurestore.Schema, names []string, o Options, hashes func() *hashSet) *scanner {
+	s := &scanner{o: o, names: names, entities: map[string]int{}, intEntities: map[int64]int{}, balance: map[string]int{},
+		rowHash: hashes(), keyHash: hashes()}
 	keys := map[string]bool{}
 	for _, k := range o.EntityColumns {
 		keys[k] = true
@@ -156,7 +159,7 @@ func (s *scanner) add(t *featurestore.Table) error {
 		for _, c := range t.Series {
 			hashValue(&h, c, i)
 		}
-		s.rowHash = append(s.rowHash, uint64(h))
+		s.rowHash.add(uint64(h))
 		if ts != nil && !ts.Null(i) {
 			v := ts.I64[i]
 			if s.havePrev && v < s.prevTS {
@@ -190,7 +193,7 @@ func (s *scanner) add(t *featurestore.Table) error {
 			}
 			if ts != nil {
 				hashValue(&kh, ts, i)
-				s.keyHash = append(s.keyHash, uint64(kh))
+				s.keyHash.add(uint64(kh))
 			}
 		}
 		for j, c := range nums {
@@ -231,11 +234,96 @@ func duplicates(h []uint64) int {
 	return d
 }
 
-func (s *scanner) table() Table {
-	t := Table{DuplicateRows: duplicates(s.rowHash), EntityColumns: s.o.EntityColumns, TimestampColumn: s.o.TimestampColumn,
+// hashSet collects row hashes to count the repeats: in memory up to limit
+// hashes, then in hashPartitions files by the hash's top bits (equal
+// hashes share a file, so each file is sorted and counted alone).
+type hashSet struct {
+	mem     []uint64
+	limit   int
+	dir     string
+	files   []*os.File
+	writers []*bufio.Writer
+	n       int
+	err     error
+}
+
+const hashPartitions = 64
+
+func (h *hashSet) used() bool { return h.n > 0 }
+
+func (h *hashSet) add(x uint64) {
+	h.n++
+	if h.writers == nil {
+		h.mem = append(h.mem, x)
+		if len(h.mem) > h.limit && h.dir != "" {
+			h.spill()
+		}
+		return
+	}
+	w := h.writers[x>>58]
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], x)
+	if _, err := w.Write(b[:]); err != nil && h.err == nil {
+		h.err = err
+	}
+}
+
+// spill opens the partition files and moves the hashes held there.
+func (h *hashSet) spill() {
+	for p := 0; p < hashPartitions; p++ {
+		f, err := os.CreateTemp(h.dir, "hashes-*")
+		if err != nil {
+			h.err = err
+			return
+		}
+		h.files, h.writers = append(h.files, f), append(h.writers, bufio.NewWriterSize(f, 64<<10))
+	}
+	mem := h.mem
+	h.mem, h.n = nil, h.n-len(mem)
+	for _, x := range mem {
+		h.add(x)
+	}
+}
+
+// duplicates is how many hashes repeat an earlier one.
+func (h *hashSet) duplicates() (int, error) {
+	if h.err != nil {
+		return 0, fmt.Errorf("profile temporary files: %w", h.err)
+	}
+	if h.writers == nil {
+		return duplicates(h.mem), nil
+	}
+	d := 0
+	for p, f := range h.files {
+		if err := h.writers[p].Flush(); err != nil {
+			return 0, err
+		}
+		data, err := os.ReadFile(f.Name())
+		f.Close()
+		os.Remove(f.Name())
+		if err != nil {
+			return 0, err
+		}
+		part := make([]uint64, len(data)/8)
+		for i := range part {
+			part[i] = binary.LittleEndian.Uint64(data[8*i:])
+		}
+		d += duplicates(part)
+	}
+	return d, nil
+}
+
+func (s *scanner) table() (Table, error) {
+	dups, err := s.rowHash.duplicates()
+	if err != nil {
+		return Table{}, err
+	}
+	t := Table{DuplicateRows: dups, EntityColumns: s.o.EntityColumns, TimestampColumn: s.o.TimestampColumn,
 		OutOfOrder: s.outOfOrder}
-	if s.keyHash != nil {
-		t.DuplicateKeyTime = duplicates(s.keyHash)
+	if s.keyHash.used() {
+		if t.DuplicateKeyTime, err = s.keyHash.duplicates(); err != nil {
+			return Table{}, err
+		}
 	}
 	if s.haveT {
 		t.TimeMin, t.TimeMax = timeFromNanos(s.tmin), timeFromNanos(s.tmax)
@@ -263,7 +351,7 @@ func (s *scanner) table() Table {
 		}
 	}
 	s.rowHash, s.keyHash = nil, nil
-	return t
+	return t, nil
 }
 
 func (s *scanner) matrix() *Matrix {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/transforms"
 )
@@ -139,20 +138,15 @@ func Validate(ctx context.Context, path string, files []string, e *Expectations)
 		if len(missing) > 0 {
 			bad("", "unique", "columns %v of the uniqueness check are missing", missing)
 		} else {
-			sc := newScanner(schema, e.Unique, Options{})
-			var hashes []uint64
-			_, err := parquet.ScanRowGroups(ctx, files, e.Unique, func(t *featurestore.Table) error {
-				sc.rowHash = sc.rowHash[:0]
-				if err := sc.add(t); err != nil {
-					return err
-				}
-				hashes = append(hashes, sc.rowHash...)
-				return nil
-			})
+			sc := newScanner(schema, e.Unique, Options{}, func() *hashSet { return &hashSet{limit: math.MaxInt} })
+			if _, err := parquet.ScanRowGroups(ctx, files, e.Unique, sc.add); err != nil {
+				return nil, err
+			}
+			d, err := sc.rowHash.duplicates()
 			if err != nil {
 				return nil, err
 			}
-			if d := duplicates(hashes); d > 0 {
+			if d > 0 {
 				bad("", "unique", "%d rows repeat an earlier (%s)", d, joinList(e.Unique))
 			}
 		}

@@ -25,6 +25,23 @@ func PairwiseSum(a []float64) float64 {
 	return PairwiseSum(a[:n2]) + PairwiseSum(a[n2:])
 }
 
+// PairwiseSumOf is PairwiseSum of n values that next gives one by one, in
+// order: the same bits, holding 128 values at a time (for data that does
+// not fit in memory).
+func PairwiseSumOf(n int, next func() float64) float64 {
+	if n <= 128 {
+		var buf [128]float64
+		for i := range buf[:n] {
+			buf[i] = next()
+		}
+		return PairwiseSum(buf[:n])
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	left := PairwiseSumOf(n2, next)
+	return left + PairwiseSumOf(n-n2, next)
+}
+
 // pairwiseSumSq is PairwiseSum of (a_i - m)², as numpy sums the squares of
 // a centred column (which is how scikit-learn gets the column norms): each
 // difference and each square is rounded before it is added.

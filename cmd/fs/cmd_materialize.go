@@ -103,13 +103,11 @@ func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	req := app.MaterializeRequest{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
 		TimestampColumn: o.timestampColumn, Out: o.out, ServerSideOut: o.serverSideOut,
 		VerifySources: o.verifySources, Engine: o.engine, SparkRemote: o.sparkRemote}
-	if o.memoryLimit != "" {
-		n, err := parquet.ParseBytes(o.memoryLimit)
-		if err != nil || n == 0 {
-			return usageError{fmt.Errorf("--memory-limit: %q is not a size (e.g. 512MiB, 2GiB)", o.memoryLimit)}
-		}
-		req.MemoryLimit = n
+	limit, err := sizeFlag("--memory-limit", o.memoryLimit)
+	if err != nil {
+		return err
 	}
+	req.MemoryLimit = limit
 	if o.asOf != "" {
 		t, err := materialize.ParseTime(o.asOf)
 		if err != nil {
@@ -157,4 +155,16 @@ func (a *cli) progress(quiet bool, what string) *progressbar.ProgressBar {
 	}
 	return progressbar.NewOptions(1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("fs: "+what),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+}
+
+// sizeFlag reads a size flag ("512MiB", "2GiB", bytes); "" is 0.
+func sizeFlag(name, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := parquet.ParseBytes(v)
+	if err != nil || n == 0 {
+		return 0, usageError{fmt.Errorf("%s: %q is not a size (e.g. 512MiB, 2GiB)", name, v)}
+	}
+	return n, nil
 }

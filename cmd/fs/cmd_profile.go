@@ -16,6 +16,7 @@ type profileOptions struct {
 	target, html, timestamp string
 	entity                  []string
 	json                    bool
+	memoryLimit             string
 }
 
 // exitValidation is fs validate's exit code when an expectation fails.
@@ -40,6 +41,10 @@ rows out of order, rows per entity and the Pearson correlation matrix; with
 --target the label balance and each feature's correlation with it; then
 warnings in plain words, most important first. Numbers agree with pandas.
 
+Memory stays within --memory-limit (default 4GiB, or FS_MEMORY_LIMIT if lower):
+past it, row hashes and columns go to temporary files in the store's tmp
+directory (columns sorted in runs and merged), with the same figures.
+
 The profile of a registered source or of a dataset is kept in the store and
 shown by fs lineage on that node.
 
@@ -50,6 +55,10 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 		Example: "  fs profile data/driver_stats.parquet\n  fs profile driver_stats --target trip_completed --html report.html\n  fs profile train.parquet --json",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			limit, err := sizeFlag("--memory-limit", o.memoryLimit)
+			if err != nil {
+				return err
+			}
 			if o.html != "" {
 				var keep []string
 				if !a.remote() {
@@ -60,7 +69,7 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 				}
 			}
 			p, err := a.api().Profile(a.ctx(cmd), app.ProfileRequest{Target: argv[0], Label: o.target,
-				TimestampColumn: o.timestamp, EntityColumns: o.entity})
+				TimestampColumn: o.timestamp, EntityColumns: o.entity, MemoryLimit: limit})
 			if err != nil {
 				return err
 			}
@@ -83,6 +92,7 @@ Exit codes: 0 ok, 1 error, 2 usage.`,
 	f.StringVar(&o.timestamp, "timestamp", "", "the event time column (default: the source's, or found by name)")
 	f.StringSliceVar(&o.entity, "entity", nil, "the entity key columns (default: the source's, or a column ending in _id)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document")
+	f.StringVar(&o.memoryLimit, "memory-limit", "", "memory budget, e.g. 2GiB (default 4GiB, or FS_MEMORY_LIMIT if lower); past it, temporary files")
 	return cmd
 }
 

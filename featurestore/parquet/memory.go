@@ -24,6 +24,11 @@ func memoryLimit(env string) int64 {
 	return physicalMemory() / 4 * 3
 }
 
+// DefaultBudget is the memory a command that can work in bounded memory
+// (materialize, profile) allows itself when not told: 4 GiB, or
+// MemoryLimit when that is lower.
+func DefaultBudget() int64 { return min(4<<30, MemoryLimit) }
+
 // ParseBytes reads "512MiB", "2GiB", "100KiB" or a plain number of bytes.
 func ParseBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)

@@ -53,6 +53,10 @@ def test_profile_matches_pandas_on_demo_data(run_fs, tmp_path):
     prof = json.loads(run_fs("profile", "driver_stats.parquet", "--json").stdout)
     df = pd.read_parquet(tmp_path / "driver_stats.parquet")
     check_against_pandas(prof, df, "driver_id", "datetime")
+    # In a budget of 1 KiB (row hashes and columns in temporary files, columns
+    # sorted in runs of 1,024 values and merged): the same profile.
+    bounded = json.loads(run_fs("profile", "driver_stats.parquet", "--json", "--memory-limit", "1KiB").stdout)
+    assert bounded == prof
     msgs = [w["message"] for w in prof["warnings"]]
     assert any(re.fullmatch(r"conv_rate: [0-9.]+% nulls \(\d+ of 1825 rows\)", m) for m in msgs), msgs
     assert f"{df.duplicated().sum()} duplicate rows" in msgs
