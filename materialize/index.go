@@ -3,6 +3,7 @@ package materialize
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -170,28 +171,12 @@ func buildIndex(keys []*featurestore.Series, ts, created *featurestore.Series, c
 			idx.strKeys[k] = g + offsets[sh]
 		}
 	}
-	if shards > 1 {
-		parallel(rows, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if g := group[i]; g >= 0 {
-					group[i] = g + offsets[shardOf[i]]
-				}
-			}
-		})
-	}
 	idx.start = make([]int32, len(counts)+1)
 	for g, c := range counts {
 		idx.start[g+1] = idx.start[g] + c
 	}
 	total := idx.start[len(counts)]
 	idx.entries = make([]entry, total)
-	fill := slices.Clone(idx.start[:len(counts)])
-	for i, g := range group {
-		if g >= 0 {
-			idx.entries[fill[g]] = entry{ts: n[i], row: int32(i)}
-			fill[g]++
-		}
-	}
 	// Sort each group by (timestamp, created, row): a total order, so the
 	// last row at or before a time is the one the tie rules choose. Created
 	// times are only read to break ties on the timestamp.
@@ -210,15 +195,103 @@ func buildIndex(keys []*featurestore.Series, ts, created *featurestore.Series, c
 		}
 		return cmp.Compare(a.row, b.row)
 	}
-	parallel(len(counts), func(lo, hi int) {
-		for g := lo; g < hi; g++ {
-			part := idx.entries[idx.start[g]:idx.start[g+1]]
-			if !slices.IsSortedFunc(part, cmpEntries) {
-				slices.SortFunc(part, cmpEntries)
+	// Each shard's groups hold a range of entries of their own: a worker per
+	// shard fills its groups' entries (rows in order) and sorts them.
+	fill := slices.Clone(idx.start[:len(counts)])
+	for sh := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			off := offsets[sh]
+			for i, g := range group {
+				if g >= 0 && int(shardOf[i]) == sh {
+					g += off
+					idx.entries[fill[g]] = entry{ts: n[i], row: int32(i)}
+					fill[g]++
+				}
+			}
+			for g := off; g < off+int32(len(parts[sh].counts)); g++ {
+				sortEntries(idx.entries[idx.start[g]:idx.start[g+1]], cmpEntries)
+			}
+		}()
+	}
+	wg.Wait()
+	return idx
+}
+
+// sortEntries sorts a group by cmpEntries: by timestamp with the
+// comparison inlined (sortByTime), then each run of equal timestamps (rare)
+// by the whole order.
+func sortEntries(part []entry, cmpEntries func(a, b entry) int) {
+	sorted := true
+	for i := 1; i < len(part); i++ {
+		if part[i].ts < part[i-1].ts {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		sortByTime(part, 2*bits.Len(uint(len(part))))
+	}
+	for lo := 0; lo < len(part); {
+		hi := lo + 1
+		for hi < len(part) && part[hi].ts == part[lo].ts {
+			hi++
+		}
+		if hi-lo > 1 && !slices.IsSortedFunc(part[lo:hi], cmpEntries) {
+			slices.SortFunc(part[lo:hi], cmpEntries)
+		}
+		lo = hi
+	}
+}
+
+// sortByTime sorts entries by timestamp: quicksort on the median of three,
+// insertion sort below 12 entries, heapsort past depth (as introsort).
+func sortByTime(a []entry, depth int) {
+	for len(a) > 12 {
+		if depth == 0 {
+			slices.SortFunc(a, func(x, y entry) int { return cmp.Compare(x.ts, y.ts) })
+			return
+		}
+		depth--
+		m := len(a) / 2
+		if a[m].ts < a[0].ts {
+			a[m], a[0] = a[0], a[m]
+		}
+		if a[len(a)-1].ts < a[0].ts {
+			a[len(a)-1], a[0] = a[0], a[len(a)-1]
+		}
+		if a[len(a)-1].ts < a[m].ts {
+			a[len(a)-1], a[m] = a[m], a[len(a)-1]
+		}
+		pivot := a[m].ts
+		i, j := 0, len(a)-1
+		for i <= j {
+			for a[i].ts < pivot {
+				i++
+			}
+			for a[j].ts > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
 			}
 		}
-	})
-	return idx
+		if j+1 < len(a)-i { // recurse into the smaller side
+			sortByTime(a[:j+1], depth)
+			a = a[i:]
+		} else {
+			sortByTime(a[i:], depth)
+			a = a[:j+1]
+		}
+	}
+	for i := 1; i < len(a); i++ {
+		for k := i; k > 0 && a[k].ts < a[k-1].ts; k-- {
+			a[k], a[k-1] = a[k-1], a[k]
+		}
+	}
 }
 
 // lookup returns the source row chosen for the key of entity row i at time
