@@ -155,7 +155,12 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 	regression, classification := tasks(runs)
 	if classification {
 		add("param", "task", func(r *trainer.Run) string { return taskName(r) })
-		add("param", "C", func(r *trainer.Run) string { return classParam(r, func(p *trainer.Logistic) float64 { return p.C }) })
+		add("param", "C", func(r *trainer.Run) string {
+			if r.Logistic == nil {
+				return "-"
+			}
+			return FormatNum(r.Logistic.C)
+		})
 	}
 	if regression {
 		add("param", "alpha", func(r *trainer.Run) string { return regressionNum(r, r.Params.Alpha) })
@@ -197,13 +202,6 @@ func taskName(r *trainer.Run) string {
 		return trainer.TaskRegression
 	}
 	return r.Task
-}
-
-func classParam(r *trainer.Run, get func(*trainer.Logistic) float64) string {
-	if r.Logistic == nil {
-		return "-"
-	}
-	return FormatNum(get(r.Logistic))
 }
 
 func regressionNum(r *trainer.Run, v float64) string {

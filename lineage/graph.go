@@ -2,6 +2,8 @@ package lineage
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -46,6 +48,15 @@ type Node struct {
 	Kind  Kind              `json:"kind"`
 	Label string            `json:"label"` // one line, e.g. "conv_rate@303576f0cd38"
 	Attrs map[string]string `json:"attrs,omitempty"`
+}
+
+// AttrPairs is the node's attributes as "key<sep>value", by key.
+func (n *Node) AttrPairs(sep string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(n.Attrs)) {
+		out = append(out, k+sep+n.Attrs[k])
+	}
+	return out
 }
 
 // Graph serves nodes and edges. Inputs are a node's upstream neighbours,

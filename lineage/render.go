@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -54,16 +53,7 @@ func Text(w io.Writer, trees []*Tree, d Direction) error {
 
 func describe(n *Node) string {
 	s := fmt.Sprintf("%s %s", n.Kind, n.Label)
-	keys := make([]string, 0, len(n.Attrs))
-	for k := range n.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, k+" "+n.Attrs[k])
-	}
-	if len(parts) > 0 {
+	if parts := n.AttrPairs(" "); len(parts) > 0 {
 		s += "  [" + strings.Join(parts, ", ") + "]"
 	}
 	return s

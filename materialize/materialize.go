@@ -44,7 +44,7 @@ type Request struct {
 	Now         time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
 	Progress func(done, total int)
-	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit): a
+	// MemoryLimit is the memory budget in bytes (0: parquet.DefaultBudget): a
 	// source that would not fit is spilled to SpillDir (default: the
 	// system's temporary directory) in partitions by join key.
 	MemoryLimit int64
@@ -63,7 +63,7 @@ func (r Request) budget() int64 {
 	if r.MemoryLimit > 0 {
 		return r.MemoryLimit
 	}
-	return DefaultMemoryLimit()
+	return parquet.DefaultBudget()
 }
 
 func (r Request) digester() Digester {
@@ -544,32 +544,22 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 // (for a source at a URI: its row count, its schema being known already).
 func (j *Job) readGroup(ctx context.Context, g *group, files []string, known featurestore.Schema, ents *Entities, cutoff time.Time) (
 	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
+	schema, rows, err := j.layout(ctx, g, files, known)
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
 	picker := j.req.Picker
 	if picker == nil {
-		spill, err := j.spillFor(g, files, ents)
+		if picker, err = j.spillFor(g, schema, rows, ents); err != nil {
+			return nil, nil, 0, nil, err
+		}
+	}
+	if picker == nil {
+		table, schema, err := parquet.ReadTable(ctx, files, g.columns)
 		if err != nil {
 			return nil, nil, 0, nil, err
 		}
-		if spill == nil {
-			table, schema, err := parquet.ReadTable(ctx, files, g.columns)
-			if err != nil {
-				return nil, nil, 0, nil, err
-			}
-			return table, schema, table.Rows, nil, nil
-		}
-		picker = spill
-	}
-	var schema featurestore.Schema
-	var rows int64
-	var err error
-	if remote, _ := j.req.remote(g.src); remote {
-		schema = known
-		rows, err = j.req.Sources.Rows(ctx, files)
-	} else {
-		schema, rows, err = parquet.Layout(files)
-	}
-	if err != nil {
-		return nil, nil, 0, nil, err
+		return table, schema, table.Rows, nil, nil
 	}
 	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: schema, Cutoff: cutoff,
 		Event: ents.Table.Lookup(ents.TimestampColumn).I64}
@@ -583,13 +573,19 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	return picked.Table, schema, int(rows), picked, nil
 }
 
-// spillFor is the spilling picker for a source whose columns and index
-// would not fit in the memory budget, nil for one that fits.
-func (j *Job) spillFor(g *group, files []string, ents *Entities) (Picker, error) {
-	schema, rows, err := parquet.Layout(files)
-	if err != nil {
-		return nil, err
+// layout is a source's schema and row count: from its files' footers, or
+// from where it is (a source at a URI, whose schema is known already).
+func (j *Job) layout(ctx context.Context, g *group, files []string, known featurestore.Schema) (featurestore.Schema, int64, error) {
+	if remote, _ := j.req.remote(g.src); remote {
+		rows, err := j.req.Sources.Rows(ctx, files)
+		return known, rows, err
 	}
+	return parquet.Layout(files)
+}
+
+// spillFor is the spilling picker for a source of rows rows whose columns
+// and index would not fit in the memory budget, nil for one that fits.
+func (j *Job) spillFor(g *group, schema featurestore.Schema, rows int64, ents *Entities) (Picker, error) {
 	var cols featurestore.Schema
 	for _, name := range g.columns {
 		if c, ok := schema.Lookup(name); ok {

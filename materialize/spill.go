@@ -19,11 +19,6 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-// DefaultMemoryLimit is the memory budget of a materialization when none
-// is given: 4 GiB, or FS_MEMORY_LIMIT when that is lower. A source whose
-// columns and as-of index would not fit in it is spilled.
-func DefaultMemoryLimit() int64 { return parquet.DefaultBudget() }
-
 // indexBytesPerRow is what the as-of index takes per source row next to
 // the columns: its entry (16 bytes), the row's group and shard (5), the
 // sort's and the key maps' slack.

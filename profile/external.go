@@ -43,37 +43,63 @@ type codec[T any] struct {
 }
 
 var floatCodec = codec[float64]{
-	put: func(w *bufio.Writer, v float64) { w.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(v))) },
+	put: func(w *bufio.Writer, v float64) { putUint64(w, math.Float64bits(v)) },
 	get: func(r *bufio.Reader) (float64, error) {
-		var b [8]byte
-		_, err := io.ReadFull(r, b[:])
-		return math.Float64frombits(binary.LittleEndian.Uint64(b[:])), err
+		b, err := next(r, 8)
+		if err != nil {
+			return 0, err
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(b)), nil
 	},
 }
 
 var intCodec = codec[int64]{
-	put: func(w *bufio.Writer, v int64) { w.Write(binary.LittleEndian.AppendUint64(nil, uint64(v))) },
+	put: func(w *bufio.Writer, v int64) { putUint64(w, uint64(v)) },
 	get: func(r *bufio.Reader) (int64, error) {
-		var b [8]byte
-		_, err := io.ReadFull(r, b[:])
-		return int64(binary.LittleEndian.Uint64(b[:])), err
+		b, err := next(r, 8)
+		if err != nil {
+			return 0, err
+		}
+		return int64(binary.LittleEndian.Uint64(b)), nil
 	},
 }
 
 var stringCodec = codec[string]{
 	put: func(w *bufio.Writer, v string) {
-		w.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(v))))
+		w.Write(binary.LittleEndian.AppendUint32(w.AvailableBuffer(), uint32(len(v))))
 		w.WriteString(v)
 	},
 	get: func(r *bufio.Reader) (string, error) {
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
+		b, err := next(r, 4)
+		if err != nil {
 			return "", err
 		}
-		s := make([]byte, binary.LittleEndian.Uint32(b[:]))
-		_, err := io.ReadFull(r, s)
-		return string(s), err
+		s := make([]byte, binary.LittleEndian.Uint32(b))
+		if _, err := io.ReadFull(r, s); err != nil {
+			return "", err
+		}
+		return string(s), nil
 	},
+}
+
+// putUint64 writes v little-endian into the writer's own buffer (no
+// allocation a value: the files hold millions).
+func putUint64(w *bufio.Writer, v uint64) {
+	w.Write(binary.LittleEndian.AppendUint64(w.AvailableBuffer(), v))
+}
+
+// next reads n bytes from the reader's buffer (valid until its next
+// read): io.EOF when none are left, io.ErrUnexpectedEOF for fewer.
+func next(r *bufio.Reader, n int) ([]byte, error) {
+	b, err := r.Peek(n)
+	if len(b) < n {
+		if len(b) > 0 && err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	r.Discard(n)
+	return b, nil
 }
 
 func (e *extSort[T]) add(v T) error {
@@ -251,7 +277,7 @@ func numericStats(ctx context.Context, files []string, col featurestore.Column, 
 	}
 	w := bufio.NewWriterSize(f, 256<<10)
 	err = scanColumn(ctx, files, col.Name, c, func(s *featurestore.Series, i int) error {
-		v := numberOf(s, i)
+		v, _ := num(s, i) // nulls and NaN are counted and skipped before
 		floatCodec.put(w, v)
 		return e.add(v)
 	})
@@ -345,33 +371,12 @@ func readOrder(path string, fn func(next func() float64)) error {
 func quantilePositions(n int) map[int]bool {
 	pos := map[int]bool{}
 	for _, q := range quantiles {
-		p := q * float64(n-1)
-		pos[int(math.Floor(p))], pos[int(math.Ceil(p))] = true, true
+		quantileOf(n, func(i int) float64 { pos[i] = true; return 0 }, q)
 	}
 	return pos
 }
 
 // quantileAt is quantile on the values at the positions it reads.
 func quantileAt(at map[int]float64, n int, q float64) float64 {
-	pos := q * float64(n-1)
-	lo, hi := int(math.Floor(pos)), int(math.Ceil(pos))
-	if lo == hi {
-		return at[lo]
-	}
-	return at[lo] + (at[hi]-at[lo])*(pos-float64(lo))
-}
-
-// numberOf is a numeric row as columnStats reads it.
-func numberOf(s *featurestore.Series, i int) float64 {
-	switch s.Type {
-	case transforms.Float64:
-		return s.F64[i]
-	case transforms.Int64:
-		return float64(s.I64[i])
-	case transforms.Bool:
-		if s.Bool[i] {
-			return 1
-		}
-	}
-	return 0
+	return quantileOf(n, func(i int) float64 { return at[i] }, q)
 }

@@ -411,14 +411,19 @@ func rowsOf(s *featurestore.Series) int {
 
 // quantile is numpy's default (linear) quantile of sorted values.
 func quantile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
+	return quantileOf(len(sorted), func(i int) float64 { return sorted[i] }, q)
+}
+
+// quantileOf is quantile of n sorted values, at giving the i-th.
+func quantileOf(n int, at func(int) float64, q float64) float64 {
+	pos := q * float64(n-1)
 	lo := int(math.Floor(pos))
 	hi := int(math.Ceil(pos))
 	if lo == hi {
-		return sorted[lo]
+		return at(lo)
 	}
 	frac := pos - float64(lo)
-	return sorted[lo] + (sorted[hi]-sorted[lo])*frac
+	return at(lo) + (at(hi)-at(lo))*frac
 }
 
 func histogram(sorted []float64, bins int) *Histogram {

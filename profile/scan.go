@@ -261,9 +261,7 @@ func (h *hashSet) add(x uint64) {
 		return
 	}
 	w := h.writers[x>>58]
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], x)
-	if _, err := w.Write(b[:]); err != nil && h.err == nil {
+	if _, err := w.Write(binary.LittleEndian.AppendUint64(w.AvailableBuffer(), x)); err != nil && h.err == nil {
 		h.err = err
 	}
 }

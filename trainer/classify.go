@@ -123,27 +123,17 @@ func (l *labels) of(rows []int) []int {
 // same split, as scikit-learn's LogisticRegression(solver="saga").
 func trainClassifier(ctx context.Context, req Request, data *Data, now time.Time) (*Result, error) {
 	var lab *labels
-	var labErr error
-	labelsOf := func(rows []int) []int {
-		if lab, labErr = newLabels(data.Table.Lookup(req.Target), rows); labErr != nil {
-			return make([]int, len(rows))
+	pr, err := prepare(req, data, func(rows []int) ([]int, error) {
+		var err error
+		if lab, err = newLabels(data.Table.Lookup(req.Target), rows); err != nil {
+			return nil, err
 		}
-		return lab.of(rows)
-	}
-	pr, err := prepare(req, data, labelsOf)
-	if labErr != nil {
-		return nil, labErr
-	}
+		return lab.of(rows), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if lab == nil {
-		if lab, err = newLabels(pr.target, pr.rows); err != nil {
-			return nil, err
-		}
-	}
-	y := lab.of(pr.rows)
-	ytr, yte := takeInts(y, pr.trainIdx), takeInts(y, pr.testIdx)
+	ytr, yte := takeInts(pr.y, pr.trainIdx), takeInts(pr.y, pr.testIdx)
 	if err := allClassesIn(ytr, lab.names); err != nil {
 		return nil, err
 	}

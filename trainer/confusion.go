@@ -3,6 +3,7 @@ package trainer
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"strings"
 )
 
@@ -54,4 +55,4 @@ func ConfusionSVG(r *Run) []byte {
 	return []byte(b.String())
 }
 
-var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace
+var esc = html.EscapeString

@@ -244,7 +244,7 @@ func (s *saga) sample(it int) error {
 	for c := 0; c < s.k; c++ {
 		corr := s.grad[c] - mem[c]
 		s.isg[c] += corr
-		corr *= s.step * (1. - 1./float64(s.numSeen))
+		corr *= s.step * seenFrac
 		s.intercept[c] -= s.step*s.isg[c]/float64(s.numSeen)*1.0 + corr
 		if math.IsInf(s.intercept[c], 0) || math.IsNaN(s.intercept[c]) {
 			return ErrOverflow

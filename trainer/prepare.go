@@ -15,6 +15,7 @@ type prepared struct {
 	refs     []featurestore.FeatureRef
 	target   *featurestore.Series
 	rows     []int // the table rows kept
+	y        []int // for classification: each kept row's class
 	dropped  int
 	X        [][]float64 // column-major, over rows
 	split    Split
@@ -23,9 +24,9 @@ type prepared struct {
 }
 
 // prepare checks the target and the features, drops or refuses rows with
-// nulls and splits the rows; labels, for classification, gives the kept
+// nulls and splits the rows; encode, for classification, gives the kept
 // rows' class indexes (a stratified split needs them).
-func prepare(req Request, data *Data, labels func(rows []int) []int) (*prepared, error) {
+func prepare(req Request, data *Data, encode func(rows []int) ([]int, error)) (*prepared, error) {
 	if req.Target == "" {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "no target column").WithHint("give --target COLUMN")
 	}
@@ -46,7 +47,12 @@ func prepare(req Request, data *Data, labels func(rows []int) []int) (*prepared,
 	for j, f := range pr.features {
 		pr.X[j] = gatherFloat(f, pr.rows)
 	}
-	return pr, pr.splitRows(req, data, labels)
+	if encode != nil {
+		if pr.y, err = encode(pr.rows); err != nil {
+			return nil, err
+		}
+	}
+	return pr, pr.splitRows(req, data)
 }
 
 // keepRows finds the rows with a null feature or target: an error naming
@@ -88,7 +94,7 @@ func (pr *prepared) keepRows(req Request, tab *featurestore.Table) error {
 }
 
 // splitRows divides the kept rows into train and test sets.
-func (pr *prepared) splitRows(req Request, data *Data, labels func(rows []int) []int) error {
+func (pr *prepared) splitRows(req Request, data *Data) error {
 	split := Split{Kind: req.Split, TestSize: req.TestSize, Seed: req.Seed, Stratify: req.Stratify}
 	if split.Kind == "" {
 		split.Kind = "random"
@@ -97,12 +103,11 @@ func (pr *prepared) splitRows(req Request, data *Data, labels func(rows []int) [
 	var err error
 	switch {
 	case split.Kind == "random" && req.Stratify:
-		if labels == nil {
+		if pr.y == nil {
 			return featurestore.Errorf(featurestore.EINVALID, "--stratify needs class labels").WithHint("add --task classification, or drop --stratify")
 		}
-		y := labels(pr.rows)
 		hint = "drop --stratify, or use a larger --test-size so that each class has rows on both sides"
-		pr.trainIdx, pr.testIdx, err = StratifiedSplit(y, slices.Max(y)+1, req.TestSize, req.Seed)
+		pr.trainIdx, pr.testIdx, err = StratifiedSplit(pr.y, slices.Max(pr.y)+1, req.TestSize, req.Seed)
 	case split.Kind == "random":
 		pr.trainIdx, pr.testIdx, err = TrainTestSplit(len(pr.rows), req.TestSize, req.Seed)
 	case split.Kind == "time" && req.Stratify:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/fs-dev/fs/lineage"
@@ -45,16 +44,7 @@ func NewGraph(trees []*lineage.Tree, dir lineage.Direction) *Graph {
 }
 
 func tooltip(n *lineage.Node) string {
-	keys := make([]string, 0, len(n.Attrs))
-	for k := range n.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := []string{n.Label}
-	for _, k := range keys {
-		parts = append(parts, k+": "+n.Attrs[k])
-	}
-	return strings.Join(parts, "\n")
+	return strings.Join(append([]string{n.Label}, n.AttrPairs(": ")...), "\n")
 }
 
 // NoLinks draws nodes without links: a graph shown outside the web UI.

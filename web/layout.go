@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"html/template"
 	"sort"
 	"strings"
@@ -106,7 +107,7 @@ func (g *Graph) drawNode(b *strings.Builder, bx *box, link string) {
 
 func label(n *lineage.Node) string { return string(n.Kind) + " " + n.Label }
 
-var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace
+var esc = html.EscapeString
 
 func roundedRect(x, y, w, h, r float64) string {
 	return fmt.Sprintf("M%.1f,%.1f H%.1f A%g,%g 0 0 1 %.1f,%.1f V%.1f A%g,%g 0 0 1 %.1f,%.1f H%.1f A%g,%g 0 0 1 %.1f,%.1f V%.1f A%g,%g 0 0 1 %.1f,%.1f Z",

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -118,15 +117,4 @@ func mlflowHTML(m trainer.MLflowRef) template.HTML {
 	return template.HTML(text + " " + template.HTMLEscapeString(app.ShortID(m.RunID)))
 }
 
-func attrsText(n *lineage.Node) string {
-	keys := make([]string, 0, len(n.Attrs))
-	for k := range n.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + n.Attrs[k]
-	}
-	return strings.Join(parts, ", ")
-}
+func attrsText(n *lineage.Node) string { return strings.Join(n.AttrPairs(" "), ", ") }

@@ -132,15 +132,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 }
 
 func attrs(n *lineage.Node) string {
-	keys := make([]string, 0, len(n.Attrs))
-	for k := range n.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, k+" "+n.Attrs[k])
-	}
+	parts := n.AttrPairs(" ")
 	if len(parts) == 0 {
 		return ""
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
-	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/materialize"
 )
 
@@ -155,16 +154,4 @@ func (a *cli) progress(quiet bool, what string) *progressbar.ProgressBar {
 	}
 	return progressbar.NewOptions(1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("fs: "+what),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-}
-
-// sizeFlag reads a size flag ("512MiB", "2GiB", bytes); "" is 0.
-func sizeFlag(name, v string) (int64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := parquet.ParseBytes(v)
-	if err != nil || n == 0 {
-		return 0, usageError{fmt.Errorf("%s: %q is not a size (e.g. 512MiB, 2GiB)", name, v)}
-	}
-	return n, nil
 }

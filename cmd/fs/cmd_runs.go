@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -139,27 +140,18 @@ func printRuns(a *cli, runs []trainer.Run) error {
 // showClassifier prints a classification run, and a sweep's runs.
 func showClassifier(w io.Writer, r *trainer.Run, children []*trainer.Run) {
 	p := r.Logistic
-	split := r.Split.Kind
-	if r.Split.Stratify {
-		split += " stratified"
-	}
 	fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s (classes %s)\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
 		r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, strings.Join(r.Classifier.Classes, ", "), p.C, p.L1Ratio, p.MaxIter, p.Tol,
-		split, r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
+		splitKind(r.Split), r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
 	printClassMetrics(w, r)
 	fmt.Fprintln(w)
 	printClassCoef(w, r)
 	if len(children) > 0 {
 		fmt.Fprintln(w)
-		c := newTable(w, "RUN", "C", "L1_RATIO", "TEST_LOG_LOSS", "TEST_ACCURACY", "TEST_F1", "TEST_AUC", "")
-		for _, ch := range children {
-			mark := ""
-			if r.Best != nil && ch.ID == *r.Best {
-				mark = "best"
-			}
-			m := ch.TestClass
-			c.row(ch.ID.Short(), fmtNum(ch.Logistic.C), fmtNum(ch.Logistic.L1Ratio), fmtNum(m.LogLoss), fmtNum(m.Accuracy), fmtNum(m.F1()), fmtNum(m.AUC), mark)
+		var best featurestore.ID
+		if r.Best != nil {
+			best = *r.Best
 		}
-		c.flush()
+		printClassifierRuns(w, children, best, false)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -266,25 +267,12 @@ func printClassifier(a *cli, res *app.TrainResult) {
 	w := a.st.Stdout
 	if res.Sweep != nil {
 		fmt.Fprintf(w, "sweep    %s (%d runs, best by test %s)\n\n", res.Sweep.ID.Short(), len(res.Runs), res.Select)
-		t := newTable(w, "RUN", "C", "L1_RATIO", "TEST_LOG_LOSS", "TEST_ACCURACY", "TEST_F1", "TEST_AUC", "ITER", "")
-		for _, r := range res.Runs {
-			mark := ""
-			if r.ID == res.Run.ID {
-				mark = "best"
-			}
-			m := r.TestClass
-			t.row(r.ID.Short(), app.FormatNum(r.Logistic.C), app.FormatNum(r.Logistic.L1Ratio), app.FormatNum(m.LogLoss), app.FormatNum(m.Accuracy),
-				app.FormatNum(m.F1()), app.FormatNum(m.AUC), fmt.Sprint(r.Classifier.NIter), mark)
-		}
-		t.flush()
+		printClassifierRuns(w, res.Runs, res.Run.ID, true)
 		fmt.Fprintln(w)
 	}
 	r := res.Run
 	gate := gateLine(r)
-	split := r.Split.Kind
-	if r.Split.Stratify {
-		split += " stratified"
-	}
+	split := splitKind(r.Split)
 	p, fit := r.Logistic, r.Classifier
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nclasses  %s\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
 		r.ID.Short(), mlflowLine(r), app.ShortID(r.Dataset.ID), split, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
@@ -292,6 +280,37 @@ func printClassifier(a *cli, res *app.TrainResult) {
 	printClassMetrics(w, r)
 	fmt.Fprintln(w)
 	printClassCoef(w, r)
+}
+
+// printClassifierRuns is a classifier sweep's runs with their test
+// metrics (and epochs, with iter), best marked.
+func printClassifierRuns(w io.Writer, runs []*trainer.Run, best featurestore.ID, iter bool) {
+	head := []string{"RUN", "C", "L1_RATIO", "TEST_LOG_LOSS", "TEST_ACCURACY", "TEST_F1", "TEST_AUC"}
+	if iter {
+		head = append(head, "ITER")
+	}
+	t := newTable(w, append(head, "")...)
+	for _, r := range runs {
+		m := r.TestClass
+		row := []string{r.ID.Short(), fmtNum(r.Logistic.C), fmtNum(r.Logistic.L1Ratio), fmtNum(m.LogLoss), fmtNum(m.Accuracy), fmtNum(m.F1()), fmtNum(m.AUC)}
+		if iter {
+			row = append(row, fmt.Sprint(r.Classifier.NIter))
+		}
+		mark := ""
+		if r.ID == best {
+			mark = "best"
+		}
+		t.row(append(row, mark)...)
+	}
+	t.flush()
+}
+
+// splitKind names a split: random or time, and stratified.
+func splitKind(s trainer.Split) string {
+	if s.Stratify {
+		return s.Kind + " stratified"
+	}
+	return s.Kind
 }
 
 // printClassCoef prints a classifier's coefficients: one column, or one

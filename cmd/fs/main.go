@@ -18,6 +18,7 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/featurestore/parquet"
 	fshttp "github.com/fs-dev/fs/http"
 )
 
@@ -262,4 +263,16 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// sizeFlag reads a size flag ("512MiB", "2GiB", bytes); "" is 0.
+func sizeFlag(name, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := parquet.ParseBytes(v)
+	if err != nil || n == 0 {
+		return 0, usageError{fmt.Errorf("%s: %q is not a size (e.g. 512MiB, 2GiB)", name, v)}
+	}
+	return n, nil
 }

@@ -125,7 +125,11 @@ func runParams(r *trainer.Run) []Tag {
 // for the training and the test rows, and fs's own: binary or macro F1,
 // one-vs-rest macro AUC.
 func classMetrics(add func(string, float64), r *trainer.Run) {
-	for prefix, m := range map[string]*trainer.ClassMetrics{"training_": r.TrainClass, "testing_": r.TestClass} {
+	for _, set := range []struct {
+		prefix string
+		m      *trainer.ClassMetrics
+	}{{"training_", r.TrainClass}, {"testing_", r.TestClass}} {
+		prefix, m := set.prefix, set.m
 		if m == nil {
 			continue
 		}
