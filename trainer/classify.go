@@ -88,7 +88,8 @@ func newLabels(c *featurestore.Series, rows []int) (*labels, error) {
 		l.index[n] = i
 	}
 	if len(l.names) < 2 {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s has %d class (%v); a classifier needs at least 2", c.Name, len(l.names), l.names).
+		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s has %d %s (%v); a classifier needs at least 2", c.Name, len(l.names),
+			map[bool]string{true: "class", false: "classes"}[len(l.names) == 1], l.names).
 			WithHint("check the target column, or train a regression (drop --task classification)")
 	}
 	return l, nil
@@ -123,12 +124,12 @@ func (l *labels) of(rows []int) []int {
 // same split, as scikit-learn's LogisticRegression(solver="saga").
 func trainClassifier(ctx context.Context, req Request, data *Data, now time.Time) (*Result, error) {
 	var lab *labels
-	pr, err := prepare(req, data, func(rows []int) ([]int, error) {
+	pr, err := prepare(req, data, func(rows []int) ([]int, []string, error) {
 		var err error
 		if lab, err = newLabels(data.Table.Lookup(req.Target), rows); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return lab.of(rows), nil
+		return lab.of(rows), lab.names, nil
 	})
 	if err != nil {
 		return nil, err
@@ -190,8 +191,11 @@ func fitClassifier(req Request, data *Data, pr *prepared, lab *labels, c, l1 flo
 	if params.Tol == 0 {
 		params.Tol = DefaultLogistic().Tol
 	}
-	if !(c > 0) || math.IsInf(c, 0) || l1 < 0 || l1 > 1 {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "invalid C %v or l1_ratio %v", c, l1).WithHint("C > 0 and 0 <= l1_ratio <= 1")
+	if !(c > 0) || math.IsInf(c, 0) {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "C must be a positive number, got %v", c).WithHint("give --c a value such as 0.1, 1 or 10")
+	}
+	if !(l1 >= 0 && l1 <= 1) {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "l1_ratio must be between 0 and 1, got %v", l1).WithHint("0 is ridge, 1 is lasso, between is elastic net")
 	}
 	start := time.Now()
 	fit, err := params.Fit(Xtr, ytr, lab.names)

@@ -109,7 +109,7 @@ func TestStratifiedSplit(t *testing.T) {
 			y[i] = 1
 		}
 	}
-	train, test, err := StratifiedSplit(y, 3, 0.2, 7)
+	train, test, err := StratifiedSplit(y, []string{"a", "b", "c"}, 0.2, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestStratifiedSplit(t *testing.T) {
 			t.Errorf("class %d: %v test rows, want about %v", c, got, want)
 		}
 	}
-	if _, _, err := StratifiedSplit([]int{0, 0, 0, 1}, 2, 0.5, 1); err == nil || !strings.Contains(err.Error(), "at least 2 rows") {
+	if _, _, err := StratifiedSplit([]int{0, 0, 0, 1}, []string{"no", "yes"}, 0.5, 1); err == nil || !strings.Contains(err.Error(), "class yes has 1 row") {
 		t.Errorf("a class of one row: %v", err)
 	}
 }

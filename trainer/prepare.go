@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -14,8 +13,9 @@ type prepared struct {
 	features []*featurestore.Series
 	refs     []featurestore.FeatureRef
 	target   *featurestore.Series
-	rows     []int // the table rows kept
-	y        []int // for classification: each kept row's class
+	rows     []int    // the table rows kept
+	y        []int    // for classification: each kept row's class index
+	classes  []string // and the classes' names
 	dropped  int
 	X        [][]float64 // column-major, over rows
 	split    Split
@@ -26,7 +26,7 @@ type prepared struct {
 // prepare checks the target and the features, drops or refuses rows with
 // nulls and splits the rows; encode, for classification, gives the kept
 // rows' class indexes (a stratified split needs them).
-func prepare(req Request, data *Data, encode func(rows []int) ([]int, error)) (*prepared, error) {
+func prepare(req Request, data *Data, encode func(rows []int) ([]int, []string, error)) (*prepared, error) {
 	if req.Target == "" {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "no target column").WithHint("give --target COLUMN")
 	}
@@ -48,7 +48,7 @@ func prepare(req Request, data *Data, encode func(rows []int) ([]int, error)) (*
 		pr.X[j] = gatherFloat(f, pr.rows)
 	}
 	if encode != nil {
-		if pr.y, err = encode(pr.rows); err != nil {
+		if pr.y, pr.classes, err = encode(pr.rows); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +107,7 @@ func (pr *prepared) splitRows(req Request, data *Data) error {
 			return featurestore.Errorf(featurestore.EINVALID, "--stratify needs class labels").WithHint("add --task classification, or drop --stratify")
 		}
 		hint = "drop --stratify, or use a larger --test-size so that each class has rows on both sides"
-		pr.trainIdx, pr.testIdx, err = StratifiedSplit(pr.y, slices.Max(pr.y)+1, req.TestSize, req.Seed)
+		pr.trainIdx, pr.testIdx, err = StratifiedSplit(pr.y, pr.classes, req.TestSize, req.Seed)
 	case split.Kind == "random":
 		pr.trainIdx, pr.testIdx, err = TrainTestSplit(len(pr.rows), req.TestSize, req.Seed)
 	case split.Kind == "time" && req.Stratify:

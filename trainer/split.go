@@ -107,9 +107,10 @@ func TimeSplit(times []int64, testSize float64) (train, test []int, err error) {
 // test_size=testSize, random_state=seed, stratify=y) puts in the train and
 // test sets, in its order (StratifiedShuffleSplit: each class's rows
 // shared out by _approximate_mode, each class permuted, then the train and
-// the test rows permuted), all from one RandomState. y holds class indexes
-// 0..k-1.
-func StratifiedSplit(y []int, k int, testSize float64, seed uint32) (train, test []int, err error) {
+// the test rows permuted), all from one RandomState. y holds indexes into
+// classes, which name them in errors.
+func StratifiedSplit(y []int, classes []string, testSize float64, seed uint32) (train, test []int, err error) {
+	k := len(classes)
 	n := len(y)
 	nTest, err := testCount(n, testSize)
 	if err != nil {
@@ -124,7 +125,7 @@ func StratifiedSplit(y []int, k int, testSize float64, seed uint32) (train, test
 	}
 	for c, cnt := range counts {
 		if cnt < 2 {
-			return nil, nil, fmt.Errorf("class %d has %d row; stratifying needs at least 2 rows of every class", c, cnt)
+			return nil, nil, fmt.Errorf("class %s has %d row; stratifying needs at least 2 rows of every class", classes[c], cnt)
 		}
 	}
 	if nTrain < k || nTest < k {

@@ -88,6 +88,9 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 			if f.Changed("min-r2") {
 				o.req.Gate.MinR2 = &o.minR2
 			}
+			if f.Changed("max-iter") && o.req.MaxIter < 1 {
+				return usageError{fmt.Errorf("--max-iter must be at least 1, got %d", o.req.MaxIter)}
+			}
 			if err := o.classification(f); err != nil {
 				return err
 			}

@@ -125,3 +125,12 @@ exact: true
     assert f"unique: {df.duplicated(['driver_id', 'datetime']).sum()} rows repeat an earlier (driver_id, datetime)" in out
     assert "exact: unexpected column acc_rate" in out and "exact: unexpected column datetime" in out
     assert "fs: error: 9 expectations failed" in proc.stderr
+
+
+def test_an_empty_file_is_not_damaged(run_fs, tmp_path):
+    """pandas writes a 0-row file with a row group whose chunks have no pages
+    (data page offset 0): fs reads it as empty, not as damaged."""
+    pd.DataFrame({"driver_id": pd.Series([], dtype="int64"), "x": pd.Series([], dtype="float64")}).to_parquet(
+        tmp_path / "empty.parquet", index=False)
+    prof = json.loads(run_fs("profile", "empty.parquet", "--json").stdout)
+    assert prof["rows"] == 0 and [c["count"] for c in prof["columns"]] == [0, 0]
