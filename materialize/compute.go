@@ -306,12 +306,11 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 }
 
 // pickRows is, for each entity row, the row of table it takes (-1: none)
-// and that row's timestamp: looked up in an as-of index of the source, or
-// as a Picker picked them (row i for entity row i).
+// and that row's timestamp: picked here (pickLatest), or as a Picker
+// picked them (row i for entity row i).
 func pickRows(ctx context.Context, g *group, table *featurestore.Table, picked *Picked, ents *Entities, cutoff time.Time) ([]int32, []int64, error) {
-	n := ents.Table.Rows
-	sel := make([]int32, n)
 	if picked != nil {
+		sel := make([]int32, ents.Table.Rows)
 		for i := range sel {
 			sel[i] = -1
 			if picked.Found[i] {
@@ -325,21 +324,15 @@ func pickRows(ctx context.Context, g *group, table *featurestore.Table, picked *
 		keys = append(keys, table.Lookup(k))
 		entKeys = append(entKeys, ents.Table.Lookup(k))
 	}
-	var created *featurestore.Series
+	src := asOfSource{keys: keys, ts: table.Lookup(g.src.TimestampField), cutoff: cutoff.UnixNano(), hasCutoff: !cutoff.IsZero()}
 	if g.src.CreatedTimestampField != "" {
-		created = table.Lookup(g.src.CreatedTimestampField)
+		src.created = table.Lookup(g.src.CreatedTimestampField)
 	}
-	idx := buildIndex(keys, table.Lookup(g.src.TimestampField), created, cutoff.UnixNano(), !cutoff.IsZero())
-	event := ents.Table.Lookup(ents.TimestampColumn).I64
-	entKey := keyFuncFor(entKeys)
-	selTs := make([]int64, n)
-	err := blocks(ctx, n, func(lo, hi int, _ *evaluator) error {
-		for i := lo; i < hi; i++ {
-			sel[i], selTs[i] = idx.lookup(entKey, i, event[i])
-		}
-		return nil
-	}, nil)
-	return sel, selTs, err
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	sel, selTs := pickLatest(src, asOfQueries{key: keyFuncFor(entKeys), event: ents.Table.Lookup(ents.TimestampColumn).I64})
+	return sel, selTs, nil
 }
 
 // countNulls counts the rows that got no source row (sel) and those whose

@@ -22,10 +22,17 @@
 //   - The output has exactly the entity file's rows, in its order,
 //     duplicates kept.
 //
+// The pick (index.go) starts from the entity rows: grouped by key hash
+// into buckets small enough for the processor's cache, by key within a
+// bucket, and sorted by time; each source row is offered, in source order,
+// to the first entity row of its key at or after its timestamp, and a
+// running maximum along each key's entity rows gives the answers. The
+// source is read once and never sorted.
+//
 // A source whose columns and index would not fit in the memory budget
 // (Request.MemoryLimit) is spilled (spill.go): its keys and timestamps are
-// split by key hash into partition files, each read back once and indexed
-// for the entity rows of its keys, and the other columns of the rows
+// split by key hash into partition files, each read back once and picked
+// from for the entity rows of its keys, and the other columns of the rows
 // picked are read in a second pass; the result is the same, byte for byte.
 //
 // The dataset record counts each feature's nulls and why (no row, outside

@@ -7,27 +7,376 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/transforms"
 )
 
-// asOfIndex finds, for a key and a time, the latest source row at or before
-// that time. Rows are grouped by key; each group is sorted by (timestamp,
-// created, source order), so the last row at or before a time is the one
-// the tie rules choose.
-type asOfIndex struct {
-	intKeys map[int64]int32
-	strKeys map[string]int32
-	start   []int32 // group g is entries[start[g]:start[g+1]]
-	entries []entry
+// The as-of pick starts from the entity rows (queries), not the source,
+// and works on one hash bucket of keys at a time, so that what it touches
+// stays in the processor's cache. The queries of a bucket are grouped by
+// key and sorted by event time. The source rows are spread into the
+// buckets of their keys (in source order), and each is offered to the
+// first query of its key at or after its timestamp, which keeps the best
+// row offered: the latest timestamp, then the latest created time, then
+// the last in the source. A query's answer is the best row offered to it
+// or to an earlier query of its key: a running maximum along each key's
+// queries. The source is never sorted; buckets are picked in parallel.
+
+// asOfSource is the source side of a pick: rows with a null key or
+// timestamp are skipped, and with a cutoff those created after it.
+type asOfSource struct {
+	keys        []*featurestore.Series
+	ts, created *featurestore.Series
+	cutoff      int64
+	hasCutoff   bool
 }
 
-// entry is a source row and its timestamp, kept together so that sorting
-// and searching a group reads contiguous memory.
+func (src asOfSource) intKeyed() bool {
+	return len(src.keys) == 1 && src.keys[0].Type == transforms.Int64
+}
+
+// skip reports whether source row i can never be picked.
+func (src asOfSource) skip(i int) bool {
+	c := src.created
+	return src.ts.Null(i) || (src.hasCutoff && c != nil && !c.Null(i) && c.I64[i] > src.cutoff)
+}
+
+// asOfQueries is the entity side: the rows asked (rows, or all of event
+// when rows is nil), their keys and event times.
+type asOfQueries struct {
+	key   keyFunc
+	event []int64
+	rows  []int32
+}
+
+func (q asOfQueries) len() int {
+	if q.rows != nil {
+		return len(q.rows)
+	}
+	return len(q.event)
+}
+
+// row is query k's entity row.
+func (q asOfQueries) row(k int) int {
+	if q.rows != nil {
+		return int(q.rows[k])
+	}
+	return k
+}
+
+// entry is a query slot: an event time and the query it answers, kept
+// together so that sorting and searching a group reads contiguous memory.
 type entry struct {
 	ts  int64
 	row int32
+}
+
+// bucket is the queries whose keys hash to one bucket: grouped by key,
+// each group sorted by time.
+type bucket struct {
+	intKeys map[int64]int32
+	strKeys map[string]int32
+	start   []int32 // group g is slots[start[g]:start[g+1]]
+	slots   []entry
+}
+
+// spread is the source rows that can be picked, by bucket of their key
+// (bucket b is [at[b], at[b+1])), in source order within a bucket: their
+// row, timestamp and, for an integer key, the key.
+type spread struct {
+	at  []int
+	row []int32
+	ts  []int64
+	key []int64
+}
+
+// noBucket marks a source row that can never be picked.
+const noBucket = math.MaxUint16
+
+// pickLatest returns, for each query (in the order of q.rows, or of
+// q.event), the source row fs's rules choose (-1: none) and its
+// timestamp.
+func pickLatest(src asOfSource, q asOfQueries) ([]int32, []int64) {
+	workers := min(runtime.GOMAXPROCS(0), len(src.ts.I64)/(64<<10)+1)
+	return pickIn(src, q, bucketsFor(q.len()), workers)
+}
+
+// bucketsFor is a power of two that puts about 4,096 queries in a bucket,
+// at most 4,096 buckets.
+func bucketsFor(queries int) int {
+	return 1 << min(max(bits.Len(uint(queries/4096)), 0), 12)
+}
+
+// bucketOf is the bucket of a key's hash among n (a power of two): its
+// top bits.
+func bucketOf(h uint64, n int) int {
+	return int(h >> (65 - bits.Len(uint(n))))
+}
+
+func keyHash(ik int64, sk string, intKeyed bool) uint64 {
+	if intKeyed {
+		return mix(uint64(ik))
+	}
+	return hashString(sk)
+}
+
+func pickIn(src asOfSource, q asOfQueries, nb, workers int) ([]int32, []int64) {
+	intKeyed := src.intKeyed()
+	buckets := bucketQueries(q, intKeyed, nb)
+	rows := spreadSource(src, intKeyed, nb, workers)
+	sel, selTs := make([]int32, q.len()), make([]int64, q.len())
+	for k := range sel {
+		sel[k] = -1 // a query with a null key stays so
+	}
+	eachOf(nb, workers, func(b int) {
+		buckets[b].pick(src, q, rows, b, sel, selTs)
+	})
+	return sel, selTs
+}
+
+// bucketQueries puts each query with a key in its key's bucket.
+func bucketQueries(q asOfQueries, intKeyed bool, nb int) []bucket {
+	n := q.len()
+	of := make([]int32, n)
+	at := make([]int32, nb+1)
+	for k := range of {
+		of[k] = -1
+		if ik, sk, ok := q.key(q.row(k)); ok {
+			of[k] = int32(bucketOf(keyHash(ik, sk, intKeyed), nb))
+			at[of[k]+1]++
+		}
+	}
+	for b := range nb {
+		at[b+1] += at[b]
+	}
+	order := make([]int32, at[nb])
+	fill := slices.Clone(at[:nb])
+	for k, b := range of {
+		if b >= 0 {
+			order[fill[b]] = int32(k)
+			fill[b]++
+		}
+	}
+	buckets := make([]bucket, nb)
+	eachOf(nb, runtime.GOMAXPROCS(0), func(b int) {
+		buckets[b] = newBucket(q, intKeyed, order[at[b]:at[b+1]])
+	})
+	return buckets
+}
+
+// newBucket groups the queries ks by key, each group sorted by time.
+func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
+	var bk bucket
+	if intKeyed {
+		bk.intKeys = make(map[int64]int32)
+	} else {
+		bk.strKeys = make(map[string]int32)
+	}
+	group := make([]int32, len(ks))
+	var counts []int32
+	for j, k := range ks {
+		ik, sk, _ := q.key(q.row(int(k)))
+		g, found := bk.group(ik, sk, intKeyed)
+		if !found {
+			g = int32(len(counts))
+			counts = append(counts, 0)
+			if intKeyed {
+				bk.intKeys[ik] = g
+			} else {
+				bk.strKeys[sk] = g
+			}
+		}
+		counts[g]++
+		group[j] = g
+	}
+	bk.start = make([]int32, len(counts)+1)
+	for g, c := range counts {
+		bk.start[g+1] = bk.start[g] + c
+	}
+	bk.slots = make([]entry, len(ks))
+	fill := slices.Clone(bk.start[:len(counts)])
+	for j, g := range group {
+		bk.slots[fill[g]] = entry{ts: q.event[q.row(int(ks[j]))], row: ks[j]}
+		fill[g]++
+	}
+	for g := range counts {
+		part := bk.slots[bk.start[g]:bk.start[g+1]]
+		sortByTime(part, 2*bits.Len(uint(len(part))))
+	}
+	return bk
+}
+
+func (bk *bucket) group(ik int64, sk string, intKeyed bool) (int32, bool) {
+	if intKeyed {
+		g, ok := bk.intKeys[ik]
+		return g, ok
+	}
+	g, ok := bk.strKeys[sk]
+	return g, ok
+}
+
+// spreadSource spreads the source rows that can be picked into the
+// buckets of their keys: workers count their contiguous ranges' rows per
+// bucket, then copy them to their places, which keeps source order.
+func spreadSource(src asOfSource, intKeyed bool, nb, workers int) spread {
+	rows := len(src.ts.I64)
+	step := (rows + workers - 1) / workers
+	of := make([]uint16, rows)
+	counts := make([][]int, workers)
+	key := keyFuncFor(src.keys)
+	parallelN(workers, func(w int) {
+		counts[w] = make([]int, nb)
+		for i := w * step; i < min((w+1)*step, rows); i++ {
+			ik, sk, ok := key(i)
+			if !ok || src.skip(i) {
+				of[i] = noBucket
+				continue
+			}
+			b := bucketOf(keyHash(ik, sk, intKeyed), nb)
+			of[i] = uint16(b)
+			counts[w][b]++
+		}
+	})
+	sp := spread{at: make([]int, nb+1)}
+	place := make([][]int, workers) // where worker w's next row of bucket b goes
+	for w := range place {
+		place[w] = make([]int, nb)
+	}
+	n := 0
+	for b := range nb {
+		sp.at[b] = n
+		for w := range workers {
+			place[w][b] = n
+			n += counts[w][b]
+		}
+	}
+	sp.at[nb] = n
+	sp.row, sp.ts = make([]int32, n), make([]int64, n)
+	if intKeyed {
+		sp.key = make([]int64, n)
+	}
+	parallelN(workers, func(w int) {
+		at := place[w]
+		for i := w * step; i < min((w+1)*step, rows); i++ {
+			b := of[i]
+			if b == noBucket {
+				continue
+			}
+			p := at[b]
+			at[b]++
+			sp.row[p], sp.ts[p] = int32(i), src.ts.I64[i]
+			if intKeyed {
+				sp.key[p] = src.keys[0].I64[i]
+			}
+		}
+	})
+	return sp
+}
+
+// pick offers bucket b's source rows to its queries and writes each
+// query's answer to sel and selTs.
+func (bk *bucket) pick(src asOfSource, q asOfQueries, sp spread, b int, sel []int32, selTs []int64) {
+	if len(bk.slots) == 0 {
+		return
+	}
+	intKeyed := src.intKeyed()
+	key := keyFuncFor(src.keys)
+	bestRow, bestTs := make([]int32, len(bk.slots)), make([]int64, len(bk.slots))
+	for s := range bestRow {
+		bestRow[s] = -1
+	}
+	for p := sp.at[b]; p < sp.at[b+1]; p++ {
+		r, t := sp.row[p], sp.ts[p]
+		var g int32
+		var found bool
+		if intKeyed {
+			g, found = bk.intKeys[sp.key[p]]
+		} else {
+			_, sk, _ := key(int(r))
+			g, found = bk.strKeys[sk]
+		}
+		if !found {
+			continue
+		}
+		// The first slot at or after t (a search without branches to
+		// mispredict: the conditional moves).
+		s, end := bk.start[g], bk.start[g+1]
+		for n := end - s; n > 1; {
+			half := n >> 1
+			if bk.slots[s+half-1].ts < t {
+				s += half
+			}
+			n -= half
+		}
+		if s < end && bk.slots[s].ts < t {
+			s++
+		}
+		// Rows come in source order: row r follows the one kept, and wins ties.
+		if s == end || later(src.created, bestRow[s], bestTs[s], r, t) {
+			continue
+		}
+		bestRow[s], bestTs[s] = r, t
+	}
+	for g := range len(bk.start) - 1 {
+		r, t := int32(-1), int64(0)
+		for s := bk.start[g]; s < bk.start[g+1]; s++ {
+			if later(src.created, bestRow[s], bestTs[s], r, t) {
+				r, t = bestRow[s], bestTs[s]
+			}
+			k := bk.slots[s].row
+			sel[k], selTs[k] = r, t
+		}
+	}
+}
+
+// createdAt is row r's created time; a null or no created time is the
+// earliest.
+func createdAt(created *featurestore.Series, r int32) int64 {
+	if created == nil || created.Null(int(r)) {
+		return math.MinInt64
+	}
+	return created.I64[r]
+}
+
+// later reports whether row r at t comes after row r0 at t0 in the tie
+// order: timestamp, created time, place in the source; a row (>= 0)
+// comes after none (-1).
+func later(created *featurestore.Series, r int32, t int64, r0 int32, t0 int64) bool {
+	switch {
+	case r < 0 || r0 < 0:
+		return r >= 0
+	case t != t0:
+		return t > t0
+	}
+	if c, c0 := createdAt(created, r), createdAt(created, r0); c != c0 {
+		return c > c0
+	}
+	return r > r0
+}
+
+// eachOf calls fn for 0..n-1, on up to workers goroutines.
+func eachOf(n, workers int, fn func(i int)) {
+	var next atomic.Int64
+	parallelN(min(workers, n), func(int) {
+		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+			fn(i)
+		}
+	})
+}
+
+// parallelN runs fn(0..n-1) at once and waits for them.
+func parallelN(n int, fn func(w int)) {
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w)
+		}()
+	}
+	wg.Wait()
 }
 
 // keyOf returns the key of row i as one value: an int64 or a string for
@@ -82,170 +431,7 @@ func appendInt(b []byte, v int64) []byte {
 	return append(b, tmp[n:]...)
 }
 
-// buildIndex indexes the source rows that have a key and a timestamp and
-// were created at or before cutoff (when created is not nil and cutoff is
-// set).
-func buildIndex(keys []*featurestore.Series, ts, created *featurestore.Series, cutoff int64, hasCutoff bool) *asOfIndex {
-	n := ts.I64
-	rows := len(n)
-	key := keyFuncFor(keys)
-	intKeyed := len(keys) == 1 && keys[0].Type == transforms.Int64
-	idx := &asOfIndex{}
-	// Number the keys: each worker takes the keys of one hash shard, so the
-	// maps are built in parallel; shard s's groups follow shard s-1's.
-	group := make([]int32, rows)
-	shardOf := make([]uint8, rows)
-	shards := min(runtime.GOMAXPROCS(0), 256)
-	type shard struct {
-		ints   map[int64]int32
-		strs   map[string]int32
-		counts []int32
-	}
-	parts := make([]shard, shards)
-	var wg sync.WaitGroup
-	for sh := 0; sh < shards; sh++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := &parts[sh]
-			if intKeyed {
-				p.ints = make(map[int64]int32)
-			} else {
-				p.strs = make(map[string]int32)
-			}
-			for i := 0; i < rows; i++ {
-				ik, sk, ok := key(i)
-				var h uint64
-				if intKeyed {
-					h = mix(uint64(ik))
-				} else {
-					h = hashString(sk)
-				}
-				if int(h%uint64(shards)) != sh {
-					continue
-				}
-				shardOf[i] = uint8(sh)
-				group[i] = -1
-				if !ok || ts.Null(i) || (hasCutoff && created != nil && !created.Null(i) && created.I64[i] > cutoff) {
-					continue
-				}
-				var g int32
-				var found bool
-				if intKeyed {
-					if g, found = p.ints[ik]; !found {
-						g = int32(len(p.counts))
-						p.ints[ik] = g
-					}
-				} else {
-					if g, found = p.strs[sk]; !found {
-						g = int32(len(p.counts))
-						p.strs[sk] = g
-					}
-				}
-				if !found {
-					p.counts = append(p.counts, 0)
-				}
-				p.counts[g]++
-				group[i] = g
-			}
-		}()
-	}
-	wg.Wait()
-	// Make group numbers global.
-	var counts []int32
-	offsets := make([]int32, shards)
-	for sh := range parts {
-		offsets[sh] = int32(len(counts))
-		counts = append(counts, parts[sh].counts...)
-	}
-	if intKeyed {
-		idx.intKeys = make(map[int64]int32, len(counts))
-	} else {
-		idx.strKeys = make(map[string]int32, len(counts))
-	}
-	for sh, p := range parts {
-		for k, g := range p.ints {
-			idx.intKeys[k] = g + offsets[sh]
-		}
-		for k, g := range p.strs {
-			idx.strKeys[k] = g + offsets[sh]
-		}
-	}
-	idx.start = make([]int32, len(counts)+1)
-	for g, c := range counts {
-		idx.start[g+1] = idx.start[g] + c
-	}
-	total := idx.start[len(counts)]
-	idx.entries = make([]entry, total)
-	// Sort each group by (timestamp, created, row): a total order, so the
-	// last row at or before a time is the one the tie rules choose. Created
-	// times are only read to break ties on the timestamp.
-	createdAt := func(r int32) int64 {
-		if created == nil || created.Null(int(r)) {
-			return math.MinInt64
-		}
-		return created.I64[r]
-	}
-	cmpEntries := func(a, b entry) int {
-		if c := cmp.Compare(a.ts, b.ts); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(createdAt(a.row), createdAt(b.row)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.row, b.row)
-	}
-	// Each shard's groups hold a range of entries of their own: a worker per
-	// shard fills its groups' entries (rows in order) and sorts them.
-	fill := slices.Clone(idx.start[:len(counts)])
-	for sh := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			off := offsets[sh]
-			for i, g := range group {
-				if g >= 0 && int(shardOf[i]) == sh {
-					g += off
-					idx.entries[fill[g]] = entry{ts: n[i], row: int32(i)}
-					fill[g]++
-				}
-			}
-			for g := off; g < off+int32(len(parts[sh].counts)); g++ {
-				sortEntries(idx.entries[idx.start[g]:idx.start[g+1]], cmpEntries)
-			}
-		}()
-	}
-	wg.Wait()
-	return idx
-}
-
-// sortEntries sorts a group by cmpEntries: by timestamp with the
-// comparison inlined (sortByTime), then each run of equal timestamps (rare)
-// by the whole order.
-func sortEntries(part []entry, cmpEntries func(a, b entry) int) {
-	sorted := true
-	for i := 1; i < len(part); i++ {
-		if part[i].ts < part[i-1].ts {
-			sorted = false
-			break
-		}
-	}
-	if !sorted {
-		sortByTime(part, 2*bits.Len(uint(len(part))))
-	}
-	for lo := 0; lo < len(part); {
-		hi := lo + 1
-		for hi < len(part) && part[hi].ts == part[lo].ts {
-			hi++
-		}
-		if hi-lo > 1 && !slices.IsSortedFunc(part[lo:hi], cmpEntries) {
-			slices.SortFunc(part[lo:hi], cmpEntries)
-		}
-		lo = hi
-	}
-}
-
-// sortByTime sorts entries by timestamp: quicksort on the median of three,
+// sortByTime sorts entries by time: quicksort on the median of three,
 // insertion sort below 12 entries, heapsort past depth (as introsort).
 func sortByTime(a []entry, depth int) {
 	for len(a) > 12 {
@@ -294,39 +480,6 @@ func sortByTime(a []entry, depth int) {
 	}
 }
 
-// lookup returns the source row chosen for the key of entity row i at time
-// t, and its timestamp; -1 when there is none.
-func (idx *asOfIndex) lookup(key keyFunc, i int, t int64) (int32, int64) {
-	ik, sk, ok := key(i)
-	if !ok {
-		return -1, 0
-	}
-	var g int32
-	if idx.intKeys != nil {
-		g, ok = idx.intKeys[ik]
-	} else {
-		g, ok = idx.strKeys[sk]
-	}
-	if !ok {
-		return -1, 0
-	}
-	// Binary search for the first entry after t.
-	part := idx.entries[idx.start[g]:idx.start[g+1]]
-	lo, hi := 0, len(part)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if part[m].ts > t {
-			hi = m
-		} else {
-			lo = m + 1
-		}
-	}
-	if lo == 0 {
-		return -1, 0
-	}
-	return part[lo-1].row, part[lo-1].ts
-}
-
 // mix scrambles an integer key (splitmix64's finaliser) to pick a shard.
 func mix(x uint64) uint64 {
 	x ^= x >> 30
@@ -344,24 +497,4 @@ func hashString(s string) uint64 {
 		h *= 1099511628211
 	}
 	return h
-}
-
-// parallel splits [0, n) into one contiguous part per processor.
-func parallel(n int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if n < 1024 || workers == 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += step {
-		hi := min(lo+step, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
 }

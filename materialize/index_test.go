@@ -1,19 +1,20 @@
 package materialize
 
 import (
-	"cmp"
+	"fmt"
+	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/transforms"
 )
 
-// BenchmarkBuildIndex indexes the materialize benchmark's source shape:
-// 10M rows over 100k integer keys, random times, created times.
-func BenchmarkBuildIndex(b *testing.B) {
-	const n = 10_000_000
+// BenchmarkPickLatest picks for the materialize benchmark's shape: 10M
+// source rows over 100k integer keys, random times, created times, and
+// 1M entity rows.
+func BenchmarkPickLatest(b *testing.B) {
+	const n, queries = 10_000_000, 1_000_000
 	rng := rand.New(rand.NewPCG(1, 1))
 	key, ts, created := featurestore.NewSeries("k", transforms.Int64, n), featurestore.NewSeries("ts", transforms.Timestamp, n),
 		featurestore.NewSeries("c", transforms.Timestamp, n)
@@ -21,47 +22,110 @@ func BenchmarkBuildIndex(b *testing.B) {
 		key.I64[i], ts.I64[i] = rng.Int64N(100_000), rng.Int64N(90*86400*1e9)
 		created.I64[i] = ts.I64[i] + rng.Int64N(3600*1e9)
 	}
+	ek, event := featurestore.NewSeries("k", transforms.Int64, queries), make([]int64, queries)
+	for i := range event {
+		ek.I64[i], event[i] = rng.Int64N(100_000), rng.Int64N(90*86400*1e9)
+	}
+	src := asOfSource{keys: []*featurestore.Series{key}, ts: ts, created: created, cutoff: 1 << 62, hasCutoff: true}
+	q := asOfQueries{key: keyFuncFor([]*featurestore.Series{ek}), event: event}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		buildIndex([]*featurestore.Series{key}, ts, created, 1<<62, true)
+		pickLatest(src, q)
 	}
 }
 
-// sortEntries orders a group as the whole order does, whatever the sizes
-// and however many timestamps tie.
-func TestSortEntriesIsTheTotalOrder(t *testing.T) {
+// The pick is the rule, checked row by row against every source row: on
+// random sources with many ties, nulls, unknown keys, a cutoff or none,
+// int and composite keys, a subset of the entity rows, the source split
+// among 1 to 5 workers and 1 to 8 buckets.
+func TestPickLatestIsTheRule(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	created := make([]int64, 1000)
-	for i := range created {
-		created[i] = rng.Int64N(5)
-	}
-	cmpEntries := func(a, b entry) int {
-		if a.ts != b.ts {
-			return cmp.Compare(a.ts, b.ts)
-		}
-		if c := cmp.Compare(created[a.row], created[b.row]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.row, b.row)
-	}
-	for trial := 0; trial < 3000; trial++ {
-		n := rng.IntN(300)
-		span := int64(1 + rng.IntN(1000)) // small spans: many ties
-		part := make([]entry, n)
-		for i, r := range rng.Perm(n) {
-			part[i] = entry{ts: rng.Int64N(span), row: int32(r)}
-		}
-		if trial%7 == 0 { // already sorted, or reversed
-			slices.SortFunc(part, cmpEntries)
-			if trial%2 == 0 {
-				slices.Reverse(part)
+	nullable := func(name string, typ transforms.Type, n int, span int64) *featurestore.Series {
+		s := featurestore.NewSeries(name, typ, n)
+		for i := range n {
+			s.I64[i] = rng.Int64N(span)
+			if rng.IntN(12) == 0 {
+				s.SetNull(i, n)
 			}
 		}
-		want := slices.Clone(part)
-		slices.SortFunc(want, cmpEntries)
-		sortEntries(part, cmpEntries)
-		if !slices.Equal(part, want) {
-			t.Fatalf("n=%d span=%d: %v, want %v", n, span, part, want)
+		return s
+	}
+	for trial := range 2000 {
+		n, queries := rng.IntN(300), 1+rng.IntN(100)
+		span := 1 + rng.Int64N(50) // small spans: many ties
+		keys := []*featurestore.Series{nullable("k", transforms.Int64, n, 6)}
+		ents := []*featurestore.Series{nullable("k", transforms.Int64, queries, 8)}
+		if trial%2 == 1 {
+			city, ecity := featurestore.NewSeries("city", transforms.String, n), featurestore.NewSeries("city", transforms.String, queries)
+			for i := range n {
+				city.Str[i] = []string{"a", "b", "a1"}[rng.IntN(3)]
+			}
+			for i := range queries {
+				ecity.Str[i] = []string{"a", "b", "a1", "c"}[rng.IntN(4)]
+			}
+			keys, ents = append(keys, city), append(ents, ecity)
+		}
+		src := asOfSource{keys: keys, ts: nullable("ts", transforms.Timestamp, n, span),
+			created: nullable("c", transforms.Timestamp, n, 4), cutoff: rng.Int64N(5), hasCutoff: rng.IntN(2) == 0}
+		if trial%5 == 0 {
+			src.created = nil
+		}
+		q := asOfQueries{key: keyFuncFor(ents), event: make([]int64, queries)}
+		for i := range q.event {
+			q.event[i] = rng.Int64N(span + 2)
+		}
+		asked := queries
+		if trial%3 == 0 {
+			for i := range queries {
+				if rng.IntN(2) == 0 {
+					q.rows = append(q.rows, int32(i))
+				}
+			}
+			asked = len(q.rows)
+		}
+		workers, buckets := 1+rng.IntN(5), 1<<rng.IntN(4)
+		sel, selTs := pickIn(src, q, buckets, workers)
+		for k := range asked {
+			e := k
+			if q.rows != nil {
+				e = int(q.rows[k])
+			}
+			want := latestByScan(src, ents, e, q.event[e])
+			if sel[k] != want || (want >= 0 && selTs[k] != src.ts.I64[want]) {
+				t.Fatalf("trial %d (%d rows, %d workers, %d buckets), entity row %d at %d: row %d at %d, want row %d",
+					trial, n, workers, buckets, e, q.event[e], sel[k], selTs[k], want)
+			}
 		}
 	}
+}
+
+// latestByScan is the rule read from the docs, on every source row: same
+// key, a timestamp at or before the event, created by the cutoff; the
+// latest timestamp, then the latest created time (null earliest), then
+// the last row.
+func latestByScan(src asOfSource, ents []*featurestore.Series, e int, at int64) int32 {
+	same := func(i int) bool {
+		for k, c := range src.keys {
+			if c.Null(i) || ents[k].Null(e) || fmt.Sprint(c.Value(i)) != fmt.Sprint(ents[k].Value(e)) {
+				return false
+			}
+		}
+		return true
+	}
+	created := func(i int) int64 {
+		if src.created == nil || src.created.Null(i) {
+			return math.MinInt64
+		}
+		return src.created.I64[i]
+	}
+	best := -1
+	for i := range src.ts.I64 {
+		if !same(i) || src.ts.Null(i) || src.ts.I64[i] > at || (src.hasCutoff && src.created != nil && !src.created.Null(i) && created(i) > src.cutoff) {
+			continue
+		}
+		if best < 0 || src.ts.I64[i] > src.ts.I64[best] || src.ts.I64[i] == src.ts.I64[best] && created(i) >= created(best) {
+			best = i
+		}
+	}
+	return int32(best)
 }

@@ -125,56 +125,53 @@ func series(name string, typ transforms.Type, vals ...int64) *featurestore.Serie
 	return s
 }
 
-func TestIndexTieRules(t *testing.T) {
+// pickAt picks for entity rows with keys ent at times at.
+func pickAt(src asOfSource, ent []*featurestore.Series, at ...int64) []int32 {
+	sel, _ := pickLatest(src, asOfQueries{key: keyFuncFor(ent), event: at})
+	return sel
+}
+
+func TestPickTieRules(t *testing.T) {
 	// row:      0   1   2   3   4   5   6   7   8
 	key := series("k", transforms.Int64, 1, 1, 1, 1, 1, 2, 2, 2, -1)
 	ts := series("ts", transforms.Timestamp, 10, 20, 20, 20, 30, 10, 10, -1, 10)
 	created := series("c", transforms.Timestamp, 5, 25, 40, 25, 90, -1, 11, 1, 1)
-	idx := buildIndex([]*featurestore.Series{key}, ts, created, 50, true)
-	ent := series("k", transforms.Int64, 1, 1, 1, 1, 2, 3)
-	ek := keyFuncFor([]*featurestore.Series{ent})
-	cases := []struct {
-		i    int
-		at   int64
-		want int32
-	}{
-		{0, 9, -1},   // before every row
-		{1, 10, 0},   // at the timestamp: included
-		{2, 25, 2},   // ts 20 has rows 1, 2, 3: the latest created (40) wins over 25 and 25
-		{3, 35, 2},   // row 4 (ts 30) was created after the cutoff 50: ignored
-		{4, 10, 6},   // rows 5 and 6 tie on ts; 6 has a created time, 5 none (earliest)
-		{5, 100, -1}, // unknown key
-	}
-	for _, c := range cases {
-		got, _ := idx.lookup(ek, c.i, c.at)
-		if got != c.want {
-			t.Errorf("entity %d at %d: row %d, want %d", c.i, c.at, got, c.want)
+	src := asOfSource{keys: []*featurestore.Series{key}, ts: ts, created: created, cutoff: 50, hasCutoff: true}
+	ent := []*featurestore.Series{series("k", transforms.Int64, 1, 1, 1, 1, 2, 3, -1)}
+	got := pickAt(src, ent, 9, 10, 25, 35, 10, 100, 100)
+	for i, want := range []int32{
+		-1, // before every row
+		0,  // at the timestamp: included
+		2,  // ts 20 has rows 1, 2, 3: the latest created (40) wins over 25 and 25
+		2,  // row 4 (ts 30) was created after the cutoff 50: ignored
+		6,  // rows 5 and 6 tie on ts; 6 has a created time, 5 none (earliest)
+		-1, // unknown key
+		-1, // null key
+	} {
+		if got[i] != want {
+			t.Errorf("entity %d: row %d, want %d", i, got[i], want)
 		}
 	}
-	// Rows 1 and 3 tie on timestamp and created: the later one in the source wins.
-	idx = buildIndex([]*featurestore.Series{key}, ts, series("c", transforms.Timestamp, 5, 25, 20, 25, 90, -1, 11, 1, 1), 0, false)
-	if got, _ := idx.lookup(ek, 2, 25); got != 3 {
-		t.Errorf("tie on timestamp and created: row %d, want the last one, 3", got)
-	}
-	// Without a cutoff the late row counts.
-	if got, _ := idx.lookup(ek, 3, 35); got != 4 {
-		t.Errorf("no cutoff: row %d, want 4", got)
+	// Rows 1 and 3 tie on timestamp and created: the later one in the
+	// source wins. Without a cutoff the late row 4 counts.
+	src = asOfSource{keys: src.keys, ts: ts, created: series("c", transforms.Timestamp, 5, 25, 20, 25, 90, -1, 11, 1, 1)}
+	if got := pickAt(src, ent[:1], 25, 35); got[0] != 3 || got[1] != 4 {
+		t.Errorf("tie on timestamp and created, then no cutoff: rows %v, want [3 4]", got)
 	}
 }
 
-func TestIndexStringAndCompositeKeys(t *testing.T) {
+func TestPickStringAndCompositeKeys(t *testing.T) {
 	city := featurestore.NewSeries("city", transforms.String, 4)
 	copy(city.Str, []string{"a", "b", "a", "a"})
 	zone := series("zone", transforms.Int64, 1, 1, 2, 1)
-	ts := series("ts", transforms.Timestamp, 1, 2, 3, 4)
-	idx := buildIndex([]*featurestore.Series{city, zone}, ts, nil, 0, false)
+	src := asOfSource{keys: []*featurestore.Series{city, zone}, ts: series("ts", transforms.Timestamp, 1, 2, 3, 4)}
 	ec := featurestore.NewSeries("city", transforms.String, 3)
 	copy(ec.Str, []string{"a", "a", "b"})
 	ez := series("zone", transforms.Int64, 1, 2, 2)
-	ek := keyFuncFor([]*featurestore.Series{ec, ez})
+	got := pickAt(src, []*featurestore.Series{ec, ez}, 10, 10, 10)
 	for i, want := range []int32{3, 2, -1} {
-		if got, _ := idx.lookup(ek, i, 10); got != want {
-			t.Errorf("entity %d: row %d, want %d", i, got, want)
+		if got[i] != want {
+			t.Errorf("entity %d: row %d, want %d", i, got[i], want)
 		}
 	}
 }

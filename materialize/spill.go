@@ -19,9 +19,9 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-// indexBytesPerRow is what the as-of index takes per source row next to
-// the columns: its entry (16 bytes), the row's group and shard (5), the
-// sort's and the key maps' slack.
+// indexBytesPerRow is what the as-of pick takes per source row next to
+// the columns: the row spread to its bucket (its place, timestamp and key:
+// 20 bytes), the row's bucket (2), and slack.
 const indexBytesPerRow = 32
 
 // maxPartitions bounds the partition files open at once.
@@ -270,19 +270,14 @@ func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc, 
 	for _, k := range in.JoinKeys {
 		keys = append(keys, part.Lookup(k))
 	}
-	idx := buildIndex(keys, part.Lookup(in.Source.TimestampField), part.Lookup(in.Source.CreatedTimestampField),
-		in.Cutoff.UnixNano(), !in.Cutoff.IsZero())
-	picked := make([]int32, len(ents)) // the partition row each entity row takes, or -1
-	parallel(len(ents), func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			e := ents[k]
-			r, ts := idx.lookup(entKey, int(e), in.Event[e])
-			picked[k] = r
-			if r >= 0 {
-				out.Found[e], out.Ts[e] = true, ts
-			}
+	src := asOfSource{keys: keys, ts: part.Lookup(in.Source.TimestampField), created: part.Lookup(in.Source.CreatedTimestampField),
+		cutoff: in.Cutoff.UnixNano(), hasCutoff: !in.Cutoff.IsZero()}
+	picked, ts := pickLatest(src, asOfQueries{key: entKey, event: in.Event, rows: ents}) // partition rows, or -1
+	for k, r := range picked {
+		if r >= 0 {
+			out.Found[ents[k]], out.Ts[ents[k]] = true, ts[k]
 		}
-	})
+	}
 	for _, name := range s.idx {
 		scatterPicked(out.Table.Lookup(name), part.Lookup(name), ents, picked)
 	}

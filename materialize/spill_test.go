@@ -82,8 +82,9 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 	in := PickInput{Source: featurestore.Source{Name: "s", TimestampField: "ts", CreatedTimestampField: "created"}, Files: files,
 		JoinKeys: []string{"city", "zone"}, Columns: cols, Schema: schema, Cutoff: cutoff,
 		EntityKeys: []*featurestore.Series{ec, ez}, Event: event}
-	idx := buildIndex([]*featurestore.Series{whole.Lookup("city"), whole.Lookup("zone")}, whole.Lookup("ts"), whole.Lookup("created"), cutoff.UnixNano(), true)
-	ek := keyFuncFor(in.EntityKeys)
+	wholeSrc := asOfSource{keys: []*featurestore.Series{whole.Lookup("city"), whole.Lookup("zone")}, ts: whole.Lookup("ts"),
+		created: whole.Lookup("created"), cutoff: cutoff.UnixNano(), hasCutoff: true}
+	wantRows, wantTs := pickLatest(wholeSrc, asOfQueries{key: keyFuncFor(in.EntityKeys), event: event})
 	stale := filepath.Join(dir, "spill-left-by-a-killed-run")
 	if err := os.MkdirAll(filepath.Join(stale, "x"), 0o755); err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 		}
 		found := 0
 		for i := 0; i < n; i++ {
-			r, ts := idx.lookup(ek, i, event[i])
+			r, ts := wantRows[i], wantTs[i]
 			if (r >= 0) != got.Found[i] || (r >= 0 && ts != got.Ts[i]) {
 				t.Fatalf("%d partitions, entity %d: found %v at %d, want row %d at %d", parts, i, got.Found[i], got.Ts[i], r, ts)
 			}

@@ -395,7 +395,7 @@ func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) erro
 		return fmt.Errorf("its pages (bytes %d to %d) are not inside the file (%d bytes)", start, end, fileSize)
 	}
 	var values int64
-	buf := make([]byte, 64<<10) // reused for every header of the chunk
+	buf := make([]byte, 1<<10) // reused for every header of the chunk
 	for off := start; off < end && values < md.NumValues; {
 		h, n, err := readPageHeader(f, off, end-off, buf)
 		if err != nil {
@@ -418,11 +418,12 @@ func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) erro
 }
 
 // readPageHeader decodes the page header at off from the bytes that are
-// there (a window of 64 KiB, or up to 16 MiB for a header with long
-// statistics), so that a length inside it cannot make the decoder
-// allocate more than the window; n is the header's length.
+// there (a window of 1 KiB, which holds a usual header, else 64 KiB, else
+// up to 16 MiB for a header with long statistics), so that a length
+// inside it cannot make the decoder allocate more than the window; n is
+// the header's length.
 func readPageHeader(f *os.File, off, left int64, small []byte) (h format.PageHeader, n int64, err error) {
-	for _, window := range []int64{int64(len(small)), 16 << 20} {
+	for _, window := range []int64{int64(len(small)), 64 << 10, 16 << 20} {
 		w := min(window, left)
 		buf := small[:min(int64(len(small)), w)]
 		if w > int64(len(small)) {
