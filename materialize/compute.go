@@ -227,8 +227,9 @@ func blocks(ctx context.Context, n int, fn func(lo, hi int, ev *evaluator) error
 const block = 16 * 1024
 
 // computeGroup joins the group's features onto the entity rows.
-func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Table, picked *Picked, ents *Entities,
-	cutoff time.Time, progress func(int)) ([]*featurestore.Series, []featurestore.FeatureNulls, error) {
+func (j *Job) computeGroup(ctx context.Context, g *group, picked *Picked, ents *Entities,
+	progress func(int)) ([]*featurestore.Series, []featurestore.FeatureNulls, error) {
+	table := picked.Table
 	progs, err := compile(g, table)
 	if err != nil {
 		return nil, nil, err
@@ -241,12 +242,9 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 		out[i] = featurestore.NewSeries(j.outputs[oi].Name, v.Type, n)
 		out[i].Valid = make([]bool, n) // filled below; every row is set
 	}
-	// First the source row each entity row gets, then each feature column
-	// by itself: tight loops that overlap their memory reads.
-	sel, selTs, err := pickRows(ctx, g, table, picked, ents, cutoff)
-	if err != nil {
-		return nil, nil, err
-	}
+	// Each feature column by itself: tight loops that overlap their
+	// memory reads.
+	sel, selTs := pickedRows(picked), picked.Ts
 	nulls := make([]featurestore.FeatureNulls, len(g.outputs))
 	for k, oi := range g.outputs {
 		v := j.byID[j.outputs[oi].Version]
@@ -305,34 +303,17 @@ func (j *Job) computeGroup(ctx context.Context, g *group, table *featurestore.Ta
 	return out, nulls, nil
 }
 
-// pickRows is, for each entity row, the row of table it takes (-1: none)
-// and that row's timestamp: picked here (pickLatest), or as a Picker
-// picked them (row i for entity row i).
-func pickRows(ctx context.Context, g *group, table *featurestore.Table, picked *Picked, ents *Entities, cutoff time.Time) ([]int32, []int64, error) {
-	if picked != nil {
-		sel := make([]int32, ents.Table.Rows)
-		for i := range sel {
-			sel[i] = -1
-			if picked.Found[i] {
-				sel[i] = int32(i)
-			}
+// pickedRows is, for each entity row, the row of the picked table it
+// takes (its own, or -1 when nothing was picked).
+func pickedRows(picked *Picked) []int32 {
+	sel := make([]int32, len(picked.Found))
+	for i, found := range picked.Found {
+		sel[i] = -1
+		if found {
+			sel[i] = int32(i)
 		}
-		return sel, picked.Ts, nil
 	}
-	var keys, entKeys []*featurestore.Series
-	for _, k := range g.joinKeys {
-		keys = append(keys, table.Lookup(k))
-		entKeys = append(entKeys, ents.Table.Lookup(k))
-	}
-	src := asOfSource{keys: keys, ts: table.Lookup(g.src.TimestampField), cutoff: cutoff.UnixNano(), hasCutoff: !cutoff.IsZero()}
-	if g.src.CreatedTimestampField != "" {
-		src.created = table.Lookup(g.src.CreatedTimestampField)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	sel, selTs := pickLatest(src, asOfQueries{key: keyFuncFor(entKeys), event: ents.Table.Lookup(ents.TimestampColumn).I64})
-	return sel, selTs, nil
+	return sel
 }
 
 // countNulls counts the rows that got no source row (sel) and those whose
@@ -353,12 +334,12 @@ func countNulls(name string, sel, use []int32) featurestore.FeatureNulls {
 // nullReason explains a mostly null feature when fs can: every source row
 // created after the cutoff, or none old enough for the events, or all
 // outside the TTL.
-func nullReason(c featurestore.FeatureNulls, rows int, table *featurestore.Table, src featurestore.Source, cutoff time.Time) string {
+func nullReason(c featurestore.FeatureNulls, rows int, allCreatedAfter bool, cutoff time.Time) string {
 	if !c.MostlyNull(rows) {
 		return ""
 	}
 	switch {
-	case c.NoRow*2 >= rows && createdAfter(table, src, cutoff):
+	case c.NoRow*2 >= rows && allCreatedAfter:
 		return fmt.Sprintf("every source row was created after the cutoff %s (--as-of)", cutoff.Format(time.RFC3339))
 	case c.NoRow*2 >= rows:
 		return "most entity rows have no source row with their keys at or before their event time"
@@ -368,28 +349,4 @@ func nullReason(c featurestore.FeatureNulls, rows int, table *featurestore.Table
 		return "the source rows chosen hold nulls where the expression reads"
 	}
 	return ""
-}
-
-// createdAfter reports whether every source row with a created time was
-// created after the cutoff.
-func createdAfter(table *featurestore.Table, src featurestore.Source, cutoff time.Time) bool {
-	if cutoff.IsZero() || src.CreatedTimestampField == "" {
-		return false
-	}
-	created := table.Lookup(src.CreatedTimestampField)
-	if created == nil { // picked elsewhere: the created times stayed there
-		return false
-	}
-	cut := cutoff.UnixNano()
-	seen := false
-	for i, v := range created.I64 {
-		if created.Null(i) {
-			continue
-		}
-		if v <= cut {
-			return false
-		}
-		seen = true
-	}
-	return seen
 }

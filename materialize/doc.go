@@ -27,13 +27,15 @@
 // bucket, and sorted by time; each source row is offered, in source order,
 // to the first entity row of its key at or after its timestamp, and a
 // running maximum along each key's entity rows gives the answers. The
-// source is read once and never sorted.
+// source is never sorted.
 //
-// A source whose columns and index would not fit in the memory budget
-// (Request.MemoryLimit) is spilled (spill.go): its keys and timestamps are
-// split by key hash into partition files, each read back once and picked
-// from for the entity rows of its keys, and the other columns of the rows
-// picked are read in a second pass; the result is the same, byte for byte.
+// A source is picked from by its join keys and timestamps (pick.go:
+// memoryPicker reads those columns whole); the other columns are then read
+// for the rows picked only, decoding only the pages that hold one. A
+// source whose keys and timestamps would not fit in the memory budget
+// (Request.MemoryLimit) is spilled (spill.go): they are split by key hash
+// into partition files, each read back once and picked from for the
+// entity rows of its keys; the result is the same, byte for byte.
 //
 // The dataset record counts each feature's nulls and why (no row, outside
 // the TTL, a null value). The output file is written whole (atomicfile) and

@@ -74,12 +74,16 @@ type entry struct {
 }
 
 // bucket is the queries whose keys hash to one bucket: grouped by key,
-// each group sorted by time.
+// each group sorted by time, and the best source row offered to each.
 type bucket struct {
 	intKeys map[int64]int32
+	ints    intTable // intKeys, for lookups
 	strKeys map[string]int32
-	start   []int32 // group g is slots[start[g]:start[g+1]]
-	slots   []entry
+	start   []int32 // group g is slots [start[g], start[g+1])
+	times   []int64 // each slot's event time, ascending within a group
+	query   []int32 // each slot's query
+	bestRow []int32 // -1: none offered yet
+	bestTs  []int64
 }
 
 // spread is the source rows that can be picked, by bucket of their key
@@ -99,8 +103,13 @@ const noBucket = math.MaxUint16
 // q.event), the source row fs's rules choose (-1: none) and its
 // timestamp.
 func pickLatest(src asOfSource, q asOfQueries) ([]int32, []int64) {
-	workers := min(runtime.GOMAXPROCS(0), len(src.ts.I64)/(64<<10)+1)
-	return pickIn(src, q, bucketsFor(q.len()), workers)
+	return bucketQueries(q, src.intKeyed(), bucketsFor(q.len())).pick(src, pickWorkers(src))
+}
+
+// pickWorkers is how many workers spread a source's rows: one per
+// processor, each with 64Ki rows at least.
+func pickWorkers(src asOfSource) int {
+	return min(runtime.GOMAXPROCS(0), len(src.ts.I64)/(64<<10)+1)
 }
 
 // bucketsFor is a power of two that puts about 4,096 queries in a bucket,
@@ -122,22 +131,42 @@ func keyHash(ik int64, sk string, intKeyed bool) uint64 {
 	return hashString(sk)
 }
 
-func pickIn(src asOfSource, q asOfQueries, nb, workers int) ([]int32, []int64) {
-	intKeyed := src.intKeyed()
-	buckets := bucketQueries(q, intKeyed, nb)
-	rows := spreadSource(src, intKeyed, nb, workers)
-	sel, selTs := make([]int32, q.len()), make([]int64, q.len())
+// bucketed is a pick's queries in their buckets: what can be done before
+// the source is read.
+type bucketed struct {
+	q        asOfQueries
+	intKeyed bool // one integer join key
+	buckets  []bucket
+	chunk    int // source rows spread at a time
+}
+
+// pick answers the queries from src, whose rows workers spread.
+// The source is spread and offered a chunk of rows at a time, in order,
+// so that what is spread is bounded by a chunk.
+func (bq *bucketed) pick(src asOfSource, workers int) ([]int32, []int64) {
+	nb, rows := len(bq.buckets), len(src.ts.I64)
+	for lo := 0; lo < rows; lo += bq.chunk {
+		sp := spreadSource(src, bq.intKeyed, nb, workers, lo, min(lo+bq.chunk, rows))
+		eachOf(nb, workers, func(b int) {
+			bq.buckets[b].offer(src, sp, b)
+		})
+	}
+	sel, selTs := make([]int32, bq.q.len()), make([]int64, bq.q.len())
 	for k := range sel {
 		sel[k] = -1 // a query with a null key stays so
 	}
 	eachOf(nb, workers, func(b int) {
-		buckets[b].pick(src, q, rows, b, sel, selTs)
+		bq.buckets[b].answer(src, sel, selTs)
 	})
 	return sel, selTs
 }
 
-// bucketQueries puts each query with a key in its key's bucket.
-func bucketQueries(q asOfQueries, intKeyed bool, nb int) []bucket {
+// pickChunk is the source rows spread at a time.
+const pickChunk = 4 << 20
+
+// bucketQueries puts each query with a key in its key's bucket, one of
+// nb (a power of two).
+func bucketQueries(q asOfQueries, intKeyed bool, nb int) *bucketed {
 	n := q.len()
 	of := make([]int32, n)
 	at := make([]int32, nb+1)
@@ -159,11 +188,11 @@ func bucketQueries(q asOfQueries, intKeyed bool, nb int) []bucket {
 			fill[b]++
 		}
 	}
-	buckets := make([]bucket, nb)
+	bq := &bucketed{q: q, intKeyed: intKeyed, buckets: make([]bucket, nb), chunk: pickChunk}
 	eachOf(nb, runtime.GOMAXPROCS(0), func(b int) {
-		buckets[b] = newBucket(q, intKeyed, order[at[b]:at[b+1]])
+		bq.buckets[b] = newBucket(q, intKeyed, order[at[b]:at[b+1]])
 	})
-	return buckets
+	return bq
 }
 
 // newBucket groups the queries ks by key, each group sorted by time.
@@ -195,15 +224,26 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 	for g, c := range counts {
 		bk.start[g+1] = bk.start[g] + c
 	}
-	bk.slots = make([]entry, len(ks))
+	slots := make([]entry, len(ks))
 	fill := slices.Clone(bk.start[:len(counts)])
 	for j, g := range group {
-		bk.slots[fill[g]] = entry{ts: q.event[q.row(int(ks[j]))], row: ks[j]}
+		slots[fill[g]] = entry{ts: q.event[q.row(int(ks[j]))], row: ks[j]}
 		fill[g]++
 	}
 	for g := range counts {
-		part := bk.slots[bk.start[g]:bk.start[g+1]]
+		part := slots[bk.start[g]:bk.start[g+1]]
 		sortByTime(part, 2*bits.Len(uint(len(part))))
+	}
+	bk.times, bk.query = make([]int64, len(ks)), make([]int32, len(ks))
+	for i, e := range slots {
+		bk.times[i], bk.query[i] = e.ts, e.row
+	}
+	if intKeyed {
+		bk.ints = newIntTable(bk.intKeys)
+	}
+	bk.bestRow, bk.bestTs = make([]int32, len(ks)), make([]int64, len(ks))
+	for s := range bk.bestRow {
+		bk.bestRow[s] = -1
 	}
 	return bk
 }
@@ -217,25 +257,24 @@ func (bk *bucket) group(ik int64, sk string, intKeyed bool) (int32, bool) {
 	return g, ok
 }
 
-// spreadSource spreads the source rows that can be picked into the
-// buckets of their keys: workers count their contiguous ranges' rows per
-// bucket, then copy them to their places, which keeps source order.
-func spreadSource(src asOfSource, intKeyed bool, nb, workers int) spread {
-	rows := len(src.ts.I64)
-	step := (rows + workers - 1) / workers
-	of := make([]uint16, rows)
+// spreadSource spreads the source rows [lo, hi) that can be picked into
+// the buckets of their keys: workers count their contiguous ranges' rows
+// per bucket, then copy them to their places, which keeps source order.
+func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread {
+	step := (hi - lo + workers - 1) / workers
+	of := make([]uint16, hi-lo)
 	counts := make([][]int, workers)
 	key := keyFuncFor(src.keys)
 	parallelN(workers, func(w int) {
 		counts[w] = make([]int, nb)
-		for i := w * step; i < min((w+1)*step, rows); i++ {
+		for i := lo + w*step; i < min(lo+(w+1)*step, hi); i++ {
 			ik, sk, ok := key(i)
 			if !ok || src.skip(i) {
-				of[i] = noBucket
+				of[i-lo] = noBucket
 				continue
 			}
 			b := bucketOf(keyHash(ik, sk, intKeyed), nb)
-			of[i] = uint16(b)
+			of[i-lo] = uint16(b)
 			counts[w][b]++
 		}
 	})
@@ -259,8 +298,8 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers int) spread {
 	}
 	parallelN(workers, func(w int) {
 		at := place[w]
-		for i := w * step; i < min((w+1)*step, rows); i++ {
-			b := of[i]
+		for i := lo + w*step; i < min(lo+(w+1)*step, hi); i++ {
+			b := of[i-lo]
 			if b == noBucket {
 				continue
 			}
@@ -275,24 +314,20 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers int) spread {
 	return sp
 }
 
-// pick offers bucket b's source rows to its queries and writes each
-// query's answer to sel and selTs.
-func (bk *bucket) pick(src asOfSource, q asOfQueries, sp spread, b int, sel []int32, selTs []int64) {
-	if len(bk.slots) == 0 {
+// offer offers bucket b's spread source rows to its queries: each to the
+// first query of its key at or after its timestamp, which keeps the best.
+func (bk *bucket) offer(src asOfSource, sp spread, b int) {
+	if len(bk.times) == 0 {
 		return
 	}
 	intKeyed := src.intKeyed()
 	key := keyFuncFor(src.keys)
-	bestRow, bestTs := make([]int32, len(bk.slots)), make([]int64, len(bk.slots))
-	for s := range bestRow {
-		bestRow[s] = -1
-	}
 	for p := sp.at[b]; p < sp.at[b+1]; p++ {
 		r, t := sp.row[p], sp.ts[p]
 		var g int32
 		var found bool
 		if intKeyed {
-			g, found = bk.intKeys[sp.key[p]]
+			g, found = bk.ints.get(sp.key[p])
 		} else {
 			_, sk, _ := key(int(r))
 			g, found = bk.strKeys[sk]
@@ -305,28 +340,70 @@ func (bk *bucket) pick(src asOfSource, q asOfQueries, sp spread, b int, sel []in
 		s, end := bk.start[g], bk.start[g+1]
 		for n := end - s; n > 1; {
 			half := n >> 1
-			if bk.slots[s+half-1].ts < t {
+			if bk.times[s+half-1] < t {
 				s += half
 			}
 			n -= half
 		}
-		if s < end && bk.slots[s].ts < t {
+		if s < end && bk.times[s] < t {
 			s++
 		}
 		// Rows come in source order: row r follows the one kept, and wins ties.
-		if s == end || later(src.created, bestRow[s], bestTs[s], r, t) {
+		if s == end || later(src.created, bk.bestRow[s], bk.bestTs[s], r, t) {
 			continue
 		}
-		bestRow[s], bestTs[s] = r, t
+		bk.bestRow[s], bk.bestTs[s] = r, t
 	}
+}
+
+// answer writes each query's answer to sel and selTs: the best row
+// offered to it or to an earlier query of its key.
+func (bk *bucket) answer(src asOfSource, sel []int32, selTs []int64) {
 	for g := range len(bk.start) - 1 {
 		r, t := int32(-1), int64(0)
 		for s := bk.start[g]; s < bk.start[g+1]; s++ {
-			if later(src.created, bestRow[s], bestTs[s], r, t) {
-				r, t = bestRow[s], bestTs[s]
+			if later(src.created, bk.bestRow[s], bk.bestTs[s], r, t) {
+				r, t = bk.bestRow[s], bk.bestTs[s]
 			}
-			k := bk.slots[s].row
+			k := bk.query[s]
 			sel[k], selTs[k] = r, t
+		}
+	}
+}
+
+// intTable maps integer keys to groups as a map does, faster: open
+// addressing with linear probing, at most half full, each key beside its
+// group.
+type intTable struct {
+	slots []intSlot
+	mask  uint64
+}
+
+type intSlot struct {
+	key   int64
+	group int32 // the group + 1; 0: an empty slot
+}
+
+func newIntTable(m map[int64]int32) intTable {
+	t := intTable{slots: make([]intSlot, 1<<bits.Len(uint(2*len(m))))}
+	t.mask = uint64(len(t.slots) - 1)
+	for k, g := range m {
+		i := mix(uint64(k)) & t.mask
+		for t.slots[i].group != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = intSlot{key: k, group: g + 1}
+	}
+	return t
+}
+
+func (t *intTable) get(k int64) (int32, bool) {
+	for i := mix(uint64(k)) & t.mask; ; i = (i + 1) & t.mask {
+		switch sl := t.slots[i]; {
+		case sl.group == 0:
+			return 0, false
+		case sl.key == k:
+			return sl.group - 1, true
 		}
 	}
 }

@@ -37,7 +37,7 @@ func BenchmarkPickLatest(b *testing.B) {
 // The pick is the rule, checked row by row against every source row: on
 // random sources with many ties, nulls, unknown keys, a cutoff or none,
 // int and composite keys, a subset of the entity rows, the source split
-// among 1 to 5 workers and 1 to 8 buckets.
+// among 1 to 5 workers, 1 to 8 buckets and chunks of 1 to 400 rows.
 func TestPickLatestIsTheRule(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	nullable := func(name string, typ transforms.Type, n int, span int64) *featurestore.Series {
@@ -84,7 +84,9 @@ func TestPickLatestIsTheRule(t *testing.T) {
 			asked = len(q.rows)
 		}
 		workers, buckets := 1+rng.IntN(5), 1<<rng.IntN(4)
-		sel, selTs := pickIn(src, q, buckets, workers)
+		bq := bucketQueries(q, src.intKeyed(), buckets)
+		bq.chunk = 1 + rng.IntN(400)
+		sel, selTs := bq.pick(src, workers)
 		for k := range asked {
 			e := k
 			if q.rows != nil {
@@ -92,8 +94,8 @@ func TestPickLatestIsTheRule(t *testing.T) {
 			}
 			want := latestByScan(src, ents, e, q.event[e])
 			if sel[k] != want || (want >= 0 && selTs[k] != src.ts.I64[want]) {
-				t.Fatalf("trial %d (%d rows, %d workers, %d buckets), entity row %d at %d: row %d at %d, want row %d",
-					trial, n, workers, buckets, e, q.event[e], sel[k], selTs[k], want)
+				t.Fatalf("trial %d (%d rows, %d workers, %d buckets, chunks of %d), entity row %d at %d: row %d at %d, want row %d",
+					trial, n, workers, buckets, bq.chunk, e, q.event[e], sel[k], selTs[k], want)
 			}
 		}
 	}

@@ -443,7 +443,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 			snap, err = j.snapshot(ctx, g.src, files[gi])
 			snapErr <- err
 		}()
-		table, schema, rows, picked, err := j.readGroup(ctx, g, files[gi], schemas[gi], ents, ds.Cutoff)
+		schema, rows, picked, err := j.readGroup(ctx, g, files[gi], schemas[gi], ents, ds.Cutoff)
 		if serr := <-snapErr; err == nil {
 			err = serr
 		}
@@ -456,7 +456,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		} else {
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
-		series, nulls, err := j.computeGroup(ctx, g, table, picked, ents, ds.Cutoff, func(n int) {
+		series, nulls, err := j.computeGroup(ctx, g, picked, ents, func(n int) {
 			if req.Progress != nil {
 				req.Progress(done+n, total)
 			}
@@ -467,7 +467,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		done += ents.Table.Rows
 		for i, oi := range g.outputs {
 			out[oi] = series[i]
-			nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, table, g.src, ds.Cutoff)
+			nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, picked.AllCreatedAfter(), ds.Cutoff)
 			outNulls[oi] = nulls[i]
 		}
 	}
@@ -539,27 +539,25 @@ func checkSchema(g *group, schema featurestore.Schema) error {
 	return nil
 }
 
-// readGroup reads a group's source: the whole of it here, or, with a
-// Picker, the rows it picks (one per entity row) and the files' footers
-// (for a source at a URI: its row count, its schema being known already).
+// readGroup picks, for each entity row, a group's source row (in memory,
+// spilled, or with the Picker given) and returns the rows picked (one per
+// entity row), the columns read and the source's row count, from the
+// files' footers (for a source at a URI: from where it is, its schema
+// being known already).
 func (j *Job) readGroup(ctx context.Context, g *group, files []string, known featurestore.Schema, ents *Entities, cutoff time.Time) (
-	*featurestore.Table, featurestore.Schema, int, *Picked, error) {
+	featurestore.Schema, int, *Picked, error) {
 	schema, rows, err := j.layout(ctx, g, files, known)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
+	}
+	var read featurestore.Schema
+	for _, name := range g.columns {
+		c, _ := schema.Lookup(name)
+		read = append(read, c)
 	}
 	picker := j.req.Picker
 	if picker == nil {
-		if picker, err = j.spillFor(g, schema, rows, ents); err != nil {
-			return nil, nil, 0, nil, err
-		}
-	}
-	if picker == nil {
-		table, schema, err := parquet.ReadTable(ctx, files, g.columns)
-		if err != nil {
-			return nil, nil, 0, nil, err
-		}
-		return table, schema, table.Rows, nil, nil
+		picker = j.pickerFor(g, read, rows, ents)
 	}
 	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: schema, Cutoff: cutoff,
 		Event: ents.Table.Lookup(ents.TimestampColumn).I64}
@@ -568,9 +566,9 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	}
 	picked, err := picker.Pick(ctx, in)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
-	return picked.Table, schema, int(rows), picked, nil
+	return read, int(rows), picked, nil
 }
 
 // layout is a source's schema and row count: from its files' footers, or
@@ -583,25 +581,22 @@ func (j *Job) layout(ctx context.Context, g *group, files []string, known featur
 	return parquet.Layout(files)
 }
 
-// spillFor is the spilling picker for a source of rows rows whose columns
-// and index would not fit in the memory budget, nil for one that fits.
-func (j *Job) spillFor(g *group, schema featurestore.Schema, rows int64, ents *Entities) (Picker, error) {
-	var cols featurestore.Schema
-	for _, name := range g.columns {
-		if c, ok := schema.Lookup(name); ok {
-			cols = append(cols, c)
-		}
+// pickerFor picks in memory from a source whose join keys, timestamps
+// and pick fit in the memory budget, else spills it.
+func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *Entities) Picker {
+	var keyCols featurestore.Schema
+	keys, _ := splitColumns(PickInput{Source: g.src, JoinKeys: g.joinKeys, Columns: g.columns})
+	for _, name := range keys {
+		c, _ := read.Lookup(name)
+		keyCols = append(keyCols, c)
 	}
-	parts := partitionsFor(rows, cols, j.req.budget())
+	parts := partitionsFor(rows, keyCols, j.req.budget())
 	if parts == 1 {
-		return nil, nil
+		return memoryPicker{}
 	}
 	dir := j.req.SpillDir
 	if dir == "" {
 		dir = os.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("spill directory: %w", err)
 	}
 	if j.req.Notify != nil {
 		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
@@ -614,7 +609,7 @@ func (j *Job) spillFor(g *group, schema featurestore.Schema, rows int64, ents *E
 		values := int64(len(ents.Table.Series) + len(g.columns) + len(j.outputs) + 3)
 		sp.gcLimit = j.req.budget() + int64(ents.Table.Rows)*values*9
 	}
-	return sp, nil
+	return sp
 }
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.

@@ -2,9 +2,14 @@ package materialize
 
 import (
 	"context"
+	"math/bits"
+	"runtime"
+	"slices"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
 )
 
 // Picker picks the as-of source rows somewhere else than in this process
@@ -38,6 +43,8 @@ type Picked struct {
 	Table *featurestore.Table
 	Found []bool
 	Ts    []int64
+	// Whether the source has a created time, and one by the cutoff.
+	anyCreated, createdByCutoff bool
 }
 
 // Sources reads the sources at URIs (featurestore.IsURI): where they are,
@@ -48,4 +55,159 @@ type Sources interface {
 	Schema(ctx context.Context, path string) (featurestore.Schema, error)
 	Rows(ctx context.Context, files []string) (int64, error)
 	Digests(ctx context.Context, files []string) ([]featurestore.FileSnapshot, error)
+}
+
+// memoryPicker picks from a source that fits in memory: its join keys and
+// timestamps read whole, then, for the rows picked, its other columns
+// (only the pages holding a picked row are decoded).
+type memoryPicker struct{}
+
+// Pick implements Picker.
+func (memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
+	keyCols, values := splitColumns(in)
+	// The entity rows are bucketed while the source is read.
+	q := asOfQueries{key: keyFuncFor(in.EntityKeys), event: in.Event}
+	intKeyed := len(in.EntityKeys) == 1 && in.EntityKeys[0].Type == transforms.Int64
+	bucketing := make(chan *bucketed, 1)
+	go func() { bucketing <- bucketQueries(q, intKeyed, bucketsFor(q.len())) }()
+	t, _, err := parquet.ReadTable(ctx, in.Files, keyCols)
+	bq := <-bucketing
+	if err != nil {
+		return nil, err
+	}
+	out := newPicked(in)
+	out.noteCreated(t, in)
+	src := sourceOf(t, in)
+	sel, ts := bq.pick(src, pickWorkers(src))
+	var got picks
+	for e, r := range sel {
+		if r >= 0 {
+			out.Found[e], out.Ts[e] = true, ts[e]
+			got.add(int32(e), int64(r))
+		}
+	}
+	ents := make([]int32, len(sel))
+	for e := range ents {
+		ents[e] = int32(e)
+	}
+	scatterColumns(out.Table, t, keyCols, ents, sel)
+	return out, got.fetch(ctx, in.Files, values, out)
+}
+
+// sourceOf is the pick's source side: a table holding its join keys and
+// timestamps.
+func sourceOf(t *featurestore.Table, in PickInput) asOfSource {
+	src := asOfSource{ts: t.Lookup(in.Source.TimestampField), created: t.Lookup(in.Source.CreatedTimestampField),
+		cutoff: in.Cutoff.UnixNano(), hasCutoff: !in.Cutoff.IsZero()}
+	for _, k := range in.JoinKeys {
+		src.keys = append(src.keys, t.Lookup(k))
+	}
+	return src
+}
+
+// splitColumns splits the columns a pick reads into those it picks by
+// (join keys and timestamps) and the others.
+func splitColumns(in PickInput) (keyCols, values []string) {
+	isKey := map[string]bool{in.Source.TimestampField: true, in.Source.CreatedTimestampField: true}
+	for _, k := range in.JoinKeys {
+		isKey[k] = true
+	}
+	for _, c := range in.Columns {
+		if isKey[c] {
+			keyCols = append(keyCols, c)
+		} else {
+			values = append(values, c)
+		}
+	}
+	return keyCols, values
+}
+
+// noteCreated notes, from a part of the source, whether it has a created
+// time at or before the cutoff and whether it has one at all.
+func (p *Picked) noteCreated(t *featurestore.Table, in PickInput) {
+	created := t.Lookup(in.Source.CreatedTimestampField)
+	if in.Cutoff.IsZero() || in.Source.CreatedTimestampField == "" || created == nil {
+		return
+	}
+	cut := in.Cutoff.UnixNano()
+	for i, v := range created.I64 {
+		if !created.Null(i) {
+			p.anyCreated = true
+			p.createdByCutoff = p.createdByCutoff || v <= cut
+		}
+	}
+}
+
+// AllCreatedAfter reports whether every source row with a created time
+// was created after the cutoff (false when the pick was made elsewhere).
+func (p *Picked) AllCreatedAfter() bool { return p.anyCreated && !p.createdByCutoff }
+
+// picks is the source row (numbered across the files) each entity row
+// picked.
+type picks struct {
+	ents []int32
+	rows []int64
+}
+
+func (p *picks) add(ent int32, row int64) {
+	p.ents, p.rows = append(p.ents, ent), append(p.rows, row)
+}
+
+// fetch reads the named columns of the rows picked, each once, and sets
+// them on their entity rows in out.
+func (p *picks) fetch(ctx context.Context, files, names []string, out *Picked) error {
+	if len(names) == 0 || len(p.rows) == 0 {
+		return nil
+	}
+	set := newRowSet(p.rows)
+	t, err := parquet.ReadRows(ctx, files, names, set.rows)
+	if err != nil {
+		return err
+	}
+	at := make([]int32, len(p.rows)) // where each pick's row is in t
+	for k, r := range p.rows {
+		at[k] = int32(set.rank(r))
+	}
+	scatterColumns(out.Table, t, names, p.ents, at)
+	return nil
+}
+
+// scatterColumns scatters the named columns of src to dst (scatterPicked),
+// a column per processor at a time.
+func scatterColumns(dst, src *featurestore.Table, names []string, ents, picked []int32) {
+	eachOf(len(names), runtime.GOMAXPROCS(0), func(c int) {
+		scatterPicked(dst.Lookup(names[c]), src.Lookup(names[c]), ents, picked)
+	})
+}
+
+// rowSet is a set of source rows: a bit per row up to the largest, with
+// the count of rows before each word, so that a row's rank (its place in
+// ascending order) is a lookup and a popcount.
+type rowSet struct {
+	bits   []uint64
+	before []int32
+	rows   []int64 // ascending
+}
+
+func newRowSet(rows []int64) rowSet {
+	s := rowSet{bits: make([]uint64, slices.Max(rows)/64+1)}
+	for _, r := range rows {
+		s.bits[r/64] |= 1 << (r % 64)
+	}
+	s.before = make([]int32, len(s.bits))
+	n := int32(0)
+	for w, b := range s.bits {
+		s.before[w] = n
+		n += int32(bits.OnesCount64(b))
+		for ; b != 0; b &= b - 1 {
+			s.rows = append(s.rows, int64(w)*64+int64(bits.TrailingZeros64(b)))
+		}
+	}
+	return s
+}
+
+// rank is the place of row r (a member) among the set's rows.
+func (s rowSet) rank(r int64) int {
+	w := r / 64
+	return int(s.before[w]) + bits.OnesCount64(s.bits[w]&(1<<(r%64)-1))
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"unsafe"
 
 	"github.com/fs-dev/fs/atomicfile"
@@ -59,18 +58,21 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	if s.gcLimit > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(s.gcLimit))
 	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("spill directory: %w", err)
+	}
 	atomicfile.RemoveStaleDirs(s.dir, "spill-*") // left by killed runs
 	tmp, release, err := atomicfile.TempDir(s.dir, "spill-*")
 	if err != nil {
 		return nil, fmt.Errorf("spill directory: %w", err)
 	}
 	defer release()
-	sj := newSpillJob(in, s.parts)
+	out := newPicked(in)
+	sj := newSpillJob(in, s.parts, out)
 	paths, counts, err := sj.partition(ctx, tmp)
 	if err != nil {
 		return nil, err
 	}
-	out := newPicked(in)
 	entKey := keyFuncFor(in.EntityKeys)
 	intKeyed := len(in.EntityKeys) == 1 && in.EntityKeys[0].Type == transforms.Int64
 	byPart := make([][]int32, s.parts)
@@ -80,7 +82,6 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 			byPart[p] = append(byPart[p], int32(i))
 		}
 	}
-	fetch := make([][]pickRef, len(sj.starts)) // by row group: the entity rows that picked a row of it
 	for p, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -92,10 +93,10 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read spilled partition %d: %w", p, err)
 		}
-		sj.pick(part, byPart[p], entKey, out, fetch)
+		sj.pick(part, byPart[p], entKey)
 		byPart[p] = nil
 	}
-	return out, sj.fetch(ctx, fetch, out)
+	return out, sj.got.fetch(ctx, in.Files, sj.values, out)
 }
 
 // spillJob is one source's spilled pick. Only the columns the index needs
@@ -108,30 +109,20 @@ type spillJob struct {
 	idx     []string            // the columns spilled: keys and timestamps
 	values  []string            // the columns fetched in the second read
 	spilled featurestore.Schema // idx, then the row's place (rowColumn)
-	starts  []int64             // the source row each row group starts at
+	out     *Picked
+	got     picks // the source row each entity row picked
 }
 
 // rowColumn names the spilled column holding each row's place in the
 // source (no parquet column name starts with a NUL).
 const rowColumn = "\x00row"
 
-// pickRef is an entity row and the row of a row group it picked.
-type pickRef struct{ ent, row int32 }
-
-func newSpillJob(in PickInput, parts int) *spillJob {
-	sj := &spillJob{in: in, parts: parts}
-	isIdx := map[string]bool{in.Source.TimestampField: true, in.Source.CreatedTimestampField: true}
-	for _, k := range in.JoinKeys {
-		isIdx[k] = true
-	}
-	for _, c := range in.Columns {
-		if isIdx[c] {
-			sj.idx = append(sj.idx, c)
-			col, _ := in.Schema.Lookup(c)
-			sj.spilled = append(sj.spilled, col)
-		} else {
-			sj.values = append(sj.values, c)
-		}
+func newSpillJob(in PickInput, parts int, out *Picked) *spillJob {
+	sj := &spillJob{in: in, parts: parts, out: out}
+	sj.idx, sj.values = splitColumns(in)
+	for _, c := range sj.idx {
+		col, _ := in.Schema.Lookup(c)
+		sj.spilled = append(sj.spilled, col)
 	}
 	sj.spilled = append(sj.spilled, featurestore.Column{Name: rowColumn, Type: transforms.Int64})
 	return sj
@@ -187,7 +178,6 @@ func (s *spillJob) partition(ctx context.Context, dir string) ([]string, []int, 
 			row.I64[i] = next + int64(i)
 		}
 		t.Series = append(t.Series, row)
-		s.starts = append(s.starts, next)
 		next += int64(t.Rows)
 		select {
 		case chunks <- t:
@@ -226,6 +216,7 @@ func (s *spillJob) split(t *featurestore.Table, writers []*bufio.Writer, counts 
 	key, intKeyed := keyFuncFor(keys), len(keys) == 1 && keys[0].Type == transforms.Int64
 	ts, created := t.Lookup(in.Source.TimestampField), t.Lookup(in.Source.CreatedTimestampField)
 	cutoff, hasCutoff := in.Cutoff.UnixNano(), !in.Cutoff.IsZero()
+	s.out.noteCreated(t, in)
 	rows := make([][]int32, s.parts)
 	for i := 0; i < t.Rows; i++ {
 		ik, sk, ok := key(i)
@@ -261,60 +252,20 @@ func newPicked(in PickInput) *Picked {
 	return out
 }
 
-// pick looks up the entity rows ents in a partition's index, copies the
-// spilled columns of each picked row into out and notes, by row group,
-// where to fetch the others.
-func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc, out *Picked, fetch [][]pickRef) {
-	in := s.in
-	var keys []*featurestore.Series
-	for _, k := range in.JoinKeys {
-		keys = append(keys, part.Lookup(k))
-	}
-	src := asOfSource{keys: keys, ts: part.Lookup(in.Source.TimestampField), created: part.Lookup(in.Source.CreatedTimestampField),
-		cutoff: in.Cutoff.UnixNano(), hasCutoff: !in.Cutoff.IsZero()}
-	picked, ts := pickLatest(src, asOfQueries{key: entKey, event: in.Event, rows: ents}) // partition rows, or -1
-	for k, r := range picked {
-		if r >= 0 {
-			out.Found[ents[k]], out.Ts[ents[k]] = true, ts[k]
-		}
-	}
-	for _, name := range s.idx {
-		scatterPicked(out.Table.Lookup(name), part.Lookup(name), ents, picked)
-	}
+// pick picks from a partition for the entity rows ents, copies the
+// spilled columns of each picked row into the result and notes the
+// picked row's place in the source, to fetch the other columns.
+func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc) {
+	picked, ts := pickLatest(sourceOf(part, s.in), asOfQueries{key: entKey, event: s.in.Event, rows: ents}) // partition rows, or -1
 	place := part.Lookup(rowColumn).I64
 	for k, r := range picked {
-		if r < 0 {
-			continue
+		if r >= 0 {
+			e := ents[k]
+			s.out.Found[e], s.out.Ts[e] = true, ts[k]
+			s.got.add(e, place[r])
 		}
-		g := place[r]
-		rg := sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > g }) - 1
-		fetch[rg] = append(fetch[rg], pickRef{ent: ents[k], row: int32(g - s.starts[rg])})
 	}
-}
-
-// fetch reads the source again, the columns not spilled, and copies each
-// picked row's values into out.
-func (s *spillJob) fetch(ctx context.Context, fetch [][]pickRef, out *Picked) error {
-	if len(s.values) == 0 {
-		return nil
-	}
-	g := 0
-	_, err := parquet.ScanRowGroups(ctx, s.in.Files, s.values, func(t *featurestore.Table) error {
-		refs := fetch[g]
-		g++
-		if len(refs) == 0 {
-			return nil
-		}
-		ents, rows := make([]int32, len(refs)), make([]int32, len(refs))
-		for k, f := range refs {
-			ents[k], rows[k] = f.ent, f.row
-		}
-		for _, name := range s.values {
-			scatterPicked(out.Table.Lookup(name), t.Lookup(name), ents, rows)
-		}
-		return nil
-	})
-	return err
+	scatterColumns(s.out.Table, part, s.idx, ents, picked)
 }
 
 // scatterPicked sets dst[ents[k]] to src[picked[k]] for every picked row,

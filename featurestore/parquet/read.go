@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -111,31 +112,32 @@ func mulChecked(x, m int64) (int64, bool) {
 	return y, m == 1 || (y/m == x && !(x == -1 && y == math.MinInt64))
 }
 
-// ReadTable reads the named columns of every file (all must have them,
-// with the same types) into one table, rows in file order then row order.
-// Row groups are decoded in parallel, each straight into its place. A
-// timestamp without UTC adjustment is read as UTC.
-func ReadTable(ctx context.Context, files []string, names []string) (*featurestore.Table, featurestore.Schema, error) {
+// readTask is one row group to read: rows [off, off+rows) of the table,
+// the file's rows starting at fileStart.
+type readTask struct {
+	file      string
+	rg        int
+	off       int
+	rows      int
+	fileStart int
+}
+
+// planRead checks that every file has the named columns with the same
+// types and lists their row groups, in file order.
+func planRead(files []string, names []string) (featurestore.Schema, []readTask, int, error) {
 	var schema featurestore.Schema
-	type task struct {
-		file      string
-		rg        int
-		off       int
-		rows      int
-		fileStart int // where the file's rows start in the table
-	}
-	var tasks []task
+	var tasks []readTask
 	total := 0
 	for i, f := range files {
 		s, groups, err := fileLayout(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 		var cols featurestore.Schema
 		for _, n := range names {
 			c, ok := s.Lookup(n)
 			if !ok {
-				return nil, nil, featurestore.Errorf(featurestore.EINVALID, "%s has no column %q", f, n).
+				return nil, nil, 0, featurestore.Errorf(featurestore.EINVALID, "%s has no column %q", f, n).
 					WithHint("the file's columns are %s", strings.Join(s.Names(), ", "))
 			}
 			cols = append(cols, c)
@@ -143,34 +145,43 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 		if i == 0 {
 			schema = cols
 		} else if d := diffSchema(schema, cols); d != "" {
-			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d).
+			return nil, nil, 0, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d).
 				WithHint("every file of a source must have the same columns and types")
 		}
 		fileStart := total
 		for g, rows := range groups {
 			if rows < 0 || int64(total)+rows > math.MaxInt32*64 {
-				return nil, nil, checkMemory(f, math.MaxInt64/64, cols)
+				return nil, nil, 0, checkMemory(f, math.MaxInt64/64, cols)
 			}
-			tasks = append(tasks, task{file: f, rg: g, off: total, rows: int(rows), fileStart: fileStart})
+			tasks = append(tasks, readTask{file: f, rg: g, off: total, rows: int(rows), fileStart: fileStart})
 			total += int(rows)
 		}
 	}
-	if err := checkMemory(strings.Join(files, ", "), int64(total), schema); err != nil {
-		return nil, nil, err
-	}
+	return schema, tasks, total, nil
+}
+
+// newTable is a table of the schema's columns with rows rows, each row's
+// validity to be set by the reader.
+func newTable(schema featurestore.Schema, rows int) (*featurestore.Table, []decoder, error) {
 	decoders := make([]decoder, len(schema))
-	out := &featurestore.Table{Rows: total}
+	out := &featurestore.Table{Rows: rows}
 	for i, c := range schema {
 		d, err := decoderFor(c)
 		if err != nil {
 			return nil, nil, err
 		}
 		decoders[i] = d
-		s := featurestore.NewSeries(c.Name, c.Type, total)
+		s := featurestore.NewSeries(c.Name, c.Type, rows)
 		s.Physical = c.Physical
-		s.Valid = make([]bool, total) // every row is set by its row group
+		s.Valid = make([]bool, rows)
 		out.Series = append(out.Series, s)
 	}
+	return out, decoders, nil
+}
+
+// readTasks runs read on each task, in parallel, and joins their errors;
+// each worker opens a file once for its tasks (they come in file order).
+func readTasks(ctx context.Context, tasks []readTask, read func(pf *pq.File, t readTask) error) error {
 	errs := make([]error, len(tasks))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -178,17 +189,16 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var open openFile // tasks come in file order: each file is opened once per worker
+			var open openFile
 			defer open.close()
 			for i := range next {
 				if ctx.Err() != nil {
 					errs[i] = ctx.Err()
 					continue
 				}
-				t := tasks[i]
-				pf, err := open.get(t.file)
+				pf, err := open.get(tasks[i].file)
 				if err == nil {
-					err = readRowGroup(pf, t.file, t.rg, t.off, t.rows, t.off-t.fileStart, schema, decoders, out)
+					err = read(pf, tasks[i])
 				}
 				errs[i] = err
 			}
@@ -199,15 +209,73 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	}
 	close(next)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
-	}
-	for _, s := range out.Series {
+	return errors.Join(errs...)
+}
+
+// allValid drops the validity of the columns without a null.
+func allValid(t *featurestore.Table) {
+	for _, s := range t.Series {
 		if !slices.Contains(s.Valid, false) {
 			s.Valid = nil
 		}
 	}
+}
+
+// ReadTable reads the named columns of every file (all must have them,
+// with the same types) into one table, rows in file order then row order.
+// Row groups are decoded in parallel, each straight into its place. A
+// timestamp without UTC adjustment is read as UTC.
+func ReadTable(ctx context.Context, files []string, names []string) (*featurestore.Table, featurestore.Schema, error) {
+	schema, tasks, total, err := planRead(files, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkMemory(strings.Join(files, ", "), int64(total), schema); err != nil {
+		return nil, nil, err
+	}
+	out, decoders, err := newTable(schema, total)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = readTasks(ctx, tasks, func(pf *pq.File, t readTask) error {
+		return readRowGroup(pf, t.file, t.rg, t.off, t.rows, t.off-t.fileStart, schema, decoders, out)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	allValid(out)
 	return out, schema, nil
+}
+
+// ReadRows reads the named columns of some rows of the files: rows are
+// numbered as ReadTable numbers them, ascending, without repeats; row k
+// of the table is source row rows[k]. Only the pages that hold one of the
+// rows are decoded (so a value out of range elsewhere is not seen).
+func ReadRows(ctx context.Context, files []string, names []string, rows []int64) (*featurestore.Table, error) {
+	schema, tasks, _, err := planRead(files, names)
+	if err != nil {
+		return nil, err
+	}
+	out, decoders, err := newTable(schema, len(rows))
+	if err != nil {
+		return nil, err
+	}
+	var wanted []readTask
+	for _, t := range tasks {
+		if k := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off) }); k < len(rows) && rows[k] < int64(t.off+t.rows) {
+			wanted = append(wanted, t)
+		}
+	}
+	err = readTasks(ctx, wanted, func(pf *pq.File, t readTask) error {
+		lo := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off) })
+		hi := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off+t.rows) })
+		return readGroupRows(pf, t, schema, decoders, rows[lo:hi], lo, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	allValid(out)
+	return out, nil
 }
 
 // ScanRowGroups reads the named columns of every file one row group at a
@@ -522,6 +590,122 @@ func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema f
 		}
 	}
 	return nil
+}
+
+// readGroupRows decodes, in one row group, the pages that hold the rows
+// wanted (table row numbers, ascending) and copies their values to dst
+// from row at on. A damaged page is an error, never a panic.
+func readGroupRows(pf *pq.File, t readTask, schema featurestore.Schema, decoders []decoder, want []int64, at int, dst *featurestore.Table) (err error) {
+	column := ""
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedColumn(t.file, column, t.rg, fmt.Sprint(r))
+		}
+	}()
+	group := pf.RowGroups()[t.rg]
+	for ci, c := range schema {
+		column = c.Name
+		leaf, ok := pf.Schema().Lookup(c.Name)
+		if !ok {
+			return fmt.Errorf("%s: column %s vanished", t.file, c.Name)
+		}
+		pr := pageRows{pages: group.ColumnChunks()[leaf.ColumnIndex].Pages(), maxDef: byte(leaf.MaxDefinitionLevel), col: c, dec: decoders[ci]}
+		bad, err := pr.copyRows(dst.Series[ci], want, at, int64(t.off), t.rows)
+		if err != nil {
+			return damagedColumn(t.file, c.Name, t.rg, err.Error())
+		}
+		if bad >= 0 {
+			return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", t.file, c.Name, t.off-t.fileStart+bad+1),
+				rawTime(pr.scratch, pr.badAt, c))
+		}
+	}
+	return nil
+}
+
+// pageRows reads one column chunk's pages, decoding only those that hold
+// a wanted row, each into scratch.
+type pageRows struct {
+	pages   pq.Pages
+	maxDef  byte
+	col     featurestore.Column
+	dec     decoder
+	scratch *featurestore.Series
+	badAt   int // the scratch row of the value out of range
+}
+
+// copyRows copies the wanted rows (ascending, in [off, off+rows)) to dst
+// from row at on; bad is the first wanted row's place in the group whose
+// value is out of range, or -1.
+func (pr *pageRows) copyRows(dst *featurestore.Series, want []int64, at int, off int64, rows int) (bad int, err error) {
+	defer pr.pages.Close()
+	start, k := off, 0
+	for k < len(want) {
+		page, err := pr.pages.ReadPage()
+		if err == io.EOF {
+			return -1, fmt.Errorf("%d values for %d rows", start-off, rows)
+		}
+		if err != nil {
+			return -1, err
+		}
+		n := page.NumValues()
+		if start+n > off+int64(rows) {
+			pq.Release(page)
+			return -1, fmt.Errorf("more values than rows")
+		}
+		if want[k] >= start+n {
+			pq.Release(page)
+			start += n
+			continue
+		}
+		b, err := pr.decode(page, int(n))
+		pq.Release(page)
+		if err != nil {
+			return -1, err
+		}
+		if b >= 0 {
+			pr.badAt = b
+			return int(start-off) + b, nil
+		}
+		for ; k < len(want) && want[k] < start+n; k++ {
+			copyValue(dst, at+k, pr.scratch, int(want[k]-start))
+		}
+		start += n
+	}
+	return -1, nil
+}
+
+// decode decodes a page of n values into scratch's first n rows.
+func (pr *pageRows) decode(page pq.Page, n int) (bad int, err error) {
+	if pr.scratch == nil || len(pr.scratch.Valid) < n {
+		pr.scratch = featurestore.NewSeries(pr.col.Name, pr.col.Type, n)
+		pr.scratch.Physical = pr.col.Physical
+		pr.scratch.Valid = make([]bool, n)
+	}
+	clear(pr.scratch.Valid[:n])
+	_, bad, ok := decodeFast(pr.scratch, 0, page, pr.maxDef, pr.col)
+	if !ok {
+		_, bad, err = decodeValues(pr.scratch, 0, page, pr.dec)
+	}
+	return bad, err
+}
+
+// copyValue sets dst's row j to src's row i, null included.
+func copyValue(dst *featurestore.Series, j int, src *featurestore.Series, i int) {
+	if src.Null(i) {
+		dst.Valid[j] = false
+		return
+	}
+	dst.Valid[j] = true
+	switch dst.Type {
+	case transforms.Float64:
+		dst.F64[j] = src.F64[i]
+	case transforms.Int64, transforms.Timestamp:
+		dst.I64[j] = src.I64[i]
+	case transforms.Bool:
+		dst.Bool[j] = src.Bool[i]
+	case transforms.String:
+		dst.Str[j] = src.Str[i]
+	}
 }
 
 func damagedColumn(path, column string, rg int, why string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,8 +38,11 @@ func int96(t time.Time) deprecated.Int96 {
 	return deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(day)}
 }
 
-func TestReadTableKinds(t *testing.T) {
-	when := time.Date(2021, 4, 16, 20, 29, 28, 123456789, time.UTC)
+var kindColumns = []string{"spark", "millis", "nanos", "day", "small", "ratio", "name", "maybe", "flag"}
+
+// writeKinds writes 5000 rows of every kind of column, hours apart from
+// when, in row groups of 1500 rows and pages of 4 KiB.
+func writeKinds(t *testing.T, path string, when time.Time) []timeRow {
 	var rows []timeRow
 	for i := 0; i < 5000; i++ {
 		ti := when.Add(time.Duration(i) * time.Hour)
@@ -50,16 +54,24 @@ func TestReadTableKinds(t *testing.T) {
 		}
 		rows = append(rows, r)
 	}
-	path := filepath.Join(t.TempDir(), "k.parquet")
-	f, _ := os.Create(path)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := pq.NewGenericWriter[timeRow](f, pq.PageBufferSize(4096), pq.MaxRowsPerRowGroup(1500))
 	if _, err := w.Write(rows); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
 	f.Close()
-	tab, _, err := parquet.ReadTable(context.Background(), []string{path},
-		[]string{"spark", "millis", "nanos", "day", "small", "ratio", "name", "maybe", "flag"})
+	return rows
+}
+
+func TestReadTableKinds(t *testing.T) {
+	when := time.Date(2021, 4, 16, 20, 29, 28, 123456789, time.UTC)
+	path := filepath.Join(t.TempDir(), "k.parquet")
+	rows := writeKinds(t, path, when)
+	tab, _, err := parquet.ReadTable(context.Background(), []string{path}, kindColumns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +101,40 @@ func TestReadTableKinds(t *testing.T) {
 	}
 	if tab.Lookup("small").Valid != nil {
 		t.Error("a column without nulls keeps a validity mask")
+	}
+}
+
+// ReadRows gives the rows asked, of every kind of column, as ReadTable
+// numbers them across two files: none, a few, one per page, all.
+func TestReadRowsIsReadTable(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")}
+	writeKinds(t, files[0], time.Date(2021, 4, 16, 0, 0, 0, 0, time.UTC))
+	writeKinds(t, files[1], time.Date(2023, 1, 2, 0, 0, 0, 0, time.UTC))
+	whole, _, err := parquet.ReadTable(context.Background(), files, kindColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, every := range []int{whole.Rows + 1, 997, 50, 1} {
+		var rows []int64
+		for r := rng.IntN(every); r < whole.Rows; r += 1 + rng.IntN(2*every) {
+			rows = append(rows, int64(r))
+		}
+		got, err := parquet.ReadRows(context.Background(), files, kindColumns, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rows != len(rows) {
+			t.Fatalf("%d rows, want %d", got.Rows, len(rows))
+		}
+		for k, r := range rows {
+			for _, c := range kindColumns {
+				if g, w := got.Lookup(c).Value(k), whole.Lookup(c).Value(int(r)); g != w {
+					t.Fatalf("row %d (%d of %d asked), %s: %v, want %v", r, k, len(rows), c, g, w)
+				}
+			}
+		}
 	}
 }
 

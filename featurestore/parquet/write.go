@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -77,22 +78,27 @@ func WriteTable(w io.Writer, t *featurestore.Table, meta map[string]string) erro
 		opts = append(opts, pq.KeyValueMetadata(k, v))
 	}
 	pw := pq.NewWriter(w, opts...)
-	// Row groups are encoded and compressed in parallel, then committed in
-	// order: the bytes are the same as a sequential write.
+	// Row groups are encoded and compressed in parallel, a column at a
+	// time, then committed in order: the bytes are the same as a
+	// sequential write.
 	var groups []*pq.ConcurrentRowGroupWriter
 	for lo := 0; lo < t.Rows; lo += rowGroupRows {
 		groups = append(groups, pw.BeginRowGroup())
 	}
-	errs := make([]error, len(groups))
+	width := len(t.Series)
+	errs := make([]error, len(groups)*width)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for gi, rg := range groups {
+	for range min(runtime.GOMAXPROCS(0), len(errs)) {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			lo := gi * rowGroupRows
-			errs[gi] = writeRows(rg, t, lo, min(lo+rowGroupRows, t.Rows))
+			defer wg.Done()
+			for task := int(next.Add(1)) - 1; task < len(errs); task = int(next.Add(1)) - 1 {
+				gi, ci := task/width, task%width
+				lo := gi * rowGroupRows
+				col := groups[gi].ColumnWriters()[ci]
+				errs[task] = writeColumn(col, t.Series[ci], ci, lo, min(lo+rowGroupRows, t.Rows))
+			}
 		}()
 	}
 	wg.Wait()
@@ -107,53 +113,43 @@ func WriteTable(w io.Writer, t *featurestore.Table, meta map[string]string) erro
 	return pw.Close()
 }
 
-// writeRows writes rows [lo, hi) of t into one row group.
-func writeRows(rg *pq.ConcurrentRowGroupWriter, t *featurestore.Table, lo, hi int) error {
-	const batch = 1024
-	width := len(t.Series)
-	backing := make([]pq.Value, batch*width)
-	rows := make([]pq.Row, 0, batch)
-	flush := func() error {
-		if _, err := rg.WriteRows(rows); err != nil {
+// writeColumn writes rows [lo, hi) of column s (the ci-th) into its
+// writer in a row group, 64 rows at a time as parquet-go's row writer
+// does, so that pages end where they would, and flushes it.
+func writeColumn(col *pq.ColumnWriter, s *featurestore.Series, ci, lo, hi int) error {
+	const chunk = 64
+	values := make([]pq.Value, 0, chunk)
+	for i := lo; i < hi; i += chunk {
+		values = values[:0]
+		for r := i; r < min(i+chunk, hi); r++ {
+			values = append(values, valueOf(s, r, ci))
+		}
+		if _, err := col.WriteRowValues(values); err != nil {
 			return err
 		}
-		rows = rows[:0]
-		return nil
 	}
-	for i := lo; i < hi; i++ {
-		k := len(rows)
-		row := pq.Row(backing[k*width : (k+1)*width : (k+1)*width])
-		for ci, s := range t.Series {
-			if s.Null(i) {
-				row[ci] = pq.NullValue().Level(0, 0, ci)
-				continue
-			}
-			var v pq.Value
-			switch s.Type {
-			case transforms.Float64:
-				v = pq.DoubleValue(s.F64[i])
-			case transforms.Int64:
-				v = pq.Int64Value(s.I64[i])
-			case transforms.Bool:
-				v = pq.BooleanValue(s.Bool[i])
-			case transforms.String:
-				v = pq.ByteArrayValue([]byte(s.Str[i]))
-			case transforms.Timestamp:
-				v = pq.Int64Value(floorDiv(s.I64[i], 1000))
-			}
-			row[ci] = v.Level(0, 1, ci)
-		}
-		rows = append(rows, row)
-		if len(rows) == cap(rows) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	return col.Flush()
+}
+
+// valueOf is row i of s as the parquet value of column ci.
+func valueOf(s *featurestore.Series, i, ci int) pq.Value {
+	if s.Null(i) {
+		return pq.NullValue().Level(0, 0, ci)
 	}
-	if err := flush(); err != nil {
-		return err
+	var v pq.Value
+	switch s.Type {
+	case transforms.Float64:
+		v = pq.DoubleValue(s.F64[i])
+	case transforms.Int64:
+		v = pq.Int64Value(s.I64[i])
+	case transforms.Bool:
+		v = pq.BooleanValue(s.Bool[i])
+	case transforms.String:
+		v = pq.ByteArrayValue([]byte(s.Str[i]))
+	case transforms.Timestamp:
+		v = pq.Int64Value(floorDiv(s.I64[i], 1000))
 	}
-	return rg.Flush()
+	return v.Level(0, 1, ci)
 }
 
 func floorDiv(a, b int64) int64 {
