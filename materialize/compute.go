@@ -229,61 +229,25 @@ const block = 16 * 1024
 // computeGroup joins the group's features onto the entity rows.
 func (j *Job) computeGroup(ctx context.Context, g *group, picked *Picked, ents *Entities,
 	progress func(int)) ([]*featurestore.Series, []featurestore.FeatureNulls, error) {
-	table := picked.Table
-	progs, err := compile(g, table)
+	progs, err := compile(g, picked.Table)
 	if err != nil {
 		return nil, nil, err
 	}
 	n := ents.Table.Rows
 	event := ents.Table.Lookup(ents.TimestampColumn).I64
+	sel := pickedRows(picked)
 	out := make([]*featurestore.Series, len(g.outputs))
-	for i, oi := range g.outputs {
-		v := j.byID[j.outputs[oi].Version]
-		out[i] = featurestore.NewSeries(j.outputs[oi].Name, v.Type, n)
-		out[i].Valid = make([]bool, n) // filled below; every row is set
-	}
+	nulls := make([]featurestore.FeatureNulls, len(g.outputs))
 	// Each feature column by itself: tight loops that overlap their
 	// memory reads.
-	sel, selTs := pickedRows(picked), picked.Ts
-	nulls := make([]featurestore.FeatureNulls, len(g.outputs))
 	for k, oi := range g.outputs {
-		v := j.byID[j.outputs[oi].Version]
-		p := progs[v.ID]
-		dst := out[k]
-		// The rows this feature takes: sel, less those outside its TTL.
-		use := sel
-		if ttl := int64(v.TTL); ttl > 0 {
-			use = make([]int32, n)
-			for i, r := range sel {
-				if r >= 0 && selTs[i] < event[i]-ttl {
-					r = -1
-				}
-				use[i] = r
+		name, v := j.outputs[oi].Name, j.byID[j.outputs[oi].Version]
+		use := withinTTL(sel, picked.Ts, event, int64(v.TTL))
+		nulls[k] = countNulls(name, sel, use)
+		if out[k] = shared(progs[v.ID], name, v.Type, use); out[k] == nil {
+			if out[k], err = evaluate(ctx, g, v, progs, picked, name, use); err != nil {
+				return nil, nil, err
 			}
-		}
-		nulls[k] = countNulls(j.outputs[oi].Name, sel, use)
-		err := blocks(ctx, n, func(lo, hi int, ev *evaluator) error {
-			if p.copy != nil {
-				gather(dst, p.copy, use, lo, hi)
-				return nil
-			}
-			for i := lo; i < hi; i++ {
-				if use[i] < 0 {
-					continue
-				}
-				val, err := ev.value(v.ID, int(use[i]))
-				if err != nil {
-					return fmt.Errorf("feature %s@%s on source %s row %d: %w", v.Name, v.ID.Short(), g.src.Name, use[i]+1, err)
-				}
-				if val != nil {
-					dst.Valid[i] = true
-					set(dst, i, n, val)
-				}
-			}
-			return nil
-		}, func() *evaluator { return newEvaluator(table, progs) })
-		if err != nil {
-			return nil, nil, err
 		}
 		progress(n * (k + 1) / len(g.outputs))
 	}
@@ -301,6 +265,72 @@ func (j *Job) computeGroup(ctx context.Context, g *group, picked *Picked, ents *
 		}
 	}
 	return out, nulls, nil
+}
+
+// withinTTL is sel less the rows outside the TTL (ttl > 0): the rows a
+// feature takes.
+func withinTTL(sel []int32, selTs, event []int64, ttl int64) []int32 {
+	if ttl <= 0 {
+		return sel
+	}
+	use := make([]int32, len(sel))
+	for i, r := range sel {
+		if r >= 0 && selTs[i] < event[i]-ttl {
+			r = -1
+		}
+		use[i] = r
+	}
+	return use
+}
+
+// shared is the feature named name when it copies a picked column of its
+// own type and takes every picked row (use[i] is i or -1): the column's
+// values, shared, not copied. Nil otherwise.
+func shared(p *program, name string, typ transforms.Type, use []int32) *featurestore.Series {
+	c := p.copy
+	if c == nil || c.Type != typ {
+		return nil
+	}
+	for i, r := range use {
+		if r >= 0 && int(r) != i {
+			return nil
+		}
+	}
+	s := &featurestore.Series{Name: name, Type: typ, F64: c.F64, I64: c.I64, Bool: c.Bool, Str: c.Str, Valid: make([]bool, len(use))}
+	for i, r := range use {
+		s.Valid[i] = r >= 0 && !c.Null(i)
+	}
+	return s
+}
+
+// evaluate computes feature version v on the rows use picks.
+func evaluate(ctx context.Context, g *group, v *featurestore.FeatureVersion, progs map[featurestore.ID]*program,
+	picked *Picked, name string, use []int32) (*featurestore.Series, error) {
+	n := len(use)
+	p := progs[v.ID]
+	dst := featurestore.NewSeries(name, v.Type, n)
+	dst.Valid = make([]bool, n) // every row is set below
+	err := blocks(ctx, n, func(lo, hi int, ev *evaluator) error {
+		if p.copy != nil {
+			gather(dst, p.copy, use, lo, hi)
+			return nil
+		}
+		for i := lo; i < hi; i++ {
+			if use[i] < 0 {
+				continue
+			}
+			val, err := ev.value(v.ID, int(use[i]))
+			if err != nil {
+				return fmt.Errorf("feature %s@%s on %s: %w", v.Name, v.ID.Short(), picked.where(g.src.Name, int(use[i])), err)
+			}
+			if val != nil {
+				dst.Valid[i] = true
+				set(dst, i, n, val)
+			}
+		}
+		return nil
+	}, func() *evaluator { return newEvaluator(picked.Table, progs) })
+	return dst, err
 }
 
 // pickedRows is, for each entity row, the row of the picked table it

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/atomicfile"
+	"github.com/fs-dev/fs/internal/filestat"
 )
 
 // Digester gives a file's SHA-256 and size.
@@ -24,7 +25,7 @@ func (hashFiles) Sum(path string) (string, int64, error) { return FileSHA256(pat
 // DigestCache remembers each file's SHA-256 with its size, modification
 // time, inode and change time (as git's index and DVC do) and reuses it
 // while all of them match, so a source that did not change is not read
-// again to snapshot it. A file changed less than racyWindow before it was
+// again to snapshot it. A file changed less than filestat.RacyWindow before it was
 // hashed is not remembered: a change within the clock's granularity could
 // leave its times as they were. The cache is a JSON file (in the store
 // directory), written whole through a temporary file.
@@ -40,16 +41,9 @@ type DigestCache struct {
 }
 
 type digestEntry struct {
-	Size   int64  `json:"size"`
-	MTime  int64  `json:"mtime_ns"`
-	CTime  int64  `json:"ctime_ns"`
-	Inode  uint64 `json:"inode"`
+	filestat.Stat
 	SHA256 string `json:"sha256"`
 }
-
-// racyWindow: a file modified this close to its hashing is hashed again
-// next time.
-var racyWindow = 2 * time.Second
 
 // OpenDigestCache reads the cache at path; a missing or unreadable cache
 // is an empty one (it only saves work).
@@ -72,11 +66,11 @@ func (c *DigestCache) Sum(path string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	now := fileStat(fi)
+	now := digestEntry{Stat: filestat.Of(fi)}
 	c.mu.Lock()
 	e, ok := c.entries[abs]
 	c.mu.Unlock()
-	if ok && !c.Verify && e.Size == now.Size && e.MTime == now.MTime && e.CTime == now.CTime && e.Inode == now.Inode {
+	if ok && !c.Verify && e.Stat == now.Stat {
 		return e.SHA256, e.Size, nil
 	}
 	started := time.Now()
@@ -87,7 +81,7 @@ func (c *DigestCache) Sum(path string) (string, int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.Hashed += n
-	if n == now.Size && started.Sub(time.Unix(0, max(now.MTime, now.CTime))) >= racyWindow {
+	if n == now.Size && now.Settled(started) {
 		now.SHA256 = sum
 		c.entries[abs], c.dirty = now, true
 	}

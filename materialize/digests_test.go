@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/filestat"
 )
 
 // A file whose size, times and inode did not change is not read again; a
 // changed one is; Verify reads every one.
 func TestDigestCacheReusesUnchangedFiles(t *testing.T) {
-	defer func(w time.Duration) { racyWindow = w }(racyWindow)
-	racyWindow = 0
+	defer func(w time.Duration) { filestat.RacyWindow = w }(filestat.RacyWindow)
+	filestat.RacyWindow = 0
 	dir := t.TempDir()
 	file := filepath.Join(dir, "a.parquet")
 	os.WriteFile(file, bytes.Repeat([]byte("x"), 1000), 0o644)
@@ -65,8 +66,8 @@ func TestDigestCacheSkipsRacyFiles(t *testing.T) {
 
 // Snapshots through the cache equal snapshots that read every file.
 func TestSnapshotWithCacheIsTheSame(t *testing.T) {
-	defer func(w time.Duration) { racyWindow = w }(racyWindow)
-	racyWindow = 0
+	defer func(w time.Duration) { filestat.RacyWindow = w }(filestat.RacyWindow)
+	filestat.RacyWindow = 0
 	dir := t.TempDir()
 	var files []string
 	for _, n := range []string{"a", "b", "c"} {
@@ -97,8 +98,8 @@ func mustRead(t *testing.T, p string) string {
 // through the digest cache once it is known (the second materialize of an
 // unchanged source).
 func BenchmarkSnapshot(b *testing.B) {
-	defer func(w time.Duration) { racyWindow = w }(racyWindow)
-	racyWindow = 0
+	defer func(w time.Duration) { filestat.RacyWindow = w }(filestat.RacyWindow)
+	filestat.RacyWindow = 0
 	dir := b.TempDir()
 	file := filepath.Join(dir, "big.parquet")
 	os.WriteFile(file, bytes.Repeat([]byte("0123456789abcdef"), 16<<20), 0o644)

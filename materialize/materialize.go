@@ -87,6 +87,7 @@ type group struct {
 	src      featurestore.Source
 	joinKeys []string
 	columns  []string                       // source columns to read
+	reads    []string                       // those the versions' expressions read
 	outputs  []int                          // indexes into Job.outputs
 	versions []*featurestore.FeatureVersion // outputs and their dependencies
 }
@@ -292,10 +293,13 @@ func (j *Job) groupBySource() {
 		for _, oi := range g.outputs {
 			visit(j.outputs[oi].Version)
 		}
-		for c := range cols {
-			g.columns = append(g.columns, c)
+		reads := map[string]bool{}
+		for _, v := range g.versions {
+			for _, c := range v.Columns {
+				reads[c.Name] = true
+			}
 		}
-		sort.Strings(g.columns)
+		g.columns, g.reads = sortedKeys(cols), sortedKeys(reads)
 	}
 }
 
@@ -550,17 +554,13 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	var read featurestore.Schema
-	for _, name := range g.columns {
-		c, _ := schema.Lookup(name)
-		read = append(read, c)
-	}
+	read := columnsOf(schema, g.columns)
 	picker := j.req.Picker
 	if picker == nil {
 		picker = j.pickerFor(g, read, rows, ents)
 	}
-	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: schema, Cutoff: cutoff,
-		Event: ents.Table.Lookup(ents.TimestampColumn).I64}
+	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Reads: g.reads, Schema: schema,
+		Cutoff: cutoff, Event: ents.Table.Lookup(ents.TimestampColumn).I64}
 	for _, k := range g.joinKeys {
 		in.EntityKeys = append(in.EntityKeys, ents.Table.Lookup(k))
 	}
@@ -584,13 +584,8 @@ func (j *Job) layout(ctx context.Context, g *group, files []string, known featur
 // pickerFor picks in memory from a source whose join keys, timestamps
 // and pick fit in the memory budget, else spills it.
 func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *Entities) Picker {
-	var keyCols featurestore.Schema
 	keys, _ := splitColumns(PickInput{Source: g.src, JoinKeys: g.joinKeys, Columns: g.columns})
-	for _, name := range keys {
-		c, _ := read.Lookup(name)
-		keyCols = append(keyCols, c)
-	}
-	parts := partitionsFor(rows, keyCols, j.req.budget())
+	parts := partitionsFor(rows, columnsOf(read, keys), j.req.budget())
 	if parts == 1 {
 		return memoryPicker{}
 	}

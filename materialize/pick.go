@@ -2,6 +2,7 @@ package materialize
 
 import (
 	"context"
+	"fmt"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -29,6 +30,7 @@ type PickInput struct {
 	Files    []string // in fs's path order
 	JoinKeys []string
 	Columns  []string            // the source columns the group reads (keys and timestamps included)
+	Reads    []string            // those the features read: the columns a pick must return (it may return more)
 	Schema   featurestore.Schema // the source's, from its footers: each column's type
 	Cutoff   time.Time
 	// The entity rows: their keys (as JoinKeys) and event times (ns).
@@ -43,6 +45,9 @@ type Picked struct {
 	Table *featurestore.Table
 	Found []bool
 	Ts    []int64
+	// Rows is, when the Picker knows it, each entity row's source row
+	// (numbered across the files in path order; -1: none), for messages.
+	Rows []int64
 	// Whether the source has a created time, and one by the cutoff.
 	anyCreated, createdByCutoff bool
 }
@@ -60,10 +65,12 @@ type Sources interface {
 // memoryPicker picks from a source that fits in memory: its join keys and
 // timestamps read whole, then, for the rows picked, its other columns
 // (only the pages holding a picked row are decoded).
-type memoryPicker struct{}
+type memoryPicker struct {
+	fetchBytes int64 // see picks.fetch; 0: fetchBytes
+}
 
 // Pick implements Picker.
-func (memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
+func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	keyCols, values := splitColumns(in)
 	// The entity rows are bucketed while the source is read.
 	q := asOfQueries{key: keyFuncFor(in.EntityKeys), event: in.Event}
@@ -81,6 +88,7 @@ func (memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	sel, ts := bq.pick(src, pickWorkers(src))
 	var got picks
 	for e, r := range sel {
+		out.Rows[e] = int64(r)
 		if r >= 0 {
 			out.Found[e], out.Ts[e] = true, ts[e]
 			got.add(int32(e), int64(r))
@@ -90,8 +98,19 @@ func (memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	for e := range ents {
 		ents[e] = int32(e)
 	}
-	scatterColumns(out.Table, t, keyCols, ents, sel)
-	return out, got.fetch(ctx, in.Files, values, out)
+	scatterColumns(out.Table, t, returned(in, keyCols), ents, sel)
+	return out, got.fetch(ctx, in.Files, columnsOf(in.Schema, values), out, m.fetchBytes)
+}
+
+// returned is those of cols a pick returns (PickInput.Reads).
+func returned(in PickInput, cols []string) []string {
+	var out []string
+	for _, c := range cols {
+		if slices.Contains(in.Reads, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // sourceOf is the pick's source side: a table holding its join keys and
@@ -103,6 +122,16 @@ func sourceOf(t *featurestore.Table, in PickInput) asOfSource {
 		src.keys = append(src.keys, t.Lookup(k))
 	}
 	return src
+}
+
+// columnsOf is the named columns of a schema.
+func columnsOf(schema featurestore.Schema, names []string) featurestore.Schema {
+	var cols featurestore.Schema
+	for _, name := range names {
+		c, _ := schema.Lookup(name)
+		cols = append(cols, c)
+	}
+	return cols
 }
 
 // splitColumns splits the columns a pick reads into those it picks by
@@ -138,6 +167,14 @@ func (p *Picked) noteCreated(t *featurestore.Table, in PickInput) {
 	}
 }
 
+// where names the source row picked for entity row i in messages.
+func (p *Picked) where(src string, i int) string {
+	if p.Rows != nil {
+		return fmt.Sprintf("source %s row %d", src, p.Rows[i]+1)
+	}
+	return fmt.Sprintf("the source %s row picked for entity row %d", src, i+1)
+}
+
 // AllCreatedAfter reports whether every source row with a created time
 // was created after the cutoff (false when the pick was made elsewhere).
 func (p *Picked) AllCreatedAfter() bool { return p.anyCreated && !p.createdByCutoff }
@@ -154,23 +191,47 @@ func (p *picks) add(ent int32, row int64) {
 }
 
 // fetch reads the named columns of the rows picked, each once, and sets
-// them on their entity rows in out.
-func (p *picks) fetch(ctx context.Context, files, names []string, out *Picked) error {
-	if len(names) == 0 || len(p.rows) == 0 {
+// them on their entity rows in out: about maxBytes of values at a time
+// (fetchBytes when 0), in source order.
+func (p *picks) fetch(ctx context.Context, files []string, cols featurestore.Schema, out *Picked, maxBytes int64) error {
+	if len(cols) == 0 || len(p.rows) == 0 {
 		return nil
 	}
 	set := newRowSet(p.rows)
-	t, err := parquet.ReadRows(ctx, files, names, set.rows)
-	if err != nil {
-		return err
+	if maxBytes <= 0 {
+		maxBytes = fetchBytes
 	}
-	at := make([]int32, len(p.rows)) // where each pick's row is in t
+	batch := max(1, int(maxBytes/parquet.BytesPerRow(cols)))
+	// The picks of each batch: a counting sort by batch.
+	at := make([]int32, len(p.rows)) // where each pick's row is among the rows
+	start := make([]int, (len(set.rows)+batch-1)/batch+1)
 	for k, r := range p.rows {
 		at[k] = int32(set.rank(r))
+		start[int(at[k])/batch+1]++
 	}
-	scatterColumns(out.Table, t, names, p.ents, at)
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	ents, rel := make([]int32, len(at)), make([]int32, len(at))
+	fill := slices.Clone(start)
+	for k, a := range at {
+		b := int(a) / batch
+		ents[fill[b]], rel[fill[b]] = p.ents[k], a-int32(b*batch)
+		fill[b]++
+	}
+	for b := 0; b+1 < len(start); b++ {
+		rows := set.rows[b*batch : min((b+1)*batch, len(set.rows))]
+		t, err := parquet.ReadRows(ctx, files, cols.Names(), rows)
+		if err != nil {
+			return err
+		}
+		scatterColumns(out.Table, t, cols.Names(), ents[start[b]:start[b+1]], rel[start[b]:start[b+1]])
+	}
 	return nil
 }
+
+// fetchBytes bounds the values a fetch holds at a time.
+const fetchBytes = 128 << 20
 
 // scatterColumns scatters the named columns of src to dst (scatterPicked),
 // a column per processor at a time.

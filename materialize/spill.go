@@ -50,7 +50,8 @@ type spillPicker struct {
 	parts int
 	// gcLimit, when set, is the Go runtime's soft memory limit while
 	// picking (the previous one is restored).
-	gcLimit int64
+	gcLimit    int64
+	fetchBytes int64 // see picks.fetch
 }
 
 // Pick implements Picker.
@@ -96,7 +97,7 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		sj.pick(part, byPart[p], entKey)
 		byPart[p] = nil
 	}
-	return out, sj.got.fetch(ctx, in.Files, sj.values, out)
+	return out, sj.got.fetch(ctx, in.Files, columnsOf(in.Schema, sj.values), out, s.fetchBytes)
 }
 
 // spillJob is one source's spilled pick. Only the columns the index needs
@@ -242,8 +243,11 @@ func (s *spillJob) split(t *featurestore.Table, writers []*bufio.Writer, counts 
 // of every entity row null.
 func newPicked(in PickInput) *Picked {
 	n := len(in.Event)
-	out := &Picked{Table: &featurestore.Table{Rows: n}, Found: make([]bool, n), Ts: make([]int64, n)}
-	for _, name := range in.Columns {
+	out := &Picked{Table: &featurestore.Table{Rows: n}, Found: make([]bool, n), Ts: make([]int64, n), Rows: make([]int64, n)}
+	for i := range out.Rows {
+		out.Rows[i] = -1
+	}
+	for _, name := range in.Reads {
 		c, _ := in.Schema.Lookup(name)
 		s := featurestore.NewSeries(name, c.Type, n)
 		s.Physical, s.Valid = c.Physical, make([]bool, n)
@@ -261,11 +265,11 @@ func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc) 
 	for k, r := range picked {
 		if r >= 0 {
 			e := ents[k]
-			s.out.Found[e], s.out.Ts[e] = true, ts[k]
+			s.out.Found[e], s.out.Ts[e], s.out.Rows[e] = true, ts[k], place[r]
 			s.got.add(e, place[r])
 		}
 	}
-	scatterColumns(s.out.Table, part, s.idx, ents, picked)
+	scatterColumns(s.out.Table, part, returned(s.in, s.idx), ents, picked)
 }
 
 // scatterPicked sets dst[ents[k]] to src[picked[k]] for every picked row,

@@ -53,8 +53,9 @@ func randomSource(t *testing.T, dir string, rows int) []string {
 	return files
 }
 
-// The spilled pick is the whole-source pick, row for row and bit for bit,
-// whatever the number of partitions.
+// The spilled pick and the in-memory one are the whole-source pick, row
+// for row and bit for bit, whatever the number of partitions, the other
+// columns fetched at once or a few rows at a time.
 func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 	dir := t.TempDir()
 	files := randomSource(t, dir, 6000)
@@ -80,7 +81,7 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 	}
 	cutoff := time.Unix(0, 30*int64(time.Hour))
 	in := PickInput{Source: featurestore.Source{Name: "s", TimestampField: "ts", CreatedTimestampField: "created"}, Files: files,
-		JoinKeys: []string{"city", "zone"}, Columns: cols, Schema: schema, Cutoff: cutoff,
+		JoinKeys: []string{"city", "zone"}, Columns: cols, Reads: cols, Schema: schema, Cutoff: cutoff,
 		EntityKeys: []*featurestore.Series{ec, ez}, Event: event}
 	wholeSrc := asOfSource{keys: []*featurestore.Series{whole.Lookup("city"), whole.Lookup("zone")}, ts: whole.Lookup("ts"),
 		created: whole.Lookup("created"), cutoff: cutoff.UnixNano(), hasCutoff: true}
@@ -89,8 +90,18 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(stale, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	type named struct {
+		name   string
+		picker Picker
+	}
+	pickers := []named{{"in memory", memoryPicker{}}, {"in memory, fetched 50 rows at a time", memoryPicker{fetchBytes: 50 * 27}},
+		{"7 partitions, fetched 50 rows at a time", spillPicker{dir: dir, parts: 7, fetchBytes: 50 * 27}}}
 	for _, parts := range []int{1, 2, 7, 64} {
-		got, err := spillPicker{dir: dir, parts: parts}.Pick(context.Background(), in)
+		pickers = append(pickers, named{fmt.Sprintf("%d partitions", parts), spillPicker{dir: dir, parts: parts}})
+	}
+	for _, np := range pickers {
+		name, picker := np.name, np.picker
+		got, err := picker.Pick(context.Background(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +109,7 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 		for i := 0; i < n; i++ {
 			r, ts := wantRows[i], wantTs[i]
 			if (r >= 0) != got.Found[i] || (r >= 0 && ts != got.Ts[i]) {
-				t.Fatalf("%d partitions, entity %d: found %v at %d, want row %d at %d", parts, i, got.Found[i], got.Ts[i], r, ts)
+				t.Fatalf("%s, entity %d: found %v at %d, want row %d at %d", name, i, got.Found[i], got.Ts[i], r, ts)
 			}
 			if r < 0 {
 				continue
@@ -107,12 +118,15 @@ func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 			for _, c := range cols {
 				want, have := whole.Lookup(c), got.Table.Lookup(c)
 				if fmt.Sprint(want.Value(int(r))) != fmt.Sprint(have.Value(i)) {
-					t.Fatalf("%d partitions, entity %d, %s: %v, want %v", parts, i, c, have.Value(i), want.Value(int(r)))
+					t.Fatalf("%s, entity %d, %s: %v, want %v", name, i, c, have.Value(i), want.Value(int(r)))
 				}
 			}
 		}
 		if found < n/2 {
 			t.Errorf("only %d of %d entity rows found a row: the test tests little", found, n)
+		}
+		if _, spilled := picker.(spillPicker); !spilled {
+			continue
 		}
 		if left, _ := filepath.Glob(filepath.Join(dir, "spill-*")); len(left) > 0 {
 			t.Errorf("spill files left (a killed run's included): %v", left)

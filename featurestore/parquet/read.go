@@ -20,6 +20,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/filestat"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -179,10 +180,11 @@ func newTable(schema featurestore.Schema, rows int) (*featurestore.Table, []deco
 	return out, decoders, nil
 }
 
-// readTasks runs read on each task, in parallel, and joins their errors;
-// each worker opens a file once for its tasks (they come in file order).
-func readTasks(ctx context.Context, tasks []readTask, read func(pf *pq.File, t readTask) error) error {
-	errs := make([]error, len(tasks))
+// readTasks runs read on each column of each task, in parallel, and
+// returns the first error in their order; each worker opens a file once
+// for its tasks (they come in file order).
+func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf *pq.File, t readTask, ci int) error) error {
+	errs := make([]error, len(tasks)*columns)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
@@ -196,20 +198,26 @@ func readTasks(ctx context.Context, tasks []readTask, read func(pf *pq.File, t r
 					errs[i] = ctx.Err()
 					continue
 				}
-				pf, err := open.get(tasks[i].file)
+				t := tasks[i/columns]
+				pf, err := open.get(t.file)
 				if err == nil {
-					err = read(pf, tasks[i])
+					err = read(pf, t, i%columns)
 				}
 				errs[i] = err
 			}
 		}()
 	}
-	for i := range tasks {
+	for i := range errs {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allValid drops the validity of the columns without a null.
@@ -237,8 +245,8 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	if err != nil {
 		return nil, nil, err
 	}
-	err = readTasks(ctx, tasks, func(pf *pq.File, t readTask) error {
-		return readRowGroup(pf, t.file, t.rg, t.off, t.rows, t.off-t.fileStart, schema, decoders, out)
+	err = readTasks(ctx, tasks, len(schema), func(pf *pq.File, t readTask, ci int) error {
+		return readChunk(pf, t, schema[ci], decoders[ci], out.Series[ci])
 	})
 	if err != nil {
 		return nil, nil, err
@@ -266,10 +274,10 @@ func ReadRows(ctx context.Context, files []string, names []string, rows []int64)
 			wanted = append(wanted, t)
 		}
 	}
-	err = readTasks(ctx, wanted, func(pf *pq.File, t readTask) error {
+	err = readTasks(ctx, wanted, len(schema), func(pf *pq.File, t readTask, ci int) error {
 		lo := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off) })
 		hi := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off+t.rows) })
-		return readGroupRows(pf, t, schema, decoders, rows[lo:hi], lo, out)
+		return readChunkRows(pf, t, schema[ci], decoders[ci], rows[lo:hi], lo, out.Series[ci])
 	})
 	if err != nil {
 		return nil, err
@@ -419,10 +427,35 @@ func openParquet(f *os.File, path string) (*pq.File, error) {
 	if err := checkCodecs(pf, path); err != nil {
 		return nil, err
 	}
-	if err := checkPages(f, pf, path); err != nil {
+	if err := checkPagesOnce(f, pf, path, st); err != nil {
 		return nil, err
 	}
 	return pf, nil
+}
+
+// checkedFiles holds the files whose pages this process checked, as they
+// were (filestat): a file is opened by each pass and worker, and its pages
+// are checked once while it stays as it was.
+var checkedFiles sync.Map // checkedFile -> struct{}
+
+type checkedFile struct {
+	path string
+	filestat.Stat
+}
+
+func checkPagesOnce(f *os.File, pf *pq.File, path string, st os.FileInfo) error {
+	key := checkedFile{path, filestat.Of(st)}
+	if _, ok := checkedFiles.Load(key); ok {
+		return nil
+	}
+	started := time.Now()
+	if err := checkPages(f, pf, path); err != nil {
+		return err
+	}
+	if key.Settled(started) {
+		checkedFiles.Store(key, struct{}{})
+	}
+	return nil
 }
 
 // MaxPageSize is the largest page fs decodes (uncompressed). Writers make
@@ -564,60 +597,69 @@ func checkCodecs(pf *pq.File, path string) error {
 
 // readRowGroup decodes the schema's columns of one row group into dst at
 // rows [off, off+rows); fileRow is the group's first row in its file, for
-// messages. A damaged page is an error naming the file and column, never a
-// panic.
-func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) (err error) {
-	column := ""
-	defer func() {
-		if r := recover(); r != nil {
-			err = damagedColumn(path, column, rg, fmt.Sprint(r))
-		}
-	}()
-	group := pf.RowGroups()[rg]
+// messages.
+func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) error {
+	t := readTask{file: path, rg: rg, off: off, rows: rows, fileStart: off - fileRow}
 	for ci, c := range schema {
-		column = c.Name
-		leaf, ok := pf.Schema().Lookup(c.Name)
-		if !ok {
-			return fmt.Errorf("%s: column %s vanished", path, c.Name)
-		}
-		if err := readColumn(group.ColumnChunks()[leaf.ColumnIndex].Pages(), dst.Series[ci], off, rows,
-			byte(leaf.MaxDefinitionLevel), c, decoders[ci]); err != nil {
-			var oor outOfRange
-			if errors.As(err, &oor) {
-				return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", path, c.Name, fileRow+oor.row-off+1), oor.t)
-			}
-			return damagedColumn(path, c.Name, rg, err.Error())
+		if err := readChunk(pf, t, c, decoders[ci], dst.Series[ci]); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// readGroupRows decodes, in one row group, the pages that hold the rows
-// wanted (table row numbers, ascending) and copies their values to dst
-// from row at on. A damaged page is an error, never a panic.
-func readGroupRows(pf *pq.File, t readTask, schema featurestore.Schema, decoders []decoder, want []int64, at int, dst *featurestore.Table) (err error) {
-	column := ""
-	defer func() {
-		if r := recover(); r != nil {
-			err = damagedColumn(t.file, column, t.rg, fmt.Sprint(r))
+// chunkOf is column c's chunk in a row group, and its leaf's maximum
+// definition level.
+func chunkOf(pf *pq.File, t readTask, c featurestore.Column) (pq.ColumnChunk, byte, error) {
+	leaf, ok := pf.Schema().Lookup(c.Name)
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: column %s vanished", t.file, c.Name)
+	}
+	return pf.RowGroups()[t.rg].ColumnChunks()[leaf.ColumnIndex], byte(leaf.MaxDefinitionLevel), nil
+}
+
+// readChunk decodes column c of a task's row group into s at its rows. A
+// damaged page is an error naming the file and column, never a panic.
+func readChunk(pf *pq.File, t readTask, c featurestore.Column, dec decoder, s *featurestore.Series) (err error) {
+	defer recoverDamaged(&err, t, c)
+	chunk, maxDef, err := chunkOf(pf, t, c)
+	if err != nil {
+		return err
+	}
+	if err := readColumn(chunk.Pages(), s, t.off, t.rows, maxDef, c, dec); err != nil {
+		var oor outOfRange
+		if errors.As(err, &oor) {
+			return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", t.file, c.Name, oor.row-t.fileStart+1), oor.t)
 		}
-	}()
-	group := pf.RowGroups()[t.rg]
-	for ci, c := range schema {
-		column = c.Name
-		leaf, ok := pf.Schema().Lookup(c.Name)
-		if !ok {
-			return fmt.Errorf("%s: column %s vanished", t.file, c.Name)
-		}
-		pr := pageRows{pages: group.ColumnChunks()[leaf.ColumnIndex].Pages(), maxDef: byte(leaf.MaxDefinitionLevel), col: c, dec: decoders[ci]}
-		bad, err := pr.copyRows(dst.Series[ci], want, at, int64(t.off), t.rows)
-		if err != nil {
-			return damagedColumn(t.file, c.Name, t.rg, err.Error())
-		}
-		if bad >= 0 {
-			return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", t.file, c.Name, t.off-t.fileStart+bad+1),
-				rawTime(pr.scratch, pr.badAt, c))
-		}
+		return damagedColumn(t.file, c.Name, t.rg, err.Error())
+	}
+	return nil
+}
+
+// recoverDamaged turns a panic while decoding column c into an error.
+func recoverDamaged(err *error, t readTask, c featurestore.Column) {
+	if r := recover(); r != nil {
+		*err = damagedColumn(t.file, c.Name, t.rg, fmt.Sprint(r))
+	}
+}
+
+// readChunkRows decodes, in column c of a task's row group, the pages
+// that hold the rows wanted (table row numbers, ascending) and copies
+// their values to s from row at on.
+func readChunkRows(pf *pq.File, t readTask, c featurestore.Column, dec decoder, want []int64, at int, s *featurestore.Series) (err error) {
+	defer recoverDamaged(&err, t, c)
+	chunk, maxDef, err := chunkOf(pf, t, c)
+	if err != nil {
+		return err
+	}
+	pr := pageRows{pages: chunk.Pages(), maxDef: maxDef, col: c, dec: dec}
+	bad, err := pr.copyRows(s, want, at, int64(t.off), t.rows)
+	if err != nil {
+		return damagedColumn(t.file, c.Name, t.rg, err.Error())
+	}
+	if bad >= 0 {
+		return featurestore.TimeRangeError(fmt.Sprintf("%s: column %s, row %d", t.file, c.Name, t.off-t.fileStart+bad+1),
+			rawTime(pr.scratch, pr.badAt, c))
 	}
 	return nil
 }

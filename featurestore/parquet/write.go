@@ -118,38 +118,50 @@ func WriteTable(w io.Writer, t *featurestore.Table, meta map[string]string) erro
 // does, so that pages end where they would, and flushes it.
 func writeColumn(col *pq.ColumnWriter, s *featurestore.Series, ci, lo, hi int) error {
 	const chunk = 64
-	values := make([]pq.Value, 0, chunk)
+	values := make([]pq.Value, chunk)
 	for i := lo; i < hi; i += chunk {
-		values = values[:0]
-		for r := i; r < min(i+chunk, hi); r++ {
-			values = append(values, valueOf(s, r, ci))
-		}
-		if _, err := col.WriteRowValues(values); err != nil {
+		n := min(chunk, hi-i)
+		valuesOf(values[:n], s, i, ci)
+		if _, err := col.WriteRowValues(values[:n]); err != nil {
 			return err
 		}
 	}
 	return col.Flush()
 }
 
-// valueOf is row i of s as the parquet value of column ci.
-func valueOf(s *featurestore.Series, i, ci int) pq.Value {
-	if s.Null(i) {
-		return pq.NullValue().Level(0, 0, ci)
-	}
-	var v pq.Value
+// valuesOf sets vs to rows [i, i+len(vs)) of s as parquet values of
+// column ci, a loop per type.
+func valuesOf(vs []pq.Value, s *featurestore.Series, i, ci int) {
 	switch s.Type {
 	case transforms.Float64:
-		v = pq.DoubleValue(s.F64[i])
+		for k := range vs {
+			vs[k] = pq.DoubleValue(s.F64[i+k]).Level(0, 1, ci)
+		}
 	case transforms.Int64:
-		v = pq.Int64Value(s.I64[i])
-	case transforms.Bool:
-		v = pq.BooleanValue(s.Bool[i])
-	case transforms.String:
-		v = pq.ByteArrayValue([]byte(s.Str[i]))
+		for k := range vs {
+			vs[k] = pq.Int64Value(s.I64[i+k]).Level(0, 1, ci)
+		}
 	case transforms.Timestamp:
-		v = pq.Int64Value(floorDiv(s.I64[i], 1000))
+		for k := range vs {
+			vs[k] = pq.Int64Value(floorDiv(s.I64[i+k], 1000)).Level(0, 1, ci)
+		}
+	case transforms.Bool:
+		for k := range vs {
+			vs[k] = pq.BooleanValue(s.Bool[i+k]).Level(0, 1, ci)
+		}
+	case transforms.String:
+		for k := range vs {
+			vs[k] = pq.ByteArrayValue([]byte(s.Str[i+k])).Level(0, 1, ci)
+		}
 	}
-	return v.Level(0, 1, ci)
+	if s.Valid == nil {
+		return
+	}
+	for k := range vs {
+		if !s.Valid[i+k] {
+			vs[k] = pq.NullValue().Level(0, 0, ci)
+		}
+	}
 }
 
 func floorDiv(a, b int64) int64 {

@@ -298,6 +298,27 @@ def test_source_schema_change_is_refused(run_fs, tmp_path):
     assert not (tmp_path / "x.parquet").exists()
 
 
+def test_value_error_names_the_source_row(run_fs, tmp_path):
+    """An expression that fails names the source row it failed on (numbered
+    across the source, from 1), in memory and spilled alike."""
+    pd.DataFrame({"driver_id": [2, 1, 1, 1], "ts": T0 + pd.to_timedelta([1, 1, 2, 3], unit="h"),
+                  "x": [1.0, 1.0, 2.0, 1e300]}).to_parquet(tmp_path / "s.parquet", index=False)
+    pd.DataFrame({"driver_id": [2, 1], "event_timestamp": [T0 + pd.Timedelta(hours=5)] * 2}).to_parquet(
+        tmp_path / "e.parquet", index=False)
+    (tmp_path / "f.yaml").write_text(
+        "entities: [{name: driver, join_keys: [driver_id]}]\n"
+        "sources: [{name: s, path: s.parquet, entity: driver, timestamp_field: ts}]\n"
+        "features:\n  - {name: big, source: s, expr: int(x * 10)}\n")
+    run_fs("init")
+    run_fs("register", "f.yaml")
+    for limit in [[], ["--memory-limit", "1KiB"]]:
+        proc = run_fs("materialize", "--features", "big", "--entities", "e.parquet", "--out", "o.parquet", *limit,
+                      check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert "on source s row 4: 1:1: int(1e+301): no int64 holds it" in proc.stderr, proc.stderr
+        assert not (tmp_path / "o.parquet").exists()
+
+
 def test_duckdb_written_source_and_entities(run_fs, tmp_path):
     """DuckDB writes legacy integer annotations (INT_64, INT_32), FLOAT and
     strings; fs reads them and agrees with DuckDB's own ASOF JOIN."""

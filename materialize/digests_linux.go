@@ -1,5 +1,0 @@
-package materialize
-
-import "syscall"
-
-func ctime(st *syscall.Stat_t) int64 { return st.Ctim.Sec*1e9 + st.Ctim.Nsec }
