@@ -35,6 +35,8 @@ type MaterializeRequest struct {
 	// FS_MEMORY_LIMIT if lower): a larger source is spilled to the store's
 	// temporary directory in partitions by join key.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
+	// Timings notes how long each step took, as notices.
+	Timings bool `json:"timings,omitempty"`
 	// Deliver is set by a server that writes Out in its outputs for a
 	// client to copy to Deliver (the client's --out): both are checked.
 	Deliver string `json:"-"`
@@ -56,7 +58,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
 		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
 		Keep: []string{s.Store.Dir()}, MemoryLimit: req.MemoryLimit, SpillDir: badger.TempDir(s.Store.Dir()),
-		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob}
+		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob, Timings: req.Timings}
 	var job *materialize.Job
 	err := s.read(ctx, func(st *badger.Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)

@@ -55,8 +55,9 @@ type Request struct {
 	// job (the command line), not for a server running several.
 	TuneGC bool
 	// Notify, if set, is told what the job does that a user may wonder at
-	// (spilling a source).
-	Notify func(format string, args ...any)
+	// (spilling a source), and with Timings how long each step took.
+	Notify  func(format string, args ...any)
+	Timings bool
 }
 
 func (r Request) budget() int64 {
@@ -80,6 +81,7 @@ type Job struct {
 	outputs []featurestore.FeatureRef
 	byID    map[featurestore.ID]*featurestore.FeatureVersion
 	groups  []*group
+	watch   *stopwatch // with Request.Timings
 }
 
 // group is the features that read one source definition.
@@ -313,6 +315,9 @@ func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset
 	if err := j.checkOutput(); err != nil {
 		return nil, err
 	}
+	if j.req.Timings {
+		j.watch = newStopwatch(j.req.Notify)
+	}
 	table, ds, err := j.Compute(ctx)
 	if err != nil {
 		return nil, err
@@ -333,6 +338,7 @@ func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset
 		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
 	}
 	ds.FileDigest = hex.EncodeToString(h.Sum(nil))
+	j.watch.step("write %s", filepath.Base(out))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -348,6 +354,8 @@ func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset
 		}
 	}
 	earlier.Drop()
+	j.watch.step("record the dataset")
+	j.watch.total()
 	return ds, nil
 }
 
@@ -408,10 +416,12 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 			keyTypes[k], keyFrom[k] = c.Type, g.src.Name
 		}
 	}
+	j.watch.step("read the sources' schemas")
 	ents, err := ReadEntities(ctx, req.Entities, req.TimestampColumn, keyTypes)
 	if err != nil {
 		return nil, nil, err
 	}
+	j.watch.step("read the entity file (%d rows)", ents.Table.Rows)
 	featureNames := map[string]bool{}
 	for _, o := range j.outputs {
 		featureNames[o.Name] = true
@@ -441,16 +451,20 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 	for gi, g := range j.groups {
 		// Hash the files while they are read.
 		var snap featurestore.SourceSnapshot
+		var snapTime time.Duration
 		snapErr := make(chan error, 1)
 		go func() {
+			started := time.Now()
 			var err error
 			snap, err = j.snapshot(ctx, g.src, files[gi])
+			snapTime = time.Since(started)
 			snapErr <- err
 		}()
 		schema, rows, picked, err := j.readGroup(ctx, g, files[gi], schemas[gi], ents, ds.Cutoff)
 		if serr := <-snapErr; err == nil {
 			err = serr
 		}
+		j.watch.alongside(snapTime, "source %s: snapshot its files", g.src.Name)
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
@@ -468,6 +482,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		if err != nil {
 			return nil, nil, err
 		}
+		j.watch.step("source %s: compute %d features", g.src.Name, len(g.outputs))
 		done += ents.Table.Rows
 		for i, oi := range g.outputs {
 			out[oi] = series[i]
@@ -568,6 +583,9 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	if j.req.Picker != nil {
+		j.watch.step("source %s: pick elsewhere (Spark)", g.src.Name)
+	}
 	return read, int(rows), picked, nil
 }
 
@@ -587,7 +605,7 @@ func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *En
 	keys, _ := splitColumns(PickInput{Source: g.src, JoinKeys: g.joinKeys, Columns: g.columns})
 	parts := partitionsFor(rows, columnsOf(read, keys), j.req.budget())
 	if parts == 1 {
-		return memoryPicker{}
+		return memoryPicker{watch: j.watch}
 	}
 	dir := j.req.SpillDir
 	if dir == "" {
@@ -597,11 +615,12 @@ func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *En
 		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
 			g.src.Name, rows, parquet.HumanBytes(j.req.budget()), dir, parts)
 	}
-	sp := spillPicker{dir: dir, parts: parts}
+	sp := spillPicker{dir: dir, parts: parts, watch: j.watch}
 	if j.req.TuneGC {
-		// The entity side: its columns, the picked columns, the outputs, and
-		// the pick's own arrays, about 9 bytes a value.
-		values := int64(len(ents.Table.Series) + len(g.columns) + len(j.outputs) + 3)
+		// The entity side while picking: its columns and the picked columns
+		// the features read, about 9 bytes a value, and the pick's own
+		// arrays (found, time, source row, the pick: about 5 values).
+		values := int64(len(ents.Table.Series) + len(g.reads) + 5)
 		sp.gcLimit = j.req.budget() + int64(ents.Table.Rows)*values*9
 	}
 	return sp

@@ -67,6 +67,7 @@ type Sources interface {
 // (only the pages holding a picked row are decoded).
 type memoryPicker struct {
 	fetchBytes int64 // see picks.fetch; 0: fetchBytes
+	watch      *stopwatch
 }
 
 // Pick implements Picker.
@@ -82,10 +83,12 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.watch.step("source %s: read keys and timestamps (%d rows)", in.Source.Name, t.Rows)
 	out := newPicked(in)
 	out.noteCreated(t, in)
 	src := sourceOf(t, in)
 	sel, ts := bq.pick(src, pickWorkers(src))
+	m.watch.step("source %s: pick", in.Source.Name)
 	var got picks
 	for e, r := range sel {
 		out.Rows[e] = int64(r)
@@ -99,7 +102,11 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		ents[e] = int32(e)
 	}
 	scatterColumns(out.Table, t, returned(in, keyCols), ents, sel)
-	return out, got.fetch(ctx, in.Files, columnsOf(in.Schema, values), out, m.fetchBytes)
+	if err := got.fetch(ctx, in.Files, columnsOf(in.Schema, values), out, m.fetchBytes); err != nil {
+		return nil, err
+	}
+	m.watch.step("source %s: read the other columns of %d rows", in.Source.Name, len(got.rows))
+	return out, nil
 }
 
 // returned is those of cols a pick returns (PickInput.Reads).

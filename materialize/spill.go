@@ -52,6 +52,7 @@ type spillPicker struct {
 	// picking (the previous one is restored).
 	gcLimit    int64
 	fetchBytes int64 // see picks.fetch
+	watch      *stopwatch
 }
 
 // Pick implements Picker.
@@ -74,6 +75,7 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.watch.step("source %s: split into %d partitions", in.Source.Name, s.parts)
 	entKey := keyFuncFor(in.EntityKeys)
 	intKeyed := len(in.EntityKeys) == 1 && in.EntityKeys[0].Type == transforms.Int64
 	byPart := make([][]int32, s.parts)
@@ -97,7 +99,12 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		sj.pick(part, byPart[p], entKey)
 		byPart[p] = nil
 	}
-	return out, sj.got.fetch(ctx, in.Files, columnsOf(in.Schema, sj.values), out, s.fetchBytes)
+	s.watch.step("source %s: read back and pick %d partitions", in.Source.Name, s.parts)
+	if err := sj.got.fetch(ctx, in.Files, columnsOf(in.Schema, sj.values), out, s.fetchBytes); err != nil {
+		return nil, err
+	}
+	s.watch.step("source %s: read the other columns of %d rows", in.Source.Name, len(sj.got.rows))
+	return out, nil
 }
 
 // spillJob is one source's spilled pick. Only the columns the index needs
