@@ -22,7 +22,7 @@
 //   - The output has exactly the entity file's rows, in its order,
 //     duplicates kept.
 //
-// The pick (index.go) starts from the entity rows: grouped by key hash
+// The pick (asof.go) starts from the entity rows: grouped by key hash
 // into buckets small enough for the processor's cache, by key within a
 // bucket, and sorted by time; each source row is offered, in source order,
 // to the first entity row of its key at or after its timestamp, and a

@@ -1,5 +1,11 @@
-// Package parquet reads the parquet data of fs sources with
+// Package parquet reads and writes the parquet data of fs with
 // github.com/parquet-go/parquet-go: source paths (a file, a directory or a
-// glob), and schemas taken from the files' footers, with physical and
-// logical types, INT96 timestamps included.
+// glob); schemas taken from the files' footers, with physical and logical
+// types, INT96 timestamps included; whole columns (ReadTable, a row group
+// and column per task), some rows of them (ReadRows: only the pages
+// holding one are decoded) or a row group at a time (ScanRowGroups); and
+// datasets written deterministically (WriteTable). A file's footer and
+// page headers are checked before anything is decoded, once per version
+// of the file in a process, so that a damaged file is an error naming it,
+// never a panic or an allocation of what a damaged length says.
 package parquet

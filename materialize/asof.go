@@ -115,7 +115,7 @@ func pickWorkers(src asOfSource) int {
 // bucketsFor is a power of two that puts about 4,096 queries in a bucket,
 // at most 4,096 buckets.
 func bucketsFor(queries int) int {
-	return 1 << min(max(bits.Len(uint(queries/4096)), 0), 12)
+	return 1 << min(bits.Len(uint(queries/4096)), 12)
 }
 
 // bucketOf is the bucket of a key's hash among n (a power of two): its
@@ -197,29 +197,7 @@ func bucketQueries(q asOfQueries, intKeyed bool, nb int) *bucketed {
 
 // newBucket groups the queries ks by key, each group sorted by time.
 func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
-	var bk bucket
-	if intKeyed {
-		bk.intKeys = make(map[int64]int32)
-	} else {
-		bk.strKeys = make(map[string]int32)
-	}
-	group := make([]int32, len(ks))
-	var counts []int32
-	for j, k := range ks {
-		ik, sk, _ := q.key(q.row(int(k)))
-		g, found := bk.group(ik, sk, intKeyed)
-		if !found {
-			g = int32(len(counts))
-			counts = append(counts, 0)
-			if intKeyed {
-				bk.intKeys[ik] = g
-			} else {
-				bk.strKeys[sk] = g
-			}
-		}
-		counts[g]++
-		group[j] = g
-	}
+	bk, group, counts := groupByKey(q, intKeyed, ks)
 	bk.start = make([]int32, len(counts)+1)
 	for g, c := range counts {
 		bk.start[g+1] = bk.start[g] + c
@@ -246,6 +224,33 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 		bk.bestRow[s] = -1
 	}
 	return bk
+}
+
+// groupByKey numbers the keys of the queries ks: each query's group, and
+// each group's size.
+func groupByKey(q asOfQueries, intKeyed bool, ks []int32) (bk bucket, group, counts []int32) {
+	if intKeyed {
+		bk.intKeys = make(map[int64]int32)
+	} else {
+		bk.strKeys = make(map[string]int32)
+	}
+	group = make([]int32, len(ks))
+	for j, k := range ks {
+		ik, sk, _ := q.key(q.row(int(k)))
+		g, found := bk.group(ik, sk, intKeyed)
+		if !found {
+			g = int32(len(counts))
+			counts = append(counts, 0)
+			if intKeyed {
+				bk.intKeys[ik] = g
+			} else {
+				bk.strKeys[sk] = g
+			}
+		}
+		counts[g]++
+		group[j] = g
+	}
+	return bk, group, counts
 }
 
 func (bk *bucket) group(ik int64, sk string, intKeyed bool) (int32, bool) {
@@ -278,24 +283,7 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 			counts[w][b]++
 		}
 	})
-	sp := spread{at: make([]int, nb+1)}
-	place := make([][]int, workers) // where worker w's next row of bucket b goes
-	for w := range place {
-		place[w] = make([]int, nb)
-	}
-	n := 0
-	for b := range nb {
-		sp.at[b] = n
-		for w := range workers {
-			place[w][b] = n
-			n += counts[w][b]
-		}
-	}
-	sp.at[nb] = n
-	sp.row, sp.ts = make([]int32, n), make([]int64, n)
-	if intKeyed {
-		sp.key = make([]int64, n)
-	}
+	sp, place := newSpread(counts, nb, intKeyed)
 	parallelN(workers, func(w int) {
 		at := place[w]
 		for i := lo + w*step; i < min(lo+(w+1)*step, hi); i++ {
@@ -312,6 +300,31 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 		}
 	})
 	return sp
+}
+
+// newSpread lays out the spread of the rows the workers counted by bucket:
+// bucket by bucket, each worker's rows after the previous worker's. place
+// is where worker w's next row of bucket b goes.
+func newSpread(counts [][]int, nb int, intKeyed bool) (sp spread, place [][]int) {
+	sp.at = make([]int, nb+1)
+	place = make([][]int, len(counts))
+	for w := range place {
+		place[w] = make([]int, nb)
+	}
+	n := 0
+	for b := range nb {
+		sp.at[b] = n
+		for w := range counts {
+			place[w][b] = n
+			n += counts[w][b]
+		}
+	}
+	sp.at[nb] = n
+	sp.row, sp.ts = make([]int32, n), make([]int64, n)
+	if intKeyed {
+		sp.key = make([]int64, n)
+	}
+	return sp, place
 }
 
 // offer offers bucket b's spread source rows to its queries: each to the
