@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -26,23 +27,31 @@ const indexBytesPerRow = 32
 // maxPartitions bounds the partition files open at once.
 const maxPartitions = 512
 
+// maxPickRows is the most source rows one pick takes (it numbers them
+// with int32).
+const maxPickRows = math.MaxInt32
+
 // partitionsFor is how many partitions a source of rows rows of schema
-// needs so that one partition, its index and the entity side fit in
-// budget (half of it for the partition): 1 when the whole source fits.
+// needs so that one partition and its pick fit in budget (half of it for
+// the partition), each partition of at most half maxPickRows (keys do not
+// hash evenly): 1 when the whole source fits.
 func partitionsFor(rows int64, schema featurestore.Schema, budget int64) int {
-	need := rows * (parquet.BytesPerRow(schema) + indexBytesPerRow)
-	if need <= budget || budget <= 0 {
+	parts := (rows + maxPickRows/2 - 1) / (maxPickRows / 2)
+	if need := rows * (parquet.BytesPerRow(schema) + indexBytesPerRow); budget > 1 && need > budget {
+		parts = max(parts, 2, (need+budget/2-1)/(budget/2))
+	}
+	if parts <= 1 && rows <= maxPickRows {
 		return 1
 	}
-	return int(min(max(2, (need+budget/2-1)/(budget/2)), maxPartitions))
+	return int(min(max(2, parts), maxPartitions))
 }
 
 // spillPicker picks the as-of rows of a source too large for memory: it
 // splits the source's rows by join-key hash into parts partitions written
 // under dir (one pass over the source, row group by row group, keeping
 // only rows that can be picked: a key, a timestamp, created by the
-// cutoff), then reads each partition back once, indexes it and looks up
-// the entity rows of the same keys, exactly as the whole source would be
+// cutoff), then reads each partition back once and picks from it for the
+// entity rows of the same keys, exactly as the whole source would be
 // (a partition keeps its rows in source order, which breaks the last
 // ties). Memory is bounded by the largest partition and the entity rows.
 type spillPicker struct {
@@ -91,6 +100,10 @@ func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		}
 		if len(byPart[p]) == 0 {
 			continue
+		}
+		if counts[p] > maxPickRows {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "source %s: %d of its rows have join keys of one partition, more than fs picks from at once (%d)",
+				in.Source.Name, counts[p], maxPickRows).WithHint("a few join keys hold most of the rows: split the source by another key")
 		}
 		part, err := readPartition(path, sj.spilled, counts[p])
 		if err != nil {

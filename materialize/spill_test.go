@@ -142,7 +142,8 @@ func TestPartitionsFor(t *testing.T) {
 	for _, c := range []struct {
 		rows, budget int64
 		want         int
-	}{{1000, 1000 * per, 1}, {1000, 1000*per - 1, 3}, {1000, 100 * per, 20}, {1 << 40, 1 << 20, maxPartitions}, {1000, 0, 1}} {
+	}{{1000, 1000 * per, 1}, {1000, 1000*per - 1, 3}, {1000, 100 * per, 20}, {1 << 40, 1 << 20, maxPartitions}, {1000, 0, 1},
+		{3_000_000_000, 1 << 62, 3}, {maxPickRows, 1 << 62, 3}, {maxPickRows / 2, 1 << 62, 1}} {
 		if got := partitionsFor(c.rows, schema, c.budget); got != c.want {
 			t.Errorf("%d rows, budget %d: %d partitions, want %d", c.rows, c.budget, got, c.want)
 		}
