@@ -259,23 +259,6 @@ func (s *spillJob) split(t *featurestore.Table, writers []*bufio.Writer, counts 
 	return nil
 }
 
-// newPicked is the pick's result before any row is found: every column
-// of every entity row null.
-func newPicked(in PickInput) *Picked {
-	n := len(in.Event)
-	out := &Picked{Table: &featurestore.Table{Rows: n}, Found: make([]bool, n), Ts: make([]int64, n), Rows: make([]int64, n)}
-	for i := range out.Rows {
-		out.Rows[i] = -1
-	}
-	for _, name := range in.Reads {
-		c, _ := in.Schema.Lookup(name)
-		s := featurestore.NewSeries(name, c.Type, n)
-		s.Physical, s.Valid = c.Physical, make([]bool, n)
-		out.Table.Series = append(out.Table.Series, s)
-	}
-	return out
-}
-
 // pick picks from a partition for the entity rows ents, copies the
 // spilled columns of each picked row into the result and notes the
 // picked row's place in the source, to fetch the other columns.
@@ -290,34 +273,6 @@ func (s *spillJob) pick(part *featurestore.Table, ents []int32, entKey keyFunc) 
 		}
 	}
 	scatterColumns(s.out.Table, part, returned(s.in, s.idx), ents, picked)
-}
-
-// scatterPicked sets dst[ents[k]] to src[picked[k]] for every picked row,
-// its validity included (dst starts null).
-func scatterPicked(dst, src *featurestore.Series, ents, picked []int32) {
-	for k, r := range picked {
-		if r >= 0 && !src.Null(int(r)) {
-			dst.Valid[ents[k]] = true
-		}
-	}
-	switch dst.Type {
-	case transforms.Float64:
-		scatterValues(dst.F64, src.F64, ents, picked)
-	case transforms.Int64, transforms.Timestamp:
-		scatterValues(dst.I64, src.I64, ents, picked)
-	case transforms.Bool:
-		scatterValues(dst.Bool, src.Bool, ents, picked)
-	case transforms.String:
-		scatterValues(dst.Str, src.Str, ents, picked)
-	}
-}
-
-func scatterValues[T any](dst, src []T, ents, picked []int32) {
-	for k, r := range picked {
-		if r >= 0 {
-			dst[ents[k]] = src[r]
-		}
-	}
 }
 
 // writeChunk appends rows of t (the named columns, in order) to a
