@@ -82,8 +82,32 @@ type bucket struct {
 	start   []int32 // group g is slots [start[g], start[g+1])
 	times   []int64 // each slot's event time, ascending within a group
 	query   []int32 // each slot's query
-	bestRow []int32 // -1: none offered yet
-	bestTs  []int64
+	best    bests
+}
+
+// bests is, per slot, the best source row offered so far (-1: none) and
+// its timestamp.
+type bests struct {
+	row []int32
+	ts  []int64
+}
+
+func newBests(n int) bests {
+	b := bests{row: make([]int32, n), ts: make([]int64, n)}
+	for s := range b.row {
+		b.row[s] = -1
+	}
+	return b
+}
+
+// merge keeps, slot by slot, the later of b's row and o's, o's rows
+// coming after b's in the source.
+func (b bests) merge(o bests, created *featurestore.Series) {
+	for s, r := range o.row {
+		if later(created, r, o.ts[s], b.row[s], b.ts[s]) {
+			b.row[s], b.ts[s] = r, o.ts[s]
+		}
+	}
 }
 
 // spread is the source rows that can be picked, by bucket of their key
@@ -138,6 +162,7 @@ type bucketed struct {
 	intKeyed bool // one integer join key
 	buckets  []bucket
 	chunk    int // source rows spread at a time
+	minShare int // the fewest rows of a bucket a worker takes alone
 }
 
 // pick answers the queries from src, whose rows workers spread.
@@ -147,9 +172,7 @@ func (bq *bucketed) pick(src asOfSource, workers int) ([]int32, []int64) {
 	nb, rows := len(bq.buckets), len(src.ts.I64)
 	for lo := 0; lo < rows; lo += bq.chunk {
 		sp := spreadSource(src, bq.intKeyed, nb, workers, lo, min(lo+bq.chunk, rows))
-		eachOf(nb, workers, func(b int) {
-			bq.buckets[b].offer(src, sp, b)
-		})
+		bq.offer(src, sp, workers)
 	}
 	sel, selTs := make([]int32, bq.q.len()), make([]int64, bq.q.len())
 	for k := range sel {
@@ -159,6 +182,37 @@ func (bq *bucketed) pick(src asOfSource, workers int) ([]int32, []int64) {
 		bq.buckets[b].answer(src, sel, selTs)
 	})
 	return sel, selTs
+}
+
+// offer offers a chunk's spread rows, each bucket's by one worker, but a
+// bucket holding more than a share of the rows (a hot key) by up to
+// workers, each on a part of its rows with bests of its own, merged in
+// source order afterwards.
+func (bq *bucketed) offer(src asOfSource, sp spread, workers int) {
+	type task struct {
+		b, lo, hi int
+		best      bests // for a bucket's later parts
+	}
+	var tasks []task
+	share := max(bq.minShare, sp.at[len(bq.buckets)]/(4*workers))
+	for b := range bq.buckets {
+		lo, hi := sp.at[b], sp.at[b+1]
+		parts := min(workers, (hi-lo+share-1)/share)
+		step := (hi - lo + max(parts, 1) - 1) / max(parts, 1)
+		tasks = append(tasks, task{b: b, lo: lo, hi: min(lo+step, hi), best: bq.buckets[b].best})
+		for p := 1; p < parts; p++ {
+			tasks = append(tasks, task{b: b, lo: lo + p*step, hi: min(lo+(p+1)*step, hi), best: newBests(len(bq.buckets[b].times))})
+		}
+	}
+	eachOf(len(tasks), workers, func(i int) {
+		t := tasks[i]
+		bq.buckets[t.b].offer(src, sp, t.lo, t.hi, t.best)
+	})
+	for i, t := range tasks {
+		if i > 0 && tasks[i-1].b == t.b {
+			bq.buckets[t.b].best.merge(t.best, src.created)
+		}
+	}
 }
 
 // pickChunk is the source rows spread at a time.
@@ -188,7 +242,7 @@ func bucketQueries(q asOfQueries, intKeyed bool, nb int) *bucketed {
 			fill[b]++
 		}
 	}
-	bq := &bucketed{q: q, intKeyed: intKeyed, buckets: make([]bucket, nb), chunk: pickChunk}
+	bq := &bucketed{q: q, intKeyed: intKeyed, buckets: make([]bucket, nb), chunk: pickChunk, minShare: 64 << 10}
 	eachOf(nb, runtime.GOMAXPROCS(0), func(b int) {
 		bq.buckets[b] = newBucket(q, intKeyed, order[at[b]:at[b+1]])
 	})
@@ -219,10 +273,7 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 	if intKeyed {
 		bk.ints = newIntTable(bk.intKeys)
 	}
-	bk.bestRow, bk.bestTs = make([]int32, len(ks)), make([]int64, len(ks))
-	for s := range bk.bestRow {
-		bk.bestRow[s] = -1
-	}
+	bk.best = newBests(len(ks))
 	return bk
 }
 
@@ -327,15 +378,16 @@ func newSpread(counts [][]int, nb int, intKeyed bool) (sp spread, place [][]int)
 	return sp, place
 }
 
-// offer offers bucket b's spread source rows to its queries: each to the
-// first query of its key at or after its timestamp, which keeps the best.
-func (bk *bucket) offer(src asOfSource, sp spread, b int) {
+// offer offers the spread source rows [lo, hi) (of the bucket's keys) to
+// its queries: each to the first query of its key at or after its
+// timestamp, which keeps the best in b.
+func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 	if len(bk.times) == 0 {
 		return
 	}
 	intKeyed := src.intKeyed()
 	key := keyFuncFor(src.keys)
-	for p := sp.at[b]; p < sp.at[b+1]; p++ {
+	for p := lo; p < hi; p++ {
 		r, t := sp.row[p], sp.ts[p]
 		var g int32
 		var found bool
@@ -362,10 +414,10 @@ func (bk *bucket) offer(src asOfSource, sp spread, b int) {
 			s++
 		}
 		// Rows come in source order: row r follows the one kept, and wins ties.
-		if s == end || later(src.created, bk.bestRow[s], bk.bestTs[s], r, t) {
+		if s == end || later(src.created, b.row[s], b.ts[s], r, t) {
 			continue
 		}
-		bk.bestRow[s], bk.bestTs[s] = r, t
+		b.row[s], b.ts[s] = r, t
 	}
 }
 
@@ -375,8 +427,8 @@ func (bk *bucket) answer(src asOfSource, sel []int32, selTs []int64) {
 	for g := range len(bk.start) - 1 {
 		r, t := int32(-1), int64(0)
 		for s := bk.start[g]; s < bk.start[g+1]; s++ {
-			if later(src.created, bk.bestRow[s], bk.bestTs[s], r, t) {
-				r, t = bk.bestRow[s], bk.bestTs[s]
+			if later(src.created, bk.best.row[s], bk.best.ts[s], r, t) {
+				r, t = bk.best.row[s], bk.best.ts[s]
 			}
 			k := bk.query[s]
 			sel[k], selTs[k] = r, t

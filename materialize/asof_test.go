@@ -37,7 +37,8 @@ func BenchmarkPickLatest(b *testing.B) {
 // The pick is the rule, checked row by row against every source row: on
 // random sources with many ties, nulls, unknown keys, a cutoff or none,
 // int and composite keys, a subset of the entity rows, the source split
-// among 1 to 5 workers, 1 to 8 buckets and chunks of 1 to 400 rows.
+// among 1 to 5 workers, 1 to 8 buckets, chunks of 1 to 400 rows and a
+// bucket's rows split among workers past 1 to 60 of them.
 func TestPickLatestIsTheRule(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	nullable := func(name string, typ transforms.Type, n int, span int64) *featurestore.Series {
@@ -85,7 +86,7 @@ func TestPickLatestIsTheRule(t *testing.T) {
 		}
 		workers, buckets := 1+rng.IntN(5), 1<<rng.IntN(4)
 		bq := bucketQueries(q, src.intKeyed(), buckets)
-		bq.chunk = 1 + rng.IntN(400)
+		bq.chunk, bq.minShare = 1+rng.IntN(400), 1+rng.IntN(60)
 		sel, selTs := bq.pick(src, workers)
 		for k := range asked {
 			e := k
@@ -94,8 +95,8 @@ func TestPickLatestIsTheRule(t *testing.T) {
 			}
 			want := latestByScan(src, ents, e, q.event[e])
 			if sel[k] != want || (want >= 0 && selTs[k] != src.ts.I64[want]) {
-				t.Fatalf("trial %d (%d rows, %d workers, %d buckets, chunks of %d), entity row %d at %d: row %d at %d, want row %d",
-					trial, n, workers, buckets, bq.chunk, e, q.event[e], sel[k], selTs[k], want)
+				t.Fatalf("trial %d (%d rows, %d workers, %d buckets, chunks of %d, shares of %d), entity row %d at %d: row %d at %d, want row %d",
+					trial, n, workers, buckets, bq.chunk, bq.minShare, e, q.event[e], sel[k], selTs[k], want)
 			}
 		}
 	}
