@@ -530,6 +530,10 @@ func keyFuncFor(cols []*featurestore.Series) keyFunc {
 		c := cols[0]
 		return func(i int) (int64, string, bool) { return c.I64[i], "", !c.Null(i) }
 	}
+	if len(cols) == 1 { // a string: itself, not a copy
+		c := cols[0]
+		return func(i int) (int64, string, bool) { return 0, c.Str[i], !c.Null(i) }
+	}
 	return func(i int) (int64, string, bool) {
 		var b []byte
 		for j, c := range cols {

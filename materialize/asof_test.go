@@ -54,18 +54,19 @@ func TestPickLatestIsTheRule(t *testing.T) {
 	for trial := range 2000 {
 		n, queries := rng.IntN(300), 1+rng.IntN(100)
 		span := 1 + rng.Int64N(50) // small spans: many ties
-		keys := []*featurestore.Series{nullable("k", transforms.Int64, n, 6)}
-		ents := []*featurestore.Series{nullable("k", transforms.Int64, queries, 8)}
-		if trial%2 == 1 {
-			city, ecity := featurestore.NewSeries("city", transforms.String, n), featurestore.NewSeries("city", transforms.String, queries)
-			for i := range n {
-				city.Str[i] = []string{"a", "b", "a1"}[rng.IntN(3)]
-			}
-			for i := range queries {
-				ecity.Str[i] = []string{"a", "b", "a1", "c"}[rng.IntN(4)]
-			}
-			keys, ents = append(keys, city), append(ents, ecity)
+		id, eid := nullable("k", transforms.Int64, n, 6), nullable("k", transforms.Int64, queries, 8)
+		city, ecity := featurestore.NewSeries("city", transforms.String, n), featurestore.NewSeries("city", transforms.String, queries)
+		for i := range n {
+			city.Str[i] = []string{"a", "b", "a1"}[rng.IntN(3)]
 		}
+		for i := range queries {
+			ecity.Str[i] = []string{"a", "b", "a1", "c"}[rng.IntN(4)]
+			if rng.IntN(12) == 0 {
+				ecity.SetNull(i, queries)
+			}
+		}
+		// An integer key, a string key, or both.
+		keys, ents := [][]*featurestore.Series{{id}, {city}, {id, city}}[trial%3], [][]*featurestore.Series{{eid}, {ecity}, {eid, ecity}}[trial%3]
 		src := asOfSource{keys: keys, ts: nullable("ts", transforms.Timestamp, n, span),
 			created: nullable("c", transforms.Timestamp, n, 4), cutoff: rng.Int64N(5), hasCutoff: rng.IntN(2) == 0}
 		if trial%5 == 0 {
