@@ -2,6 +2,7 @@ package materialize
 
 import (
 	"cmp"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"runtime"
@@ -112,12 +113,13 @@ func (b bests) merge(o bests, created *featurestore.Series) {
 
 // spread is the source rows that can be picked, by bucket of their key
 // (bucket b is [at[b], at[b+1])), in source order within a bucket: their
-// row, timestamp and, for an integer key, the key.
+// row, timestamp and key (an integer, or a string for other keys).
 type spread struct {
 	at  []int
 	row []int32
 	ts  []int64
 	key []int64
+	str []string
 }
 
 // noBucket marks a source row that can never be picked.
@@ -319,6 +321,10 @@ func (bk *bucket) group(ik int64, sk string, intKeyed bool) (int32, bool) {
 func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread {
 	step := (hi - lo + workers - 1) / workers
 	of := make([]uint16, hi-lo)
+	var strs []string // the keys, when not one integer: made once
+	if !intKeyed {
+		strs = make([]string, hi-lo)
+	}
 	counts := make([][]int, workers)
 	key := keyFuncFor(src.keys)
 	parallelN(workers, func(w int) {
@@ -332,6 +338,9 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 			b := bucketOf(keyHash(ik, sk, intKeyed), nb)
 			of[i-lo] = uint16(b)
 			counts[w][b]++
+			if strs != nil {
+				strs[i-lo] = sk
+			}
 		}
 	})
 	sp, place := newSpread(counts, nb, intKeyed)
@@ -347,6 +356,8 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 			sp.row[p], sp.ts[p] = int32(i), src.ts.I64[i]
 			if intKeyed {
 				sp.key[p] = src.keys[0].I64[i]
+			} else {
+				sp.str[p] = strs[i-lo]
 			}
 		}
 	})
@@ -374,6 +385,8 @@ func newSpread(counts [][]int, nb int, intKeyed bool) (sp spread, place [][]int)
 	sp.row, sp.ts = make([]int32, n), make([]int64, n)
 	if intKeyed {
 		sp.key = make([]int64, n)
+	} else {
+		sp.str = make([]string, n)
 	}
 	return sp, place
 }
@@ -386,7 +399,6 @@ func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 		return
 	}
 	intKeyed := src.intKeyed()
-	key := keyFuncFor(src.keys)
 	for p := lo; p < hi; p++ {
 		r, t := sp.row[p], sp.ts[p]
 		var g int32
@@ -394,8 +406,7 @@ func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 		if intKeyed {
 			g, found = bk.ints.get(sp.key[p])
 		} else {
-			_, sk, _ := key(int(r))
-			g, found = bk.strKeys[sk]
+			g, found = bk.strKeys[sp.str[p]]
 		}
 		if !found {
 			continue
@@ -635,12 +646,9 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// hashString is FNV-1a.
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
+// hashString is the runtime's string hash (AES-based where the processor
+// has it), seeded once per process: where a key lands changes from run to
+// run, what is picked does not.
+func hashString(s string) uint64 { return maphash.String(keySeed, s) }
+
+var keySeed = maphash.MakeSeed()

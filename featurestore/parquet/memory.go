@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
 )
 
 // MemoryLimit is the most memory fs lets one read of parquet data take, in
@@ -71,7 +72,7 @@ func BytesPerRow(schema featurestore.Schema) int64 {
 	n := int64(0)
 	for _, c := range schema {
 		n += 9 // a value (a string header takes 16) and its validity
-		if c.Type == "string" {
+		if c.Type == transforms.String {
 			n += 8
 		}
 	}

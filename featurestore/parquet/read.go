@@ -16,6 +16,7 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -673,6 +674,7 @@ type pageRows struct {
 	dec     decoder
 	scratch *featurestore.Series
 	badAt   int // the scratch row of the value out of range
+	dict    stringDict
 }
 
 // copyRows copies the wanted rows (ascending, in [off, off+rows)) to dst
@@ -724,7 +726,7 @@ func (pr *pageRows) decode(page pq.Page, n int) (bad int, err error) {
 		pr.scratch.Valid = make([]bool, n)
 	}
 	clear(pr.scratch.Valid[:n])
-	_, bad, ok := decodeFast(pr.scratch, 0, page, pr.maxDef, pr.col)
+	_, bad, ok := decodeFast(pr.scratch, 0, page, pr.maxDef, pr.col, &pr.dict)
 	if !ok {
 		_, bad, err = decodeValues(pr.scratch, 0, page, pr.dec)
 	}
@@ -768,6 +770,7 @@ func (o outOfRange) Error() string { return "timestamp out of range" }
 func readColumn(pages pq.Pages, s *featurestore.Series, off, rows int, maxDef byte, c featurestore.Column, dec decoder) error {
 	defer pages.Close()
 	i := off
+	var dict stringDict
 	for {
 		page, err := pages.ReadPage()
 		if err == io.EOF {
@@ -780,7 +783,7 @@ func readColumn(pages pq.Pages, s *featurestore.Series, off, rows int, maxDef by
 			pq.Release(page)
 			return fmt.Errorf("more values than rows")
 		}
-		n, bad, ok := decodeFast(s, i, page, maxDef, c)
+		n, bad, ok := decodeFast(s, i, page, maxDef, c, &dict)
 		if !ok {
 			n, bad, err = decodeValues(s, i, page, dec)
 		}
@@ -849,17 +852,24 @@ func decodeValues(s *featurestore.Series, start int, page pq.Page, dec decoder) 
 // dictionary-encoded, spreading them over the rows by definition levels.
 // It reports false for the kinds it does not handle; bad is as for
 // decodeValues.
-func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c featurestore.Column) (n, bad int, ok bool) {
+func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c featurestore.Column, dict *stringDict) (n, bad int, ok bool) {
 	phys, logical, _ := strings.Cut(c.Physical, "/")
 	data := page.Data()
 	var idx []int32
-	if d := page.Dictionary(); d != nil {
+	d := page.Dictionary()
+	if d != nil {
 		idx = data.Int32()
 		data = d.Page().Data()
 	}
 	defs := page.DefinitionLevels()
 	n = int(page.NumValues())
 	switch {
+	case phys == "BYTE_ARRAY" && c.Type == transforms.String && d != nil:
+		scatterStrings(s.Str, s.Valid, start, n, defs, maxDef, dict.of(d, data), idx)
+		return n, -1, true
+	case phys == "BYTE_ARRAY" && c.Type == transforms.String:
+		scatterStrings(s.Str, s.Valid, start, n, defs, maxDef, stringsOf(data), nil)
+		return n, -1, true
 	case phys == "DOUBLE" && c.Type == transforms.Float64:
 		bad = scatter(s.F64, s.Valid, start, n, defs, maxDef, data.Double(), idx, 1)
 	case phys == "FLOAT" && c.Type == transforms.Float64:
@@ -889,6 +899,51 @@ func decodeFast(s *featurestore.Series, start int, page pq.Page, maxDef byte, c 
 
 type number interface {
 	~int32 | ~uint32 | ~int64 | ~float32 | ~float64
+}
+
+// stringDict is a column chunk's dictionary of strings, made once for
+// all its pages.
+type stringDict struct {
+	d    pq.Dictionary
+	strs []string
+}
+
+// of is the strings of dictionary d, whose values are data.
+func (sd *stringDict) of(d pq.Dictionary, data encoding.Values) []string {
+	if sd.d != d {
+		sd.d, sd.strs = d, stringsOf(data)
+	}
+	return sd.strs
+}
+
+// stringsOf copies byte-array values into strings that share one
+// allocation.
+func stringsOf(data encoding.Values) []string {
+	b, offsets := data.ByteArray()
+	all := string(b)
+	out := make([]string, max(len(offsets)-1, 0))
+	for k := range out {
+		out[k] = all[offsets[k]:offsets[k+1]]
+	}
+	return out
+}
+
+// scatterStrings is scatter for strings, without scaling.
+func scatterStrings(dst []string, valid []bool, start, n int, defs []byte, maxDef byte, vals []string, idx []int32) {
+	dst, valid = dst[start:start+n], valid[start:start+n]
+	j := 0
+	for k := range dst {
+		if len(defs) > 0 && defs[k] != maxDef {
+			continue
+		}
+		if idx != nil {
+			dst[k] = vals[idx[j]]
+		} else {
+			dst[k] = vals[j]
+		}
+		valid[k] = true
+		j++
+	}
 }
 
 // scatter writes the page's values, times mult, to dst[start:start+n]:

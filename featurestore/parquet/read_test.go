@@ -3,6 +3,7 @@ package parquet_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -26,6 +27,8 @@ type timeRow struct {
 	Small  int32            `parquet:"small"`
 	Ratio  float32          `parquet:"ratio"`
 	Name   string           `parquet:"name,dict"`
+	Plain  string           `parquet:"plain"`
+	Opt    *string          `parquet:"opt,optional,dict"`
 	Maybe  *float64         `parquet:"maybe,optional"`
 	Flag   bool             `parquet:"flag"`
 }
@@ -38,7 +41,7 @@ func int96(t time.Time) deprecated.Int96 {
 	return deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(day)}
 }
 
-var kindColumns = []string{"spark", "millis", "nanos", "day", "small", "ratio", "name", "maybe", "flag"}
+var kindColumns = []string{"spark", "millis", "nanos", "day", "small", "ratio", "name", "plain", "opt", "maybe", "flag"}
 
 // writeKinds writes 5000 rows of every kind of column, hours apart from
 // when, in row groups of 1500 rows and pages of 4 KiB.
@@ -51,6 +54,11 @@ func writeKinds(t *testing.T, path string, when time.Time) []timeRow {
 		if i%7 != 0 {
 			v := float64(i) / 3
 			r.Maybe = &v
+		}
+		r.Plain = fmt.Sprintf("p%d", i)
+		if i%5 != 0 {
+			o := []string{"x", "yy", ""}[i%3]
+			r.Opt = &o
 		}
 		rows = append(rows, r)
 	}
@@ -92,6 +100,11 @@ func TestReadTableKinds(t *testing.T) {
 		check("small", tab.Lookup("small").I64[i], int64(r.Small))
 		check("ratio", tab.Lookup("ratio").F64[i], float64(r.Ratio))
 		check("name", tab.Lookup("name").Str[i], r.Name)
+		check("plain", tab.Lookup("plain").Str[i], r.Plain)
+		check("opt null", tab.Lookup("opt").Null(i), r.Opt == nil)
+		if r.Opt != nil {
+			check("opt", tab.Lookup("opt").Str[i], *r.Opt)
+		}
 		check("flag", tab.Lookup("flag").Bool[i], r.Flag)
 		m := tab.Lookup("maybe")
 		check("maybe null", m.Null(i), r.Maybe == nil)
