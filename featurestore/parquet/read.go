@@ -733,7 +733,8 @@ func (pr *pageRows) decode(page pq.Page, n int) (bad int, err error) {
 	return bad, err
 }
 
-// copyValue sets dst's row j to src's row i, null included.
+// copyValue sets dst's row j to src's row i, null included; a string is
+// copied.
 func copyValue(dst *featurestore.Series, j int, src *featurestore.Series, i int) {
 	if src.Null(i) {
 		dst.Valid[j] = false
@@ -748,7 +749,9 @@ func copyValue(dst *featurestore.Series, j int, src *featurestore.Series, i int)
 	case transforms.Bool:
 		dst.Bool[j] = src.Bool[i]
 	case transforms.String:
-		dst.Str[j] = src.Str[i]
+		// A copy: the scratch's strings share their page's bytes, which
+		// a few rows picked must not keep.
+		dst.Str[j] = strings.Clone(src.Str[i])
 	}
 }
 
