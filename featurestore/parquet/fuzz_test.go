@@ -17,14 +17,14 @@ import (
 )
 
 // fuzzMemoryLimit is the memory limit the fuzz target reads under, and
-// fuzzAllocBound the most reading one input through every path (three
+// fuzzAllocBound the most reading one input through every path (four
 // passes) may allocate: per pass twice the memory limit (the table, and
 // what a decoder holds) and four pages of the largest size fs decodes,
 // plus 64 MiB. A damaged length or count must not make the reader allocate
 // what it says beyond that.
 const (
 	fuzzMemoryLimit = 32 << 20
-	fuzzAllocBound  = 3*(2*fuzzMemoryLimit+4*parquet.MaxPageSize) + 64<<20
+	fuzzAllocBound  = 4*(2*fuzzMemoryLimit+4*parquet.MaxPageSize) + 64<<20
 )
 
 type fuzzRow struct {
@@ -70,7 +70,8 @@ func fuzzSeeds(f *testing.F) {
 }
 
 // FuzzReadParquet reads mutated parquet files through every reader path:
-// the schema, the parallel table read and the row-group scan. An error is
+// the schema, the parallel table read, the read of some rows and the
+// row-group scan. An error is
 // fine; a panic, a hang or an allocation past fuzzAllocBound is not.
 func FuzzReadParquet(f *testing.F) {
 	parquet.MemoryLimit = fuzzMemoryLimit
@@ -97,6 +98,13 @@ func readEverything(path string) {
 	}
 	ctx := context.Background()
 	parquet.ReadTable(ctx, []string{path}, names)
+	if _, rows, err := parquet.Layout([]string{path}); err == nil {
+		var some []int64 // every third row, at most 10,000
+		for r := int64(0); r < rows && len(some) < 10_000; r += 3 {
+			some = append(some, r)
+		}
+		parquet.ReadRows(ctx, []string{path}, names, some)
+	}
 	parquet.ScanRowGroups(ctx, []string{path}, names, func(*featurestore.Table) error { return nil })
 	parquet.FileMetadata(path)
 }
