@@ -35,6 +35,7 @@ class Local:
 
     def __init__(self, path: Optional[str]):
         self.path = None if path is None else os.fspath(path)
+        self.stderr = ""  # the last run's
 
     def run(self, *args: str, want_json: bool = True, ok: tuple[int, ...] = (0,)) -> tuple[int, Any]:
         """Runs fs ARGS [--json]; returns the exit code and the parsed stdout.
@@ -44,6 +45,7 @@ class Local:
             env["FS_STORE"] = self.path
         cmd = [binary(), *args] + (["--json"] if want_json else [])
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        self.stderr = proc.stderr
         if proc.returncode not in ok and proc.returncode not in (0,):
             raise self._error(proc)
         out: Any = proc.stdout

@@ -102,7 +102,7 @@ class Store:
                      entities: Union[pd.DataFrame, PathLike], as_of: Any = None,
                      timestamp_column: str = "event_timestamp", out: Optional[PathLike] = None,
                      engine: str = "local", spark_remote: Optional[str] = None,
-                     memory_limit: Optional[int] = None) -> pd.DataFrame:
+                     memory_limit: Optional[int] = None, timings: bool = False) -> pd.DataFrame:
         """Joins features onto the entity rows as of each row's time (``fs materialize``).
 
         ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to
@@ -110,7 +110,8 @@ class Store:
         the command line given that file. ``as_of`` (a time) ignores source rows created
         after it. The result's ``.attrs["fs"]`` holds the dataset id, the feature versions,
         the cutoff and the file. ``memory_limit`` (bytes) bounds fs's memory: a larger source
-        is spilled to disk, with the same result (``--memory-limit``).
+        is spilled to disk, with the same result (``--memory-limit``). ``timings=True`` adds
+        ``.attrs["fs"]["timings"]``: each step's seconds, in order (``--timings``).
 
         >>> train = store.training_set(["conv_rate", "acc_rate"], entities=orders)
         >>> train.attrs["fs"]["dataset_id"]
@@ -124,7 +125,9 @@ class Store:
             args += ["--as-of", cutoff] if cutoff else []
             args += ["--engine", engine] + (["--spark-remote", spark_remote] if spark_remote else [])
             args += ["--memory-limit", str(int(memory_limit))] if memory_limit else []
+            args += ["--timings"] if timings else []
             ds = self._local.run(*args)[1]
+            notices = [line.removeprefix("fs: ") for line in self._local.stderr.splitlines()]
         else:
             req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column,
                    "engine": engine, "spark_remote": spark_remote or ""}
@@ -133,12 +136,16 @@ class Store:
                 req["as_of"] = cutoff
             if memory_limit:
                 req["memory_limit"] = int(memory_limit)
+            if timings:
+                req["timings"] = True
             job = self._remote.job("/materialize", req)
-            ds = job["result"]
+            ds, notices = job["result"], job.get("notices") or []
             _write_atomic(out, self._remote.output(job))
         df = pd.read_parquet(out)
         df.attrs["fs"] = {"dataset_id": ds["id"], "versions": {f["name"]: f["version"] for f in ds["features"]},
                           "cutoff": ds.get("cutoff"), "rows": ds["rows"], "path": out}
+        if timings:
+            df.attrs["fs"]["timings"] = _timings(notices)
         return df
 
     # -- training -------------------------------------------------------------------------
@@ -352,3 +359,12 @@ def _write_atomic(path: str, data: bytes) -> None:
         f.write(data)
     os.replace(tmp, path)
 
+
+def _timings(notices: Sequence[str]) -> dict[str, float]:
+    """The steps of ``--timings`` (``timing: STEP  SECONDS s``) as {step: seconds}, in order."""
+    out = {}
+    for line in notices:
+        if line.startswith("timing: ") and line.endswith(" s"):
+            step, secs = line[len("timing: "):-2].rsplit(None, 1)
+            out[step.strip()] = float(secs)
+    return out

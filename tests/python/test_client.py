@@ -45,6 +45,13 @@ def workflow(store):
     spilled = store.training_set(FEATS, entities=orders, as_of=AS_OF, memory_limit=4096)
     pd.testing.assert_frame_equal(spilled, train)
     assert spilled.attrs["fs"]["dataset_id"] == out["dataset"]
+    # timings=True: each step's seconds (--timings), and the same rows.
+    timed = store.training_set(FEATS, entities=orders, as_of=AS_OF, timings=True)
+    pd.testing.assert_frame_equal(timed, train)
+    steps = timed.attrs["fs"]["timings"]
+    assert "source driver_stats: pick" in steps and f"read the entity file ({len(orders)} rows)" in steps, steps
+    assert list(steps)[-1] == "total" and steps["total"] >= max(v for k, v in steps.items() if k != "total")
+    assert "timings" not in train.attrs["fs"]
     out["train"] = train
     run = store.train(train, "trip_completed", alpha=0.01, l1_ratio=0.2, test_size=0.2, seed=17, drop_nulls=True)
     out["run"] = (run.id, run.metrics.to_dict(), run.coefficients.to_dict(), run.intercept, run.feature_versions)
