@@ -89,27 +89,31 @@ func copyRow(s *featurestore.Series, to, from, n int) {
 func TestBoundedProfileIsTheSame(t *testing.T) {
 	dir := t.TempDir()
 	files := writeSource(t, dir, 40000)
-	o := Options{TimestampColumn: "event_timestamp", EntityColumns: []string{"driver_id"}, Target: "flag"}
-	whole, err := Run(context.Background(), dir, files, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := t.TempDir()
-	o.MemoryLimit, o.TempDir = 64<<10, tmp
-	bounded, err := Run(context.Background(), dir, files, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := json.MarshalIndent(whole, "", " ")
-	b, _ := json.MarshalIndent(bounded, "", " ")
-	if string(a) != string(b) {
-		t.Errorf("the bounded profile differs:\n%s\nin memory:\n%s", b, a)
-	}
-	if whole.Table.DuplicateRows == 0 || whole.Columns[2].Nulls == 0 || whole.Columns[6].Outliers == 0 {
-		t.Errorf("the data tests little: %+v", whole.Table)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("temporary files left: %v", left)
+	// An integer entity key, a string one with nulls, and both (the
+	// entities' counts go to disk past 163 entities at this limit).
+	for _, keys := range [][]string{{"driver_id"}, {"name"}, {"driver_id", "k"}} {
+		o := Options{TimestampColumn: "event_timestamp", EntityColumns: keys, Target: "flag"}
+		whole, err := Run(context.Background(), dir, files, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := t.TempDir()
+		o.MemoryLimit, o.TempDir = 64<<10, tmp
+		bounded, err := Run(context.Background(), dir, files, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.MarshalIndent(whole, "", " ")
+		b, _ := json.MarshalIndent(bounded, "", " ")
+		if string(a) != string(b) {
+			t.Errorf("%v: the bounded profile differs:\n%s\nin memory:\n%s", keys, b, a)
+		}
+		if whole.Table.DuplicateRows == 0 || whole.Columns[2].Nulls == 0 || whole.Columns[6].Outliers == 0 || whole.Table.Entities < 300 {
+			t.Errorf("%v: the data tests little: %+v", keys, whole.Table)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("%v: temporary files left: %v", keys, left)
+		}
 	}
 }
 

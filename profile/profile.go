@@ -179,7 +179,8 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 	}
 	// Pass 1, one row group at a time: duplicates, order, entities and
 	// correlations.
-	scan := newScanner(schema, names, o, func() *hashSet { return &hashSet{limit: int(o.budget() / 4 / 8), dir: dir} })
+	scan := newScanner(schema, names, o, func() *hashSet { return &hashSet{limit: int(o.budget() / 4 / 8), dir: dir} },
+		newEntityCounts(int(o.budget()/4/entityBytes), dir))
 	if _, err := parquet.ScanRowGroups(ctx, files, names, scan.add); err != nil {
 		return nil, err
 	}

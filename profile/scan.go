@@ -54,16 +54,14 @@ type scanner struct {
 	outOfOrder      int
 	tmin, tmax      int64
 	haveT           bool
-	entities        map[string]int
-	intEntities     map[int64]int
+	entities        *entityCounts
 	pairs           [][]comoment
 	balance         map[string]int
 	balanceOverflow bool
 }
 
-func newScanner(schema featurestore.Schema, names []string, o Options, hashes func() *hashSet) *scanner {
-	s := &scanner{o: o, names: names, entities: map[string]int{}, intEntities: map[int64]int{}, balance: map[string]int{},
-		rowHash: hashes(), keyHash: hashes()}
+func newScanner(schema featurestore.Schema, names []string, o Options, hashes func() *hashSet, entities *entityCounts) *scanner {
+	s := &scanner{o: o, names: names, entities: entities, balance: map[string]int{}, rowHash: hashes(), keyHash: hashes()}
 	keys := map[string]bool{}
 	for _, k := range o.EntityColumns {
 		keys[k] = true
@@ -180,7 +178,7 @@ func (s *scanner) add(t *featurestore.Table) error {
 				hashValue(&kh, k, i)
 			}
 			if len(keys) == 1 && keys[0].Type == transforms.Int64 && !keys[0].Null(i) {
-				s.intEntities[keys[0].I64[i]]++
+				s.entities.addInt(keys[0].I64[i])
 			} else {
 				key := ""
 				for j, k := range keys {
@@ -189,7 +187,7 @@ func (s *scanner) add(t *featurestore.Table) error {
 					}
 					key += fmt.Sprint(k.Value(i))
 				}
-				s.entities[key]++
+				s.entities.addString(key)
 			}
 			if ts != nil {
 				hashValue(&kh, ts, i)
@@ -326,27 +324,12 @@ func (s *scanner) table() (Table, error) {
 	if s.haveT {
 		t.TimeMin, t.TimeMax = timeFromNanos(s.tmin), timeFromNanos(s.tmax)
 	}
-	for k, c := range s.intEntities {
-		s.entities[fmt.Sprint(k)] += c
+	es, err := s.entities.summary()
+	if err != nil {
+		return Table{}, err
 	}
-	s.intEntities = nil
-	if len(s.entities) > 0 {
-		var counts []int
-		for k, c := range s.entities {
-			counts = append(counts, c)
-			if c > t.RowsPerEntityMax || (c == t.RowsPerEntityMax && k < t.MaxEntity) {
-				t.RowsPerEntityMax, t.MaxEntity = c, k
-			}
-		}
-		sort.Ints(counts)
-		t.Entities = len(counts)
-		t.RowsPerEntityMin = counts[0]
-		m := len(counts) / 2
-		if len(counts)%2 == 1 {
-			t.RowsPerEntityMed = float64(counts[m])
-		} else {
-			t.RowsPerEntityMed = float64(counts[m-1]+counts[m]) / 2
-		}
+	if es.n > 0 {
+		t.Entities, t.RowsPerEntityMin, t.RowsPerEntityMed, t.RowsPerEntityMax, t.MaxEntity = es.n, es.min, es.median, es.max, es.maxKey
 	}
 	s.rowHash, s.keyHash = nil, nil
 	return t, nil

@@ -138,7 +138,7 @@ func Validate(ctx context.Context, path string, files []string, e *Expectations)
 		if len(missing) > 0 {
 			bad("", "unique", "columns %v of the uniqueness check are missing", missing)
 		} else {
-			sc := newScanner(schema, e.Unique, Options{}, func() *hashSet { return &hashSet{limit: math.MaxInt} })
+			sc := newScanner(schema, e.Unique, Options{}, func() *hashSet { return &hashSet{limit: math.MaxInt} }, newEntityCounts(math.MaxInt, ""))
 			if _, err := parquet.ScanRowGroups(ctx, files, e.Unique, sc.add); err != nil {
 				return nil, err
 			}
