@@ -159,7 +159,14 @@ func (w *walker) check(n ast.Node, depth int) error {
 	switch n := n.(type) {
 	case *ast.NilNode:
 		w.handlesNull = true
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.StringNode:
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
+	case *ast.StringNode:
+		// An escape past U+10FFFF (\UEEEEEEEE) leaves a byte that is not
+		// UTF-8, which no canonical text could write back.
+		if !utf8.ValidString(n.Value) {
+			return errAt(w.src, n.Location().From, "write characters, or \\u and \\U escapes of at most U+10FFFF",
+				"a string literal whose escapes give bytes that are not UTF-8")
+		}
 	case *ast.IdentifierNode:
 		if w.bound[n.Value] == 0 {
 			if strings.HasPrefix(n.Value, "$") {

@@ -84,6 +84,7 @@ func TestParseErrors(t *testing.T) {
 		{"a + (b", 1, 6, "", "parentheses"},
 		{"", 1, 1, "empty expression", ""},
 		{"a + b\n+ $env", 2, 3, "$env", ""},
+		{`name == "Px\UEEEEEEEE00M"`, 1, 9, "bytes that are not UTF-8", "at most U+10FFFF"},
 		{strings.Repeat("a + ", 3000) + "a", 1, 1, "", ""},
 	}
 	for _, c := range cases {
