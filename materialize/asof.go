@@ -77,8 +77,8 @@ type entry struct {
 // bucket is the queries whose keys hash to one bucket: grouped by key,
 // each group sorted by time, and the best source row offered to each.
 type bucket struct {
-	intKeys map[int64]int32
-	ints    intTable // intKeys, for lookups
+	intKeys map[int64]int32 // while the keys are numbered
+	ints    intTable        // then the same, for lookups
 	strKeys map[string]int32
 	start   []int32 // group g is slots [start[g], start[g+1])
 	times   []int64 // each slot's event time, ascending within a group
@@ -273,7 +273,7 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 		bk.times[i], bk.query[i] = e.ts, e.row
 	}
 	if intKeyed {
-		bk.ints = newIntTable(bk.intKeys)
+		bk.ints, bk.intKeys = newIntTable(bk.intKeys), nil // the table answers from here on
 	}
 	bk.best = newBests(len(ks))
 	return bk

@@ -284,17 +284,13 @@ func withinTTL(sel []int32, selTs, event []int64, ttl int64) []int32 {
 }
 
 // shared is the feature named name when it copies a picked column of its
-// own type and takes every picked row (use[i] is i or -1): the column's
-// values, shared, not copied. Nil otherwise.
+// own type: the column's values, shared, not copied, valid where use
+// takes the row (a picked table has entity row i at row i, so use[i] is
+// i or -1). Nil otherwise.
 func shared(p *program, name string, typ transforms.Type, use []int32) *featurestore.Series {
 	c := p.copy
 	if c == nil || c.Type != typ {
 		return nil
-	}
-	for i, r := range use {
-		if r >= 0 && int(r) != i {
-			return nil
-		}
 	}
 	s := &featurestore.Series{Name: name, Type: typ, F64: c.F64, I64: c.I64, Bool: c.Bool, Str: c.Str, Valid: make([]bool, len(use))}
 	for i, r := range use {

@@ -23,15 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchtime import timed
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def child_run(cmd, **kw):
-    """Runs cmd under GNU time; returns its wall seconds, CPU seconds and peak RSS (MiB)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
-        subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *cmd], check=True, **kw)
-        wall, user, system, rss_kib = out.read().split()[-4:]
-    return float(wall), float(user) + float(system), int(rss_kib) / 1024
 
 
 def main():
@@ -123,7 +117,7 @@ def run(a, work):
 
     def median_run(*args, **kw):
         warm_cache(src, ents)
-        runs = sorted((child_run(*args, **kw) for _ in range(a.runs)), key=lambda r: r[0])
+        runs = sorted((timed(*args, **kw) for _ in range(a.runs)), key=lambda r: r[0])
         return runs[len(runs) // 2]
 
     limit = ["--memory-limit", a.memory_limit] if a.memory_limit else []

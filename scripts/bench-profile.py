@@ -17,14 +17,9 @@ import subprocess
 import sys
 import tempfile
 
+from benchtime import timed
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def timed(cmd, **kw):
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
-        subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *cmd], check=True, **kw)
-        wall, user, system, rss = out.read().split()[-4:]
-    return float(wall), float(user) + float(system), int(rss) / 1024
 
 
 def main():

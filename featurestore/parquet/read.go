@@ -181,10 +181,10 @@ func newTable(schema featurestore.Schema, rows int) (*featurestore.Table, []deco
 	return out, decoders, nil
 }
 
-// readTasks runs read on each column of each task, in parallel, and
+// readTasks runs read on each column ci of each task i, in parallel, and
 // returns the first error in their order; each worker opens a file once
 // for its tasks (they come in file order).
-func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf *pq.File, t readTask, ci int) error) error {
+func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf *pq.File, i, ci int) error) error {
 	errs := make([]error, len(tasks)*columns)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -199,10 +199,9 @@ func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf 
 					errs[i] = ctx.Err()
 					continue
 				}
-				t := tasks[i/columns]
-				pf, err := open.get(t.file)
+				pf, err := open.get(tasks[i/columns].file)
 				if err == nil {
-					err = read(pf, t, i%columns)
+					err = read(pf, i/columns, i%columns)
 				}
 				errs[i] = err
 			}
@@ -246,8 +245,8 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	if err != nil {
 		return nil, nil, err
 	}
-	err = readTasks(ctx, tasks, len(schema), func(pf *pq.File, t readTask, ci int) error {
-		return readChunk(pf, t, schema[ci], decoders[ci], out.Series[ci])
+	err = readTasks(ctx, tasks, len(schema), func(pf *pq.File, i, ci int) error {
+		return readChunk(pf, tasks[i], schema[ci], decoders[ci], out.Series[ci])
 	})
 	if err != nil {
 		return nil, nil, err
@@ -269,16 +268,19 @@ func ReadRows(ctx context.Context, files []string, names []string, rows []int64)
 	if err != nil {
 		return nil, err
 	}
+	// The row groups holding a wanted row, and which rows each holds.
 	var wanted []readTask
+	var from []int // wanted[k]'s rows are rows[from[k]:from[k+1]]
 	for _, t := range tasks {
-		if k := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off) }); k < len(rows) && rows[k] < int64(t.off+t.rows) {
-			wanted = append(wanted, t)
-		}
-	}
-	err = readTasks(ctx, wanted, len(schema), func(pf *pq.File, t readTask, ci int) error {
 		lo := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off) })
 		hi := sort.Search(len(rows), func(k int) bool { return rows[k] >= int64(t.off+t.rows) })
-		return readChunkRows(pf, t, schema[ci], decoders[ci], rows[lo:hi], lo, out.Series[ci])
+		if lo < hi {
+			wanted, from = append(wanted, t), append(from, lo)
+		}
+	}
+	from = append(from, len(rows))
+	err = readTasks(ctx, wanted, len(schema), func(pf *pq.File, i, ci int) error {
+		return readChunkRows(pf, wanted[i], schema[ci], decoders[ci], rows[from[i]:from[i+1]], from[i], out.Series[ci])
 	})
 	if err != nil {
 		return nil, err
@@ -291,69 +293,37 @@ func ReadRows(ctx context.Context, files []string, names []string, rows []int64)
 // time, in order, and calls fn with each as a table, so that memory is
 // bounded by a row group.
 func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(*featurestore.Table) error) (featurestore.Schema, error) {
-	var schema featurestore.Schema
-	for i, f := range files {
-		s, groups, err := fileLayout(f)
+	schema, tasks, _, err := planRead(files, names)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := newTable(schema, 0); err != nil { // a column fs cannot read, before any work
+		return nil, err
+	}
+	var open openFile
+	defer open.close()
+	for _, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := checkMemory(fmt.Sprintf("%s row group %d", t.file, t.rg), int64(t.rows), schema); err != nil {
+			return nil, err
+		}
+		tab, decoders, err := newTable(schema, t.rows)
 		if err != nil {
 			return nil, err
 		}
-		var cols featurestore.Schema
-		for _, n := range names {
-			c, ok := s.Lookup(n)
-			if !ok {
-				return nil, featurestore.Errorf(featurestore.EINVALID, "%s has no column %q", f, n)
-			}
-			cols = append(cols, c)
+		pf, err := open.get(t.file)
+		if err == nil {
+			err = readRowGroup(pf, t.file, t.rg, 0, t.rows, t.off-t.fileStart, schema, decoders, tab)
 		}
-		if i == 0 {
-			schema = cols
-		} else if d := diffSchema(schema, cols); d != "" {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "%s does not match %s: %s", f, files[0], d)
+		if err != nil {
+			return nil, err
 		}
-		decoders := make([]decoder, len(cols))
-		for ci, c := range cols {
-			if decoders[ci], err = decoderFor(c); err != nil {
-				return nil, err
-			}
+		allValid(tab)
+		if err := fn(tab); err != nil {
+			return nil, err
 		}
-		var open openFile
-		fileRow := 0
-		for g, rows := range groups {
-			if err := ctx.Err(); err != nil {
-				open.close()
-				return nil, err
-			}
-			if err := checkMemory(fmt.Sprintf("%s row group %d", f, g), rows, cols); err != nil {
-				open.close()
-				return nil, err
-			}
-			t := &featurestore.Table{Rows: int(rows)}
-			for _, c := range cols {
-				ser := featurestore.NewSeries(c.Name, c.Type, int(rows))
-				ser.Physical = c.Physical
-				ser.Valid = make([]bool, rows)
-				t.Series = append(t.Series, ser)
-			}
-			pf, err := open.get(f)
-			if err == nil {
-				err = readRowGroup(pf, f, g, 0, int(rows), fileRow, cols, decoders, t)
-			}
-			if err != nil {
-				open.close()
-				return nil, err
-			}
-			fileRow += int(rows)
-			for _, ser := range t.Series {
-				if !slices.Contains(ser.Valid, false) {
-					ser.Valid = nil
-				}
-			}
-			if err := fn(t); err != nil {
-				open.close()
-				return nil, err
-			}
-		}
-		open.close()
 	}
 	return schema, nil
 }
