@@ -31,9 +31,9 @@ func Example() {
 		fmt.Println(h.Name, h.Current.Short())
 	}
 	// Output:
-	// acc_rate 9bc3475ffcea
-	// avg_daily_trips 855b8bf28e89
-	// conv_rate 303576f0cd38
-	// engagement 8e580378262c
-	// trips_per_hour 9ca43bf6798e
+	// acc_rate c78aa1ded065
+	// avg_daily_trips a8495ec86d43
+	// conv_rate e8acb2bb2fa1
+	// engagement 57436e1ba4ea
+	// trips_per_hour ab7a234b4e61
 }

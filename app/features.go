@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -27,19 +26,12 @@ type FeatureDetail struct {
 	Versions []VersionInfo         `json:"versions"`
 }
 
-// Change is one field that differs between two versions.
-type Change struct {
-	Field string `json:"field"`
-	A     string `json:"a"`
-	B     string `json:"b"`
-}
-
 // Diff compares two feature versions.
 type Diff struct {
-	A         featurestore.FeatureRef `json:"a"`
-	B         featurestore.FeatureRef `json:"b"`
-	Identical bool                    `json:"identical"`
-	Changes   []Change                `json:"changes"`
+	A         featurestore.FeatureRef    `json:"a"`
+	B         featurestore.FeatureRef    `json:"b"`
+	Identical bool                       `json:"identical"`
+	Changes   []featurestore.FieldChange `json:"changes"`
 }
 
 // FeatureSetInfo is a feature set's head with its members.
@@ -107,47 +99,15 @@ func (s *Service) Diff(ctx context.Context, a, b string) (res *Diff, err error) 
 				return err
 			}
 		}
-		res = &Diff{A: refs[0], B: refs[1], Changes: diffVersions(vers[0], vers[1])}
+		changes, err := featurestore.DiffVersions(ctx, st, st.Root(), vers[0], vers[1])
+		if err != nil {
+			return err
+		}
+		res = &Diff{A: refs[0], B: refs[1], Changes: changes}
 		res.Identical = refs[0].Version == refs[1].Version
 		return nil
 	})
 	return res, err
-}
-
-// diffVersions lists the fields that differ, in descriptor order, then the
-// metadata.
-func diffVersions(a, b *featurestore.FeatureVersion) []Change {
-	fa, fb := diffFields(a), diffFields(b)
-	out := []Change{}
-	for i := range fa {
-		if fa[i][1] != fb[i][1] {
-			out = append(out, Change{Field: fa[i][0], A: fa[i][1], B: fb[i][1]})
-		}
-	}
-	return out
-}
-
-func diffFields(v *featurestore.FeatureVersion) [][2]string {
-	var cols, deps []string
-	for _, c := range v.Columns {
-		cols = append(cols, c.Name+" "+c.Physical)
-	}
-	for _, d := range v.DependsOn {
-		deps = append(deps, d.Name+"@"+d.Version.Short())
-	}
-	return [][2]string{
-		{"expr", OneLine(v.Expr)},
-		{"canonical", v.Canonical},
-		{"type", string(v.Type)},
-		{"ttl", FormatTTL(v.TTL)},
-		{"entity", v.Source.Entity + " (" + strings.Join(v.JoinKeys, ", ") + ")"},
-		{"timestamp_field", v.Source.TimestampField},
-		{"created_timestamp_field", v.Source.CreatedTimestampField},
-		{"columns", strings.Join(cols, ", ")},
-		{"depends_on", strings.Join(deps, ", ")},
-		{"source", v.Source.Name + " " + v.Source.Path},
-		{"description", v.Metadata.Description},
-	}
 }
 
 // FeatureSets lists every feature set with its current members.
@@ -174,12 +134,4 @@ func (s *Service) FeatureSets(ctx context.Context) (out []FeatureSetInfo, err er
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // FormatTTL is "7d", "90m0s", or "-" for none.
-func FormatTTL(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return d.String()
-}
+func FormatTTL(d time.Duration) string { return featurestore.FormatTTL(d) }

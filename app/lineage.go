@@ -124,12 +124,16 @@ func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
 }
 
 // nodeKinds are the kinds a full node id ("snapshot:DIGEST") may name.
-var nodeKinds = []lineage.Kind{lineage.Snapshot, lineage.FeatureVersion, lineage.FeatureSet, lineage.Dataset, lineage.Run, lineage.ModelVersion}
+var nodeKinds = []lineage.Kind{lineage.Source, lineage.Snapshot, lineage.FeatureVersion, lineage.FeatureSet, lineage.Dataset, lineage.Run, lineage.ModelVersion}
 
 // resolveNodes turns a user's argument into lineage roots: a full node id
-// (KIND:ID, as the web UI links them), NAME@VERSION, a feature or feature
-// set name, or a run, dataset or feature version id prefix.
+// (KIND:ID, as the web UI links them), NAME@VERSION, a feature, feature set
+// or source name (source:NAME when a feature has the same name), or a run,
+// dataset or feature version id prefix.
 func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]lineage.NodeID, error) {
+	if id := lineage.NodeID(arg); id.Kind() == lineage.Source && !featurestore.IsIDPrefix(id.Key()) {
+		return sourceNodes(ctx, store, id.Key())
+	}
 	if id := lineage.NodeID(arg); strings.Contains(arg, ":") && slices.Contains(nodeKinds, id.Kind()) {
 		g := store.Lineage()
 		defer g.Close()
@@ -147,8 +151,11 @@ func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]linea
 	if hist, err := store.FeatureSetHistory(ctx, arg); err == nil {
 		return historyNodes(hist, lineage.FeatureSet), nil
 	}
+	if nodes, err := sourceNodes(ctx, store, arg); featurestore.ErrorCode(err) != featurestore.ENOTFOUND {
+		return nodes, err
+	}
 	if !featurestore.IsIDPrefix(arg) {
-		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no feature, feature set, dataset or run %q", arg).
+		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no feature, feature set, source, dataset or run %q", arg).
 			WithHint("fs features list, fs datasets list and fs runs list show what there is")
 	}
 	var found []lineage.NodeID
@@ -184,6 +191,27 @@ func resolvePinned(ctx context.Context, store *badger.Store, name, prefix string
 			if strings.HasPrefix(h.Version.String(), strings.ToLower(prefix)) {
 				return []lineage.NodeID{lineage.ID(lineage.FeatureSet, h.Version.String())}, nil
 			}
+		}
+	}
+	return nil, err
+}
+
+// sourceNodes is every version a source name has had. A source
+// registered only before sources had versions has none: ENOTFOUND, with
+// the way to give it one.
+func sourceNodes(ctx context.Context, store *badger.Store, name string) ([]lineage.NodeID, error) {
+	hist, err := store.SourceHistory(ctx, name)
+	if err == nil {
+		return historyNodes(hist, lineage.Source), nil
+	}
+	srcs, serr := store.Sources(ctx)
+	if serr != nil {
+		return nil, serr
+	}
+	for _, s := range srcs {
+		if s.Name == name {
+			return nil, featurestore.Errorf(featurestore.ENOTFOUND, "source %s has no versions: it was registered before fs versioned sources", name).
+				WithHint("register its definition file again (fs register FILE) to version it")
 		}
 	}
 	return nil, err

@@ -28,6 +28,7 @@ type RegisterRequest struct {
 type RegisterResult struct {
 	File        string                          `json:"file"`
 	DryRun      bool                            `json:"dry_run"`
+	Sources     []featurestore.SourceChange     `json:"sources"`
 	Features    []featurestore.FeatureChange    `json:"features"`
 	FeatureSets []featurestore.FeatureSetChange `json:"feature_sets"`
 }
@@ -56,11 +57,14 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 	err = open(ctx, func(st *badger.Store) error {
 		schemas := &sourceSchemas{ctx: ctx, s: s}
 		defer schemas.close()
-		plan, err = featurestore.PlanRegister(ctx, defs, schemas, st, time.Now())
+		plan, err = featurestore.PlanRegister(ctx, defs, schemas, st, st.Root(), time.Now())
 		if err != nil {
 			return err
 		}
 		plan.By = s.user(ctx)
+		if err := noticeOldRule(ctx, st, plan); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil || req.DryRun {
 			return err
 		}
@@ -72,7 +76,10 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 	if err != nil {
 		return nil, err
 	}
-	res := &RegisterResult{File: req.File, DryRun: req.DryRun, Features: plan.Features, FeatureSets: plan.FeatureSets}
+	res := &RegisterResult{File: req.File, DryRun: req.DryRun, Sources: plan.Sources, Features: plan.Features, FeatureSets: plan.FeatureSets}
+	if res.Sources == nil {
+		res.Sources = []featurestore.SourceChange{}
+	}
 	if res.Features == nil {
 		res.Features = []featurestore.FeatureChange{}
 	}
@@ -83,6 +90,29 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		notify(ctx, "dry run: nothing was recorded")
 	}
 	return res, nil
+}
+
+// noticeOldRule says when features change only because their previous
+// versions were made under the rule before sources had versions.
+func noticeOldRule(ctx context.Context, reg featurestore.Registry, plan *featurestore.Plan) error {
+	n := 0
+	for _, ch := range plan.Features {
+		if ch.Previous == nil {
+			continue
+		}
+		prev, err := reg.FeatureVersion(ctx, *ch.Previous)
+		if err != nil {
+			return err
+		}
+		if featurestore.DescriptorFormat(prev.Descriptor) == featurestore.FeatureFormatV1 {
+			n++
+		}
+	}
+	if n > 0 {
+		notify(ctx, "note: %d of these features were versioned by an earlier fs, whose versions did not cover where a source's data lives; "+
+			"they get new versions once (their old versions, datasets and runs stay as they were: docs/versions.md)", n)
+	}
+	return nil
 }
 
 func (s *Service) definitions(req RegisterRequest) (*featurestore.Definitions, error) {

@@ -48,12 +48,15 @@ func (n FeatureNulls) MostlyNull(rows int) bool { return rows > 0 && 2*n.Nulls >
 
 // SourceSnapshot is the content of a source's files at the time of use.
 type SourceSnapshot struct {
-	Name   string         `json:"name"`
-	Path   string         `json:"path"`
-	Digest string         `json:"digest"` // sha256 over the files' digests, in path order
-	Files  []FileSnapshot `json:"files"`
-	Rows   int            `json:"rows"`   // rows read
-	Schema Schema         `json:"schema"` // the columns read
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// SourceVersion is the version of the source read (zero for features
+	// versioned before sources had versions). Not part of the digest.
+	SourceVersion ID             `json:"source_version,omitzero"`
+	Digest        string         `json:"digest"` // sha256 over the files' digests, in path order
+	Files         []FileSnapshot `json:"files"`
+	Rows          int            `json:"rows"`   // rows read
+	Schema        Schema         `json:"schema"` // the columns read
 }
 
 // FileSnapshot is one file of a source.

@@ -14,9 +14,17 @@ import (
 // map order, pointers, float formatting or Unicode tables. Changing this
 // format changes every version: it carries its own format line.
 const (
-	featureFormat    = "fs feature v1"
+	featureFormat    = "fs feature v2"
 	featureSetFormat = "fs feature-set v1"
+	sourceFormat     = "fs source v1"
 )
+
+// FeatureFormatV1 is the format line of versions made before sources had
+// versions of their own: their descriptors name the source's entity and
+// time fields but not where its data lives. Such versions stay in the
+// stores that hold them, readable and reproducible; registering their
+// definitions again makes versions of the current format.
+const FeatureFormatV1 = "fs feature v1"
 
 type descriptor struct{ b strings.Builder }
 
@@ -40,18 +48,16 @@ func (d *descriptor) field(key string, values ...string) {
 
 func (d *descriptor) String() string { return d.b.String() }
 
-// FeatureDescriptor returns the text a feature version's ID is the hash of.
-// columns and deps must be sorted by name.
+// FeatureDescriptor returns the text a feature version's ID is the hash of:
+// what it computes, over which source version. columns and deps must be
+// sorted by name.
 func FeatureDescriptor(canonical string, typ transforms.Type, ttl time.Duration,
-	entity Entity, src Source, columns []Column, deps []FeatureRef) string {
+	source ID, columns []Column, deps []FeatureRef) string {
 	d := newDescriptor(featureFormat)
 	d.field("expr", canonical)
 	d.field("type", string(typ))
 	d.field("ttl", strconv.FormatInt(int64(ttl), 10))
-	d.field("entity", entity.Name)
-	d.field("join_keys", entity.JoinKeys...)
-	d.field("timestamp_field", src.TimestampField)
-	d.field("created_timestamp_field", src.CreatedTimestampField)
+	d.field("source", source.String())
 	for _, c := range columns {
 		d.field("column", c.Name, c.Physical)
 	}
@@ -59,6 +65,24 @@ func FeatureDescriptor(canonical string, typ transforms.Type, ttl time.Duration,
 		d.field("feature", f.Name, f.Version.String())
 	}
 	return d.String()
+}
+
+// SourceDescriptor returns the text a source version's ID is the hash of.
+func SourceDescriptor(v *SourceVersion) string {
+	d := newDescriptor(sourceFormat)
+	d.field("location", v.Location)
+	d.field("format", string(v.Format))
+	d.field("entity", v.Entity)
+	d.field("join_keys", v.JoinKeys...)
+	d.field("timestamp_field", v.TimestampField)
+	d.field("created_timestamp_field", v.CreatedTimestampField)
+	return d.String()
+}
+
+// DescriptorFormat is the format line of a descriptor.
+func DescriptorFormat(desc string) string {
+	line, _, _ := strings.Cut(desc, "\n")
+	return line
 }
 
 // FeatureSetDescriptor returns the text a feature set version's ID is the

@@ -5,9 +5,17 @@
 // # Versions
 //
 // A feature version is the SHA-256 of a canonical description of what the
-// feature computes (see Descriptor): the canonical expression, the output
-// type, the TTL, the parts of the source definition that affect values and
-// the versions of the features it reads. Metadata never enters the hash.
+// feature computes (see FeatureDescriptor): the canonical expression, the
+// output type, the TTL, the version of the source it reads, the columns it
+// reads with their physical types and the versions of the features it
+// reads. A source version (SourceVersion) is the hash of the source's
+// declaration as far as it decides which rows are read: where the data
+// lives (relative to the project when inside it; see SourceLocation), its
+// format, entity and join keys, and time fields. So a change anywhere
+// upstream re-versions everything downstream, like a Merkle tree, and two
+// features that read different data never share a version. Metadata never
+// enters a hash. Versions of FeatureFormatV1, made before sources had
+// versions, stay readable as they were.
 //
 // # Adapters
 //

@@ -29,19 +29,22 @@ type Metadata struct {
 // computation. Everything in it but Name, Metadata and Created is part of
 // Descriptor and so of the ID.
 type FeatureVersion struct {
-	ID         ID              `json:"version"`
-	Name       string          `json:"name"` // the name it was first registered under
-	Source     Source          `json:"source"`
-	JoinKeys   []string        `json:"join_keys"`
-	Expr       string          `json:"expr"`      // as written
-	Canonical  string          `json:"canonical"` // as hashed
-	Type       transforms.Type `json:"type"`
-	TTL        time.Duration   `json:"ttl,omitempty"`
-	Columns    []Column        `json:"columns"`    // source columns read, sorted by name
-	DependsOn  []FeatureRef    `json:"depends_on"` // features read, sorted by name
-	Metadata   Metadata        `json:"metadata"`   // as first registered
-	Created    time.Time       `json:"created"`    // when first registered
-	Descriptor string          `json:"descriptor"` // the exact bytes that were hashed
+	ID     ID     `json:"version"`
+	Name   string `json:"name"` // the name it was first registered under
+	Source Source `json:"source"`
+	// SourceVersion is the version of the source it reads (zero in
+	// versions of FeatureFormatV1, made before sources had versions).
+	SourceVersion ID              `json:"source_version,omitzero"`
+	JoinKeys      []string        `json:"join_keys"`
+	Expr          string          `json:"expr"`      // as written
+	Canonical     string          `json:"canonical"` // as hashed
+	Type          transforms.Type `json:"type"`
+	TTL           time.Duration   `json:"ttl,omitempty"`
+	Columns       []Column        `json:"columns"`    // source columns read, sorted by name
+	DependsOn     []FeatureRef    `json:"depends_on"` // features read, sorted by name
+	Metadata      Metadata        `json:"metadata"`   // as first registered
+	Created       time.Time       `json:"created"`    // when first registered
+	Descriptor    string          `json:"descriptor"` // the exact bytes that were hashed
 }
 
 // FeatureRef names one version of a feature.

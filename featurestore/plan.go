@@ -26,7 +26,7 @@ const (
 type Plan struct {
 	File        string             `json:"file"`
 	Entities    []Entity           `json:"entities"`
-	Sources     []Source           `json:"sources"`
+	Sources     []SourceChange     `json:"sources"`
 	Features    []FeatureChange    `json:"features"`
 	FeatureSets []FeatureSetChange `json:"feature_sets"`
 	Time        time.Time          `json:"time"`
@@ -60,11 +60,12 @@ var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // PlanRegister checks every definition of defs (names, references, each
 // source's parquet schema, each expression's syntax and types) and works out
-// the version of every feature and feature set and how it compares with reg.
-// All problems found are returned together, each naming the file, line and
-// column.
-func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, reg Registry, now time.Time) (*Plan, error) {
-	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg, errs: append(Errors(nil), defs.Problems...),
+// the version of every source, feature and feature set and how it compares
+// with reg. project is the directory source paths inside it are versioned
+// relative to (the one holding the store; see Location). All problems
+// found are returned together, each naming the file, line and column.
+func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, reg Registry, project string, now time.Time) (*Plan, error) {
+	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg, project: project, errs: append(Errors(nil), defs.Problems...),
 		entities: map[string]Entity{}, sources: map[string]*sourceInfo{},
 		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}}
 	p.checkEntities()
@@ -83,7 +84,12 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 	}
 	plan := &Plan{File: defs.File, Entities: defs.Entities, Time: now.UTC()}
 	for _, s := range defs.Sources {
-		plan.Sources = append(plan.Sources, p.sources[s.Name].src)
+		ch, err := p.planSource(p.sources[s.Name])
+		if err != nil {
+			return nil, err
+		}
+		ch.Version.Created = plan.Time
+		plan.Sources = append(plan.Sources, *ch)
 	}
 	for i := range defs.Features {
 		ch := p.planned[defs.Features[i].Name]
@@ -108,9 +114,10 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 }
 
 type sourceInfo struct {
-	src    Source
-	entity Entity
-	schema Schema
+	src     Source
+	entity  Entity
+	schema  Schema
+	version *SourceVersion
 }
 
 type planner struct {
@@ -118,6 +125,7 @@ type planner struct {
 	defs     *Definitions
 	schemas  SchemaReader
 	reg      Registry
+	project  string
 	entities map[string]Entity
 	sources  map[string]*sourceInfo
 	features map[string]int // name -> index in defs.Features
@@ -209,7 +217,8 @@ func (p *planner) checkSources() {
 			}
 		}
 		if ok {
-			p.sources[s.Name] = &sourceInfo{src: s, entity: ent, schema: schema}
+			p.sources[s.Name] = &sourceInfo{src: s, entity: ent, schema: schema,
+				version: NewSourceVersion(s, ent, p.project)}
 		}
 	}
 }
@@ -340,11 +349,11 @@ func (p *planner) planFeature(i int) error {
 		return nil
 	}
 	canon := e.Canonical()
-	desc := FeatureDescriptor(canon, prog.Output(), f.TTL, si.entity, si.src, cols, deps)
+	desc := FeatureDescriptor(canon, prog.Output(), f.TTL, si.version.ID, cols, deps)
 	id := Hash([]byte(desc))
 	meta := Metadata{Description: f.Description, Owner: f.Owner, Tags: f.Tags}
 	v := &FeatureVersion{
-		ID: id, Name: f.Name, Source: si.src, JoinKeys: si.entity.JoinKeys,
+		ID: id, Name: f.Name, Source: si.src, SourceVersion: si.version.ID, JoinKeys: si.entity.JoinKeys,
 		Expr: f.Expr, Canonical: canon, Type: prog.Output(), TTL: f.TTL,
 		Columns: nonNil(cols), DependsOn: nonNilRefs(deps), Metadata: meta, Descriptor: desc,
 	}
@@ -373,6 +382,33 @@ func (p *planner) planFeature(i int) error {
 	}
 	p.planned[f.Name] = ch
 	return nil
+}
+
+// planSource compares a source's version with the registry's: new,
+// unchanged, or changed, with the identity fields that differ.
+func (p *planner) planSource(si *sourceInfo) (*SourceChange, error) {
+	v := *si.version
+	ch := &SourceChange{Version: &v, Source: si.src, Name: si.src.Name, ID: v.ID}
+	head, err := p.reg.SourceHead(p.ctx, si.src.Name)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		ch.Status = StatusNew
+		return ch, nil
+	case err != nil:
+		return nil, fmt.Errorf("read source %s: %w", si.src.Name, err)
+	case head.Current == v.ID:
+		ch.Status = StatusUnchanged
+		return ch, nil
+	}
+	ch.Status = StatusChanged
+	prev := head.Current
+	ch.Previous = &prev
+	old, err := p.reg.SourceVersion(p.ctx, prev)
+	if err != nil {
+		return nil, fmt.Errorf("read source %s: %w", si.src.Name, err)
+	}
+	ch.Changes = DiffFields("", old.Fields(), v.Fields())
+	return ch, nil
 }
 
 // exprError reports an expression problem at its place in the file.

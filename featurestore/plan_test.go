@@ -45,7 +45,7 @@ func (f *fixture) plan(def string) (*featurestore.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return featurestore.PlanRegister(context.Background(), defs, parquet.SchemaReader{}, f.reg, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	return featurestore.PlanRegister(context.Background(), defs, parquet.SchemaReader{}, f.reg, f.dir, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 func (f *fixture) mustPlan(def string) *featurestore.Plan {
@@ -68,6 +68,9 @@ func (f *fixture) register(def string) *featurestore.Plan {
 
 func ids(p *featurestore.Plan) map[string]string {
 	out := map[string]string{}
+	for _, ch := range p.Sources {
+		out["source:"+ch.Name] = ch.ID.String()
+	}
 	for _, ch := range p.Features {
 		out[ch.Name] = ch.ID.String()
 	}
@@ -96,12 +99,13 @@ func TestGoldenVersions(t *testing.T) {
 	f := newFixture(t)
 	got := ids(f.mustPlan(demo.Definitions))
 	want := map[string]string{
-		"conv_rate":          "303576f0cd38d9817e683b435036e7db54ae85f0b09e44a673aac75226f3042d",
-		"acc_rate":           "9bc3475ffceaabf6776b6821b3a1808a4b246ff6f9ec420d68c188b968fc1c04",
-		"avg_daily_trips":    "855b8bf28e89088c7a3f9c7ccea9fbbe81086fd5ea118d828786f267a33d4185",
-		"trips_per_hour":     "9ca43bf6798ea3e8c574cf77c78a27fa898dc48c44323e5427f878a07b06e50d",
-		"engagement":         "8e580378262ca3959621ba3d7e578452638f53d22f7abd31a3975af096d27e0f",
-		"set:driver_ranking": "2881f3f26fba2a79ce4ac07dcf9337bb80ebf45ecb2f45fd662f5ef77b1c8b6c",
+		"conv_rate":           "e8acb2bb2fa1e94fc32cf85701428bf81a559a37064cba8efcc755031f440c02",
+		"acc_rate":            "c78aa1ded06566839b1e5829c1796141fd4a6799b2a1188fe0392bbf2ee8dcc7",
+		"avg_daily_trips":     "a8495ec86d434eea02770647cc7a15e8d5798d60694f4892477cc89092c9240d",
+		"trips_per_hour":      "ab7a234b4e61aa5925d8c3f8be36c0980ef44a7831a5e42b1b8c1d0ffc95af64",
+		"engagement":          "57436e1ba4ea010571ecfe38fc5f464d69ac560581773db5fa6ce138afe87caf",
+		"set:driver_ranking":  "62f182d8c37d9a79c344533461af7a4021178e0c2450aa5f491d2b9f71374fce",
+		"source:driver_stats": "fe51b002932227659ca8241123d4e1fa127b108464857e9df7ddeef09f9fcc70",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -110,27 +114,40 @@ func TestGoldenVersions(t *testing.T) {
 	}
 }
 
-// TestGoldenDescriptor pins the descriptor text and its hash without any
-// file, so a change of the format is caught even if parquet reading moved.
+// TestGoldenDescriptor pins the descriptor texts of a source and a feature
+// and their hashes without any file, so a change of the format is caught
+// even if parquet reading moved.
 func TestGoldenDescriptor(t *testing.T) {
 	ent := featurestore.Entity{Name: "driver", JoinKeys: []string{"driver_id"}}
-	src := featurestore.Source{Name: "driver_stats", Entity: "driver", TimestampField: "datetime", CreatedTimestampField: "created"}
-	cols := []featurestore.Column{{Name: "avg_daily_trips", Physical: "INT64"}}
-	desc := featurestore.FeatureDescriptor("(avg_daily_trips / 24.0)", "float64", 720*time.Hour, ent, src, cols, nil)
-	wantDesc := "fs feature v1\n" +
-		"expr 24:(avg_daily_trips / 24.0)\n" +
-		"type 7:float64\n" +
-		"ttl 16:2592000000000000\n" +
+	src := featurestore.Source{Name: "driver_stats", Path: "/project/driver_stats.parquet", Entity: "driver",
+		TimestampField: "datetime", CreatedTimestampField: "created"}
+	sv := featurestore.NewSourceVersion(src, ent, "/project")
+	wantSrc := "fs source v1\n" +
+		"location 20:driver_stats.parquet\n" +
+		"format 7:parquet\n" +
 		"entity 6:driver\n" +
 		"join_keys 9:driver_id\n" +
 		"timestamp_field 8:datetime\n" +
-		"created_timestamp_field 7:created\n" +
+		"created_timestamp_field 7:created\n"
+	if sv.Descriptor != wantSrc {
+		t.Fatalf("source descriptor =\n%s\nwant\n%s", sv.Descriptor, wantSrc)
+	}
+	// Both hashes were checked with Python's hashlib on the texts here.
+	if got := sv.ID.String(); got != "fe51b002932227659ca8241123d4e1fa127b108464857e9df7ddeef09f9fcc70" {
+		t.Errorf("source hash = %s", got)
+	}
+	cols := []featurestore.Column{{Name: "avg_daily_trips", Physical: "INT64"}}
+	desc := featurestore.FeatureDescriptor("(avg_daily_trips / 24.0)", "float64", 720*time.Hour, sv.ID, cols, nil)
+	wantDesc := "fs feature v2\n" +
+		"expr 24:(avg_daily_trips / 24.0)\n" +
+		"type 7:float64\n" +
+		"ttl 16:2592000000000000\n" +
+		"source 64:" + sv.ID.String() + "\n" +
 		"column 15:avg_daily_trips 5:INT64\n"
 	if desc != wantDesc {
 		t.Fatalf("descriptor =\n%s\nwant\n%s", desc, wantDesc)
 	}
-	// The hash was checked with Python's hashlib on the text above.
-	if got := featurestore.Hash([]byte(desc)).String(); got != "c360252cdfa119647056cc9cea59f9a785a9c532ba29475437f129beca24d083" {
+	if got := featurestore.Hash([]byte(desc)).String(); got != "01e90dcaea242209128a51e7bdaee1366db2b3a0f51df708bce39d2eea46acd4" {
 		t.Errorf("hash = %s", got)
 	}
 }
@@ -252,10 +269,10 @@ func TestPhysicalTypeChangesVersion(t *testing.T) {
 	if a["conv"] == b["conv"] {
 		t.Error("float32 and float64 columns gave the same version")
 	}
-	// The same schema under another path is the same version.
+	// The same schema under another path is other data: another version.
 	writeParquet(t, f.dir, "c.parquet", []rows64{{2, 2, 0.7}})
-	if c := ids(f.mustPlan(def("c.parquet"))); c["conv"] != a["conv"] {
-		t.Error("moving a source to another file of the same schema changed the version")
+	if c := ids(f.mustPlan(def("c.parquet"))); c["conv"] == a["conv"] {
+		t.Error("moving a source to another file of the same schema kept the version")
 	}
 }
 

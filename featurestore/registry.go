@@ -33,7 +33,16 @@ type Registry interface {
 	FeatureSetVersion(ctx context.Context, id ID) (*FeatureSetVersion, error)
 	FeatureSetHistory(ctx context.Context, name string) ([]HistoryEntry, error)
 
-	// Sources returns the registered sources, sorted by name.
+	// SourceHead returns the current state of a source name (ENOTFOUND,
+	// also for a source registered before sources had versions).
+	SourceHead(ctx context.Context, name string) (*SourceHead, error)
+	// SourceVersion returns a source version by its full ID (ENOTFOUND).
+	SourceVersion(ctx context.Context, id ID) (*SourceVersion, error)
+	// SourceHistory returns the versions a source name has pointed at,
+	// newest first (ENOTFOUND).
+	SourceHistory(ctx context.Context, name string) ([]HistoryEntry, error)
+	// Sources returns the registered sources as last declared, sorted by
+	// name.
 	Sources(ctx context.Context) ([]Source, error)
 	// Entities returns the registered entities, sorted by name.
 	Entities(ctx context.Context) ([]Entity, error)

@@ -8,29 +8,10 @@ import (
 	"github.com/fs-dev/fs/featurestore/parquet"
 )
 
-// sharedData returns ../shared/data beside the repository (or
-// $FS_SHARED_DATA), skipping the test with a clear message when absent.
+// sharedData returns the real driver data kept in examples/data.
 func sharedData(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("FS_SHARED_DATA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("../shared/data not found: this test needs the real driver stats beside the repository")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "driver_stats.parquet")); err != nil {
-		t.Skipf("%s is absent: this test needs the real driver stats (CI always has them)", data)
-	}
-	return data
+	return filepath.Join("..", "examples", "data")
 }
 
 // TestSharedDataSchemas reads the footers of the real pandas exports.
@@ -64,8 +45,10 @@ func TestSharedDataSchemas(t *testing.T) {
 }
 
 // TestSharedDataVersions registers the real files: a feature over a pandas
-// file has the version the same computation has over our own demo file
-// (same columns, same physical types), and float32 data re-versions it.
+// file at a project's driver_stats.parquet has the version the same
+// computation has over our own demo file at the same place in another
+// project (same location, columns and physical types), and float32 data
+// re-versions it.
 func TestSharedDataVersions(t *testing.T) {
 	data := sharedData(t)
 	f := newFixture(t)
@@ -74,12 +57,15 @@ func TestSharedDataVersions(t *testing.T) {
 			"sources: [{name: driver_stats, path: " + path + ", entity: driver, timestamp_field: datetime, created_timestamp_field: " + created + "}]\n" +
 			"features: [{name: conv_rate, source: driver_stats, expr: conv_rate, description: x}]\n"
 	}
-	real := ids(f.mustPlan(def(filepath.Join(data, "driver_stats.parquet"), "created")))
+	g := newFixture(t)
+	copyFile(t, filepath.Join(data, "driver_stats.parquet"), filepath.Join(g.dir, "driver_stats.parquet"))
+	real := ids(g.mustPlan(def("driver_stats.parquet", "created")))
 	ours := ids(f.mustPlan(def("driver_stats.parquet", "created")))
 	if real["conv_rate"] != ours["conv_rate"] {
 		t.Errorf("conv_rate over the pandas file = %s, over ours = %s; want equal", real["conv_rate"], ours["conv_rate"])
 	}
-	stream := ids(f.mustPlan(def(filepath.Join(data, "driver_stats_stream.parquet"), "created")))
+	copyFile(t, filepath.Join(data, "driver_stats_stream.parquet"), filepath.Join(g.dir, "driver_stats.parquet"))
+	stream := ids(g.mustPlan(def("driver_stats.parquet", "created")))
 	if stream["conv_rate"] == real["conv_rate"] {
 		t.Error("float32 stream data gave the float64 version")
 	}
@@ -87,5 +73,16 @@ func TestSharedDataVersions(t *testing.T) {
 	_, err := f.plan(def(filepath.Join(data, "driver_stats*.parquet"), "created"))
 	if err == nil {
 		t.Fatal("a glob over files of different schemas was accepted")
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ type Kind string
 
 // The kinds of nodes.
 const (
+	Source         Kind = "source"      // a source version: where a source's data lives, how it is keyed
 	Snapshot       Kind = "snapshot"    // a source's files at the time of use
 	FeatureVersion Kind = "feature"     // a feature version
 	FeatureSet     Kind = "feature_set" // a feature set version
@@ -46,7 +47,7 @@ func (n NodeID) Key() string {
 type Node struct {
 	ID    NodeID            `json:"id"`
 	Kind  Kind              `json:"kind"`
-	Label string            `json:"label"` // one line, e.g. "conv_rate@303576f0cd38"
+	Label string            `json:"label"` // one line, e.g. "conv_rate@e8acb2bb2fa1"
 	Attrs map[string]string `json:"attrs,omitempty"`
 }
 

@@ -15,6 +15,7 @@ import (
 // node's kind is set (none for a dataset that is a parquet file fs did not
 // write), and Profile when a profile was kept with the node.
 type Record struct {
+	Source     *featurestore.SourceVersion
 	Feature    *featurestore.FeatureVersion
 	FeatureSet *featurestore.FeatureSetVersion
 	Dataset    *featurestore.Dataset
@@ -64,6 +65,10 @@ func Describe(id NodeID, r *Record) *Node {
 		short = short[:featurestore.ShortLen]
 	}
 	switch {
+	case r.Source != nil:
+		n.Label = r.Source.Name + "@" + short
+		n.Attrs["path"] = r.Source.Location
+		n.Attrs["entity"] = r.Source.Entity
 	case r.Feature != nil:
 		n.Label = r.Feature.Name + "@" + short
 		n.Attrs["expr"] = truncate(strings.Join(strings.Fields(r.Feature.Expr), " "), 40)

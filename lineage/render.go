@@ -90,7 +90,7 @@ func edges(trees []*Tree, d Direction) ([]*Node, [][2]NodeID) {
 	return nodes, es
 }
 
-var shapes = map[Kind]string{Snapshot: "cylinder", FeatureVersion: "ellipse", FeatureSet: "folder",
+var shapes = map[Kind]string{Source: "tab", Snapshot: "cylinder", FeatureVersion: "ellipse", FeatureSet: "folder",
 	Dataset: "box3d", Run: "box", ModelVersion: "component"}
 
 // DOT draws the trees as a Graphviz digraph, edges from inputs to outputs.

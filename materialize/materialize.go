@@ -86,12 +86,13 @@ type Job struct {
 
 // group is the features that read one source definition.
 type group struct {
-	src      featurestore.Source
-	joinKeys []string
-	columns  []string                       // source columns to read
-	reads    []string                       // those the versions' expressions read
-	outputs  []int                          // indexes into Job.outputs
-	versions []*featurestore.FeatureVersion // outputs and their dependencies
+	src           featurestore.Source
+	sourceVersion featurestore.ID // zero for versions made before sources had versions
+	joinKeys      []string
+	columns       []string                       // source columns to read
+	reads         []string                       // those the versions' expressions read
+	outputs       []int                          // indexes into Job.outputs
+	versions      []*featurestore.FeatureVersion // outputs and their dependencies
 }
 
 // SetProgress sets the function told how many entity rows are done.
@@ -252,7 +253,7 @@ func (j *Job) load(ctx context.Context, reg featurestore.Registry, id featuresto
 
 func sourceKey(v *featurestore.FeatureVersion) string {
 	s := v.Source
-	return strings.Join([]string{s.Name, s.Path, s.TimestampField, s.CreatedTimestampField, strings.Join(v.JoinKeys, ",")}, "\x00")
+	return strings.Join([]string{v.SourceVersion.String(), s.Name, s.Path, s.TimestampField, s.CreatedTimestampField, strings.Join(v.JoinKeys, ",")}, "\x00")
 }
 
 func (j *Job) groupBySource() {
@@ -262,7 +263,7 @@ func (j *Job) groupBySource() {
 		k := sourceKey(v)
 		g, ok := byKey[k]
 		if !ok {
-			g = &group{src: v.Source, joinKeys: v.JoinKeys}
+			g = &group{src: v.Source, sourceVersion: v.SourceVersion, joinKeys: v.JoinKeys}
 			byKey[k] = g
 			j.groups = append(j.groups, g)
 		}
@@ -468,7 +469,7 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 		if err != nil {
 			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
-		snap.Rows, snap.Schema = rows, schema
+		snap.Rows, snap.Schema, snap.SourceVersion = rows, schema, g.sourceVersion
 		if prev, ok := snapshots[g.src.Name]; !ok || prev.Digest == snap.Digest {
 			snapshots[g.src.Name] = snap
 		} else {

@@ -26,6 +26,7 @@ const (
 
 // kindFill is each kind's fill colour.
 var kindFill = map[lineage.Kind]string{
+	lineage.Source:         "#e0f2f1",
 	lineage.Snapshot:       "#e8f0fe",
 	lineage.FeatureVersion: "#e6f4ea",
 	lineage.FeatureSet:     "#fef7e0",
@@ -46,7 +47,7 @@ type box struct {
 }
 
 // SVG lays the graph out left to right, upstream to downstream: columns by
-// the longest path from a source (source snapshots in the first column,
+// the longest path from a source (source versions in the first column,
 // registered model versions in the last), each column ordered to keep
 // edges short (barycentre sweeps), every node a link to href(node) when it
 // gives one. Laid out in Go, in time linear in nodes and edges per sweep.

@@ -84,14 +84,16 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 func newImpactCmd(a *cli) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "impact FEATURE[@VERSION]",
-		Short: "What a change to a feature would affect: models, runs, datasets",
+		Use:   "impact FEATURE[@VERSION] | SOURCE",
+		Short: "What a change to a feature or source would affect: models, runs, datasets",
 		Long: `Answer "if I change this feature, which models will be affected?": every registered
 model version, run, dataset, dependent feature and feature set built from the
 feature (all its versions, or one with @VERSION), registered models first.
+Given a source's name (or source:NAME when a feature has the same name), the
+same for every feature that reads the source.
 
 Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damaged.`,
-		Example: "  fs impact conv_rate\n  fs impact trips_per_hour@9ca43bf6 --json",
+		Example: "  fs impact conv_rate\n  fs impact trips_per_hour@ab7a234b --json\n  fs impact driver_stats",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			rep, err := a.api().Impact(a.ctx(cmd), argv[0])

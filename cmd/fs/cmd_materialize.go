@@ -76,7 +76,7 @@ Arguments (flags):
 Exit codes: 0 ok, 1 error, 2 usage, 10 no store (or no Spark server at --spark-remote), 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: `  fs materialize --features conv_rate,acc_rate,avg_daily_trips --entities orders.csv --out train.parquet
   fs materialize --feature-set driver_ranking --entities orders.parquet --out train.parquet --as-of 2021-08-01T00:00:00Z
-  fs materialize --features trips_per_hour@9ca43bf6798e,conv_rate --entities orders.tsv --out old.parquet --json`,
+  fs materialize --features trips_per_hour@ab7a234b4e61,conv_rate --entities orders.tsv --out old.parquet --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runMaterialize(cmd, o)

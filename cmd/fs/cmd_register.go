@@ -26,9 +26,12 @@ Every expression is parsed and type-checked against its source's parquet
 schema. Each feature gets a version: the hash of what it computes. Either all
 definitions are recorded or, on any error, none.
 
-For each feature it prints the version and whether it is new, unchanged or
-changed (and from which version). A new name with a computation that already
-exists under another name is shown as such (a rename).
+For each source, feature and feature set it prints the version and whether
+it is new, unchanged or changed (and from which version; for a source, which
+of its fields changed). A source's version covers where its data lives and
+how it is keyed, and enters the versions of the features on it. A new name
+with a computation that already exists under another name, over the same
+data, is shown as such (a rename).
 
 Arguments:
   FILE   the definition file (YAML); source paths are relative to it
@@ -62,6 +65,9 @@ func (a *cli) runRegister(cmd *cobra.Command, file string, o registerOptions) er
 		return writeJSON(a.st.Stdout, res)
 	}
 	t := newTable(a.st.Stdout, "FEATURE", "VERSION", "TYPE", "STATUS")
+	for _, ch := range res.Sources {
+		t.row("source "+ch.Name, ch.ID.Short(), "-", statusText(ch.Status, ch.Previous, nil)+changesText(ch.Changes))
+	}
 	for _, ch := range res.Features {
 		t.row(ch.Name, ch.ID.Short(), string(ch.Type), statusText(ch.Status, ch.Previous, ch.SameAs))
 	}
@@ -69,6 +75,26 @@ func (a *cli) runRegister(cmd *cobra.Command, file string, o registerOptions) er
 		t.row("set "+ch.Name, ch.ID.Short(), "-", statusText(ch.Status, ch.Previous, nil))
 	}
 	return t.flush()
+}
+
+// changesText is " (path: a -> b; format: ...)" for a source's changed
+// fields, or "".
+func changesText(changes []featurestore.FieldChange) string {
+	if len(changes) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range changes {
+		parts = append(parts, c.Field+": "+orDash(c.A)+" -> "+orDash(c.B))
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func statusText(s featurestore.Status, prev *featurestore.ID, sameAs []string) string {

@@ -1,14 +1,26 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/featurestore/parquet"
 )
 
 var update = flag.Bool("update", false, "rewrite the scripts' expected output")
@@ -23,12 +35,101 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"gendata":     cmdGendata,
+		Condition:     scriptCondition(false),
+		Cmds: scriptCmds(map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"lockstore":   cmdLockstore,
 			"unlockstore": cmdUnlockstore,
-		},
+		}),
 	})
+}
+
+// scriptCondition answers [remote]: whether the script's fs commands
+// reach a server (commands on the store directory itself, such as fs
+// doctor, run only when not).
+func scriptCondition(remote bool) func(cond string) (bool, error) {
+	return func(cond string) (bool, error) {
+		if cond == "remote" {
+			return remote, nil
+		}
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+}
+
+// scriptCmds is the commands every script may use, local or remote, plus
+// more.
+func scriptCmds(more map[string]func(ts *testscript.TestScript, neg bool, args []string)) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"gendata":    cmdGendata,
+		"genstats":   cmdGenstats,
+		"catparquet": cmdCatparquet,
+		"v1store":    cmdV1store,
+	}
+	maps.Copy(cmds, more)
+	return cmds
+}
+
+// genstats FILE CONV_RATE writes a small driver stats file: drivers 1001
+// to 1003, one row each on 2021-04-10, conv_rate CONV_RATE.
+func cmdGenstats(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: genstats FILE CONV_RATE")
+	}
+	rate, err := strconv.ParseFloat(args[1], 64)
+	ts.Check(err)
+	type row struct {
+		Datetime int64   `parquet:"datetime,timestamp(microsecond:utc)"`
+		DriverID int64   `parquet:"driver_id"`
+		ConvRate float64 `parquet:"conv_rate"`
+	}
+	at := time.Date(2021, 4, 10, 0, 0, 0, 0, time.UTC).UnixMicro()
+	rows := []row{{at, 1001, rate}, {at, 1002, rate}, {at, 1003, rate}}
+	ts.Check(pq.WriteFile(ts.MkAbs(args[0]), rows))
+}
+
+// catparquet FILE prints a parquet file's rows as comma-separated values
+// under a header, as fs reads them.
+func cmdCatparquet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: catparquet FILE")
+	}
+	path := ts.MkAbs(args[0])
+	schema, err := parquet.SchemaReader{}.ReadSchema(path)
+	ts.Check(err)
+	t, _, err := parquet.ReadTable(context.Background(), []string{path}, schema.Names())
+	ts.Check(err)
+	var b strings.Builder
+	b.WriteString(strings.Join(schema.Names(), ",") + "\n")
+	for i := 0; i < t.Rows; i++ {
+		for j, s := range t.Series {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprint(&b, s.Value(i))
+		}
+		b.WriteByte('\n')
+	}
+	ts.Stdout().Write([]byte(b.String()))
+}
+
+// v1store DIR copies testdata/v1store (a project whose store fs 0.1.0
+// wrote before sources had versions) into DIR.
+func cmdV1store(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: v1store DIR")
+	}
+	src, err := filepath.Abs(filepath.Join("testdata", "v1store"))
+	ts.Check(err)
+	ts.Check(os.CopyFS(ts.MkAbs(args[0]), os.DirFS(src)))
+	ts.Check(filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	}))
 }
 
 // gendata DIR writes the demo data into DIR.

@@ -18,7 +18,7 @@ import (
 // whose commands work on the store's records. The others test the store
 // directory itself (init, lock, first_hour: finding .fs, fs init) or
 // --help.
-var remoteScripts = []string{"register", "materialize", "train", "lineage", "errors", "hostile"}
+var remoteScripts = []string{"register", "sources", "v1store", "materialize", "train", "lineage", "errors", "hostile"}
 
 // TestScriptsRemote runs the shared scripts with the CLI as a client: after
 // the script's fs init, a real fs serve on a free loopback port owns the
@@ -40,8 +40,9 @@ func TestScriptsRemote(t *testing.T) {
 		}
 	}
 	testscript.Run(t, testscript.Params{
-		Dir:  dir,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"gendata": cmdGendata, "serve": cmdServe},
+		Dir:       dir,
+		Condition: scriptCondition(true),
+		Cmds:      scriptCmds(map[string]func(ts *testscript.TestScript, neg bool, args []string){"serve": cmdServe}),
 	})
 }
 

@@ -47,8 +47,14 @@ func (s *Store) RecordDataset(ctx context.Context, d *featurestore.Dataset) erro
 					return err
 				}
 			}
-			if err := setEdge(txn, lineage.ID(lineage.Snapshot, snap.Digest), node); err != nil {
+			snapNode := lineage.ID(lineage.Snapshot, snap.Digest)
+			if err := setEdge(txn, snapNode, node); err != nil {
 				return err
+			}
+			if sv := snap.SourceVersion; !sv.IsZero() {
+				if err := setEdge(txn, lineage.ID(lineage.Source, sv.String()), snapNode); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -9,7 +9,9 @@
 //	fh/<name>                FeatureHead
 //	fhi/<name>\x00<8 bytes>  HistoryEntry, keyed by a per-name sequence number
 //	sv/, sh/, shi/           the same for feature sets
-//	src/<name>, ent/<name>   Source, Entity
+//	srcv/<hex id>            SourceVersion, written once, never changed
+//	srch/, srchi/            a source name's head and history, as fh/, fhi/
+//	src/<name>, ent/<name>   Source as last declared, Entity
 //	ds/<id>, snap/<digest>   Dataset, SourceSnapshot
 //	run/<id>, mv/<name/ver>  trainer.Run, registered model version
 //	e>/<from>\x00<to>        lineage edge, and e</<to>\x00<from> its twin

@@ -70,6 +70,11 @@ func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record,
 			v = g.s.mapVersion(v, g.s.loadedPath)
 			r.Feature = &v
 		}
+	case lineage.Source:
+		var v featurestore.SourceVersion
+		if v, err = getCached[featurestore.SourceVersion](g.s, g.txn, "srcv/"+key); err == nil {
+			r.Source = &v
+		}
 	case lineage.FeatureSet:
 		var v featurestore.FeatureSetVersion
 		if v, err = getCached[featurestore.FeatureSetVersion](g.s, g.txn, "sv/"+key); err == nil {

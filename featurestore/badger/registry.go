@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -26,6 +27,13 @@ type setHeadRecord struct {
 	Seq uint64 `json:"seq"`
 }
 
+// sourceHeadRecord is SourceHead plus the sequence number of its next
+// history entry.
+type sourceHeadRecord struct {
+	featurestore.SourceHead
+	Seq uint64 `json:"seq"`
+}
+
 // Apply records a plan. Versions are content-addressed and immutable, so
 // new ones are written first, in as many transactions as their size needs;
 // then one transaction moves every name (heads, history, names, sources,
@@ -37,6 +45,9 @@ func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 		return err
 	}
 	var blobs []blob
+	for _, ch := range p.Sources {
+		blobs = append(blobs, blob{"srcv/" + ch.ID.String(), ch.Version})
+	}
 	for _, ch := range p.Features {
 		blobs = append(blobs, blob{"fv/" + ch.ID.String(), ch.Version})
 	}
@@ -55,9 +66,9 @@ func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 				return err
 			}
 		}
-		for _, src := range p.Sources {
-			if err := setJSON(txn, "src/"+src.Name, s.mapSource(src, s.storedPath)); err != nil {
-				return err
+		for _, ch := range p.Sources {
+			if err := applySource(txn, s.mapSource(ch.Source, s.storedPath), ch, p); err != nil {
+				return fmt.Errorf("record source %s: %w", ch.Name, err)
 			}
 		}
 		for _, ch := range p.Features {
@@ -124,7 +135,56 @@ func (s *Store) writeBlobs(ctx context.Context, blobs []blob) error {
 	return nil
 }
 
+// applySource records a source as declared (src/) and moves its name to
+// its version.
+func applySource(txn *badgerdb.Txn, src featurestore.Source, ch featurestore.SourceChange, p *featurestore.Plan) error {
+	if err := setJSON(txn, "src/"+src.Name, src); err != nil {
+		return err
+	}
+	return moveName(txn, "srch/", "srchi/", ch.Name, ch.ID, p)
+}
+
+// nameHead is the stored head of a feature set or source name, as
+// setHeadRecord and sourceHeadRecord read it.
+type nameHead struct {
+	Name     string          `json:"name"`
+	Current  featurestore.ID `json:"current"`
+	Versions int             `json:"versions"`
+	Updated  time.Time       `json:"updated"`
+	Seq      uint64          `json:"seq"`
+}
+
+// moveName points the name under headPrefix at id, adding a history
+// entry under histPrefix, unless it points there already.
+func moveName(txn *badgerdb.Txn, headPrefix, histPrefix, name string, id featurestore.ID, p *featurestore.Plan) error {
+	var head nameHead
+	err := getJSON(txn, headPrefix+name, &head)
+	switch {
+	case featurestore.ErrorCode(err) == featurestore.ENOTFOUND:
+		head = nameHead{Name: name}
+	case err != nil:
+		return err
+	}
+	if head.Current == id {
+		return nil
+	}
+	head.Versions++
+	entry := featurestore.HistoryEntry{Name: name, Version: id, Registered: p.Time, By: p.By}
+	if err := setJSON(txn, seqKey(histPrefix, name, head.Seq), entry); err != nil {
+		return err
+	}
+	head.Seq++
+	head.Current = id
+	head.Updated = p.Time
+	return setJSON(txn, headPrefix+name, head)
+}
+
 func applyFeature(txn *badgerdb.Txn, ch featurestore.FeatureChange, p *featurestore.Plan) error {
+	if sv := ch.Version.SourceVersion; !sv.IsZero() {
+		if err := setEdge(txn, lineage.ID(lineage.Source, sv.String()), lineage.ID(lineage.FeatureVersion, ch.ID.String())); err != nil {
+			return err
+		}
+	}
 	for _, d := range ch.Version.DependsOn {
 		if err := setEdge(txn, lineage.ID(lineage.FeatureVersion, d.Version.String()), lineage.ID(lineage.FeatureVersion, ch.ID.String())); err != nil {
 			return err
@@ -174,26 +234,7 @@ func applySet(txn *badgerdb.Txn, ch featurestore.FeatureSetChange, p *featuresto
 			return err
 		}
 	}
-	var head setHeadRecord
-	err := getJSON(txn, "sh/"+ch.Name, &head)
-	switch {
-	case featurestore.ErrorCode(err) == featurestore.ENOTFOUND:
-		head = setHeadRecord{FeatureSetHead: featurestore.FeatureSetHead{Name: ch.Name}}
-	case err != nil:
-		return err
-	}
-	if head.Current == ch.ID {
-		return nil
-	}
-	head.Versions++
-	entry := featurestore.HistoryEntry{Name: ch.Name, Version: ch.ID, Registered: p.Time, By: p.By}
-	if err := setJSON(txn, seqKey("shi/", ch.Name, head.Seq), entry); err != nil {
-		return err
-	}
-	head.Seq++
-	head.Current = ch.ID
-	head.Updated = p.Time
-	return setJSON(txn, "sh/"+ch.Name, head)
+	return moveName(txn, "sh/", "shi/", ch.Name, ch.ID, p)
 }
 
 // suggestName is "did you mean X?" for the name under prefix closest to
@@ -248,7 +289,7 @@ func (s *Store) history(prefix, what, name string) ([]featurestore.HistoryEntry,
 		return nil, fmt.Errorf("read history of %s: %w", name, err)
 	}
 	if len(out) == 0 {
-		head := map[string]string{"fhi/": "fh/", "shi/": "sh/"}[prefix]
+		head := map[string]string{"fhi/": "fh/", "shi/": "sh/", "srchi/": "srch/"}[prefix]
 		return nil, notFound(what, name, s.suggestName(head, name, "fs features list shows the registered features"))
 	}
 	return out, nil
@@ -362,6 +403,37 @@ func (s *Store) FeatureSetVersion(ctx context.Context, id featurestore.ID) (*fea
 // FeatureSetHistory implements featurestore.Registry.
 func (s *Store) FeatureSetHistory(ctx context.Context, name string) ([]featurestore.HistoryEntry, error) {
 	return s.history("shi/", "feature set", name)
+}
+
+// SourceHead implements featurestore.Registry.
+func (s *Store) SourceHead(ctx context.Context, name string) (*featurestore.SourceHead, error) {
+	var h sourceHeadRecord
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "srch/"+name, &h) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("source", name, s.suggestName("srch/", name, "fs register records a definition file's sources"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read source %s: %w", name, err)
+	}
+	return &h.SourceHead, nil
+}
+
+// SourceVersion implements featurestore.Registry.
+func (s *Store) SourceVersion(ctx context.Context, id featurestore.ID) (*featurestore.SourceVersion, error) {
+	var v featurestore.SourceVersion
+	err := s.view(func(txn *badgerdb.Txn) error { return getJSON(txn, "srcv/"+id.String(), &v) })
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, notFound("source version", id.Short(), "")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read source version %s: %w", id.Short(), err)
+	}
+	return &v, nil
+}
+
+// SourceHistory implements featurestore.Registry.
+func (s *Store) SourceHistory(ctx context.Context, name string) ([]featurestore.HistoryEntry, error) {
+	return s.history("srchi/", "source", name)
 }
 
 // Sources implements featurestore.Registry.

@@ -116,7 +116,7 @@ func (v *verifier) loadKeys(txn *badgerdb.Txn) error {
 
 // nodeKey is the record a lineage node stands for.
 func nodeKey(id lineage.NodeID) string {
-	prefix := map[lineage.Kind]string{lineage.FeatureVersion: "fv/", lineage.FeatureSet: "sv/", lineage.Dataset: "ds/",
+	prefix := map[lineage.Kind]string{lineage.Source: "srcv/", lineage.FeatureVersion: "fv/", lineage.FeatureSet: "sv/", lineage.Dataset: "ds/",
 		lineage.Snapshot: "snap/", lineage.Run: "run/", lineage.ModelVersion: "mv/"}[id.Kind()]
 	if prefix == "" {
 		return ""
@@ -199,6 +199,15 @@ func (v *verifier) heads(txn *badgerdb.Txn) error {
 	if err != nil {
 		return err
 	}
+	err = eachJSON(txn, "srch/", func(h *sourceHeadRecord) {
+		v.rep.Checked["source names"]++
+		if !v.keys["srcv/"+h.Current.String()] {
+			v.problem("source %s points at version %s, which is not recorded", h.Name, h.Current.Short())
+		}
+	})
+	if err != nil {
+		return err
+	}
 	return eachJSON(txn, "sh/", func(h *setHeadRecord) {
 		v.rep.Checked["feature set names"]++
 		if !v.keys["sv/"+h.Current.String()] {
@@ -210,6 +219,9 @@ func (v *verifier) heads(txn *badgerdb.Txn) error {
 func (v *verifier) versions(txn *badgerdb.Txn) error {
 	err := eachJSON(txn, "fv/", func(fv *featurestore.FeatureVersion) {
 		v.rep.Checked["feature versions"]++
+		if sv := fv.SourceVersion; !sv.IsZero() && !v.keys["srcv/"+sv.String()] {
+			v.problem("feature version %s@%s reads source version %s, which is not recorded", fv.Name, fv.ID.Short(), sv.Short())
+		}
 		for _, d := range fv.DependsOn {
 			if !v.keys["fv/"+d.Version.String()] {
 				v.problem("feature version %s@%s reads %s@%s, which is not recorded", fv.Name, fv.ID.Short(), d.Name, d.Version.Short())

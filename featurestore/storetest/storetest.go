@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) featurestore.Registry) {
 		{"ResolvePrefix", testResolve},
 		{"FeatureSets", testSets},
 		{"RevertToOlderVersion", testRevert},
+		{"SourceVersions", testSources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -33,15 +34,34 @@ func Run(t *testing.T, newStore func(t *testing.T) featurestore.Registry) {
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// version makes a feature version whose ID hashes expr.
+var (
+	testSource = featurestore.Source{Name: "s", Path: "/data/s.parquet", Entity: "driver", TimestampField: "ts"}
+	testEntity = featurestore.Entity{Name: "driver", JoinKeys: []string{"driver_id"}}
+)
+
+// version makes a feature version of testSource whose ID hashes expr.
 func version(name, expr string) *featurestore.FeatureVersion {
-	src := featurestore.Source{Name: "s", Path: "/data/s.parquet", Entity: "driver", TimestampField: "ts"}
-	ent := featurestore.Entity{Name: "driver", JoinKeys: []string{"driver_id"}}
+	src := testSource
+	sv := featurestore.NewSourceVersion(src, testEntity, "/data")
 	cols := []featurestore.Column{{Name: "x", Physical: "DOUBLE", Type: transforms.Float64}}
-	desc := featurestore.FeatureDescriptor(expr, transforms.Float64, 0, ent, src, cols, nil)
-	return &featurestore.FeatureVersion{ID: featurestore.Hash([]byte(desc)), Name: name, Source: src,
-		JoinKeys: ent.JoinKeys, Expr: expr, Canonical: expr, Type: transforms.Float64,
+	desc := featurestore.FeatureDescriptor(expr, transforms.Float64, 0, sv.ID, cols, nil)
+	return &featurestore.FeatureVersion{ID: featurestore.Hash([]byte(desc)), Name: name, Source: src, SourceVersion: sv.ID,
+		JoinKeys: testEntity.JoinKeys, Expr: expr, Canonical: expr, Type: transforms.Float64,
 		Columns: cols, DependsOn: []featurestore.FeatureRef{}, Descriptor: desc}
+}
+
+// sourceChange is the change registering src would make to reg.
+func sourceChange(reg featurestore.Registry, src featurestore.Source, at time.Time) featurestore.SourceChange {
+	sv := featurestore.NewSourceVersion(src, testEntity, "/data")
+	sv.Created = at
+	ch := featurestore.SourceChange{Version: sv, Source: src, Name: src.Name, ID: sv.ID, Status: featurestore.StatusNew}
+	if h, err := reg.SourceHead(context.Background(), src.Name); err == nil {
+		ch.Status = featurestore.StatusChanged
+		if h.Current == sv.ID {
+			ch.Status = featurestore.StatusUnchanged
+		}
+	}
+	return ch
 }
 
 // plan builds a plan that points each name at its version, computing the
@@ -49,8 +69,8 @@ func version(name, expr string) *featurestore.FeatureVersion {
 func plan(t *testing.T, reg featurestore.Registry, at time.Time, vs ...*featurestore.FeatureVersion) *featurestore.Plan {
 	t.Helper()
 	p := &featurestore.Plan{File: "test.yaml", Time: at,
-		Entities: []featurestore.Entity{{Name: "driver", JoinKeys: []string{"driver_id"}}},
-		Sources:  []featurestore.Source{vs[0].Source}}
+		Entities: []featurestore.Entity{testEntity},
+		Sources:  []featurestore.SourceChange{sourceChange(reg, vs[0].Source, at)}}
 	for _, v := range vs {
 		v := *v
 		v.Created = at
@@ -95,6 +115,12 @@ func testEmpty(t *testing.T, reg featurestore.Registry) {
 	_, err = reg.ResolveFeatureVersion(ctx, "abcd")
 	wantCode(t, err, featurestore.ENOTFOUND)
 	_, err = reg.FeatureSetHead(ctx, "nope")
+	wantCode(t, err, featurestore.ENOTFOUND)
+	_, err = reg.SourceHead(ctx, "nope")
+	wantCode(t, err, featurestore.ENOTFOUND)
+	_, err = reg.SourceHistory(ctx, "nope")
+	wantCode(t, err, featurestore.ENOTFOUND)
+	_, err = reg.SourceVersion(ctx, featurestore.Hash([]byte("x")))
 	wantCode(t, err, featurestore.ENOTFOUND)
 }
 
@@ -282,5 +308,39 @@ func testRevert(t *testing.T, reg featurestore.Registry) {
 	hist, _ := reg.FeatureHistory(ctx, "f")
 	if len(hist) != 3 || hist[0].Version != v1.ID {
 		t.Errorf("history = %+v, want 3 entries, newest v1", hist)
+	}
+}
+
+// testSources: a source name moves to a new version when its declaration
+// changes and keeps its history; versions are never rewritten.
+func testSources(t *testing.T, reg featurestore.Registry) {
+	ctx := context.Background()
+	apply(t, reg, plan(t, reg, t0, version("f", "(x + 1)")))
+	first := featurestore.NewSourceVersion(testSource, testEntity, "/data")
+	head, err := reg.SourceHead(ctx, "s")
+	if err != nil || head.Current != first.ID || head.Versions != 1 {
+		t.Fatalf("SourceHead = %+v, %v; want %s with 1 version", head, err, first.ID.Short())
+	}
+	moved := testSource
+	moved.Path = "/data/s_v2.parquet"
+	p := plan(t, reg, t0.Add(time.Hour), version("f", "(x + 1)"))
+	p.Sources = []featurestore.SourceChange{sourceChange(reg, moved, t0.Add(time.Hour))}
+	apply(t, reg, p)
+	second := featurestore.NewSourceVersion(moved, testEntity, "/data")
+	head, err = reg.SourceHead(ctx, "s")
+	if err != nil || head.Current != second.ID || head.Versions != 2 || !head.Updated.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("SourceHead after a move = %+v, %v; want %s with 2 versions", head, err, second.ID.Short())
+	}
+	hist, err := reg.SourceHistory(ctx, "s")
+	if err != nil || len(hist) != 2 || hist[0].Version != second.ID || hist[1].Version != first.ID {
+		t.Fatalf("SourceHistory = %+v, %v; want the move then the first", hist, err)
+	}
+	got, err := reg.SourceVersion(ctx, first.ID)
+	if err != nil || got.Location != "s.parquet" || got.Descriptor != first.Descriptor || !got.Created.Equal(t0) {
+		t.Fatalf("SourceVersion(first) = %+v, %v", got, err)
+	}
+	srcs, err := reg.Sources(ctx)
+	if err != nil || len(srcs) != 1 || srcs[0].Path != moved.Path {
+		t.Errorf("Sources = %+v, %v; want the declaration as last registered", srcs, err)
 	}
 }

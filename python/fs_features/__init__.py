@@ -18,6 +18,6 @@ from ._errors import (FsError, GateFailed, Interrupted, NoStore, NotReproducible
 from ._objects import Lineage, Profile, Run
 from ._store import Store
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["Store", "Run", "Lineage", "Profile", "FsError", "UsageError", "GateFailed", "NotReproducible",
            "ValidationFailed", "NoStore", "StoreBusy", "StoreDamaged", "PermissionDenied", "Interrupted"]

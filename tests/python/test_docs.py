@@ -34,7 +34,7 @@ def test_readme_tour_runs_as_written(fs_bin, tmp_path):
     fs_lines = [line for line in ran if line.startswith("+ fs ")]
     assert len(fs_lines) >= 12, ran
     # What the tour says it shows.
-    assert "changed (from 9ca43bf6798e)" in proc.stdout
+    assert "changed (from ab7a234b4e61)" in proc.stdout
     assert "reproduced: identical" in proc.stdout
     assert (tmp_path / "fs-demo" / "predictions.parquet").exists()
 

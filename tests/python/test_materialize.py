@@ -293,7 +293,7 @@ def test_source_schema_change_is_refused(run_fs, tmp_path):
     proc = run_fs("materialize", "--features", "conv_rate", "--entities", "orders.tsv", "--out", "x.parquet",
                   check=False)
     assert proc.returncode == 1
-    assert "source driver_stats column conv_rate is FLOAT now, but feature conv_rate@303576f0cd38 was registered on DOUBLE" in proc.stderr
+    assert "source driver_stats column conv_rate is FLOAT now, but feature conv_rate@e8acb2bb2fa1 was registered on DOUBLE" in proc.stderr
     assert "fs: hint: register the definitions again" in proc.stderr
     assert not (tmp_path / "x.parquet").exists()
 
