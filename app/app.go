@@ -3,12 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 )
 
@@ -19,6 +15,12 @@ type Service struct {
 	// Roots, when set, are the directories requests may name files in
 	// (a server's data roots); nil allows any path (the command line).
 	Roots Roots
+	// Protected are files and directories no request may read, write or
+	// write into (a server's tokens file and TLS key); the store always is.
+	Protected []Protected
+	// Outputs, when set, is the directory a server keeps its clients'
+	// files in: its own jobs write there; no request may name it.
+	Outputs string
 	// SoleJob says the process runs this one command (the command line):
 	// a use case may tune the Go runtime for itself (a spilling
 	// materialization bounds the heap).
@@ -91,72 +93,6 @@ func (s *Shared) Drain() { s.write.Lock() }
 
 // Close closes the store.
 func (s *Shared) Close() error { return s.store.Close() }
-
-// Roots are the directories a server may read and write files in.
-type Roots []string
-
-// Check refuses a path outside the roots, naming the flag or field.
-func (r Roots) Check(field, path string) error {
-	if r == nil || path == "" {
-		return nil
-	}
-	if featurestore.IsURI(path) {
-		u, err := url.Parse(path)
-		if err != nil || u.Scheme != "file" {
-			return nil // the cluster's storage (s3a, hdfs): read by Spark, not by this server
-		}
-		path = u.Path
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	} else if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		abs = filepath.Join(real, filepath.Base(abs))
-	}
-	for _, root := range r {
-		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !filepath.IsAbs(rel) &&
-			!startsDotDot(rel) {
-			return nil
-		}
-	}
-	return featurestore.Errorf(EFORBIDDEN, "%s: %s is outside the server's data roots", field, path).
-		WithHint("the server reads and writes only under its data roots (fs serve --data-root); ask its operator, or copy the file there")
-}
-
-func startsDotDot(rel string) bool {
-	return len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
-}
-
-// EFORBIDDEN is the error code of a request the caller may not make: a
-// path outside the data roots, a write with a read token.
-const EFORBIDDEN = "forbidden"
-
-// NewRoots resolves each directory to an absolute path without symbolic
-// links; each must exist.
-func NewRoots(dirs []string) (Roots, error) {
-	out := Roots{}
-	for _, d := range dirs {
-		abs, err := filepath.Abs(d)
-		if err == nil {
-			abs, err = filepath.EvalSymlinks(abs)
-		}
-		if err == nil {
-			var fi os.FileInfo
-			if fi, err = os.Stat(abs); err == nil && !fi.IsDir() {
-				err = fmt.Errorf("not a directory")
-			}
-		}
-		if err != nil {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "data root %s: %v", d, err).
-				WithHint("give an existing directory the server may read")
-		}
-		out = append(out, abs)
-	}
-	return out, nil
-}
 
 // notifyKey, progressKey and userKey carry the side channels in a context.
 type (

@@ -52,6 +52,9 @@ func (s *Service) Features(ctx context.Context) (heads []featurestore.FeatureHea
 // Feature shows every version a feature name has had, newest first.
 // Errors: ENOTFOUND.
 func (s *Service) Feature(ctx context.Context, name string) (res *FeatureDetail, err error) {
+	if err := required(need{"name", name, "a feature name (fs features list)"}); err != nil {
+		return nil, err
+	}
 	err = s.read(ctx, func(st *badger.Store) error {
 		res, err = featureDetail(ctx, st, name)
 		return err

@@ -39,6 +39,9 @@ type Impact struct {
 // Lineage walks the graph from what req.ID names. Errors: ENOTFOUND,
 // EINVALID (an ambiguous prefix, a bad direction).
 func (s *Service) Lineage(ctx context.Context, req LineageRequest) (trees []*lineage.Tree, err error) {
+	if err := required(need{"id", req.ID, whatNode}); err != nil {
+		return nil, err
+	}
 	dir := lineage.Upstream
 	switch req.Direction {
 	case "", Upstream:
@@ -64,6 +67,9 @@ func (s *Service) Lineage(ctx context.Context, req LineageRequest) (trees []*lin
 // registered model version, run, dataset, dependent feature and feature
 // set built from it. Errors: ENOTFOUND, EINVALID.
 func (s *Service) Impact(ctx context.Context, arg string) (rep *Impact, err error) {
+	if err := required(need{"id", arg, whatNode}); err != nil {
+		return nil, err
+	}
 	err = s.read(ctx, func(st *badger.Store) error {
 		roots, err := resolveNodes(ctx, st, arg)
 		if err != nil {

@@ -8,18 +8,19 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/spark"
 )
 
 // MaterializeRequest asks for a point-in-time correct training set.
 type MaterializeRequest struct {
-	Features        []string  `json:"features,omitempty"`    // NAME or NAME@VERSION, in output order
-	FeatureSet      string    `json:"feature_set,omitempty"` // instead of Features
-	Entities        string    `json:"entities"`              // CSV, TSV or parquet file
-	Out             string    `json:"out"`                   // the parquet file to write
-	AsOf            time.Time `json:"as_of,omitzero"`        // the cutoff; zero: now
-	TimestampColumn string    `json:"timestamp_column,omitempty"`
+	Features        []string `json:"features,omitempty"`    // NAME or NAME@VERSION, in output order
+	FeatureSet      string   `json:"feature_set,omitempty"` // instead of Features
+	Entities        string   `json:"entities"`              // CSV, TSV or parquet file
+	Out             string   `json:"out"`                   // the parquet file to write
+	AsOf            Time     `json:"as_of,omitzero"`        // the cutoff; zero: now
+	TimestampColumn string   `json:"timestamp_column,omitempty"`
 	// ServerSideOut is for a client of an fs server: Out is a path on the
 	// server, which writes the file there instead of streaming it back.
 	// A local service always writes Out.
@@ -32,8 +33,9 @@ type MaterializeRequest struct {
 	// digests of files whose size, times and inode did not change.
 	VerifySources bool `json:"verify_sources,omitempty"`
 	// MemoryLimit is the memory budget in bytes (0: the default, 4 GiB or
-	// FS_MEMORY_LIMIT if lower): a larger source is spilled to the store's
-	// temporary directory in partitions by join key.
+	// the command's memory ceiling if lower; never above that ceiling): a
+	// larger source is spilled to the store's temporary directory in
+	// partitions by join key.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Timings notes how long each step took, as notices.
 	Timings bool `json:"timings,omitempty"`
@@ -47,17 +49,20 @@ type MaterializeRequest struct {
 // written or recorded. Progress goes to the context's progress function.
 // Errors: EINVALID, ENOTFOUND, EFORBIDDEN.
 func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*featurestore.Dataset, error) {
-	if err := s.Roots.Check("entities", req.Entities); err != nil {
+	if err := required(need{"entities", req.Entities, whatEntities}, need{"out", req.Out, whatOut}); err != nil {
 		return nil, err
 	}
-	if err := s.Roots.Check("out", req.Out); err != nil {
+	if err := s.checkPath("entities", req.Entities); err != nil {
+		return nil, err
+	}
+	if err := s.checkOut("out", req.Out); err != nil {
 		return nil, err
 	}
 	digests := materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
 	digests.Verify = req.VerifySources
 	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
-		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf,
-		Keep: []string{s.Store.Dir()}, MemoryLimit: req.MemoryLimit, SpillDir: badger.TempDir(s.Store.Dir()),
+		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf.Time,
+		Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit), SpillDir: badger.TempDir(s.Store.Dir()),
 		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob, Timings: req.Timings}
 	var job *materialize.Job
 	err := s.read(ctx, func(st *badger.Store) (err error) {
@@ -141,6 +146,10 @@ func (s *Service) connectSpark(ctx context.Context, remote, why string) (*spark.
 // when fs knows.
 func warnNulls(ctx context.Context, ds *featurestore.Dataset) {
 	for _, n := range ds.Nulls {
+		if n.Inf > 0 {
+			notify(ctx, "warning: %s is infinite (+Inf or -Inf) in %s: its expression divided by zero or overflowed there; "+
+				"fs train refuses such rows (guard it: y != 0 ? x / y : nil)", n.Name, FormatNulls(n.Inf, ds.Rows))
+		}
 		if !n.MostlyNull(ds.Rows) {
 			continue
 		}

@@ -35,10 +35,14 @@ type PredictResult struct {
 // AllowMismatch. Errors: EINVALID, ENOTFOUND, ECONFLICT (version skew),
 // EFORBIDDEN.
 func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResult, error) {
-	for _, f := range [][2]string{{"input", req.Input}, {"out", req.Out}} {
-		if err := s.Roots.Check(f[0], f[1]); err != nil {
-			return nil, err
-		}
+	if err := required(need{"model", req.Model, whatRun}, need{"input", req.Input, "the parquet file to predict on"}, need{"out", req.Out, whatOut}); err != nil {
+		return nil, err
+	}
+	if err := s.checkPath("input", req.Input); err != nil {
+		return nil, err
+	}
+	if err := s.checkOut("out", req.Out); err != nil {
+		return nil, err
 	}
 	for _, out := range []string{req.Out, req.Deliver} {
 		if out == "" {

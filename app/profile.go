@@ -9,6 +9,7 @@ import (
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/profile"
@@ -48,8 +49,11 @@ type Validation struct {
 // dataset, keeps the profile in the store for fs lineage. Errors:
 // EINVALID, EFORBIDDEN.
 func (s *Service) Profile(ctx context.Context, req ProfileRequest) (*profile.Profile, error) {
+	if err := required(need{"target", req.Target, whatTarget}); err != nil {
+		return nil, err
+	}
 	po := profile.Options{Target: req.Label, TimestampColumn: req.TimestampColumn, EntityColumns: req.EntityColumns,
-		MemoryLimit: req.MemoryLimit}
+		MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit)}
 	if badger.Exists(s.Store.Dir()) {
 		po.TempDir = badger.TempDir(s.Store.Dir())
 	}
@@ -73,7 +77,13 @@ func (s *Service) Profile(ctx context.Context, req ProfileRequest) (*profile.Pro
 // Validate checks the data against expectations. Violations are the
 // result, not an error. Errors: EINVALID, EFORBIDDEN.
 func (s *Service) Validate(ctx context.Context, req ValidateRequest) (*Validation, error) {
+	if err := required(need{"target", req.Target, whatTarget}); err != nil {
+		return nil, err
+	}
 	var e profile.Expectations
+	if req.File == "" {
+		req.File = "the expectations"
+	}
 	if err := yaml.Decode(req.File, []byte(req.Expectations), &e, "see fs validate --help for the format of expectations"); err != nil {
 		return nil, err
 	}
@@ -100,29 +110,43 @@ type target struct {
 }
 
 // profileTarget finds the files a profile reads: a path, else a registered
-// source's files. It fills o's defaults from the source or the dataset.
+// source's files. It fills o's defaults from the source or the dataset. A
+// path a request may not name is refused before fs looks at it, so the
+// answer says nothing of files outside a server's data roots.
 func (s *Service) profileTarget(ctx context.Context, arg string, o *profile.Options) (*target, error) {
-	if _, statErr := os.Stat(arg); statErr == nil {
-		return s.fileTarget(arg, o)
+	pathErr := s.checkPath("target", arg)
+	if pathErr == nil {
+		if _, statErr := os.Stat(arg); statErr == nil {
+			return s.fileTarget(arg, o)
+		}
 	}
 	var t *target
 	err := s.read(ctx, func(st *badger.Store) (err error) {
 		t, err = sourceTarget(ctx, st, arg, o)
 		return err
 	})
+	if err == nil {
+		if err := s.checkFiles("source file", t.files); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	if pathErr != nil && featurestore.ErrorCode(err) == featurestore.EINVALID {
+		return nil, pathErr // neither a source nor a file it may read
+	}
 	if featurestore.ErrorCode(err) == featurestore.ENOSTORE || featurestore.ErrorCode(err) == featurestore.ELOCKED {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is neither a file nor a registered source", arg).
 			WithHint("give a parquet file, a directory of them, or the name of a registered source")
 	}
-	return t, err
+	return nil, err
 }
 
 func (s *Service) fileTarget(arg string, o *profile.Options) (*target, error) {
-	if err := s.Roots.Check("target", arg); err != nil {
-		return nil, err
-	}
 	files, err := parquet.Files(arg)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFiles("target", files); err != nil {
 		return nil, err
 	}
 	t := &target{path: arg, files: files}

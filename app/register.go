@@ -36,6 +36,9 @@ type RegisterResult struct {
 // Register checks every definition of a file and records them all, or
 // none. Errors: EINVALID (with every problem at once), ECONFLICT.
 func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterResult, error) {
+	if err := required(need{"file", req.File, "the definition file's path"}); err != nil && req.Content == "" {
+		return nil, err
+	}
 	defs, err := s.definitions(req)
 	if err != nil {
 		return nil, err
@@ -45,9 +48,17 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		if !filepath.IsAbs(path) && !featurestore.IsURI(path) {
 			path = filepath.Join(defs.Dir, path)
 		}
-		if err := s.Roots.Check(fmt.Sprintf("sources[%d].path", i), path); err != nil {
+		if err := s.checkSourcePath(fmt.Sprintf("sources[%d].path", i), path); err != nil {
 			return nil, err
 		}
+	}
+	// Reading the schemas and compiling every expression takes the time:
+	// done before the store is held, so other commands go on meanwhile.
+	schemas := &sourceSchemas{ctx: ctx, s: s}
+	compiled, err := featurestore.Compile(ctx, defs, schemas, badger.ProjectRoot(s.Store.Dir()))
+	schemas.close()
+	if err != nil {
+		return nil, err
 	}
 	var plan *featurestore.Plan
 	open := s.write
@@ -55,9 +66,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 		open = s.read
 	}
 	err = open(ctx, func(st *badger.Store) error {
-		schemas := &sourceSchemas{ctx: ctx, s: s}
-		defer schemas.close()
-		plan, err = featurestore.PlanRegister(ctx, defs, schemas, st, st.Root(), time.Now())
+		plan, err = compiled.Plan(ctx, st, time.Now())
 		if err != nil {
 			return err
 		}
@@ -116,13 +125,16 @@ func noticeOldRule(ctx context.Context, reg featurestore.Registry, plan *feature
 }
 
 func (s *Service) definitions(req RegisterRequest) (*featurestore.Definitions, error) {
+	if req.File == "" {
+		req.File = "the definition file"
+	}
 	if req.Content == "" && req.Dir == "" {
-		if err := s.Roots.Check("file", req.File); err != nil {
+		if err := s.checkPath("file", req.File); err != nil {
 			return nil, err
 		}
 		return yaml.ReadFile(req.File)
 	}
-	if err := s.Roots.Check("dir", req.Dir); err != nil {
+	if err := s.checkPath("dir", req.Dir); err != nil {
 		return nil, err
 	}
 	return yaml.Parse(req.File, req.Dir, []byte(req.Content))
@@ -138,6 +150,13 @@ type sourceSchemas struct {
 
 func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {
 	if !featurestore.IsURI(path) {
+		files, err := parquet.Files(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.s.checkFiles("source file", files); err != nil {
+			return nil, err
+		}
 		return parquet.SchemaReader{}.ReadSchema(path)
 	}
 	if r.spark == nil {

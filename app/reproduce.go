@@ -5,6 +5,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/reproduce"
 )
 
@@ -13,6 +14,9 @@ import (
 // that differs is not an error: the report says so. Errors: ENOTFOUND,
 // EINVALID (the run's dataset is not an fs dataset).
 func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Report, err error) {
+	if err := required(need{"run", arg, whatRun}); err != nil {
+		return nil, err
+	}
 	d, err := s.Run(ctx, arg)
 	if err != nil {
 		return nil, err
@@ -36,7 +40,7 @@ func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Rep
 		if err != nil {
 			return err
 		}
-		var o reproduce.Options
+		o := reproduce.Options{Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).Spill}
 		for _, src := range ds.Sources {
 			if featurestore.IsURI(src.Path) && o.Picker == nil {
 				p, err := s.connectSpark(ctx, "", "reproducing a dataset of a source at a URI ("+src.Path+")")

@@ -44,11 +44,17 @@ type TrainResult struct {
 // not an error: the result's run says so. Errors: EINVALID, ENOTFOUND,
 // ECONFLICT (the dataset file changed), EFORBIDDEN.
 func (s *Service) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
-	if err := s.Roots.Check("model_dir", req.ModelDir); err != nil {
+	if err := required(need{"dataset", req.Dataset, whatDataset}, need{"target", req.Request.Target, "the column to predict"}); err != nil {
+		return nil, err
+	}
+	if err := req.Request.Check(); err != nil {
 		return nil, err
 	}
 	data, err := s.loadDataset(ctx, req.Dataset)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkModelDir(ctx, req.ModelDir, data.Ref.Path); err != nil {
 		return nil, err
 	}
 	if !data.Ref.FS {
@@ -149,12 +155,19 @@ func (s *Service) loadDataset(ctx context.Context, arg string) (*trainer.Data, e
 	return trainer.NewData(abs, table, meta, digest)
 }
 
-// datasetFile is the file arg names: itself, or a recorded dataset's.
+// datasetFile is the file arg names: itself, or a recorded dataset's. A
+// path a request may not name is refused before fs looks at it.
 func (s *Service) datasetFile(ctx context.Context, arg string) (string, *featurestore.Dataset, error) {
-	if _, err := os.Stat(arg); err == nil {
-		return arg, nil, s.Roots.Check("dataset", arg)
+	pathErr := s.checkPath("dataset", arg)
+	if pathErr == nil {
+		if _, err := os.Stat(arg); err == nil {
+			return arg, nil, nil
+		}
 	}
 	if !featurestore.IsIDPrefix(arg) {
+		if pathErr != nil {
+			return "", nil, pathErr
+		}
 		return "", nil, featurestore.Errorf(featurestore.EINVALID, "no dataset file %s", arg).
 			WithHint("give a parquet file written by fs materialize, or a dataset id from fs datasets list")
 	}
@@ -165,17 +178,34 @@ func (s *Service) datasetFile(ctx context.Context, arg string) (string, *feature
 	return d.Output, d, nil
 }
 
-// recordRuns writes the runs' models, then records the runs in one
-// transaction, holding the store only for that: a kill leaves every run
-// with its model, or none recorded.
+// recordRuns writes the runs' models, then records the runs, holding the
+// store only for that: a kill leaves every run with its model, or none
+// recorded. Models written for runs that then fail to be recorded are
+// removed again (a kill leaves them for fs doctor --repair).
 func (s *Service) recordRuns(ctx context.Context, runs []*trainer.Run) error {
 	return s.write(ctx, func(st *badger.Store) error {
-		for _, r := range runs {
-			if err := writeModel(r, s.modelDir(r.ID)); err != nil {
-				return err
+		var written []string
+		undo := func() {
+			for _, dir := range written {
+				os.RemoveAll(dir)
 			}
 		}
-		return st.RecordRuns(ctx, runs)
+		for _, r := range runs {
+			dir := s.modelDir(r.ID)
+			_, before := os.Stat(dir)
+			if err := writeModel(r, dir); err != nil {
+				undo()
+				return err
+			}
+			if before != nil {
+				written = append(written, dir)
+			}
+		}
+		if err := st.RecordRuns(ctx, runs); err != nil {
+			undo()
+			return err
+		}
+		return nil
 	})
 }
 
@@ -211,4 +241,69 @@ func (s *Service) experiment(name string) string {
 		return e
 	}
 	return "Default"
+}
+
+// checkModelDir refuses, before anything is fitted, a --model-dir that fs
+// must not replace: fs writes a model directory whole, swapping out what
+// was there, so the directory must be new, empty or a model fs wrote, and
+// neither contain nor lie inside the store, a protected directory, the
+// dataset or a registered source.
+func (s *Service) checkModelDir(ctx context.Context, dir, dataset string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := s.checkOut("model_dir", dir); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return featurestore.Errorf(featurestore.EINVALID, "--model-dir %s is a file", dir).
+				WithHint("give a directory for the model's files (new, or one fs wrote a model in)")
+		}
+		if !pyfunc.IsLayout(dir) {
+			return featurestore.Errorf(featurestore.EINVALID, "--model-dir %s exists and holds other files than a model fs wrote", dir).
+				WithHint("fs replaces a model directory whole: give a new or empty directory, or one an earlier fs train --model-dir wrote")
+		}
+	}
+	keep, err := s.modelDirKeep(ctx, dataset)
+	if err != nil {
+		return err
+	}
+	abs := resolvedPath(dir)
+	for _, k := range keep {
+		p := resolvedPath(k.Path)
+		if within(p, abs) || within(abs, p) {
+			return featurestore.Errorf(featurestore.EINVALID, "--model-dir %s would hold or lie inside %s (%s)", dir, k.What, k.Path).
+				WithHint("give a directory of its own for the model, outside the store and the data")
+		}
+	}
+	return nil
+}
+
+// modelDirKeep is what a model directory may neither hold nor lie in.
+func (s *Service) modelDirKeep(ctx context.Context, dataset string) ([]Protected, error) {
+	keep := append(s.protected(), Protected{Path: dataset, What: "the dataset"})
+	err := s.read(ctx, func(st *badger.Store) error {
+		srcs, err := st.Sources(ctx)
+		if err != nil {
+			return err
+		}
+		for _, src := range srcs {
+			if featurestore.IsURI(src.Path) {
+				continue
+			}
+			files, _ := parquet.Files(src.Path)
+			if fi, err := os.Stat(src.Path); err == nil && fi.IsDir() {
+				files = append(files, src.Path) // it reads every parquet file below it
+			}
+			for _, f := range files {
+				keep = append(keep, Protected{Path: f, What: "source " + src.Name})
+			}
+		}
+		return nil
+	})
+	if featurestore.ErrorCode(err) == featurestore.ENOSTORE {
+		err = nil
+	}
+	return keep, err
 }

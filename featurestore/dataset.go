@@ -38,6 +38,9 @@ type FeatureNulls struct {
 	NoRow      int `json:"no_row"`
 	OutsideTTL int `json:"outside_ttl"`
 	NullValue  int `json:"null_value"`
+	// Inf counts the rows whose value is +Inf or -Inf (an expression that
+	// divided by zero, say): not null, but no model trains on them.
+	Inf int `json:"inf,omitempty"`
 	// Reason says in words why a mostly null feature is so, when fs
 	// knows; "" otherwise.
 	Reason string `json:"reason,omitempty"`

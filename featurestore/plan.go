@@ -58,14 +58,31 @@ type FeatureSetChange struct {
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// PlanRegister checks every definition of defs (names, references, each
-// source's parquet schema, each expression's syntax and types) and works out
-// the version of every source, feature and feature set and how it compares
-// with reg. project is the directory source paths inside it are versioned
-// relative to (the one holding the store; see Location). All problems
-// found are returned together, each naming the file, line and column.
+// PlanRegister checks every definition of defs and compares the versions
+// with reg: Compile, then Compiled.Plan.
 func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, reg Registry, project string, now time.Time) (*Plan, error) {
-	p := &planner{ctx: ctx, defs: defs, schemas: schemas, reg: reg, project: project, errs: append(Errors(nil), defs.Problems...),
+	c, err := Compile(ctx, defs, schemas, project)
+	if err != nil {
+		return nil, err
+	}
+	return c.Plan(ctx, reg, now)
+}
+
+// Compiled is a definition file checked and versioned, not yet compared
+// with a registry: what takes time (reading schemas, compiling every
+// expression) is done without holding the store.
+type Compiled struct {
+	p *planner
+}
+
+// Compile checks every definition of defs (names, references, each
+// source's parquet schema, each expression's syntax and types) and works
+// out the version of every source and feature. project is the directory
+// source paths inside it are versioned relative to (the one holding the
+// store; see SourceLocation). All problems found are returned together,
+// each naming the file, line and column.
+func Compile(ctx context.Context, defs *Definitions, schemas SchemaReader, project string) (*Compiled, error) {
+	p := &planner{ctx: ctx, defs: defs, schemas: schemas, project: project, errs: append(Errors(nil), defs.Problems...),
 		entities: map[string]Entity{}, sources: map[string]*sourceInfo{},
 		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}}
 	p.checkEntities()
@@ -82,6 +99,16 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
+	return &Compiled{p: p}, nil
+}
+
+// Plan compares the compiled versions with reg (new, unchanged or changed;
+// renames; the members of feature sets, which may name registered
+// features) and returns what registering will do.
+func (c *Compiled) Plan(ctx context.Context, reg Registry, now time.Time) (*Plan, error) {
+	p := c.p
+	p.ctx, p.reg = ctx, reg
+	defs := p.defs
 	plan := &Plan{File: defs.File, Entities: defs.Entities, Time: now.UTC()}
 	for _, s := range defs.Sources {
 		ch, err := p.planSource(p.sources[s.Name])
@@ -92,14 +119,20 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 		plan.Sources = append(plan.Sources, *ch)
 	}
 	for i := range defs.Features {
-		ch := p.planned[defs.Features[i].Name]
-		ch.Version.Created = plan.Time
-		plan.Features = append(plan.Features, *ch)
+		ch := *p.planned[defs.Features[i].Name]
+		if err := p.featureStatus(&ch); err != nil {
+			return nil, err
+		}
+		v := *ch.Version
+		v.Created = plan.Time
+		ch.Version = &v
+		plan.Features = append(plan.Features, ch)
 	}
+	var errs Errors
 	for i := range defs.FeatureSets {
 		ch, err := p.planSet(i)
 		if err != nil {
-			p.errs = append(p.errs, err)
+			errs = append(errs, err)
 			continue
 		}
 		if ch != nil {
@@ -107,7 +140,7 @@ func PlanRegister(ctx context.Context, defs *Definitions, schemas SchemaReader, 
 			plan.FeatureSets = append(plan.FeatureSets, *ch)
 		}
 	}
-	if err := p.errs.Err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return plan, nil
@@ -357,30 +390,35 @@ func (p *planner) planFeature(i int) error {
 		Expr: f.Expr, Canonical: canon, Type: prog.Output(), TTL: f.TTL,
 		Columns: nonNil(cols), DependsOn: nonNilRefs(deps), Metadata: meta, Descriptor: desc,
 	}
-	ch := &FeatureChange{Version: v, Name: f.Name, ID: id, Type: v.Type, Metadata: meta}
-	head, err := p.reg.FeatureHead(p.ctx, f.Name)
+	p.planned[f.Name] = &FeatureChange{Version: v, Name: f.Name, ID: id, Type: v.Type, Metadata: meta}
+	return nil
+}
+
+// featureStatus compares a feature's version with the registry's: new,
+// unchanged or changed, and the other names of the same version.
+func (p *planner) featureStatus(ch *FeatureChange) error {
+	head, err := p.reg.FeatureHead(p.ctx, ch.Name)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		ch.Status = StatusNew
 	case err != nil:
-		return fmt.Errorf("read feature %s: %w", f.Name, err)
-	case head.Current == id:
+		return fmt.Errorf("read feature %s: %w", ch.Name, err)
+	case head.Current == ch.ID:
 		ch.Status = StatusUnchanged
 	default:
 		ch.Status = StatusChanged
 		prev := head.Current
 		ch.Previous = &prev
 	}
-	names, err := p.reg.VersionNames(p.ctx, id)
+	names, err := p.reg.VersionNames(p.ctx, ch.ID)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return fmt.Errorf("read version %s: %w", id.Short(), err)
+		return fmt.Errorf("read version %s: %w", ch.ID.Short(), err)
 	}
 	for _, n := range names {
-		if n != f.Name {
+		if n != ch.Name {
 			ch.SameAs = append(ch.SameAs, n)
 		}
 	}
-	p.planned[f.Name] = ch
 	return nil
 }
 

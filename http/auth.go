@@ -71,6 +71,7 @@ func ReadTokens(path string) (*Tokens, error) {
 		return nil, err
 	}
 	t := &Tokens{byHash: map[[32]byte]identity{}}
+	names := map[string]int{}
 	for i, tok := range f.Tokens {
 		role, ok := roleNames[tok.Role]
 		if !ok || tok.Name == "" {
@@ -80,6 +81,15 @@ func ReadTokens(path string) (*Tokens, error) {
 		if err != nil {
 			return nil, featurestore.Errorf(featurestore.EINVALID, "%s: tokens[%d] (%s): %v", path, i, tok.Name, err).WithHint(tokensHint)
 		}
+		if j, dup := names[tok.Name]; dup {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s: tokens[%d] and tokens[%d] are both named %s", path, j, i, tok.Name).
+				WithHint("give each token a name of its own: what a token does is recorded under its name")
+		}
+		if other, dup := t.byHash[h]; dup {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "%s: tokens[%d] (%s) has the same secret as %s", path, i, tok.Name, other.name).
+				WithHint("give each person a secret of their own; a secret given twice would have one role or the other")
+		}
+		names[tok.Name] = i
 		t.byHash[h] = identity{name: tok.Name, role: role}
 	}
 	if len(t.byHash) == 0 {
@@ -118,7 +128,7 @@ func (t *Tokens) identify(r *http.Request) (identity, error) {
 		return identity{name: "local", role: RoleAdmin}, nil
 	}
 	auth := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	secret, ok := bearer(auth)
 	if c, err := r.Cookie(tokenCookie); auth == "" && err == nil {
 		// The web UI's cookie: a browser sends it on requests another site
 		// starts too, so a change must come from the UI's own script.
@@ -140,6 +150,16 @@ func (t *Tokens) identify(r *http.Request) (identity, error) {
 	}
 	return identity{}, featurestore.Errorf(EUNAUTHORIZED, "the server does not know this token").
 		WithHint("check FS_TOKEN; ask the server's operator for a token")
+}
+
+// bearer is the secret of an Authorization header of the Bearer scheme,
+// whose name is case-insensitive (RFC 9110).
+func bearer(auth string) (string, bool) {
+	scheme, secret, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(secret), true
 }
 
 // checkPrivate refuses a tokens file holding secrets that users other than

@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/profile"
 	"github.com/fs-dev/fs/reproduce"
@@ -29,29 +31,49 @@ import (
 // its progress function. File paths in requests are made absolute: the
 // server reads them on a file system it shares with the client.
 type Client struct {
-	Base  string // http://HOST:PORT
-	Token string // the bearer token, if the server needs one
-	HTTP  *http.Client
+	Base   string // http://HOST:PORT
+	Token  string // the bearer token, if the server needs one
+	HTTP   *http.Client
+	Limits AnswerLimits
+}
+
+// AnswerLimits bounds what the client waits for and takes from a server
+// (NewClient sets the defaults below).
+type AnswerLimits struct {
+	JSON    time.Duration // the whole of a JSON answer
+	Idle    time.Duration // the wait for the next bytes of any answer
+	MaxJSON int64         // a JSON answer's size
 }
 
 var _ app.API = (*Client)(nil)
 
-// AnswerWithin bounds how long the client waits for a server to start
-// answering a request: longer than the server's own limit on a request
-// (one minute) and its longest wait for a job (ten seconds), so that only
-// a server that hangs reaches it.
-const AnswerWithin = 2 * time.Minute
+// What the client waits for and takes from a server, so that a server
+// that hangs, trickles or streams for ever cannot hold or fill the
+// client: AnswerWithin bounds the wait for an answer to start (longer than
+// the server's own limit on a request, one minute, and its longest wait
+// for a job, ten seconds), JSONWithin the whole of a JSON answer, IdleWithin
+// the wait for the next bytes of any answer, MaxJSON a JSON answer's size.
+// A job's output file must come with its length and is held to it.
+const (
+	AnswerWithin = 2 * time.Minute
+	JSONWithin   = 5 * time.Minute
+	IdleWithin   = time.Minute
+	MaxJSON      = 256 << 20
+)
 
 // NewClient returns a client of the server at base.
 func NewClient(base, token string) *Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = AnswerWithin
-	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{Transport: t}}
+	return &Client{Base: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{Transport: t},
+		Limits: AnswerLimits{JSON: JSONWithin, Idle: IdleWithin, MaxJSON: MaxJSON}}
 }
 
 // do sends a request and decodes a 2xx JSON answer into out (when not
 // nil); any other answer is the error it carries.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.Limits.JSON)
+	defer cancel()
 	resp, err := c.send(ctx, method, path, query, body)
 	if err != nil {
 		return err
@@ -60,10 +82,56 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.Limits.MaxJSON+1))
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || err != nil && ctx.Err() == context.DeadlineExceeded:
+		return featurestore.Errorf(featurestore.EINTERNAL, "the fs server at %s did not finish its answer to %s %s within %v", c.Base, method, path, c.Limits.JSON).
+			WithHint("check the server's log; retry when it answers again")
+	case err != nil:
+		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+	case int64(len(data)) > c.Limits.MaxJSON:
+		return featurestore.Errorf(featurestore.EINTERNAL, "the fs server at %s sent more than %s for %s %s", c.Base, membudget.Human(c.Limits.MaxJSON), method, path).
+			WithHint("is it an fs server? no answer of fs is that large")
+	}
+	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// idleBody is an answer's body that gives up when no byte arrives for
+// IdleWithin (it cancels the request), and holds a body to its length.
+type idleBody struct {
+	body   io.ReadCloser
+	timer  *time.Timer
+	cancel context.CancelFunc
+	idle   atomic.Bool // set when the timer gave up
+	after  time.Duration
+	base   string
+}
+
+func newIdleBody(body io.ReadCloser, cancel context.CancelFunc, after time.Duration, base string) *idleBody {
+	b := &idleBody{body: body, cancel: cancel, after: after, base: base}
+	b.timer = time.AfterFunc(after, func() { b.idle.Store(true); cancel() })
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.after)
+	}
+	if err != nil && err != io.EOF && b.idle.Load() {
+		err = featurestore.Errorf(featurestore.EINTERNAL, "the fs server at %s sent nothing for %v in the middle of an answer", b.base, b.after).
+			WithHint("check the server's log; retry when it answers again")
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	b.cancel()
+	return b.body.Close()
 }
 
 // send sends a request and returns a 2xx response, having passed its
@@ -81,8 +149,11 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
+		cancel()
 		return nil, featurestore.Errorf(featurestore.EINVALID, "bad server URL %s: %v", c.Base, err)
 	}
 	if body != nil {
@@ -93,12 +164,14 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		cancel()
+		if parent.Err() != nil {
+			return nil, parent.Err()
 		}
 		return nil, featurestore.Errorf(featurestore.ENOSTORE, "cannot reach the fs server at %s: %v", c.Base, rootCause(err)).
 			WithHint("start it with fs serve, or check --store and FS_STORE")
 	}
+	resp.Body = newIdleBody(resp.Body, cancel, c.Limits.Idle, c.Base)
 	for _, n := range resp.Header.Values(Notice) {
 		notify(ctx, n)
 	}
@@ -148,7 +221,7 @@ func (c *Client) job(ctx context.Context, path string, body, out any) (*WireJob,
 		if fn := app.Progress(ctx); fn != nil && j.Progress != nil {
 			fn(j.Progress.Done, j.Progress.Total)
 		}
-		if j.State != JobRunning {
+		if j.State != JobRunning && j.State != JobQueued {
 			break
 		}
 		q := url.Values{"wait": {"10"}}
@@ -197,7 +270,14 @@ func (c *Client) fetch(ctx context.Context, id string, f *atomicfile.File) error
 		return err
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(f, resp.Body); err != nil {
+	if resp.ContentLength < 0 {
+		return featurestore.Errorf(featurestore.EINTERNAL, "the fs server at %s sent the output of job %s without its length", c.Base, id)
+	}
+	n, err := io.Copy(f, io.LimitReader(resp.Body, resp.ContentLength+1))
+	if err == nil && n != resp.ContentLength {
+		err = fmt.Errorf("%d bytes came where the server announced %d", n, resp.ContentLength)
+	}
+	if err != nil {
 		return fmt.Errorf("fetch the output of job %s: %w", id, err)
 	}
 	return f.Commit()

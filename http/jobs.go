@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"reflect"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/membudget"
 )
 
 // Job is a long use case running on the server. Its JSON is what
@@ -19,7 +21,7 @@ type Job struct {
 	ID       string     `json:"id"`
 	Kind     string     `json:"kind"` // materialize, train, predict, sync, reproduce, profile, validate
 	Owner    string     `json:"owner"`
-	State    string     `json:"state"` // running, succeeded, failed, cancelled
+	State    string     `json:"state"` // queued, running, succeeded, failed, cancelled
 	Created  time.Time  `json:"created"`
 	Finished *time.Time `json:"finished,omitempty"`
 	Progress *Progress  `json:"progress,omitempty"`
@@ -43,6 +45,39 @@ type Progress struct {
 	Total int `json:"total"`
 }
 
+// Limits bound the jobs a server runs: how many at once (each with an
+// equal share of the memory given to jobs), how many more may wait for a
+// turn, and how many one token may have running or waiting.
+type Limits struct {
+	Running  int
+	Queued   int
+	PerToken int
+	// Memory is the memory all running jobs may take together; each gets
+	// Memory/Running as its ceiling (membudget).
+	Memory int64
+}
+
+// withDefaults fills what is zero: as many jobs at once as processors
+// (at least 2), four times that waiting, the same per token as at once,
+// three quarters of the machine's memory.
+func (l Limits) withDefaults() Limits {
+	if l.Running <= 0 {
+		l.Running = max(2, runtime.NumCPU())
+	}
+	if l.Queued < 0 {
+		l.Queued = 0
+	} else if l.Queued == 0 {
+		l.Queued = 4 * l.Running
+	}
+	if l.PerToken <= 0 {
+		l.PerToken = l.Running
+	}
+	if l.Memory <= 0 {
+		l.Memory = membudget.Physical() / 4 * 3
+	}
+	return l
+}
+
 // jobs runs and remembers jobs. Finished jobs are kept for keepFor.
 type jobs struct {
 	mu      sync.Mutex
@@ -51,35 +86,75 @@ type jobs struct {
 	base    context.Context // cancelled when the server gives up on its jobs
 	stop    context.CancelFunc
 	keepFor time.Duration
+	limits  Limits
+	slots   chan struct{}  // one per job running
+	active  map[string]int // jobs running or waiting, by owner
+	pending int            // jobs running or waiting
 }
 
-func newJobs() *jobs {
+func newJobs(l Limits) *jobs {
 	base, stop := context.WithCancel(context.Background())
-	return &jobs{byID: map[string]*Job{}, base: base, stop: stop, keepFor: time.Hour}
+	l = l.withDefaults()
+	return &jobs{byID: map[string]*Job{}, base: base, stop: stop, keepFor: time.Hour,
+		limits: l, slots: make(chan struct{}, l.Running), active: map[string]int{}}
 }
 
-// start runs fn in the background as a job of kind for owner; out is
-// the file it writes for its client, if any.
-func (js *jobs) start(kind, owner, out string, fn func(ctx context.Context) (any, error)) *Job {
+// retryAfter is how long a client told EBUSY should wait, in seconds.
+const retryAfter = 10
+
+// start queues fn as a job of kind for owner (out is the file it writes
+// for its client, if any); it runs when one of the server's turns is
+// free, with its share of the memory. EBUSY when the owner, or the
+// server, has as many jobs running and waiting as it may.
+func (js *jobs) start(kind, owner, out string, fn func(ctx context.Context) (any, error)) (*Job, error) {
 	ctx, cancel := context.WithCancel(js.base)
-	j := &Job{ID: newJobID(), Kind: kind, Owner: owner, State: JobRunning, Created: time.Now().UTC(),
+	j := &Job{ID: newJobID(), Kind: kind, Owner: owner, State: JobQueued, Created: time.Now().UTC(),
 		Notices: []string{}, outPath: out, cancel: cancel, done: make(chan struct{})}
 	ctx = app.WithNotify(ctx, func(msg string) { js.update(func() { j.Notices = append(j.Notices, msg) }) })
 	ctx = app.WithProgress(ctx, func(done, total int) {
 		js.update(func() { j.Progress = &Progress{Done: done, Total: total} })
 	})
-	js.mu.Lock()
-	js.gc()
-	js.byID[j.ID] = j
-	js.mu.Unlock()
+	ctx = membudget.WithBudget(ctx, membudget.Of(js.limits.Memory/int64(js.limits.Running)))
+	if err := js.admit(j); err != nil {
+		cancel()
+		return nil, err
+	}
 	js.running.Add(1)
 	go func() {
 		defer js.running.Done()
 		defer cancel()
+		select {
+		case js.slots <- struct{}{}:
+		case <-ctx.Done():
+			js.finish(j, nil, ctx.Err())
+			return
+		}
+		js.update(func() { j.State = JobRunning })
 		res, err := runSafely(ctx, fn)
+		<-js.slots
 		js.finish(j, res, err)
 	}()
-	return j
+	return j, nil
+}
+
+// admit records j as waiting, or refuses it past the limits.
+func (js *jobs) admit(j *Job) error {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	js.gc()
+	l := js.limits
+	switch {
+	case js.active[j.Owner] >= l.PerToken:
+		return featurestore.Errorf(EBUSY, "%s has %d jobs running or waiting, as many as one token may", j.Owner, js.active[j.Owner]).
+			WithHint("wait for one to finish (fs jobs list), or cancel one (fs jobs cancel ID); retry in %d s", retryAfter)
+	case js.pending >= l.Running+l.Queued:
+		return featurestore.Errorf(EBUSY, "the server runs %d jobs and has %d waiting, as many as it takes", l.Running, js.pending-l.Running).
+			WithHint("retry in %d s", retryAfter)
+	}
+	js.active[j.Owner]++
+	js.pending++
+	js.byID[j.ID] = j
+	return nil
 }
 
 func (js *jobs) update(fn func()) {
@@ -91,6 +166,10 @@ func (js *jobs) update(fn func()) {
 func (js *jobs) finish(j *Job, res any, err error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
+	if js.active[j.Owner]--; js.active[j.Owner] <= 0 {
+		delete(js.active, j.Owner)
+	}
+	js.pending--
 	now := time.Now().UTC()
 	j.Finished = &now
 	if !isNil(res) {

@@ -140,7 +140,7 @@ func customize(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.S
 	switch {
 	case implements(t, textMarshaler):
 		format := ""
-		if t.String() == "time.Time" {
+		if t.String() == "time.Time" || t.String() == "app.Time" {
 			format = "date-time"
 		}
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: format, Nullable: nullable}

@@ -198,13 +198,10 @@ func lineageTrees(s *Server, r *request) ([]*lineage.Tree, error) {
 	return s.app.Lineage(r.Context(), req)
 }
 
-// outputFor is the service with the outputs directory writable, and the
-// path a job keeps a client's file at: a directory of its own, so the
-// file keeps the name the client gave.
-func (s *Server) outputFor(out string) (*app.Service, string) {
-	svc := *s.app
-	svc.Roots = append(append(app.Roots{}, s.app.Roots...), s.o.OutDir)
-	return &svc, filepath.Join(s.o.OutDir, newJobID(), filepath.Base(out))
+// outputFor is the path a job keeps a client's file at: a directory of
+// its own in the outputs, so the file keeps the name the client gave.
+func (s *Server) outputFor(out string) string {
+	return filepath.Join(s.o.OutDir, newJobID(), filepath.Base(out))
 }
 
 // keptOutput runs fn, which writes path, in a directory made for it and
@@ -251,9 +248,9 @@ func outputJobOf[T any](out func(*T) (*string, *string, bool), run func(svc *app
 		if serverSide {
 			return func(ctx context.Context) (any, error) { return run(s.app, ctx, req) }, "", nil
 		}
-		svc, kept := s.outputFor(*path)
+		kept := s.outputFor(*path)
 		*deliver, *path = *path, kept
-		return keptOutput(kept, func(ctx context.Context) (any, error) { return run(svc, ctx, req) }), kept, nil
+		return keptOutput(kept, func(ctx context.Context) (any, error) { return run(s.app, ctx, req) }), kept, nil
 	}
 }
 
@@ -287,7 +284,7 @@ func startProfile(s *Server, r *request) (func(context.Context) (any, error), st
 	if !req.HTML {
 		return func(ctx context.Context) (any, error) { return run(ctx) }, "", nil
 	}
-	_, out := s.outputFor("profile.html")
+	out := s.outputFor("profile.html")
 	return keptOutput(out, func(ctx context.Context) (any, error) {
 		p, err := run(ctx)
 		if err != nil {

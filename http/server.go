@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type Server struct {
 	draining atomic.Bool
 	doc      []byte // the OpenAPI document
 	ui       *web.Renderer
+	cop      *http.CrossOriginProtection
 }
 
 // Options bound what a server accepts.
@@ -36,10 +38,12 @@ type Options struct {
 	MaxBody        int64         // the largest request body, in bytes
 	RequestTimeout time.Duration // the longest a request that is not a job may take
 	Log            io.Writer     // one line per request, if set
+	Jobs           Limits        // how many jobs run and wait, and their memory
 }
 
 // NewServer serves svc; tokens nil means no authentication (a loopback
-// server for one person).
+// server for one person). Clients' files are kept in o.OutDir, which
+// becomes svc's Outputs: only the server's own jobs write there.
 func NewServer(svc *app.Service, tokens *Tokens, o Options) (*Server, error) {
 	if o.MaxBody == 0 {
 		o.MaxBody = 8 << 20
@@ -53,8 +57,9 @@ func NewServer(svc *app.Service, tokens *Tokens, o Options) (*Server, error) {
 			return nil, err
 		}
 		o.OutDir = roots[0]
+		svc.Outputs = o.OutDir
 	}
-	s := &Server{app: svc, tokens: tokens, o: o, jobs: newJobs(), mux: http.NewServeMux()}
+	s := &Server{app: svc, tokens: tokens, o: o, jobs: newJobs(o.Jobs), mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
 	doc, err := Document()
 	if err != nil {
 		return nil, err
@@ -88,7 +93,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(rec, bug(p)) // a bug: answered as one, the server keeps serving
 		}
 	}()
-	s.mux.ServeHTTP(rec, r)
+	if err := s.checkOrigin(r); err != nil {
+		writeError(rec, err)
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
 	if s.o.Log != nil {
 		fmt.Fprintf(s.o.Log, "fs: %s %s %s %d %s\n", start.UTC().Format(time.RFC3339), r.Method, r.URL.Path, rec.status,
 			time.Since(start).Round(time.Microsecond))
@@ -122,6 +131,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err != nil {
 			writeError(w, err)
 			return
+		}
+		if rt.body != nil {
+			if err := checkJSON(r); err != nil {
+				writeError(w, err)
+				return
+			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBody)
 		req := &request{Request: r, who: who, w: w}
@@ -191,7 +206,12 @@ func (s *Server) startJob(w http.ResponseWriter, r *request, rt route) {
 		return
 	}
 	run := func(ctx context.Context) (any, error) { return fn(s.withUser(ctx, r.who)) }
-	j := s.jobs.start(rt.kind, r.who.name, out, run)
+	j, err := s.jobs.start(rt.kind, r.who.name, out, run)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeError(w, err)
+		return
+	}
 	c, _ := s.jobs.get(r.Context(), j.ID, 0)
 	w.Header().Set("Location", Prefix+"/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, c)

@@ -87,6 +87,10 @@ func status(code string) int {
 		return http.StatusServiceUnavailable
 	case ECANCELED:
 		return 499 // as nginx: the client closed the request
+	case EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case EBUSY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -106,6 +110,7 @@ const Notice = "Fs-Notice"
 const (
 	Prefix = "/api/v1"
 
+	JobQueued    = "queued" // waiting for a turn
 	JobRunning   = "running"
 	JobSucceeded = "succeeded"
 	JobFailed    = "failed"

@@ -3,6 +3,7 @@ package materialize
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -260,11 +261,26 @@ func (j *Job) computeGroup(ctx context.Context, g *group, picked *Picked, ents *
 			}
 		}
 		nulls[k].NullValue = nulls[k].Nulls - nulls[k].NoRow - nulls[k].OutsideTTL
+		nulls[k].Inf = countInf(s)
 		if all {
 			s.Valid = nil
 		}
 	}
 	return out, nulls, nil
+}
+
+// countInf counts a float column's valid rows that are +Inf or -Inf.
+func countInf(s *featurestore.Series) int {
+	if s.Type != transforms.Float64 {
+		return 0
+	}
+	n := 0
+	for i, v := range s.F64 {
+		if math.IsInf(v, 0) && !s.Null(i) {
+			n++
+		}
+	}
+	return n
 }
 
 // withinTTL is sel less the rows outside the TTL (ttl > 0): the rows a

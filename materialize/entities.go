@@ -16,6 +16,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -33,7 +34,7 @@ type Entities struct {
 // line; a header row) or parquet entity file. keys gives each join key
 // column the type its source has.
 func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]transforms.Type) (*Entities, error) {
-	data, err := readEntityFile(path)
+	data, err := readEntityFile(ctx, path)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the entity file %s: %v", path, rootCause(err)).
 			WithHint("give a CSV or parquet file with the join keys and an %s column", tsCol)
@@ -54,7 +55,7 @@ func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]trans
 // readEntityFile reads a regular file (a FIFO would block) small enough
 // that its parsed rows fit in fs's memory limit (CSV fields take about
 // four times their text).
-func readEntityFile(path string) ([]byte, error) {
+func readEntityFile(ctx context.Context, path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func readEntityFile(path string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("it is not a regular file (%s)", fi.Mode().Type())
 	}
-	if fi.Size()*4 > parquet.MemoryLimit {
+	if fi.Size()*4 > membudget.FromContext(ctx).Ceiling {
 		return nil, fmt.Errorf("it is %d bytes; parsed, it would pass fs's memory limit (FS_MEMORY_LIMIT)", fi.Size())
 	}
 	return os.ReadFile(path)

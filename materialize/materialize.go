@@ -16,6 +16,7 @@ import (
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -35,7 +36,11 @@ type Request struct {
 	Picker Picker
 	// Sources reads the sources at URIs; nil: no source may be at a URI.
 	Sources Sources
-	Keep    []string // directories the output must not be in (the store)
+	// Allow, when set, is asked about every local file a source's path
+	// expands to before it is read (a server's data roots: a link in a
+	// source directory may point outside them).
+	Allow func(file string) error
+	Keep  []string // directories the output must not be in (the store)
 	// SourcePaths says where a source's files are now, by source name, when
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
@@ -44,7 +49,7 @@ type Request struct {
 	Now         time.Time // the time of materialization, for the default cutoff
 	// Progress, if set, is told how many entity rows are done.
 	Progress func(done, total int)
-	// MemoryLimit is the memory budget in bytes (0: parquet.DefaultBudget): a
+	// MemoryLimit is the memory budget in bytes (0: membudget's default): a
 	// source that would not fit is spilled to SpillDir (default: the
 	// system's temporary directory) in partitions by join key.
 	MemoryLimit int64
@@ -60,11 +65,24 @@ type Request struct {
 	Timings bool
 }
 
+// allow asks r.Allow about each file.
+func (r Request) allow(files []string) error {
+	if r.Allow == nil {
+		return nil
+	}
+	for _, f := range files {
+		if err := r.Allow(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r Request) budget() int64 {
 	if r.MemoryLimit > 0 {
 		return r.MemoryLimit
 	}
-	return parquet.DefaultBudget()
+	return membudget.Default().Spill
 }
 
 func (r Request) digester() Digester {
@@ -132,6 +150,9 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 	files, err := parquet.Files(src.Path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := j.req.allow(files); err != nil {
+		return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
 	schema, err := parquet.SchemaReader{}.ReadSchema(src.Path)
 	return files, schema, err
@@ -614,7 +635,7 @@ func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *En
 	}
 	if j.req.Notify != nil {
 		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
-			g.src.Name, rows, parquet.HumanBytes(j.req.budget()), dir, parts)
+			g.src.Name, rows, membudget.Human(j.req.budget()), dir, parts)
 	}
 	sp := spillPicker{dir: dir, parts: parts, watch: j.watch}
 	if j.req.TuneGC {

@@ -14,6 +14,7 @@ import (
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/trainer"
 	"github.com/fs-dev/fs/transforms"
 )
@@ -119,7 +120,7 @@ type Options struct {
 	Target          string
 	Bins            int
 	// MemoryLimit bounds the memory a profile takes (0: 4 GiB, or
-	// FS_MEMORY_LIMIT if lower): past it, row hashes and columns go to
+	// three quarters of the machine's if lower): past it, row hashes and columns go to
 	// temporary files under TempDir (default: the system's), with the same
 	// results.
 	MemoryLimit int64
@@ -130,7 +131,7 @@ func (o Options) budget() int64 {
 	if o.MemoryLimit > 0 {
 		return o.MemoryLimit
 	}
-	return parquet.DefaultBudget()
+	return membudget.Default().Spill
 }
 
 var quantiles = []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}

@@ -52,6 +52,11 @@ func fileSHA(path string) (string, error) {
 type Options struct {
 	Picker  materialize.Picker
 	Sources materialize.Sources
+	// Allow, when set, is asked about every local file before it is read
+	// (materialize.Request.Allow).
+	Allow func(file string) error
+	// MemoryLimit is the rebuild's memory budget (materialize.Request's).
+	MemoryLimit int64
 }
 
 // Run reproduces run r (for a sweep, its best run) trained on dataset d.
@@ -96,7 +101,8 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
 	}
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
-		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved, Picker: o.Picker, Sources: o.Sources})
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved, Picker: o.Picker, Sources: o.Sources,
+		Allow: o.Allow, MemoryLimit: o.MemoryLimit})
 	if err != nil {
 		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}

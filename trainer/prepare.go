@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -55,25 +57,24 @@ func prepare(req Request, data *Data, encode func(rows []int) ([]int, []string, 
 	return pr, pr.splitRows(req, data)
 }
 
-// keepRows finds the rows with a null feature or target: an error naming
-// each column, or dropped with --drop-nulls.
+// keepRows finds the rows with a null, NaN or infinite feature or
+// target: an error naming each column and its first rows, or dropped with
+// --drop-nulls. No estimator fits on NaN or ±Inf (scikit-learn refuses
+// both).
 func (pr *prepared) keepRows(req Request, tab *featurestore.Table) error {
 	cols := append(append([]*featurestore.Series{}, pr.features...), pr.target)
 	keep := make([]bool, tab.Rows)
-	var nullCounts []string
 	for i := range keep {
 		keep[i] = true
 	}
+	var problems []string
 	for _, c := range cols {
-		n := 0
-		for i := 0; i < tab.Rows; i++ {
-			if c.Null(i) || isNaN(c, i) {
-				keep[i] = false
-				n++
-			}
+		bad := badRows(c, tab.Rows)
+		for _, i := range bad.rows {
+			keep[i] = false
 		}
-		if n > 0 {
-			nullCounts = append(nullCounts, fmt.Sprintf("%s has %d", c.Name, n))
+		if len(bad.rows) > 0 {
+			problems = append(problems, bad.describe(c.Name))
 		}
 	}
 	for i, k := range keep {
@@ -83,14 +84,60 @@ func (pr *prepared) keepRows(req Request, tab *featurestore.Table) error {
 	}
 	pr.dropped = tab.Rows - len(pr.rows)
 	if pr.dropped > 0 && !req.DropNulls {
-		return featurestore.Errorf(featurestore.EINVALID, "null values in %d of %d rows: %s", pr.dropped, tab.Rows, strings.Join(nullCounts, ", ")).
-			WithHint("--drop-nulls trains on the other rows, or give the feature a default in its definition (conv_rate ?? 0)")
+		return featurestore.Errorf(featurestore.EINVALID, "null, NaN or infinite values in %d of %d rows: %s", pr.dropped, tab.Rows, strings.Join(problems, "; ")).
+			WithHint("--drop-nulls trains on the other rows, or give the feature a default in its definition (conv_rate ?? 0), and guard a division (y != 0 ? x / y : nil)")
 	}
 	if req.DropNulls && len(pr.rows) < 2 {
-		return featurestore.Errorf(featurestore.EINVALID, "dropping the rows with nulls leaves %d of %d rows: %s", len(pr.rows), tab.Rows, strings.Join(nullCounts, ", ")).
+		return featurestore.Errorf(featurestore.EINVALID, "dropping the rows with nulls leaves %d of %d rows: %s", len(pr.rows), tab.Rows, strings.Join(problems, "; ")).
 			WithHint("look at the null counts fs materialize reports: a cutoff (--as-of) before the data was created, or a ttl, leaves features null")
 	}
 	return nil
+}
+
+// unusable is what a column holds that no fit can take.
+type unusable struct {
+	rows           []int // every such row
+	null, nan, inf int
+}
+
+// badRows finds a column's null, NaN and infinite rows.
+func badRows(c *featurestore.Series, n int) unusable {
+	var u unusable
+	for i := 0; i < n; i++ {
+		switch {
+		case c.Null(i):
+			u.null++
+		case c.Type == transforms.Float64 && math.IsNaN(c.F64[i]):
+			u.nan++
+		case c.Type == transforms.Float64 && math.IsInf(c.F64[i], 0):
+			u.inf++
+		default:
+			continue
+		}
+		u.rows = append(u.rows, i)
+	}
+	return u
+}
+
+// describe is "conv_rate has 3 null and 2 infinite (rows 4, 17, 230, ...)".
+func (u unusable) describe(name string) string {
+	var kinds []string
+	for _, k := range []struct {
+		n    int
+		what string
+	}{{u.null, "null"}, {u.nan, "NaN"}, {u.inf, "infinite"}} {
+		if k.n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d %s", k.n, k.what))
+		}
+	}
+	var rows []string
+	for _, r := range u.rows[:min(len(u.rows), 5)] {
+		rows = append(rows, strconv.Itoa(r))
+	}
+	if len(u.rows) > 5 {
+		rows = append(rows, "...")
+	}
+	return fmt.Sprintf("%s has %s (rows %s)", name, strings.Join(kinds, " and "), strings.Join(rows, ", "))
 }
 
 // splitRows divides the kept rows into train and test sets.

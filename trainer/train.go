@@ -3,7 +3,6 @@ package trainer
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,10 +277,6 @@ func suggestColumn(name string, t *featurestore.Table) string {
 		return s
 	}
 	return "the dataset's columns are " + strings.Join(names, ", ")
-}
-
-func isNaN(c *featurestore.Series, i int) bool {
-	return c.Type == transforms.Float64 && math.IsNaN(c.F64[i])
 }
 
 func gatherFloat(c *featurestore.Series, rows []int) []float64 {

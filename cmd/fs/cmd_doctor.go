@@ -27,9 +27,14 @@ both ends recorded, every run with its dataset, its model and its sweep, every
 feature name and feature set pointing at recorded versions). Notes are findings
 that lose nothing, such as a dataset file deleted since it was written.
 
---repair renames the store to DIR.backup-TIME (kept as it was) and rebuilds it
-from every record that can still be read, newest version of each winning; it
-says what it could not keep.
+Leftovers are what killed commands left that no command sees: the runs of a
+sweep whose own record was never written, and model directories of runs never
+recorded. They do not make the store damaged.
+
+--repair mends a damaged store: it renames it to DIR.backup-TIME (kept as it
+was) and rebuilds it from every record that can still be read, newest version
+of each winning, and says what it could not keep. On any store it then removes
+the leftovers.
 
 Exit codes: 0 the store is whole, 1 error, 2 usage, 10 no store, 11 store in use,
 12 the store is damaged or inconsistent (after --repair: still).`,
@@ -86,10 +91,15 @@ func (a *cli) runDoctor(cmd *cobra.Command, o doctorOptions) error {
 
 func printDoctor(a *cli, rep *badger.Report, res *badger.RepairResult) {
 	w := a.st.Stdout
-	if res != nil {
+	if res != nil && res.Backup != "" {
 		fmt.Fprintf(w, "backup    %s (the store as it was)\nkept      %d records\n", res.Backup, res.Kept)
 		for _, l := range res.Lost {
 			fmt.Fprintf(w, "lost      %s\n", l)
+		}
+	}
+	if res != nil {
+		for _, r := range res.Removed {
+			fmt.Fprintf(w, "removed   %s\n", r)
 		}
 	}
 	fmt.Fprintf(w, "store     %s\n", rep.Store)
@@ -115,5 +125,11 @@ func printDoctor(a *cli, rep *badger.Report, res *badger.RepairResult) {
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note      %s\n", n)
+	}
+	for _, l := range rep.Leftovers {
+		fmt.Fprintf(w, "leftover  %s\n", l)
+	}
+	if len(rep.Leftovers) > 0 {
+		fmt.Fprintf(w, "          (harmless: no command sees them; fs doctor --repair removes them)\n")
 	}
 }

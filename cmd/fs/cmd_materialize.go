@@ -116,7 +116,7 @@ func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--as-of: %v", err)}
 		}
-		req.AsOf = t
+		req.AsOf = app.Time{Time: t}
 	}
 	ctx := a.ctx(cmd)
 	if bar := a.progress(o.quiet, "materialize"); bar != nil {
@@ -144,7 +144,11 @@ func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	fmt.Fprintf(w, "dataset  %s\nrows     %d\ncutoff   %s\nout      %s\n\n", ds.ID.Short(), ds.Rows, cutoff, o.out)
 	t := newTable(w, "FEATURE", "VERSION", "NULLS")
 	for i, f := range ds.Features {
-		t.row(f.Name, f.Version.Short(), app.FormatNulls(ds.Nulls[i].Nulls, ds.Rows))
+		nulls := app.FormatNulls(ds.Nulls[i].Nulls, ds.Rows)
+		if inf := ds.Nulls[i].Inf; inf > 0 {
+			nulls += fmt.Sprintf("; %d infinite", inf)
+		}
+		t.row(f.Name, f.Version.Short(), nulls)
 	}
 	return t.flush()
 }

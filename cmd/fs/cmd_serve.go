@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,8 @@ type serveOptions struct {
 	maxBody               int64
 	requestTimeout, grace time.Duration
 	quiet                 bool
+	jobs                  fshttp.Limits
+	memoryLimit           string
 }
 
 func newServeCmd(a *cli) *cobra.Command {
@@ -39,9 +42,17 @@ jobs that never block the rest.
 
 Security: it listens on 127.0.0.1 unless --addr says otherwise, and refuses
 any other address without --tokens (bearer tokens with the roles read, write
-and admin). Every file a request names (entity files, sources, outputs) must
-lie under a --data-root (default: the working directory). --tls-cert and
---tls-key serve HTTPS.
+and admin); without tokens it answers only to loopback names (no DNS
+rebinding), and no server takes a change sent by another site's page. Every
+file a request names (entity files, sources, outputs) must lie under a
+--data-root (default: the working directory, unless it holds the tokens file
+or TLS key), and none may be the store, the outputs, the tokens file or the
+TLS key and certificate. --tls-cert and --tls-key serve HTTPS.
+
+Jobs: at most --max-jobs run at once, each within its share of
+--memory-limit; --max-queued more wait their turn; one token may have
+--jobs-per-token running or waiting. Past that a request is refused with 429
+and Retry-After.
 
 SIGTERM or Ctrl-C: new work is refused, running jobs get --shutdown-grace to
 finish (then they are cancelled, recording nothing), and the store is closed.
@@ -67,6 +78,10 @@ Exit codes: 0 stopped cleanly, 1 error, 2 usage, 10 no store, 11 store in use, 1
 	f.DurationVar(&o.requestTimeout, "request-timeout", time.Minute, "the longest a request that is not a job may take")
 	f.DurationVar(&o.grace, "shutdown-grace", time.Minute, "how long running jobs may finish when the server stops")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no request log on stderr")
+	f.IntVar(&o.jobs.Running, "max-jobs", 0, "jobs run at once, each with an equal share of --memory-limit (default: the processors, at least 2)")
+	f.IntVar(&o.jobs.Queued, "max-queued", 0, "jobs that may wait for a turn beyond those running (default: 4 x --max-jobs); more are refused with 429")
+	f.IntVar(&o.jobs.PerToken, "jobs-per-token", 0, "jobs one token may have running or waiting (default: --max-jobs); more are refused with 429")
+	f.StringVar(&o.memoryLimit, "memory-limit", "", "memory all running jobs may take together, e.g. 16GB (default: three quarters of the machine's)")
 	return cmd
 }
 
@@ -77,6 +92,14 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return usageError{fmt.Errorf("give --tls-cert and --tls-key together")}
 	}
+	if err := o.checkLimits(); err != nil {
+		return err
+	}
+	mem, err := sizeFlag("--memory-limit", o.memoryLimit)
+	if err != nil {
+		return err
+	}
+	o.jobs.Memory = mem
 	var tokens *fshttp.Tokens
 	if o.tokens != "" {
 		var err error
@@ -92,7 +115,7 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer shared.Close()
-	opts := fshttp.Options{OutDir: outputs, MaxBody: o.maxBody, RequestTimeout: o.requestTimeout}
+	opts := fshttp.Options{OutDir: outputs, MaxBody: o.maxBody, RequestTimeout: o.requestTimeout, Jobs: o.jobs}
 	if !o.quiet {
 		opts.Log = a.st.Stderr
 	}
@@ -108,12 +131,59 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 	return a.serve(ctx, srv, shared, ln, o)
 }
 
+// checkLimits refuses sizes and durations no server can work with.
+func (o serveOptions) checkLimits() error {
+	switch {
+	case o.maxBody < 1024:
+		return usageError{fmt.Errorf("--max-body %d: give at least 1024 bytes", o.maxBody)}
+	case o.requestTimeout <= 0:
+		return usageError{fmt.Errorf("--request-timeout %v: give a positive duration", o.requestTimeout)}
+	case o.grace < 0:
+		return usageError{fmt.Errorf("--shutdown-grace %v: give zero or a positive duration", o.grace)}
+	case o.jobs.Running < 0 || o.jobs.Queued < 0 || o.jobs.PerToken < 0:
+		return usageError{fmt.Errorf("--max-jobs, --max-queued and --jobs-per-token take a positive number")}
+	}
+	return nil
+}
+
+// protected are the server's own files: no request may read or write them.
+func (o serveOptions) protected() []app.Protected {
+	var out []app.Protected
+	for _, p := range []app.Protected{{Path: o.tokens, What: "the server's tokens file"},
+		{Path: o.tlsKey, What: "the server's TLS key"}, {Path: o.tlsCert, What: "the server's TLS certificate"}} {
+		if p.Path != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dataRoots are the directories requests may name files in: the flags',
+// else the working directory unless it holds the server's own secrets.
+func (o serveOptions) dataRootDirs() ([]string, error) {
+	if len(o.dataRoots) > 0 {
+		return o.dataRoots, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range o.protected() {
+		abs, _ := filepath.Abs(p.Path)
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "the working directory %s holds %s (%s): it cannot be the data root", wd, p.What, p.Path).
+				WithHint("give --data-root DIR, a directory of data that does not hold the server's own files")
+		}
+	}
+	return []string{"."}, nil
+}
+
 // serveService opens the store for the server's life and builds the
 // service over it.
 func (a *cli) serveService(o serveOptions) (*app.Service, *app.Shared, string, error) {
-	dirs := o.dataRoots
-	if len(dirs) == 0 {
-		dirs = []string{"."}
+	dirs, err := o.dataRootDirs()
+	if err != nil {
+		return nil, nil, "", err
 	}
 	roots, err := app.NewRoots(dirs)
 	if err != nil {
@@ -134,7 +204,8 @@ func (a *cli) serveService(o serveOptions) (*app.Service, *app.Shared, string, e
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return &app.Service{Store: shared, Getenv: a.st.Getenv, Roots: roots}, shared, outputs, nil
+	svc := &app.Service{Store: shared, Getenv: a.st.Getenv, Roots: roots, Protected: o.protected(), Outputs: outputs}
+	return svc, shared, outputs, nil
 }
 
 // serve answers requests until ctx ends, then drains: new work refused,

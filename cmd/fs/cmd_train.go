@@ -98,6 +98,9 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 				return usageError{fmt.Errorf("--seed must be below 2^32, as numpy's")}
 			}
 			o.req.Seed = uint32(o.seed)
+			if err := o.req.Check(); err != nil {
+				return usageError{err}
+			}
 			return a.runTrain(cmd, o)
 		},
 	}

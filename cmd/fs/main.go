@@ -18,8 +18,9 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
-	"github.com/fs-dev/fs/featurestore/parquet"
 	fshttp "github.com/fs-dev/fs/http"
+	"github.com/fs-dev/fs/internal/membudget"
+	"github.com/fs-dev/fs/internal/termsafe"
 )
 
 // Exit codes, documented in fs --help.
@@ -69,6 +70,10 @@ func Main(ctx context.Context, args []string, st *State) (code int) {
 			code = exitError
 		}
 	}()
+	// What fs prints may hold other people's text (descriptions, paths,
+	// a server's messages): control characters are escaped on stdout and
+	// in messages, never sent raw to a terminal.
+	st = &State{Stdin: st.Stdin, Stdout: termsafe.Writer(st.Stdout), Stderr: st.Stderr, Getenv: st.Getenv}
 	root := newRootCmd(st)
 	root.SetArgs(args)
 	root.SetIn(st.Stdin)
@@ -85,7 +90,7 @@ func Main(ctx context.Context, args []string, st *State) (code int) {
 	if st.Getenv(errorsEnv) == "json" {
 		writeErrorJSON(st.Stderr, err)
 	} else {
-		printError(st.Stderr, err)
+		printError(termsafe.Writer(st.Stderr), err)
 	}
 	var ue usageError
 	var ge gateError
@@ -265,14 +270,34 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// sizeFlag reads a size flag ("512MiB", "2GiB", bytes); "" is 0.
+// sizeFlag reads a size flag as people write it ("512MB", "2GiB",
+// bytes; membudget.Parse); "" is 0.
 func sizeFlag(name, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	n, err := parquet.ParseBytes(v)
+	n, err := membudget.Parse(v)
 	if err != nil || n == 0 {
-		return 0, usageError{fmt.Errorf("%s: %q is not a size (e.g. 512MiB, 2GiB)", name, v)}
+		return 0, usageError{fmt.Errorf("%s: %q is not a size: give e.g. 512MB or 2GB (powers of 1000), 512MiB or 2GiB (powers of 1024)", name, v)}
 	}
 	return n, nil
+}
+
+// memoryEnv is the environment variable that sets the memory ceiling of
+// a command (membudget.Budget).
+const memoryEnv = "FS_MEMORY_LIMIT"
+
+// budget is the command's memory budget: FS_MEMORY_LIMIT as its ceiling
+// (with its default spill threshold), else membudget's default.
+func (a *cli) budget() (membudget.Budget, error) {
+	v := a.st.Getenv(memoryEnv)
+	if v == "" {
+		return membudget.Default(), nil
+	}
+	n, err := membudget.Parse(v)
+	if err != nil || n == 0 {
+		return membudget.Budget{}, featurestore.Errorf(featurestore.EINVALID, "%s=%s is not a size", memoryEnv, v).
+			WithHint("give e.g. FS_MEMORY_LIMIT=16GB or 16GiB, or unset it (default: three quarters of the machine's memory)")
+	}
+	return membudget.Of(n), nil
 }

@@ -122,7 +122,7 @@ func (p *probe) job(path string, body any, wantState string) fshttp.Job {
 	}
 	var j fshttp.Job
 	json.Unmarshal(out, &j)
-	for deadline := time.Now().Add(time.Minute); j.State == fshttp.JobRunning; {
+	for deadline := time.Now().Add(time.Minute); j.State == fshttp.JobRunning || j.State == fshttp.JobQueued; {
 		if time.Now().After(deadline) {
 			p.t.Fatalf("job %s did not finish", j.ID)
 		}

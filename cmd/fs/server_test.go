@@ -325,7 +325,7 @@ func TestInterruptedClientCancelsItsJob(t *testing.T) {
 		for _, j := range jobs {
 			states = append(states, j.Kind+" "+j.State)
 		}
-		if len(jobs) == 1 && jobs[0].State != "running" {
+		if len(jobs) == 1 && jobs[0].State != "running" && jobs[0].State != "queued" {
 			break
 		}
 	}

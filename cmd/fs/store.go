@@ -11,6 +11,8 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	fshttp "github.com/fs-dev/fs/http"
+	"github.com/fs-dev/fs/internal/membudget"
+	"github.com/fs-dev/fs/internal/termsafe"
 )
 
 // remote reports whether the store is an fs server's URL.
@@ -28,14 +30,21 @@ func (a *cli) api() app.API {
 	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv, SoleJob: true}
 }
 
-// ctx is the command's context with warnings and notes printed on stderr.
+// ctx is the command's context with warnings and notes printed on stderr,
+// and its memory budget.
 func (a *cli) ctx(cmd *cobra.Command) context.Context {
 	var mu sync.Mutex
-	return app.WithNotify(cmd.Context(), func(msg string) {
+	ctx := app.WithNotify(cmd.Context(), func(msg string) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(a.st.Stderr, "fs: %s\n", msg)
+		fmt.Fprintf(a.st.Stderr, "fs: %s\n", termsafe.String(msg))
 	})
+	b, err := a.budget()
+	if err != nil {
+		app.Notify(ctx, "warning: "+err.Error()+"; using the default")
+		b = membudget.Default()
+	}
+	return membudget.WithBudget(ctx, b)
 }
 
 // localOnly refuses a command that works on the store's files when the

@@ -37,11 +37,23 @@ func (s *Store) Lineage() *Graph { return &Graph{txn: s.db.NewTransaction(false)
 // Close releases the view.
 func (g *Graph) Close() { g.txn.Discard() }
 
+// edges lists a node's neighbours one way, leaving out the runs of a
+// partial sweep (which no reader sees).
 func (g *Graph) edges(prefix string, id lineage.NodeID) ([]lineage.NodeID, error) {
 	var out []lineage.NodeID
 	p := prefix + string(id) + "\x00"
 	err := scan(g.txn, p, false, true, func(key, _ []byte) error {
-		out = append(out, lineage.NodeID(strings.TrimPrefix(string(key), p)))
+		n := lineage.NodeID(strings.TrimPrefix(string(key), p))
+		if n.Kind() == lineage.Run {
+			r, err := getCached[trainer.Run](g.s, g.txn, "run/"+n.Key())
+			if err != nil {
+				return err
+			}
+			if ok, err := visible(g.txn, &r); err != nil || !ok {
+				return err
+			}
+		}
+		out = append(out, n)
 		return nil
 	})
 	return out, err

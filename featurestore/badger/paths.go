@@ -18,11 +18,15 @@ import (
 func (s *Store) Root() string { return s.root() }
 
 // root is the project directory, or "" for a store in memory.
-func (s *Store) root() string {
-	if s.dir == "" {
+func (s *Store) root() string { return ProjectRoot(s.dir) }
+
+// ProjectRoot is the project directory of the store at dir: the directory
+// holding it ("" for "").
+func ProjectRoot(dir string) string {
+	if dir == "" {
 		return ""
 	}
-	abs, err := filepath.Abs(s.dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return ""
 	}

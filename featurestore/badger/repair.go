@@ -22,24 +22,59 @@ import (
 
 // RepairResult says what Repair did.
 type RepairResult struct {
-	Backup string   `json:"backup"` // the store as it was, untouched
-	Kept   int      `json:"kept"`   // records carried into the repaired store
-	Lost   []string `json:"lost"`   // what could not be read
-	After  *Report  `json:"after"`  // Check of the repaired store
+	Backup string `json:"backup"` // the store as it was, untouched ("": it was whole, not rebuilt)
+	// Removed lists the leftovers of killed commands taken away (Clean).
+	Removed []string `json:"removed"`
+	Kept    int      `json:"kept"`  // records carried into the repaired store
+	Lost    []string `json:"lost"`  // what could not be read
+	After   *Report  `json:"after"` // Check of the repaired store
 }
 
 // internalPrefix marks Badger's own keys, which a new store makes anew.
 var internalPrefix = []byte("!badger!")
 
-// Repair rebuilds the store at dir from every record that can still be
-// read: each table file (whether or not the MANIFEST names it, each as far
-// as its blocks verify) and the committed part of each write-ahead log,
-// the newest version of each key winning. The store as it was is renamed
-// to a backup beside it and never changed; the models directory is copied.
+// Repair mends the store at dir. A store whose files or records are
+// damaged is rebuilt from every record that can still be read: each table
+// file (whether or not the MANIFEST names it, each as far as its blocks
+// verify) and the committed part of each write-ahead log, the newest
+// version of each key winning; the store as it was is renamed to a backup
+// beside it and never changed, and the models directory is copied. Then,
+// whole or rebuilt, the leftovers of killed commands are removed (Clean).
 func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	if !Exists(dir) {
 		return nil, featurestore.Errorf(featurestore.ENOSTORE, "no fs store at %s", dir)
 	}
+	before, err := Check(ctx, dir)
+	if featurestore.ErrorCode(err) == featurestore.ELOCKED {
+		return nil, err
+	}
+	res := &RepairResult{}
+	if err != nil || !before.OK() { // a store that does not open is damaged too
+		if res, err = rebuild(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+	s, err := Open(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	res.Removed, err = s.Clean(ctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.Removed == nil {
+		res.Removed = []string{}
+	}
+	res.After, err = Check(ctx, dir)
+	return res, err
+}
+
+// rebuild writes the store anew from what can be read, keeping the old
+// one as a backup.
+func rebuild(ctx context.Context, dir string) (*RepairResult, error) {
 	lock, err := lockExclusive(dir)
 	if err != nil {
 		return nil, openError(dir, err)
@@ -72,9 +107,7 @@ func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	if err := os.Rename(fresh, dir); err != nil {
 		return nil, fmt.Errorf("repair: the store is backed up at %s but the new one could not take its place: %w", backup, err)
 	}
-	res := &RepairResult{Backup: backup, Kept: kept, Lost: lost}
-	res.After, err = Check(ctx, dir)
-	return res, err
+	return &RepairResult{Backup: backup, Kept: kept, Lost: lost}, nil
 }
 
 // backupName is a name beside dir that is not taken.

@@ -27,8 +27,11 @@ type Report struct {
 	Problems []string `json:"problems"`
 	// Notes are findings that lose nothing: a killed writer's log still to
 	// replay, files outside the store that have gone.
-	Notes   []string       `json:"notes"`
-	Checked map[string]int `json:"checked"` // records read, by kind
+	Notes []string `json:"notes"`
+	// Leftovers are what killed commands left that no reader sees
+	// (Leftovers): harmless, and removed by Repair.
+	Leftovers []string       `json:"leftovers"`
+	Checked   map[string]int `json:"checked"` // records read, by kind
 }
 
 // OK reports whether the store is whole and consistent.
@@ -81,7 +84,7 @@ func (s *Store) Verify(ctx context.Context, rep *Report) error {
 		if err := v.loadKeys(txn); err != nil {
 			return err
 		}
-		for _, step := range []func(*badgerdb.Txn) error{v.edges, v.heads, v.versions, v.runs, v.datasets} {
+		for _, step := range []func(*badgerdb.Txn) error{v.leftovers, v.edges, v.heads, v.versions, v.runs, v.datasets} {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -98,6 +101,9 @@ type verifier struct {
 	rep  *Report
 	keys map[string]bool // every key in the store
 	s    *Store
+	// partial are the runs of partial sweeps and the sweeps never
+	// recorded, by node: leftovers, not problems.
+	partial map[lineage.NodeID]bool
 	// plainDatasets are the dataset ids of runs trained on parquet files fs
 	// did not write: lineage nodes without a dataset record.
 	plainDatasets map[string]bool
@@ -150,7 +156,9 @@ func (v *verifier) edges(txn *badgerdb.Txn) error {
 		}
 	}
 	for node, n := range missing {
-		v.problem("%s is not recorded, but %d lineage edges lead to it", shortNode(node), n)
+		if !v.partial[lineage.NodeID(node)] {
+			v.problem("%s is not recorded, but %d lineage edges lead to it", shortNode(node), n)
+		}
 	}
 	return nil
 }
@@ -245,11 +253,11 @@ func (v *verifier) runs(txn *badgerdb.Txn) error {
 	return eachJSON(txn, "run/", func(r *trainer.Run) {
 		v.rep.Checked["runs"]++
 		id := r.ID.Short()
+		if v.partial[lineage.ID(lineage.Run, r.ID.String())] {
+			return
+		}
 		if r.Dataset.FS && !v.keys["ds/"+r.Dataset.ID] {
 			v.problem("run %s: its dataset %s is not recorded", id, shortText(r.Dataset.ID))
-		}
-		if r.Parent != nil && !v.keys["run/"+r.Parent.String()] {
-			v.problem("run %s: its sweep %s is not recorded", id, r.Parent.Short())
 		}
 		for _, c := range r.Children {
 			if !v.keys["run/"+c.String()] {
@@ -262,6 +270,22 @@ func (v *verifier) runs(txn *badgerdb.Txn) error {
 			}
 		}
 	})
+}
+
+func (v *verifier) leftovers(txn *badgerdb.Txn) error {
+	l, err := v.s.findLeftovers(txn)
+	v.rep.Leftovers = l.Describe()
+	if v.rep.Leftovers == nil {
+		v.rep.Leftovers = []string{}
+	}
+	v.partial = map[lineage.NodeID]bool{}
+	for _, id := range l.Runs {
+		v.partial[lineage.ID(lineage.Run, id.String())] = true
+	}
+	for _, id := range l.Sweeps {
+		v.partial[lineage.ID(lineage.Run, id.String())] = true
+	}
+	return err
 }
 
 func (v *verifier) datasets(txn *badgerdb.Txn) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/internal/bounded"
+	"github.com/fs-dev/fs/internal/membudget"
 )
 
 // fuzzMemoryLimit is the memory limit the fuzz target reads under, and
@@ -74,7 +75,6 @@ func fuzzSeeds(f *testing.F) {
 // row-group scan. An error is
 // fine; a panic, a hang or an allocation past fuzzAllocBound is not.
 func FuzzReadParquet(f *testing.F) {
-	parquet.MemoryLimit = fuzzMemoryLimit
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "in.parquet")
@@ -96,7 +96,7 @@ func readEverything(path string) {
 			names = append(names, c.Name)
 		}
 	}
-	ctx := context.Background()
+	ctx := membudget.WithBudget(context.Background(), membudget.Of(fuzzMemoryLimit))
 	parquet.ReadTable(ctx, []string{path}, names)
 	if _, rows, err := parquet.Layout([]string{path}); err == nil {
 		var some []int64 // every third row, at most 10,000

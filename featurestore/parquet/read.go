@@ -126,7 +126,7 @@ type readTask struct {
 
 // planRead checks that every file has the named columns with the same
 // types and lists their row groups, in file order.
-func planRead(files []string, names []string) (featurestore.Schema, []readTask, int, error) {
+func planRead(ctx context.Context, files []string, names []string) (featurestore.Schema, []readTask, int, error) {
 	var schema featurestore.Schema
 	var tasks []readTask
 	total := 0
@@ -153,7 +153,7 @@ func planRead(files []string, names []string) (featurestore.Schema, []readTask, 
 		fileStart := total
 		for g, rows := range groups {
 			if rows < 0 || int64(total)+rows > math.MaxInt32*64 {
-				return nil, nil, 0, checkMemory(f, math.MaxInt64/64, cols)
+				return nil, nil, 0, checkMemory(ctx, f, math.MaxInt64/64, cols)
 			}
 			tasks = append(tasks, readTask{file: f, rg: g, off: total, rows: int(rows), fileStart: fileStart})
 			total += int(rows)
@@ -234,11 +234,11 @@ func allValid(t *featurestore.Table) {
 // Row groups are decoded in parallel, each straight into its place. A
 // timestamp without UTC adjustment is read as UTC.
 func ReadTable(ctx context.Context, files []string, names []string) (*featurestore.Table, featurestore.Schema, error) {
-	schema, tasks, total, err := planRead(files, names)
+	schema, tasks, total, err := planRead(ctx, files, names)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkMemory(strings.Join(files, ", "), int64(total), schema); err != nil {
+	if err := checkMemory(ctx, strings.Join(files, ", "), int64(total), schema); err != nil {
 		return nil, nil, err
 	}
 	out, decoders, err := newTable(schema, total)
@@ -260,7 +260,7 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 // of the table is source row rows[k]. Only the pages that hold one of the
 // rows are decoded (so a value out of range elsewhere is not seen).
 func ReadRows(ctx context.Context, files []string, names []string, rows []int64) (*featurestore.Table, error) {
-	schema, tasks, _, err := planRead(files, names)
+	schema, tasks, _, err := planRead(ctx, files, names)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func ReadRows(ctx context.Context, files []string, names []string, rows []int64)
 // time, in order, and calls fn with each as a table, so that memory is
 // bounded by a row group.
 func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(*featurestore.Table) error) (featurestore.Schema, error) {
-	schema, tasks, _, err := planRead(files, names)
+	schema, tasks, _, err := planRead(ctx, files, names)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := checkMemory(fmt.Sprintf("%s row group %d", t.file, t.rg), int64(t.rows), schema); err != nil {
+		if err := checkMemory(ctx, fmt.Sprintf("%s row group %d", t.file, t.rg), int64(t.rows), schema); err != nil {
 			return nil, err
 		}
 		tab, decoders, err := newTable(schema, t.rows)

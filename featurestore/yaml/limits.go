@@ -9,9 +9,9 @@ import (
 )
 
 // The limits on a definition file, so that no file can exhaust memory or
-// time: its size, how deep its collections nest, and how many nodes it
-// holds once its aliases are expanded (an alias bomb of 1 KB expands to
-// billions).
+// time: its size (which bounds the nodes written out), how deep its
+// collections nest, and how many nodes its aliases stand for once
+// expanded (an alias bomb of 1 KB expands to billions).
 const (
 	MaxFileBytes     = 4 << 20
 	MaxDepth         = 64
@@ -83,6 +83,7 @@ func checkTree(defs *featurestore.Definitions, f *ast.File) error {
 type nodeCounter struct {
 	anchors map[string]ast.Node
 	sizes   map[string]int // expanded size of each anchor, once counted
+	aliased int            // the nodes the aliases stand for
 	err     string
 	at      featurestore.Location
 }
@@ -129,9 +130,9 @@ func (c *nodeCounter) count(n ast.Node, depth int) int {
 			size = 1 // an unknown alias: the parser reports it
 		}
 		total += size
+		if c.aliased += size; c.aliased > MaxExpandedNodes {
+			return c.fail(n, "the file's aliases (*name) stand for more than %d YAML nodes once expanded", MaxExpandedNodes)
+		}
 	}
-	if total > MaxExpandedNodes {
-		return c.fail(n, "the file expands to more than %d YAML nodes (its aliases repeat what they name)", MaxExpandedNodes)
-	}
-	return total
+	return min(total, MaxExpandedNodes+1)
 }

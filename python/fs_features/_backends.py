@@ -103,7 +103,7 @@ class Remote:
         """Starts a job and follows it; returns the finished job. A failed job
         raises its error, unless it also has a result (train)."""
         job = self.post(path, body)
-        while job["state"] == "running":
+        while job["state"] in ("queued", "running"):
             job = self.get("/jobs/" + job["id"], wait=10)
         if job.get("error") and job.get("result") is None:
             raise _errors.from_body(job["error"])

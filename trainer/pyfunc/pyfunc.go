@@ -244,3 +244,29 @@ func ColumnType(r *trainer.Run, i int) string {
 func Files(r *trainer.Run) []string {
 	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + layoutOf(r).module + ".py", "data/model.json"}
 }
+
+// IsLayout reports whether dir holds a model layout fs wrote and nothing
+// else: the only directory fs replaces whole when asked to write a model
+// there (an empty directory is one too).
+func IsLayout(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	if len(entries) == 0 {
+		return true
+	}
+	known := map[string]bool{"MLmodel": false, "python_env.yaml": false, "requirements.txt": false, "code": true, "data": true}
+	for _, e := range entries {
+		isDir, ok := known[e.Name()]
+		if !ok || isDir != e.IsDir() {
+			return false
+		}
+	}
+	mlmodel, err := os.ReadFile(filepath.Join(dir, "MLmodel"))
+	if err != nil {
+		return false
+	}
+	text := string(mlmodel)
+	return strings.Contains(text, "loader_module: fs_elasticnet\n") || strings.Contains(text, "loader_module: fs_logistic\n")
+}

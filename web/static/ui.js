@@ -45,7 +45,7 @@ async function reproduce(button) {
       body: JSON.stringify({ run: button.dataset.run }),
     });
     let job = await start.json();
-    while (job.state === "running") {
+    while (job.state === "queued" || job.state === "running") {
       const r = await fetch("/api/v1/jobs/" + job.id + "?wait=10", { credentials: "same-origin" });
       job = await r.json();
     }
