@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/internal/membudget"
@@ -39,6 +43,11 @@ type MaterializeRequest struct {
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// Timings notes how long each step took, as notices.
 	Timings bool `json:"timings,omitempty"`
+	// KeepEntities copies the entity file into the store (by its content)
+	// and records the copy: for a file that will not stay where it is (a
+	// notebook's DataFrame written for the call), so that the dataset can
+	// still be rebuilt.
+	KeepEntities bool `json:"keep_entities,omitempty"`
 	// Deliver is set by a server that writes Out in its outputs for a
 	// client to copy to Deliver (the client's --out): both are checked.
 	Deliver string `json:"-"`
@@ -49,7 +58,7 @@ type MaterializeRequest struct {
 // written or recorded. Progress goes to the context's progress function.
 // Errors: EINVALID, ENOTFOUND, EFORBIDDEN.
 func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*featurestore.Dataset, error) {
-	if err := required(need{"entities", req.Entities, whatEntities}, need{"out", req.Out, whatOut}); err != nil {
+	if err := req.Check(); err != nil {
 		return nil, err
 	}
 	if err := s.checkPath("entities", req.Entities); err != nil {
@@ -57,6 +66,13 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	}
 	if err := s.checkOut("out", req.Out); err != nil {
 		return nil, err
+	}
+	if req.KeepEntities {
+		kept, err := keepEntities(s.Store.Dir(), req.Entities)
+		if err != nil {
+			return nil, err
+		}
+		req.Entities = kept
 	}
 	digests := materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
 	digests.Verify = req.VerifySources
@@ -95,6 +111,37 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	}
 	warnNulls(ctx, ds)
 	return ds, nil
+}
+
+// keepEntities copies an entity file into the store's entities directory,
+// named by the SHA-256 of its bytes (with its extension), unless a copy
+// is there already, and returns the copy's path.
+func keepEntities(store, path string) (string, error) {
+	sum, _, err := materialize.FileSHA256(path)
+	if err != nil {
+		return "", featurestore.Errorf(featurestore.EINVALID, "cannot read the entity file %s: %v", path, err)
+	}
+	kept := filepath.Join(badger.EntitiesDir(store), sum[:32]+strings.ToLower(filepath.Ext(path)))
+	if _, err := os.Stat(kept); err == nil {
+		return kept, nil
+	}
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(kept), 0o755)
+	}
+	if err == nil {
+		err = atomicfile.Write(kept, data)
+	}
+	if err != nil {
+		return "", fmt.Errorf("keep the entity file in the store: %w", err)
+	}
+	return kept, nil
+}
+
+// Check refuses a request missing what it needs, before anything runs (a
+// client checks it too, before it creates its output).
+func (r MaterializeRequest) Check() error {
+	return required(need{"entities", r.Entities, whatEntities}, need{"out", r.Out, whatOut})
 }
 
 // DigestsFile, in the store directory, keeps the source files' digests

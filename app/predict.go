@@ -22,6 +22,11 @@ type PredictRequest struct {
 	Deliver       string `json:"-"`                         // as MaterializeRequest's
 }
 
+// Check refuses a request missing what it needs, before anything runs.
+func (r PredictRequest) Check() error {
+	return required(need{"model", r.Model, whatRun}, need{"input", r.Input, "the parquet file to predict on"}, need{"out", r.Out, whatOut})
+}
+
 // PredictResult says what was written.
 type PredictResult struct {
 	Run             featurestore.ID `json:"run"`
@@ -35,7 +40,7 @@ type PredictResult struct {
 // AllowMismatch. Errors: EINVALID, ENOTFOUND, ECONFLICT (version skew),
 // EFORBIDDEN.
 func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResult, error) {
-	if err := required(need{"model", req.Model, whatRun}, need{"input", req.Input, "the parquet file to predict on"}, need{"out", req.Out, whatOut}); err != nil {
+	if err := req.Check(); err != nil {
 		return nil, err
 	}
 	if err := s.checkPath("input", req.Input); err != nil {

@@ -26,6 +26,15 @@ type TrainRequest struct {
 	ModelDir      string          `json:"model_dir,omitempty"`      // also write the best model's pyfunc layout here
 }
 
+// Check refuses a request missing what it needs or with parameters no
+// fit can use, before anything runs.
+func (r TrainRequest) Check() error {
+	if err := required(need{"dataset", r.Dataset, whatDataset}, need{"target", r.Request.Target, "the column to predict"}); err != nil {
+		return err
+	}
+	return r.Request.Check()
+}
+
 // TrainResult is a training: its best run and, for a sweep, the sweep
 // and all its runs.
 type TrainResult struct {
@@ -44,10 +53,7 @@ type TrainResult struct {
 // not an error: the result's run says so. Errors: EINVALID, ENOTFOUND,
 // ECONFLICT (the dataset file changed), EFORBIDDEN.
 func (s *Service) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
-	if err := required(need{"dataset", req.Dataset, whatDataset}, need{"target", req.Request.Target, "the column to predict"}); err != nil {
-		return nil, err
-	}
-	if err := req.Request.Check(); err != nil {
+	if err := req.Check(); err != nil {
 		return nil, err
 	}
 	data, err := s.loadDataset(ctx, req.Dataset)

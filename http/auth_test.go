@@ -45,6 +45,8 @@ func TestTokensFileMustBePrivate(t *testing.T) {
 		"tokens: [{name: a, role: root, token: 0123456789abcdef0123}]\n": "a role of read, write or admin",
 		"tokens: [{name: a, role: read, token: short}]\n":                "at least 16 characters",
 		"tokens: []\n": "holds no tokens",
+		"tokens: [{name: a, role: read, token: 0123456789abcdef0123}, {name: b, role: admin, token: 0123456789abcdef0123}]\n": "has the same secret as a",
+		"tokens: [{name: a, role: read, token: 0123456789abcdef0123}, {name: a, role: admin, token: 0123456789abcdef9999}]\n": "are both named a",
 	} {
 		_, err := ReadTokens(write("bad.yaml", body, 0o600))
 		if err == nil || !strings.Contains(err.Error(), want) || featurestore.ErrorHint(err) == "" {

@@ -372,6 +372,9 @@ func (c *Client) FeatureSets(ctx context.Context) (res []app.FeatureSetInfo, err
 }
 
 func (c *Client) Materialize(ctx context.Context, req app.MaterializeRequest) (ds *featurestore.Dataset, err error) {
+	if err := req.Check(); err != nil {
+		return nil, err
+	}
 	if err := featurestore.CheckOutput("--out", req.Out, []string{req.Entities}, nil); err != nil {
 		return nil, err
 	}
@@ -409,6 +412,9 @@ func (c *Client) Dataset(ctx context.Context, id string) (res *featurestore.Data
 }
 
 func (c *Client) Train(ctx context.Context, req app.TrainRequest) (*app.TrainResult, error) {
+	if err := req.Check(); err != nil {
+		return nil, err
+	}
 	ctx, unabs := absPaths(ctx, req.Dataset, req.ModelDir)
 	if _, err := os.Stat(req.Dataset); err == nil || !featurestore.IsIDPrefix(req.Dataset) {
 		req.Dataset = abs(req.Dataset)
@@ -420,6 +426,9 @@ func (c *Client) Train(ctx context.Context, req app.TrainRequest) (*app.TrainRes
 }
 
 func (c *Client) Predict(ctx context.Context, req app.PredictRequest) (res *app.PredictResult, err error) {
+	if err := req.Check(); err != nil {
+		return nil, err
+	}
 	if err := featurestore.CheckOutput("--out", req.Out, []string{req.Input}, nil); err != nil {
 		return nil, err
 	}

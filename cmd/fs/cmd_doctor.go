@@ -44,7 +44,7 @@ Exit codes: 0 the store is whole, 1 error, 2 usage, 10 no store, 11 store in use
 			return a.runDoctor(cmd, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.repair, "repair", false, "back the store up, then rebuild it from what can be read")
+	cmd.Flags().BoolVar(&o.repair, "repair", false, "back a damaged store up and rebuild it from what can be read; remove leftovers")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON document")
 	return cmd
 }

@@ -29,6 +29,7 @@ type materializeOptions struct {
 	sparkRemote     string
 	memoryLimit     string
 	timings         bool
+	keepEntities    bool
 }
 
 func newMaterializeCmd(a *cli) *cobra.Command {
@@ -66,12 +67,15 @@ Arguments (flags):
   --engine           local (default), or spark: a Spark Connect server
                      (--spark-remote, else $SPARK_REMOTE) picks the as-of rows;
                      the same bytes either way
-  --memory-limit     the memory budget (default 4GiB, or FS_MEMORY_LIMIT if
-                     lower): a source whose join keys and timestamps would
+  --memory-limit     the memory budget (512MB, 2GiB; default 4GiB, or
+                     FS_MEMORY_LIMIT if lower): a source whose join keys and timestamps would
                      not fit is spilled to the store's tmp directory in
                      partitions by join key and read back once; the same
                      bytes either way
   --timings          print how long each step took, on stderr
+  --keep-entities    keep a copy of the entity file in the store (named by its
+                     content) and record the copy: for a file that will not
+                     stay, so that the dataset can still be rebuilt
 
 Exit codes: 0 ok, 1 error, 2 usage, 10 no store (or no Spark server at --spark-remote), 11 store in use, 12 store damaged, 130 interrupted.`,
 		Example: `  fs materialize --features conv_rate,acc_rate,avg_daily_trips --entities orders.csv --out train.parquet
@@ -93,8 +97,9 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store (or no Spark server at --spark-r
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
 	f.StringVar(&o.engine, "engine", "local", "local, or spark: a Spark Connect server picks the as-of rows")
 	f.StringVar(&o.sparkRemote, "spark-remote", "", "the Spark Connect server for --engine spark (default $SPARK_REMOTE)")
-	f.StringVar(&o.memoryLimit, "memory-limit", "", "memory budget, e.g. 2GiB (default 4GiB, or FS_MEMORY_LIMIT if lower); a larger source is spilled to disk")
+	f.StringVar(&o.memoryLimit, "memory-limit", "", "memory budget, e.g. 512MB or 2GiB (default 4GiB, or FS_MEMORY_LIMIT if lower); a larger source is spilled to disk")
 	f.BoolVar(&o.timings, "timings", false, "print how long each step took (on stderr)")
+	f.BoolVar(&o.keepEntities, "keep-entities", false, "keep a copy of the entity file in the store and record the copy")
 	f.BoolVar(&o.verifySources, "verify-sources", false, "hash every source file again, even those whose size, times and inode did not change")
 	f.BoolVar(&o.serverSideOut, "server-side-out", false, "with an fs server: --out is a path on the server, which keeps the file there")
 	cmd.MarkFlagRequired("entities")
@@ -105,7 +110,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store (or no Spark server at --spark-r
 func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	req := app.MaterializeRequest{Features: o.features, FeatureSet: o.featureSet, Entities: o.entities,
 		TimestampColumn: o.timestampColumn, Out: o.out, ServerSideOut: o.serverSideOut,
-		VerifySources: o.verifySources, Engine: o.engine, SparkRemote: o.sparkRemote, Timings: o.timings}
+		VerifySources: o.verifySources, Engine: o.engine, SparkRemote: o.sparkRemote, Timings: o.timings,
+		KeepEntities: o.keepEntities}
 	limit, err := sizeFlag("--memory-limit", o.memoryLimit)
 	if err != nil {
 		return err

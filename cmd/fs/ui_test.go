@@ -104,6 +104,14 @@ func (b *browser) expect(what string, fn func()) {
 	b.t.Errorf("the browser logged no error with %q", what)
 }
 
+// dropErrors forgets the console errors so far: a page that was meant to
+// be refused (an attack) logs the refusals.
+func (b *browser) dropErrors() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.errs = nil
+}
+
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)

@@ -84,8 +84,9 @@ func (s *Store) Apply(ctx context.Context, p *featurestore.Plan) error {
 		return nil
 	})
 	if errors.Is(err, badgerdb.ErrTxnTooBig) {
-		return featurestore.Errorf(featurestore.EINVALID, "the file defines more than one transaction of the store can hold").
-			WithHint("split the definitions into several files and register them one by one")
+		return featurestore.Errorf(featurestore.EINVALID, "%d features and %d feature sets are more than one registration can record at once "+
+			"(every name moves in one transaction, which holds about %d features)", len(p.Features), len(p.FeatureSets), MaxFeaturesPerRegistration).
+			WithHint("split the definitions into files of fewer features and register them one by one")
 	}
 	return err
 }

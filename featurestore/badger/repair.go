@@ -95,9 +95,11 @@ func rebuild(ctx context.Context, dir string) (*RepairResult, error) {
 		os.RemoveAll(fresh)
 		return nil, fmt.Errorf("repair: write the new store: %w", err)
 	}
-	if err := copyTree(ModelsDir(dir), ModelsDir(fresh)); err != nil {
-		os.RemoveAll(fresh)
-		return nil, fmt.Errorf("repair: copy the models: %w", err)
+	for _, sub := range []func(string) string{ModelsDir, EntitiesDir} {
+		if err := copyTree(sub(dir), sub(fresh)); err != nil {
+			os.RemoveAll(fresh)
+			return nil, fmt.Errorf("repair: copy %s: %w", filepath.Base(sub(dir)), err)
+		}
 	}
 	backup := backupName(dir)
 	if err := os.Rename(dir, backup); err != nil {

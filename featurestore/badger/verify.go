@@ -41,6 +41,10 @@ func (r *Report) OK() bool { return len(r.Damage) == 0 && len(r.Problems) == 0 }
 // per run id.
 func ModelsDir(store string) string { return filepath.Join(store, "models") }
 
+// EntitiesDir is where a store keeps copies of entity files that would not
+// stay where they were (a notebook's DataFrame), named by their content.
+func EntitiesDir(store string) string { return filepath.Join(store, "entities") }
+
 // TempDir is where commands working on a store keep temporary files too
 // large for memory (a materialization's spilled partitions); what is
 // there belongs to running commands.

@@ -13,11 +13,11 @@ fs binary built into it on a store directory, or speaks the API of an
 >>> run = store.train(train, "trip_completed", alpha=0.5, l1_ratio=0.1, test_size=0.2, seed=17)
 >>> store.lineage(run.id)       # drawn inline in Jupyter
 """
-from ._errors import (FsError, GateFailed, Interrupted, NoStore, NotReproducible, PermissionDenied, StoreBusy,
-                      StoreDamaged, UsageError, ValidationFailed)
+from ._errors import (FsError, FsWarning, GateFailed, Interrupted, NoStore, NotReproducible, PermissionDenied,
+                      StoreBusy, StoreDamaged, UsageError, ValidationFailed)
 from ._objects import Lineage, Profile, Run
 from ._store import Store
 
 __version__ = "0.2.0"
-__all__ = ["Store", "Run", "Lineage", "Profile", "FsError", "UsageError", "GateFailed", "NotReproducible",
+__all__ = ["Store", "Run", "Lineage", "Profile", "FsError", "FsWarning", "UsageError", "GateFailed", "NotReproducible",
            "ValidationFailed", "NoStore", "StoreBusy", "StoreDamaged", "PermissionDenied", "Interrupted"]

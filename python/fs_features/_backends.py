@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,6 +54,11 @@ class Local:
             out = json.loads(proc.stdout)
         return proc.returncode, out
 
+    def notices(self) -> list[str]:
+        """The last run's warnings and notes, without the "fs: " of each line."""
+        return [line[len("fs: "):] for line in self.stderr.splitlines()
+                if line.startswith("fs: ") and not line.startswith(("fs: error:", "fs: hint:"))]
+
     @staticmethod
     def _error(proc: subprocess.CompletedProcess) -> _errors.FsError:
         for line in reversed(proc.stderr.strip().splitlines()):
@@ -61,12 +67,30 @@ class Local:
         return _errors.FsError(proc.stderr.strip() or f"fs exited with {proc.returncode}")
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """fs servers never redirect: a redirect would carry the bearer token to
+    whatever host it names (urllib copies headers), so it is refused."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise _errors.FsError(f"the fs server answered {code} with a redirect to {newurl}; fs follows none",
+                              code="internal", hint="check the server URL (fs serves its API at /api/v1 itself)")
+
+
 class Remote:
-    """Speaks the HTTP API of an fs server."""
+    """Speaks the HTTP API of an fs server.
+
+    What it takes from a server is bounded, so that a server that hangs,
+    trickles or streams for ever cannot hold or fill the client: no bytes for
+    ``idle`` seconds, a JSON answer not whole after ``total`` seconds or
+    larger than ``max_json`` bytes, a job's output without its length or
+    longer than it: each is an ``FsError``."""
+
+    idle, total, max_json = 60.0, 300.0, 256 << 20
 
     def __init__(self, url: str, token: Optional[str]):
         self.url = url.rstrip("/")
         self.token = token if token is not None else os.environ.get("FS_TOKEN")
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def _request(self, method: str, path: str, query: Optional[dict] = None, body: Any = None) -> urllib.request.Request:
         url = self.url + "/api/v1" + path
@@ -80,18 +104,50 @@ class Remote:
             req.add_header("Authorization", "Bearer " + self.token)
         return req
 
-    def raw(self, method: str, path: str, query: Optional[dict] = None, body: Any = None) -> bytes:
+    def raw(self, method: str, path: str, query: Optional[dict] = None, body: Any = None, output: bool = False) -> bytes:
+        """The body of a 2xx answer (a JSON answer, or with ``output`` a job's
+        file); any other answer raises the error it carries."""
         try:
-            with urllib.request.urlopen(self._request(method, path, query, body), timeout=120) as resp:
-                return resp.read()
+            with self._opener.open(self._request(method, path, query, body), timeout=self.idle) as resp:
+                data = self._read(resp, method, path, output)
+                _errors.warn(resp.headers.get_all("Fs-Notice") or [])
+                return data
         except urllib.error.HTTPError as e:
             try:
-                raise _errors.from_body(json.loads(e.read())["error"]) from None
-            except (ValueError, KeyError):
+                raise _errors.from_body(json.loads(e.read(1 << 20))["error"]) from None
+            except (ValueError, KeyError, TypeError):
                 raise _errors.FsError(f"the fs server at {self.url} answered {e.code} to {method} {path}") from None
         except urllib.error.URLError as e:
+            if isinstance(e.reason, _errors.FsError):
+                raise e.reason from None
             raise _errors.NoStore(f"cannot reach the fs server at {self.url}: {e.reason}", code="no_store",
                                   hint="start it with fs serve, or check the URL") from None
+        except (TimeoutError, OSError) as e:
+            raise _errors.FsError(f"the fs server at {self.url} sent nothing for {self.idle:g} s ({e})", code="internal",
+                                  hint="check the server's log; retry when it answers again") from None
+
+    def _read(self, resp: Any, method: str, path: str, output: bool) -> bytes:
+        length = resp.headers.get("Content-Length")
+        if output:
+            if length is None:
+                raise _errors.FsError(f"the fs server at {self.url} sent a job's output without its length", code="internal")
+            data = resp.read(int(length) + 1)
+            if len(data) != int(length):
+                raise _errors.FsError(f"the fs server at {self.url} sent {len(data)} bytes where it announced {length}", code="internal")
+            return data
+        start, chunks, size = time.monotonic(), [], 0
+        while True:
+            chunk = resp.read1(1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            chunks.append(chunk)
+            if size > self.max_json:
+                raise _errors.FsError(f"the fs server at {self.url} sent more than {self.max_json >> 20} MiB for {method} {path}",
+                                      code="internal", hint="is it an fs server? no answer of fs is that large")
+            if time.monotonic() - start > self.total:
+                raise _errors.FsError(f"the fs server at {self.url} did not finish its answer to {method} {path} within {self.total:g} s",
+                                      code="internal", hint="check the server's log; retry when it answers again")
 
     def get(self, path: str, **query: Any) -> Any:
         return json.loads(self.raw("GET", path, {k: v for k, v in query.items() if v is not None}))
@@ -110,4 +166,9 @@ class Remote:
         return job
 
     def output(self, job: dict) -> bytes:
-        return self.raw("GET", "/jobs/" + job["id"] + "/output")
+        return self.raw("GET", "/jobs/" + job["id"] + "/output", output=True)
+
+
+def segment(s: str) -> str:
+    """A path segment of the API, escaped: a name can hold no ? or /."""
+    return urllib.parse.quote(s, safe="")

@@ -2,6 +2,8 @@
 its exit code; the kind of failure is the exception's type."""
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any, Optional
 
 
@@ -98,9 +100,54 @@ _BY_CODE = {"no_store": NoStore, "locked": StoreBusy, "damaged": StoreDamaged, "
 _BY_EXIT = {2: UsageError, 10: NoStore, 11: StoreBusy, 12: StoreDamaged, 130: Interrupted}
 
 
+class FsWarning(UserWarning):
+    """What fs warns of: a fit that did not converge, a mostly null feature, an R2 of 0
+    from a constant test target... Shown by Jupyter; ``warnings.simplefilter("error",
+    fs_features.FsWarning)`` makes them errors."""
+
+
+def warn(notices: "list[str]") -> None:
+    """Raises fs's warnings (``warning: ...`` notices) as FsWarning, in Python's words."""
+    for n in notices:
+        if n.startswith("warning: "):
+            warnings.warn(pythonize(n[len("warning: "):]), FsWarning, stacklevel=3)
+
+
+# Flags that take no value: in Python they are keyword arguments set to True.
+_SWITCHES = {"drop-nulls", "stratify", "positive", "timings", "dry-run", "allow-version-mismatch", "keep-entities"}
+# Commands a hint may name, and their Store method.
+_COMMANDS = [
+    ("fs features list", "store.features()"), ("fs features show", "store.feature(NAME)"), ("fs features diff", "store.diff(A, B)"),
+    ("fs features sets", "store.feature_sets()"), ("fs runs list", "store.runs()"), ("fs runs show", "store.run(ID)"),
+    ("fs register", "store.register(FILE)"), ("fs materialize", "store.training_set(...)"), ("fs train", "store.train(...)"),
+    ("fs lineage", "store.lineage(ID)"), ("fs impact", "store.impact(NAME)"), ("fs reproduce", "store.reproduce(RUN)"),
+    ("fs profile", "store.profile(...)"), ("fs validate", "store.validate(...)"), ("fs init", "fs_features.Store.init()"),
+]
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:[ =]([^\s,;)]+))?")
+
+
+def pythonize(text: Optional[str]) -> Optional[str]:
+    """A message or hint of fs in the words of its Python caller: a flag becomes the
+    keyword argument (``--drop-nulls`` is ``drop_nulls=True``, ``--alpha 0.5`` is
+    ``alpha=0.5``) and a command the Store method."""
+    if not text:
+        return text
+    for cmd, method in _COMMANDS:
+        text = re.sub(re.escape(cmd) + r"(?![a-z_-])", method, text)
+
+    def flag(m: "re.Match[str]") -> str:
+        name, value = m.group(1), m.group(2)
+        arg = name.replace("-", "_")
+        if name in _SWITCHES:
+            return f"{arg}=True" + (f" {value}" if value else "")
+        return f"{arg}={value}" if value else f"{arg}="
+    return _FLAG.sub(flag, text)
+
+
 def from_body(body: dict, exit_code: Optional[int] = None) -> FsError:
-    """The exception for an error body, as the API and ``FS_ERRORS=json`` write it."""
+    """The exception for an error body, as the API and ``FS_ERRORS=json`` write it, with
+    its message and hint in Python's words."""
     cls = _BY_CODE.get(body.get("code", ""), _BY_EXIT.get(exit_code or 1, FsError))
     errors = [from_body(e) for e in body.get("errors") or []]
-    return cls(body.get("message", "fs failed"), code=body.get("code", "internal"), hint=body.get("hint"),
+    return cls(pythonize(body.get("message", "fs failed")), code=body.get("code", "internal"), hint=pythonize(body.get("hint")),
                detail=body.get("detail"), errors=errors)

@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _errors
-from ._backends import Local, Remote
+from . import _args, _errors
+from ._backends import Local, Remote, segment
 from ._objects import Lineage, Profile, Run
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -58,7 +58,7 @@ class Store:
         >>> store.register("features.yaml")["features"][0]["status"]
         'new'
         """
-        path = os.fspath(path)
+        path, dry_run = _args.path("path", path), _args.flag("dry_run", dry_run)
         if self._local:
             return self._local.run("register", path, *(["--dry-run"] if dry_run else []))[1]
         with open(path, encoding="utf-8") as f:
@@ -77,7 +77,8 @@ class Store:
     def feature(self, name: str) -> pd.DataFrame:
         """A feature's versions, newest first (``fs features show``); ``.attrs["fs"]``
         holds the name, the current version and the metadata."""
-        d = self._local.run("features", "show", name)[1] if self._local else self._remote.get("/features/" + name)
+        name = _args.text("name", name)
+        d = self._local.run("features", "show", name)[1] if self._local else self._remote.get("/features/" + segment(name))
         rows = [{"version": v["version"], "current": v["current"], "registered": pd.Timestamp(v["registered"]),
                  "registered_by": v.get("registered_by", ""),
                  "created": pd.Timestamp(v["created"]), "type": v["type"], "ttl_seconds": (v.get("ttl") or 0) / 1e9,
@@ -90,6 +91,7 @@ class Store:
 
     def diff(self, a: str, b: str) -> dict[str, Any]:
         """Compares two versions field by field: ``NAME`` or ``NAME@VERSION`` each (``fs features diff``)."""
+        a, b = _args.text("a", a), _args.text("b", b)
         return self._local.run("features", "diff", a, b)[1] if self._local else self._remote.get("/diff", a=a, b=b)
 
     def feature_sets(self) -> list[dict[str, Any]]:
@@ -105,10 +107,11 @@ class Store:
                      memory_limit: Optional[int] = None, timings: bool = False) -> pd.DataFrame:
         """Joins features onto the entity rows as of each row's time (``fs materialize``).
 
-        ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to
-        ``.fs-entities/SHA256.parquet`` first, so the same rows give the same dataset id as
-        the command line given that file. ``as_of`` (a time) ignores source rows created
-        after it. The result's ``.attrs["fs"]`` holds the dataset id, the feature versions,
+        ``entities`` is a DataFrame or a CSV/TSV/parquet file; a DataFrame is written to a
+        parquet file (the same rows give the same bytes, so the same dataset id) that fs keeps
+        in the store by its content (``--keep-entities``), so the dataset can be rebuilt;
+        the temporary file is removed. ``as_of`` (a string, datetime or pandas Timestamp;
+        no zone is UTC) ignores source rows created after it. The result's ``.attrs["fs"]`` holds the dataset id, the feature versions,
         the cutoff and the file. ``memory_limit`` (bytes) bounds fs's memory: a larger source
         is spilled to disk, with the same result (``--memory-limit``). ``timings=True`` adds
         ``.attrs["fs"]["timings"]``: each step's seconds, in order (``--timings``).
@@ -116,31 +119,27 @@ class Store:
         >>> train = store.training_set(["conv_rate", "acc_rate"], entities=orders)
         >>> train.attrs["fs"]["dataset_id"]
         """
-        ent = _entity_file(entities) if isinstance(entities, pd.DataFrame) else os.fspath(entities)
-        out = os.fspath(out) if out is not None else os.path.join(tempfile.mkdtemp(prefix="fs-"), "training_set.parquet")
-        cutoff = _time(as_of)
-        if self._local:
-            args = ["materialize", "--entities", ent, "--out", out, "--timestamp-column", timestamp_column, "-q"]
-            args += ["--feature-set", feature_set] if feature_set else ["--features", ",".join(features or [])]
-            args += ["--as-of", cutoff] if cutoff else []
-            args += ["--engine", engine] + (["--spark-remote", spark_remote] if spark_remote else [])
-            args += ["--memory-limit", str(int(memory_limit))] if memory_limit else []
-            args += ["--timings"] if timings else []
-            ds = self._local.run(*args)[1]
-            notices = [line.removeprefix("fs: ") for line in self._local.stderr.splitlines()]
-        else:
-            req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column,
-                   "engine": engine, "spark_remote": spark_remote or ""}
-            req.update({"feature_set": feature_set} if feature_set else {"features": list(features or [])})
-            if cutoff:
-                req["as_of"] = cutoff
-            if memory_limit:
-                req["memory_limit"] = int(memory_limit)
-            if timings:
-                req["timings"] = True
-            job = self._remote.job("/materialize", req)
-            ds, notices = job["result"], job.get("notices") or []
-            _write_atomic(out, self._remote.output(job))
+        if (features is None) == (feature_set is None):
+            raise _errors.UsageError("give features or feature_set, not both and not neither", code="invalid",
+                                     hint='features=["conv_rate", "acc_rate"], or feature_set="driver_ranking"')
+        features = _args.optional(_args.texts, "features", features)
+        feature_set = _args.optional(_args.text, "feature_set", feature_set)
+        timestamp_column = _args.text("timestamp_column", timestamp_column)
+        engine = _args.choice("engine", engine, ("local", "spark"))
+        spark_remote = _args.optional(_args.text, "spark_remote", spark_remote)
+        limit = _size("memory_limit", memory_limit)
+        timings = _args.flag("timings", timings)
+        cutoff = _time("as_of", as_of)
+        out = _args.path("out", out) if out is not None else os.path.join(tempfile.mkdtemp(prefix="fs-"), "training_set.parquet")
+        temp = _entity_file(entities) if isinstance(entities, pd.DataFrame) else None
+        ent = temp or _args.path("entities", entities)
+        try:
+            ds, notices = self._materialize(features, feature_set, ent, out, cutoff, timestamp_column, engine, spark_remote,
+                                            limit, timings, keep=temp is not None)
+        finally:
+            if temp:
+                _remove(temp)
+        _errors.warn(notices)
         df = pd.read_parquet(out)
         df.attrs["fs"] = {"dataset_id": ds["id"], "versions": {f["name"]: f["version"] for f in ds["features"]},
                           "cutoff": ds.get("cutoff"), "rows": ds["rows"], "path": out}
@@ -148,11 +147,37 @@ class Store:
             df.attrs["fs"]["timings"] = _timings(notices)
         return df
 
+    def _materialize(self, features: Optional[list[str]], feature_set: Optional[str], ent: str, out: str,
+                     cutoff: Optional[str], timestamp_column: str, engine: str, spark_remote: Optional[str],
+                     limit: Optional[int], timings: bool, keep: bool) -> tuple[dict, list[str]]:
+        """Runs fs materialize here or on the server; returns the dataset and the notices."""
+        if self._local:
+            args = ["materialize", "--entities", ent, "--out", out, "--timestamp-column", timestamp_column, "-q"]
+            args += ["--feature-set", feature_set] if feature_set else ["--features", ",".join(features or [])]
+            args += ["--as-of", cutoff] if cutoff else []
+            args += ["--engine", engine] + (["--spark-remote", spark_remote] if spark_remote else [])
+            args += ["--memory-limit", str(limit)] if limit else []
+            args += ["--timings"] * timings + ["--keep-entities"] * keep
+            ds = self._local.run(*args)[1]
+            return ds, self._local.notices()
+        req = {"entities": os.path.abspath(ent), "out": os.path.abspath(out), "timestamp_column": timestamp_column,
+               "engine": engine, "spark_remote": spark_remote or "", "keep_entities": keep}
+        req.update({"feature_set": feature_set} if feature_set else {"features": list(features or [])})
+        if cutoff:
+            req["as_of"] = cutoff
+        if limit:
+            req["memory_limit"] = limit
+        if timings:
+            req["timings"] = True
+        job = self._remote.job("/materialize", req)
+        _write_atomic(out, self._remote.output(job))
+        return job["result"], job.get("notices") or []
+
     # -- training -------------------------------------------------------------------------
 
     def train(self, dataset: Union[pd.DataFrame, PathLike], target: str, *, features: Optional[Sequence[str]] = None,
-              task: str = "regression", alpha: Union[float, Sequence[float]] = 1.0,
-              c: Union[float, Sequence[float]] = 1.0, l1_ratio: Union[float, Sequence[float], None] = None,
+              task: str = "regression", alpha: Union[float, Sequence[float], None] = None,
+              c: Union[float, Sequence[float], None] = None, l1_ratio: Union[float, Sequence[float], None] = None,
               test_size: float = 0.25, seed: int = 0, split: str = "random", stratify: bool = False,
               select: str = "log_loss", max_iter: Optional[int] = None, tol: float = 1e-4, positive: bool = False,
               drop_nulls: bool = False, max_rmse: Optional[float] = None, max_mae: Optional[float] = None,
@@ -176,30 +201,46 @@ class Store:
         >>> clf.metrics.loc["roc_auc", "test"], clf.confusion_matrix
         """
         ds = _dataset_arg(dataset)
-        classify = task == "classification"
-        if l1_ratio is None:
-            l1_ratio = 0.0 if classify else 0.5
-        if max_iter is None:
-            max_iter = 100 if classify else 1000
-        ratios = _floats(l1_ratio)
+        target = _args.text("target", target)
+        features = _args.optional(_args.texts, "features", features)
+        classify = _args.choice("task", task, ("regression", "classification")) == "classification"
+        for name, v, other in (("alpha", alpha, False), ("positive", positive or None, False), ("c", c, True),
+                               ("stratify", stratify or None, True)):
+            if v is not None and classify != other:
+                raise _errors.UsageError(f"{name} does not apply to task={task!r}", code="invalid",
+                                         hint="alpha and positive are regression's; c and stratify classification's")
+        alphas = _args.numbers_("alpha", 1.0 if alpha is None else alpha, lo=0)
+        cs = _args.numbers_("c", 1.0 if c is None else c, lo=0, above=True)
+        ratios = _args.numbers_("l1_ratio", (0.0 if classify else 0.5) if l1_ratio is None else l1_ratio, lo=0, hi=1)
+        max_iter = _args.integer("max_iter", (100 if classify else 1000) if max_iter is None else max_iter, lo=1)
+        tol = _args.number("tol", tol, lo=0)
+        test_size = _args.number("test_size", test_size, lo=0, hi=1, above=True)
+        seed = _args.integer("seed", seed, lo=0, hi=2**32 - 1)
+        split = _args.choice("split", split, ("random", "time"))
+        select = _args.choice("select", select, ("log_loss", "f1", "auc", "accuracy"))
+        positive, stratify, drop_nulls = (_args.flag(n, v) for n, v in (("positive", positive), ("stratify", stratify),
+                                                                         ("drop_nulls", drop_nulls)))
         gate = {"max_rmse": max_rmse, "max_mae": max_mae, "min_r2": min_r2, "min_accuracy": min_accuracy,
                 "min_f1": min_f1, "min_auc": min_auc, "max_log_loss": max_log_loss}
-        gate = {k: v for k, v in gate.items() if v is not None}
+        gate = {k: _args.number(k, v) for k, v in gate.items() if v is not None}
+        experiment = _args.optional(_args.text, "experiment", experiment)
+        register_model = _args.optional(_args.text, "register_model", register_model)
         if self._local:
             args = ["train", "--dataset", ds, "--target", target, "--task", task,
                     "--l1-ratio", ",".join(map(repr, ratios)), "--test-size", repr(test_size), "--seed", str(seed),
                     "--split", split, "--max-iter", str(max_iter), "--tol", repr(tol)]
             if classify:
-                args += ["--c", ",".join(map(repr, _floats(c))), "--select", select] + ["--stratify"] * stratify
+                args += ["--c", ",".join(map(repr, cs)), "--select", select] + ["--stratify"] * stratify
             else:
-                args += ["--alpha", ",".join(map(repr, _floats(alpha)))] + ["--positive"] * positive
+                args += ["--alpha", ",".join(map(repr, alphas))] + ["--positive"] * positive
             args += ["--features", ",".join(features)] if features else []
             args += ["--drop-nulls"] * drop_nulls
             for k, v in gate.items():
-                args += ["--" + k.replace("_", "-"), str(v)]
+                args += ["--" + k.replace("_", "-"), repr(v)]
             for flag, v in (("--experiment", experiment), ("--register-model", register_model)):
                 args += [flag, str(v)] if v is not None else []
             _, res = self._local.run(*args, ok=(3,))
+            _errors.warn(self._local.notices())
         else:
             if os.path.exists(ds):
                 ds = os.path.abspath(ds)
@@ -207,12 +248,13 @@ class Store:
                        "tol": tol, "test_size": test_size, "seed": seed, "split": split, "drop_nulls": drop_nulls,
                        "gate": gate}
             if classify:
-                request.update(task=task, cs=_floats(c), stratify=stratify, select=select)
+                request.update(task=task, cs=cs, stratify=stratify, select=select)
             else:
-                request.update(alphas=_floats(alpha), positive=positive)
+                request.update(alphas=alphas, positive=positive)
             req = {"dataset": ds, "request": request, "experiment": experiment or "", "register_model": register_model or ""}
             job = self._remote.job("/train", req)
             res = job["result"]
+            _errors.warn(job.get("notices") or [])
             if job.get("error"):
                 raise _errors.from_body(job["error"])
         run = Run.from_result(res)
@@ -238,7 +280,8 @@ class Store:
 
     def run(self, run_id: str) -> Run:
         """One run by id or unique prefix (``fs runs show``); a sweep comes with its runs."""
-        d = self._local.run("runs", "show", run_id)[1] if self._local else self._remote.get("/runs/" + run_id)
+        run_id = _args.text("run_id", run_id)
+        d = self._local.run("runs", "show", run_id)[1] if self._local else self._remote.get("/runs/" + segment(run_id))
         if "sweep" in d:
             run = Run.from_json(d["sweep"])
             run.runs = [Run.from_json(r) for r in d["runs"]]
@@ -250,6 +293,9 @@ class Store:
     def lineage(self, node: str, direction: str = "upstream", depth: int = 10) -> Lineage:
         """What went into a run, dataset or feature (``upstream``), or what came out of it
         (``downstream``) (``fs lineage``). In Jupyter it draws itself as SVG."""
+        node = _args.text("node", node)
+        direction = _args.choice("direction", direction, ("upstream", "downstream"))
+        depth = _args.integer("depth", depth, lo=0)
         if self._local:
             args = [node, "--depth", str(depth)] + (["--downstream"] if direction == "downstream" else [])
             trees = self._local.run("lineage", *args)[1]["trees"]
@@ -261,13 +307,15 @@ class Store:
 
     def impact(self, feature: str) -> dict[str, Any]:
         """What a change to a feature (or one version: ``NAME@VERSION``) would affect:
-        registered models, runs, sweeps, datasets, dependent features, feature sets (``fs impact``)."""
+        registered models, runs, sweeps, datasets, dependent features, feature sets (``fs impact``).
+        A source's name gives the same for every feature on it."""
+        feature = _args.text("feature", feature)
         return self._local.run("impact", feature)[1] if self._local else self._remote.get("/impact", id=feature)
 
     def reproduce(self, run: Union[Run, str]) -> dict[str, Any]:
         """Rebuilds a run's dataset and model from what the store recorded and compares them
         bit for bit (``fs reproduce``). Not identical: ``NotReproducible`` with ``.report``."""
-        run_id = run.id if isinstance(run, Run) else run
+        run_id = run.id if isinstance(run, Run) else _args.text("run", run)
         if self._local:
             _, rep = self._local.run("reproduce", run_id, ok=(4,))
         else:
@@ -282,7 +330,8 @@ class Store:
         """Profiles a parquet file or directory, or a registered source (``fs profile``):
         per-column statistics, table checks, correlations, warnings. In Jupyter it shows the
         HTML report."""
-        data = os.fspath(data)
+        data = _args.path("data", data)
+        target = _args.optional(_args.text, "target", target)
         if self._local:
             html_path = os.path.join(tempfile.mkdtemp(prefix="fs-"), "profile.html")
             args = ["profile", data, "--html", html_path] + (["--target", target] if target else [])
@@ -301,7 +350,7 @@ class Store:
     def validate(self, data: PathLike, expectations: PathLike) -> list[dict[str, Any]]:
         """Checks data against an expectations file (``fs validate``); returns nothing when every
         expectation holds, else raises ``ValidationFailed`` naming each violation."""
-        data, expectations = os.fspath(data), os.fspath(expectations)
+        data, expectations = _args.path("data", data), _args.path("expectations", expectations)
         if self._local:
             _, res = self._local.run("validate", data, "--expect", expectations, ok=(5,))
         else:
@@ -314,19 +363,52 @@ class Store:
         return []
 
 
-def _time(t: Any) -> Optional[str]:
+def _time(name: str, t: Any) -> Optional[str]:
+    """A time as RFC 3339 in UTC, the same for both kinds of store: a string pandas reads
+    ("2021-08-01", "2021-08-01 12:00", ISO 8601), a datetime or a Timestamp; no zone is UTC."""
     if t is None:
         return None
-    if isinstance(t, str):
-        return t
-    ts = pd.Timestamp(t)
+    try:
+        ts = pd.Timestamp(t)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise _errors.UsageError(f"{name}: cannot read {t!r} as a time ({e})", code="invalid",
+                                 hint=f'give {name} as "2021-08-01", "2021-08-01T00:00:00Z", a datetime or a pandas Timestamp') from None
+    if ts is pd.NaT:
+        raise _errors.UsageError(f"{name}: {t!r} is not a time", code="invalid", hint=f'give {name} as "2021-08-01"')
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
     return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
 
 
-def _floats(v: Union[float, Sequence[float]]) -> list[float]:
-    return [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)]
+_UNITS = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 10**3), ("MB", 10**6),
+          ("GB", 10**9), ("TB", 10**12), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40), ("B", 1)]
+
+
+def _size(name: str, v: Any) -> Optional[int]:
+    """A memory size in bytes: an int, or a string as the command line takes it
+    ("512MB", "2GiB")."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        text = v.strip()
+        for suffix, mult in _UNITS:
+            if text.lower().endswith(suffix.lower()) and len(text) > len(suffix):
+                try:
+                    return _args.integer(name, int(float(text[:-len(suffix)].strip()) * mult), lo=1)
+                except ValueError:
+                    break
+        raise _errors.UsageError(f"{name}: {v!r} is not a size", code="invalid",
+                                 hint='give bytes, or "512MB", "2GB" (powers of 1000), "512MiB", "2GiB" (powers of 1024)')
+    return _args.integer(name, v, lo=1)
+
+
+def _remove(path: str) -> None:
+    """Removes a temporary file and its directory, if now empty."""
+    for remove, p in ((os.remove, path), (os.rmdir, os.path.dirname(path)), (os.rmdir, os.path.dirname(os.path.dirname(path)))):
+        try:
+            remove(p)
+        except OSError:
+            return
 
 
 def _dataset_arg(dataset: Union[pd.DataFrame, PathLike]) -> str:
@@ -336,20 +418,25 @@ def _dataset_arg(dataset: Union[pd.DataFrame, PathLike]) -> str:
             raise _errors.UsageError("this DataFrame did not come from Store.training_set",
                                      code="invalid", hint="train on the DataFrame training_set returned, or give a parquet file or a dataset id")
         return info["dataset_id"]  # the store knows its file: here, or on the server
-    return os.fspath(dataset)
+    return _args.path("dataset", dataset)
 
 
 def _entity_file(df: pd.DataFrame) -> str:
-    """Writes entity rows to .fs-entities/SHA256.parquet: the same rows, the same bytes,
-    the same file, so the dataset id is the one the command line gives for that file."""
+    """Writes entity rows to a temporary parquet file (in .fs-entities/ here, which a
+    server under the same data roots reads too): the same rows, the same bytes, so the
+    same dataset id as the command line gives for that file. fs keeps a copy in the store."""
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf, compression="zstd")
     data = buf.getvalue()
-    path = os.path.join(".fs-entities", hashlib.sha256(data).hexdigest()[:16] + ".parquet")
-    if not os.path.exists(path):
-        os.makedirs(".fs-entities", exist_ok=True)
-        _write_atomic(path, data)
+    tmp = tempfile.mkdtemp(prefix="call-", dir=_mkdir(".fs-entities"))
+    path = os.path.join(tmp, hashlib.sha256(data).hexdigest()[:16] + ".parquet")
+    _write_atomic(path, data)
     return path
+
+
+def _mkdir(d: str) -> str:
+    os.makedirs(d, exist_ok=True)
+    return d
 
 
 def _write_atomic(path: str, data: bytes) -> None:

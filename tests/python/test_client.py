@@ -83,9 +83,11 @@ def test_same_results_local_and_remote(stores, fs_bin):
     remote, run_r = workflow(stores["remote"])
     pd.testing.assert_frame_equal(local.pop("train"), remote.pop("train"))
     assert local == remote
-    # The dataset id is the command line's for the same rows: the DataFrame went to
-    # .fs-entities/SHA.parquet, and fs materialize on that file gives the same id.
-    ent = next(pathlib.Path(".fs-entities").glob("*.parquet"))
+    # The dataset id is the command line's for the same rows: the DataFrame went to a
+    # parquet file the store keeps (entities/SHA256.parquet), and fs materialize on that
+    # file gives the same id; the temporary file is gone.
+    ent = next(pathlib.Path("local", "entities").glob("*.parquet"))
+    assert not list(pathlib.Path(".").glob(".fs-entities/**/*.parquet"))
     cli = subprocess.run([fs_bin, "materialize", "--features", ",".join(FEATS), "--entities", str(ent), "--out", "cli.parquet",
                           "--as-of", AS_OF, "--store", "local", "--json"], capture_output=True, text=True, check=True)
     assert json.loads(cli.stdout)["id"] == local["dataset"]
@@ -97,7 +99,7 @@ def test_errors_are_exceptions_with_the_clis_message(stores):
         with pytest.raises(fs.FsError) as e:
             store.feature("nope")
         assert (e.value.code, e.value.message, e.value.hint) == (
-            "not_found", "feature nope not found", "fs features list shows the registered features")
+            "not_found", "feature nope not found", "store.features() shows the registered features")
         store.register("features.yaml")
         train = store.training_set(FEATS, entities="orders.tsv", as_of=AS_OF)
         with pytest.raises(fs.GateFailed) as gate:
