@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	osuser "os/user"
 	"sync"
 
 	"github.com/fs-dev/fs/featurestore/badger"
@@ -116,6 +117,9 @@ func (s *Service) user(ctx context.Context) string {
 		if v := s.getenv(k); v != "" {
 			return v
 		}
+	}
+	if u, err := osuser.Current(); err == nil { // no variable set (a service, a container): the uid's name
+		return u.Username
 	}
 	return ""
 }

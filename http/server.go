@@ -233,6 +233,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // > and & as they are (the body is application/json, never HTML)
 	enc.Encode(v)
 }
 

@@ -67,9 +67,25 @@ func (s *Server) render(page uiPage) func(w http.ResponseWriter, r *request) {
 
 func (s *Server) renderError(w http.ResponseWriter, err error) {
 	b := errorBody(err)
-	if s.ui.Render(w, status(b.Code), "error", web.Page{Title: "Not what was asked for", Data: b}) != nil {
-		http.Error(w, b.Message, status(b.Code))
+	code := status(b.Code)
+	if s.ui.Render(w, code, "error", web.Page{Title: errorTitle(code), Data: b}) != nil {
+		http.Error(w, b.Message, code)
 	}
+}
+
+// errorTitle is an error page's title: what happened, in a few words.
+func errorTitle(code int) string {
+	switch code {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusForbidden, http.StatusUnauthorized:
+		return "Not allowed"
+	case http.StatusBadRequest:
+		return "Cannot do that"
+	case http.StatusConflict:
+		return "In conflict"
+	}
+	return "Something went wrong"
 }
 
 type featuresPage struct {

@@ -22,8 +22,9 @@ const (
 	ModelVersion   Kind = "model"       // a registered model version
 )
 
-// AttrSweepOf, on a run node, marks a sweep: the number of its runs.
-const AttrSweepOf = "sweep_of"
+// AttrSweepOf, on a run node, marks a sweep: the number of its runs
+// ("runs 6" among the node's attributes).
+const AttrSweepOf = "runs"
 
 // NodeID names a node: "<kind>:<id>".
 type NodeID string

@@ -335,7 +335,7 @@ func spread(order string, c *Column, mean float64, n, bins int, at map[int]float
 			if v == 0 {
 				c.Zeros++
 			}
-			if v < lo || v > hi {
+			if outlier(c, v, lo, hi) {
 				c.Outliers++
 			}
 			h.add(v)

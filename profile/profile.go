@@ -46,7 +46,7 @@ type Column struct {
 	Std       *float64   `json:"std,omitempty"`
 	Zeros     int        `json:"zeros"`
 	Quantiles []Quantile `json:"quantiles,omitempty"`
-	Outliers  int        `json:"outliers_iqr"`
+	Outliers  int        `json:"outliers_iqr"` // by the IQR rule; none in a column of two values or fewer (an indicator)
 	Histogram *Histogram `json:"histogram,omitempty"`
 	MinText   string     `json:"min_text,omitempty"` // strings and timestamps
 	MaxText   string     `json:"max_text,omitempty"`
@@ -391,7 +391,7 @@ func columnStats(s *featurestore.Series, bins int) *Column {
 	q1, q3 := quantile(vals, 0.25), quantile(vals, 0.75)
 	lo, hi := q1-1.5*(q3-q1), q3+1.5*(q3-q1)
 	for _, v := range vals {
-		if v < lo || v > hi {
+		if outlier(c, v, lo, hi) {
 			c.Outliers++
 		}
 	}
@@ -470,3 +470,10 @@ func (h *histBuilder) add(v float64) {
 }
 
 func fmtTime(ns int64) string { return timeFromNanos(ns) }
+
+// outlier reports whether v lies outside [lo, hi], the IQR rule's fences.
+// A column of two distinct values or fewer (a 0/1 indicator, a flag) has
+// none: its rarer value is a class, not an outlier.
+func outlier(c *Column, v, lo, hi float64) bool {
+	return c.Distinct > 2 && (v < lo || v > hi)
+}

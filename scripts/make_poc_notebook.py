@@ -18,8 +18,9 @@ time, fit `ElasticNet(alpha=0.5, l1_ratio=0.1)` on a `train_test_split(test_size
 runs in MLflow. Here every step goes through fs, so every figure below comes with the exact feature versions and the
 dataset that produced it, and the run can be rebuilt bit for bit later.
 
-It reads the real data from `../../shared/data` (set `FS_DATA` to use another copy) and works in `poc-work/`
-(`FS_POC_DIR`). With `MLFLOW_TRACKING_URI` set, the runs are logged to that MLflow.
+It reads the real data kept beside it in `data/` (`examples/data` in the repository; set `FS_DATA` to use another
+copy) and works in `poc-work/` (`FS_POC_DIR`). With `MLFLOW_TRACKING_URI` set, the runs are logged to that MLflow;
+without, they are kept in the store and `fs sync` pushes them once an MLflow is configured.
 """)
 code("""
 import os
@@ -28,11 +29,15 @@ from pathlib import Path
 import pandas as pd
 import fs_features as fs
 
-DATA = Path(os.environ.get("FS_DATA", "../../shared/data")).resolve()
+DATA = Path(os.environ.get("FS_DATA", "data")).resolve()
 WORK = Path(os.environ.get("FS_POC_DIR", "poc-work")).resolve()
 WORK.mkdir(parents=True, exist_ok=True)
 os.chdir(WORK)
 store = fs.Store.init(".fs")
+if os.environ.get("MLFLOW_TRACKING_URI"):
+    print("MLflow at", os.environ["MLFLOW_TRACKING_URI"])
+else:
+    print("MLflow is not configured (MLFLOW_TRACKING_URI is unset): runs are kept in the store; fs sync pushes them later")
 store
 """)
 md("## 1. Profile the raw parquet\nNulls, duplicates, correlations and outliers, before defining anything.")

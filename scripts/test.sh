@@ -2,18 +2,37 @@
 # Runs every test of fs, installing what the tests need first:
 #   - Go modules (go mod download),
 #   - a Python virtual environment in .venv with the pinned requirements-test.txt
-#     (re-created when that file changes),
-# then starts a real MLflow server on a free 127.0.0.1 port (FS_MLFLOW_URI),
-# runs go vet, the Go tests (unit, conformance, CLI scripts, the SIGKILL
-# test, MLflow), a short run of each fuzz target and the Python
-# tests, and stops the server.
-# Needs: go, python3 (3.11+) with venv, network access to the Go proxy and PyPI
-# on the first run. Usage: scripts/test.sh   (or: make test)
+#     (re-created when that file changes; installed with uv, which fetches in
+#     parallel),
+#   - graphviz, chromium and Java 17 from Debian when missing (apt-get: root,
+#     or sudo without a password),
+# then starts a real MLflow server and a real Spark Connect server on free
+# 127.0.0.1 ports, runs gofmt, go vet, the Go tests (unit, conformance, CLI
+# scripts, kills, the web UI in Chromium, MLflow), a short run of each fuzz
+# target, installs the Python client and runs the Python tests, stops the
+# servers, and prints how long each step took. A skipped test fails the run in
+# CI (CI set); elsewhere each skip says why.
+# Needs: go, python3 (3.11+) with venv, network access to the Go proxy, PyPI
+# and Debian on the first run. Usage: scripts/test.sh   (or: make test)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-step() { printf '\n== %s\n' "$*"; }
+# step NAME: a new step; the time of the last one is kept for the summary.
+started=$(date +%s)
+step_name="" step_start=$started steps=()
+step() {
+  local now
+  now=$(date +%s)
+  [ -n "$step_name" ] && steps+=("$(printf '%5d s  %s' $((now - step_start)) "$step_name")")
+  step_name="$*" step_start=$now
+  printf '\n== %s\n' "$*"
+}
+summary() {
+  step "done"
+  printf '\n== where the time went (%d s in all)\n' $(( $(date +%s) - started ))
+  printf '%s\n' "${steps[@]}"
+}
 
 step "go modules"
 go mod download
@@ -23,10 +42,11 @@ venv="$top/.venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum requirements-test.txt | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "creating .venv: mlflow, scikit-learn, pandas, pyarrow, duckdb, pyspark, jupyter (about 1.5 GB; a few minutes)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-test.txt
+  "$venv/bin/pip" install --quiet --disable-pip-version-check uv==0.13.8
+  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r requirements-test.txt
   echo "$want" > "$stamp"
 fi
 "$venv/bin/python" -c 'import mlflow, sklearn, pandas, pyarrow, duckdb; print("mlflow", mlflow.__version__, "sklearn", sklearn.__version__, "pandas", pandas.__version__, "pyarrow", pyarrow.__version__, "duckdb", duckdb.__version__)'
@@ -101,7 +121,7 @@ GOOS=darwin GOARCH=arm64 go build ./...
 GOOS=windows GOARCH=amd64 go build ./...
 
 step "go test"
-go test -count=1 ./...
+"$venv/bin/python" scripts/gotest.py -count=1 ./... | tee "$FS_TEST_OUTPUT/go-test.txt"
 
 # Each fuzz target runs briefly here; make fuzz runs them longer.
 fuzz() { step "fuzz: $1 ($3)"; go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" -fuzzminimizetime 0s "$2"; }
@@ -115,8 +135,20 @@ step "waiting for the Spark Connect server at $FS_SPARK_REMOTE"
 for i in $(seq 1 180); do spark_up && break; sleep 1; done
 spark_up || { cat "$spark_dir"/*.out "$spark_dir/start.log" 2>/dev/null | tail -50; echo "the Spark Connect server did not start"; exit 1; }
 
-step "the Python client (pip install ./python builds fs into it)"
+step "the Python client (pip install ./python builds fs into it with Go)"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python
 
 step "python tests"
-"$venv/bin/python" -m pytest -q tests/python
+"$venv/bin/python" -m pytest -q -rs tests/python | tee "$FS_TEST_OUTPUT/python-test.txt"
+
+summary
+# One closing line for the whole run, Go's and Python's tests together.
+"$venv/bin/python" - "$FS_TEST_OUTPUT/go-test.txt" "$FS_TEST_OUTPUT/python-test.txt" <<'PY'
+import re, sys
+total = {"passed": 0, "failed": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    last = [l for l in open(path) if re.search(r"\d+ (passed|failed)", l)][-1]
+    for n, word in re.findall(r"(\d+) (passed|failed|skipped)", last):
+        total[word] += int(n)
+print(f"total: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+PY

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The check values of ../shared/notes/elastic-net-parity.md, which come
+// The check values of the team's notes on Elastic Net parity, which come
 // from numpy: train_test_split(range(10), test_size=0.2, random_state=17).
 func TestTrainTestSplitMatchesNumpy(t *testing.T) {
 	train, test, err := TrainTestSplit(10, 0.2, 17)

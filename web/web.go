@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +92,15 @@ var funcs = template.FuncMap{
 	"nodeurl": NodeURL,
 	"attrs":   attrsText,
 	"section": func(title string, nodes []*lineage.Node) section { return section{title, nodes} },
+	"plural":  plural,
+}
+
+// plural is "1 run" or "3 runs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func gateText(g trainer.Gate) string {

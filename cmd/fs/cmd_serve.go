@@ -15,6 +15,7 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/badger"
 	fshttp "github.com/fs-dev/fs/http"
 )
 
@@ -218,6 +219,9 @@ func (a *cli) serve(ctx context.Context, srv *fshttp.Server, shared *app.Shared,
 		scheme = "https"
 	}
 	fmt.Fprintf(a.st.Stderr, "fs: serving the store %s at %s://%s (Ctrl-C stops)\n", shared.Dir(), scheme, ln.Addr())
+	if err := badger.MarkServing(shared.Dir(), fmt.Sprintf("%s://%s", scheme, ln.Addr())); err == nil {
+		defer badger.Unmark(shared.Dir())
+	}
 	done := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {

@@ -109,11 +109,11 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	f.StringVar(&o.req.Target, "target", "", "the column to predict (required)")
 	f.StringSliceVar(&o.req.Features, "features", nil, "feature columns in design-matrix order (default: the dataset's features)")
 	f.Float64SliceVar(&o.req.Alphas, "alpha", []float64{1.0}, "regularisation strength; several values make a sweep")
-	f.Float64SliceVar(&o.req.L1Ratios, "l1-ratio", []float64{0.5}, "L1 share of the penalty, 0 to 1; several values make a sweep")
+	f.Float64SliceVar(&o.req.L1Ratios, "l1-ratio", nil, "L1 share of the penalty, 0 to 1 (default 0.5, or 0 with --task classification, as scikit-learn's); several values make a sweep")
 	f.Float64Var(&o.req.TestSize, "test-size", 0.25, "share of rows in the test set (sklearn's default 0.25)")
 	f.UintVar(&o.seed, "seed", 0, "random_state of the split")
 	f.StringVar(&o.req.Split, "split", "random", "random (train_test_split) or time (earlier events train, later test)")
-	f.IntVar(&o.req.MaxIter, "max-iter", 1000, "maximum coordinate descent iterations")
+	f.IntVar(&o.req.MaxIter, "max-iter", 0, "maximum iterations (default 1000 coordinate descent iterations, or 100 SAGA epochs with --task classification)")
 	f.Float64Var(&o.req.Tol, "tol", 1e-4, "tolerance of the duality gap")
 	f.BoolVar(&o.req.Positive, "positive", false, "constrain coefficients to be positive")
 	f.BoolVar(&o.req.DropNulls, "drop-nulls", false, "drop rows with a null feature or target instead of failing")
@@ -134,6 +134,7 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	f.StringVar(&o.registerModel, "register-model", "", "register the model in MLflow's registry under this name (when the gate passes)")
 	f.StringVar(&o.req.Solver, "solver", "auto", "auto, data or gram (for tests; the iterates are the same)")
 	f.MarkHidden("solver")
+	f.Lookup("l1-ratio").DefValue = "" // the task's, said in the usage
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("target")
 	return cmd
@@ -159,6 +160,12 @@ func (o *trainOptions) classification(f *pflag.FlagSet) error {
 	}
 	if o.req.Task == trainer.TaskRegression {
 		o.req.Cs, o.req.Select = nil, ""
+		if !f.Changed("l1-ratio") {
+			o.req.L1Ratios = []float64{0.5}
+		}
+		if !f.Changed("max-iter") {
+			o.req.MaxIter = 1000
+		}
 		return nil
 	}
 	switch o.req.Select {

@@ -444,3 +444,15 @@ func TestLargeSweepAndLeftovers(t *testing.T) {
 		t.Fatalf("after the repair, %d runs in sweeps", n)
 	}
 }
+
+// TestLocalCommandNamesTheServer (issue 28, 8): a command run on a store
+// directory that fs serve holds says so and how to reach the server.
+func TestLocalCommandNamesTheServer(t *testing.T) {
+	dir := demoStore(t)
+	url, _, _ := spawnServer(t, filepath.Join(dir, ".fs"), "--data-root", dir)
+	code, _, stderr := client(t, dir, "", "", "features", "list")
+	if code != 11 || !strings.Contains(stderr, "is held by an fs server (fs serve, process") ||
+		!strings.Contains(stderr, "fs: hint: run the command through it: FS_STORE="+url+" fs ...") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+}

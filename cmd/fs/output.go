@@ -15,6 +15,7 @@ import (
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // > and & as they are: this is no HTML
 	return enc.Encode(v)
 }
 

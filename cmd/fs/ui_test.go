@@ -314,7 +314,15 @@ func TestWebUI(t *testing.T) {
 	getJSON(t, base+"/api/v1/impact?id=conv_rate", &imp)
 	b.open("/impact?id=conv_rate", "#impact-summary")
 	contains(t, "the impact page", b.text("#impact-summary"),
-		fmt.Sprintf("affects %d registered model versions, %d runs (in %d sweeps), %d datasets", len(imp.Models), len(imp.Runs), len(imp.Sweeps), len(imp.Datasets)))
+		fmt.Sprintf("affects %d registered model versions, %d runs (in 1 sweep), 1 dataset", len(imp.Models), len(imp.Runs)))
+	if len(imp.Sweeps) != 1 || len(imp.Datasets) != 1 {
+		t.Errorf("impact: %d sweeps, %d datasets; the demo has one of each", len(imp.Sweeps), len(imp.Datasets))
+	}
+	var tips []string
+	b.eval(`[...document.querySelectorAll("#graph title")].map(t => t.textContent)`, &tips)
+	if strings.Contains(strings.Join(tips, "\n"), "sweep_of") || !strings.Contains(strings.Join(tips, "\n"), "runs: ") {
+		t.Errorf("node tooltips show a raw key, or no run count of the sweep:\n%s", strings.Join(tips, "\n"))
+	}
 	var red int
 	b.eval(`document.querySelectorAll('#graph g.node polygon[stroke="#d93025"], #graph g.node path[stroke="#d93025"]').length`, &red)
 	if want := len(imp.Runs) + len(imp.Sweeps) + len(imp.Datasets) + len(imp.Features) + len(imp.Sets); red != want {
@@ -331,6 +339,11 @@ func TestWebUI(t *testing.T) {
 	b.shot("datasets")
 	b.expect("status of 404", func() { b.open("/features/nope", "p.error") })
 	contains(t, "a missing feature", b.text("main"), "feature nope not found")
+	var title string
+	b.eval(`document.title`, &title)
+	if !strings.HasPrefix(title, "Not found") {
+		t.Errorf("the 404 page is titled %q", title)
+	}
 
 	// On a phone's screen nothing is wider than the screen but tables and
 	// graphs, which scroll in their own box.

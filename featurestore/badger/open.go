@@ -60,9 +60,8 @@ func openDB(opts badgerdb.Options) (*badgerdb.DB, error) {
 
 func openError(dir string, err error) error {
 	if isLocked(err) {
-		return &featurestore.Error{Code: featurestore.ELOCKED,
-			Message: fmt.Sprintf("the store at %s is in use by another fs process", dir),
-			Hint:    "wait for the other fs command to finish, then run this one again"}
+		msg, hint := lockedBy(dir)
+		return &featurestore.Error{Code: featurestore.ELOCKED, Message: msg, Hint: hint}
 	}
 	if strings.Contains(err.Error(), "Encryption key mismatch") {
 		return damagedError(dir, []Damage{{keyRegistryFile, "is damaged"}})

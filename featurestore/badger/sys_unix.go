@@ -48,3 +48,8 @@ func lastExtentEnd(f *os.File, size int64) (int64, bool) {
 	}
 	return end, true
 }
+
+// processAlive reports whether a process of that id runs.
+func processAlive(pid int) bool {
+	return pid > 0 && (unix.Kill(pid, 0) == nil || unix.Kill(pid, 0) == unix.EPERM)
+}

@@ -18,7 +18,7 @@ from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, log_los
                              recall_score, roc_auc_score)
 from sklearn.model_selection import train_test_split
 
-SHARED = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = pathlib.Path(__file__).resolve().parents[2] / "examples" / "data"  # the real data, kept in the repository
 
 
 def problem(kind, k, rng, n=300, p=6):
@@ -211,8 +211,6 @@ def test_reproduce_and_pyfunc_model(run_fs, tmp_path):
     assert "loader_module: fs_logistic" in mlmodel and '"type": "long"' in mlmodel and "predict_method" in mlmodel
 
 
-@pytest.mark.skipif(not (SHARED / "driver_stats.parquet").exists(),
-                    reason="../shared/data is absent: this test needs the real driver data (CI always has it)")
 def test_proof_of_concept_label_as_classification(run_fs, tmp_path):
     (tmp_path / "features.yaml").write_text(f"""
 entities: [{{name: driver, join_keys: [driver_id]}}]

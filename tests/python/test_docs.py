@@ -3,6 +3,7 @@ import os
 import pathlib
 import re
 import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -37,6 +38,63 @@ def test_readme_tour_runs_as_written(fs_bin, tmp_path):
     assert "changed (from ab7a234b4e61)" in proc.stdout
     assert "reproduced: identical" in proc.stdout
     assert (tmp_path / "fs-demo" / "predictions.parquet").exists()
+
+
+def blocks(path, lang):
+    """The fenced code blocks of a language in a Markdown file, with their line numbers."""
+    text = path.read_text()
+    for m in re.finditer(r"^( *)```" + lang + r"\n(.*?)^\1```", text, re.S | re.M):
+        body = "\n".join(line[len(m.group(1)):] for line in m.group(2).splitlines())
+        yield text[:m.start()].count("\n") + 1, body
+
+
+@pytest.fixture()
+def demo_dir(fs_bin, tmp_path):
+    """A fresh `fs demo` (make demo), as the README's reader has it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "FS_STORE", "FS_BIN"))}
+    env["PATH"] = f"{pathlib.Path(fs_bin).parent}{os.pathsep}{env['PATH']}"
+    demo = subprocess.run([fs_bin, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr
+    return tmp_path / "fs-demo", env
+
+
+PYTHON_DOCS = [ROOT / "README.md", ROOT / "docs" / "python.md"]
+
+
+@pytest.mark.parametrize("doc", PYTHON_DOCS, ids=lambda p: p.name)
+def test_python_blocks_run_as_written(doc, demo_dir):
+    """Every Python block of the README and docs/python.md runs in fs-demo, with the
+    installed package, as a reader would paste it."""
+    cwd, env = demo_dir
+    found = list(blocks(doc, "python"))
+    assert found, f"{doc.name} has no python block"
+    for line, code in found:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{doc.name}:{line}: the block fails:\n{code}\n{proc.stderr[-3000:]}"
+
+
+YAML_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def definition_blocks():
+    for doc in YAML_DOCS:
+        for line, body in blocks(doc, "yaml"):
+            if re.search(r"^(entities|sources|features|feature_sets):", body, re.M):
+                yield pytest.param(body, id=f"{doc.name}:{line}")
+
+
+@pytest.mark.parametrize("body", list(definition_blocks()))
+def test_definition_examples_register(body, demo_dir, fs_bin):
+    """Every definition file shown in the README and docs/ registers, in a new store
+    over the demo's data (with the files the example names, when they are data the
+    demo does not have)."""
+    cwd, env = demo_dir
+    store = cwd / "example-store"
+    subprocess.run([fs_bin, "init", "--store", str(store)], cwd=cwd, env=env, check=True, capture_output=True)
+    (cwd / "example.yaml").write_text(body)
+    proc = subprocess.run([fs_bin, "register", "example.yaml", "--store", str(store)], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, f"{body}\n{proc.stderr}"
 
 
 def slug(heading):

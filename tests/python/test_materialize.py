@@ -1,6 +1,6 @@
 """fs materialize against an independent as-of join (DuckDB) on random data
 with ties, duplicates, nulls, TTLs, late-created rows, unsorted input and
-several files, and on the real files in ../shared/data; pandas and pyarrow
+several files, and on the real files in examples/data; pandas and pyarrow
 read what fs writes."""
 import json
 import os
@@ -14,7 +14,7 @@ import pytest
 
 from oracle import asof
 
-SHARED = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = pathlib.Path(__file__).resolve().parents[2] / "examples" / "data"  # the real data, kept in the repository
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
 
 
@@ -220,8 +220,6 @@ def test_output_file_metadata_and_determinism(run_fs, tmp_path):
     assert n == 800
 
 
-@pytest.mark.skipif(not (SHARED / "driver_stats.parquet").exists(),
-                    reason="../shared/data is absent: this test needs the real driver stats (CI always has them)")
 def test_real_files_against_duckdb(run_fs, tmp_path):
     (tmp_path / "features.yaml").write_text(f"""
 entities: [{{name: driver, join_keys: [driver_id]}}]
