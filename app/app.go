@@ -6,7 +6,7 @@ import (
 	osuser "os/user"
 	"sync"
 
-	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/badger"
 )
 
 // Service runs fs's use cases against one store.

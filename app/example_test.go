@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // The command line and the server run the same use cases: here a local

@@ -2,11 +2,10 @@ package app
 
 import (
 	"context"
-	"strings"
 	"time"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // VersionInfo is one version of a feature in its history.
@@ -132,9 +131,3 @@ func (s *Service) FeatureSets(ctx context.Context) (out []FeatureSetInfo, err er
 	})
 	return out, err
 }
-
-// OneLine squeezes whitespace so an expression fits one line.
-func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// FormatTTL is "7d", "90m0s", or "-" for none.
-func FormatTTL(d time.Duration) string { return featurestore.FormatTTL(d) }

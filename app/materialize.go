@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/atomicfile"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/spark"
@@ -195,12 +196,12 @@ func warnNulls(ctx context.Context, ds *featurestore.Dataset) {
 	for _, n := range ds.Nulls {
 		if n.Inf > 0 {
 			notify(ctx, "warning: %s is infinite (+Inf or -Inf) in %s: its expression divided by zero or overflowed there; "+
-				"fs train refuses such rows (guard it: y != 0 ? x / y : nil)", n.Name, FormatNulls(n.Inf, ds.Rows))
+				"fs train refuses such rows (guard it: y != 0 ? x / y : nil)", n.Name, format.Nulls(n.Inf, ds.Rows))
 		}
 		if !n.MostlyNull(ds.Rows) {
 			continue
 		}
-		msg := "warning: " + n.Name + " is null in " + FormatNulls(n.Nulls, ds.Rows)
+		msg := "warning: " + n.Name + " is null in " + format.Nulls(n.Nulls, ds.Rows)
 		if n.Reason != "" {
 			msg += ": " + n.Reason
 		}

@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/internal/membudget"

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // countingOpener is a store directory that counts how often a use case

@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/reproduce"
 )

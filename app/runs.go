@@ -7,8 +7,9 @@ import (
 	"math"
 	"sort"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -150,7 +151,7 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 		}
 		cmp.Rows = append(cmp.Rows, row)
 	}
-	add("param", "dataset", func(r *trainer.Run) string { return ShortID(r.Dataset.ID) })
+	add("param", "dataset", func(r *trainer.Run) string { return format.ShortID(r.Dataset.ID) })
 	add("param", "target", func(r *trainer.Run) string { return r.Target })
 	regression, classification := tasks(runs)
 	if classification {
@@ -159,7 +160,7 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 			if r.Logistic == nil {
 				return "-"
 			}
-			return FormatNum(r.Logistic.C)
+			return format.Num(r.Logistic.C)
 		})
 	}
 	if regression {
@@ -167,9 +168,9 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 	}
 	add("param", "l1_ratio", func(r *trainer.Run) string {
 		if r.Logistic != nil {
-			return FormatNum(r.Logistic.L1Ratio)
+			return format.Num(r.Logistic.L1Ratio)
 		}
-		return FormatNum(r.Params.L1Ratio)
+		return format.Num(r.Params.L1Ratio)
 	})
 	add("param", "split", func(r *trainer.Run) string {
 		return fmt.Sprintf("%s %v seed %d", r.Split.Kind, r.Split.TestSize, r.Split.Seed)
@@ -179,7 +180,7 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 	}
 	for _, m := range compareMetrics {
 		if (m.class && classification) || (!m.class && regression) {
-			add("metric", m.name, func(r *trainer.Run) string { return FormatNum(m.get(r)) })
+			add("metric", m.name, func(r *trainer.Run) string { return format.Num(m.get(r)) })
 		}
 	}
 	return cmp, nil
@@ -208,7 +209,7 @@ func regressionNum(r *trainer.Run, v float64) string {
 	if r.Task == trainer.TaskClassification {
 		return "-"
 	}
-	return FormatNum(v)
+	return format.Num(v)
 }
 
 // testClass returns a classifier's test metric, NaN for a regression.

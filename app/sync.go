@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/trainer"
 	"github.com/fs-dev/fs/trainer/mlflow"
 )

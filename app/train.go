@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/trainer"

@@ -10,9 +10,9 @@ import (
 
 	pq "github.com/parquet-go/parquet-go"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
 )

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // FuzzRequests sends arbitrary requests to the server's handler (the real

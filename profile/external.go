@@ -15,7 +15,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
-	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/numeric"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -290,7 +290,7 @@ func numericStats(ctx context.Context, files []string, col featurestore.Column, 
 	}
 	n := c.Count
 	var sum float64
-	if err := readOrder(order, func(next func() float64) { sum = trainer.PairwiseSumOf(n, next) }); err != nil {
+	if err := readOrder(order, func(next func() float64) { sum = numeric.PairwiseSumOf(n, next) }); err != nil {
 		return nil, err
 	}
 	mean := sum / float64(n)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
-	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/numeric"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -126,8 +126,8 @@ func TestPairwiseSumOfStreams(t *testing.T) {
 			v[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)))
 		}
 		k := 0
-		got := trainer.PairwiseSumOf(n, func() float64 { k++; return v[k-1] })
-		if want := trainer.PairwiseSum(v); math.Float64bits(got) != math.Float64bits(want) || k != n {
+		got := numeric.PairwiseSumOf(n, func() float64 { k++; return v[k-1] })
+		if want := numeric.PairwiseSum(v); math.Float64bits(got) != math.Float64bits(want) || k != n {
 			t.Errorf("n=%d: %v, want %v (read %d)", n, got, want, k)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/internal/membudget"
-	"github.com/fs-dev/fs/trainer"
+	"github.com/fs-dev/fs/numeric"
 	"github.com/fs-dev/fs/transforms"
 )
 
@@ -366,7 +366,7 @@ func columnStats(s *featurestore.Series, bins int) *Column {
 	if len(vals) == 0 {
 		return c
 	}
-	mean := trainer.PairwiseSum(vals) / float64(len(vals))
+	mean := numeric.PairwiseSum(vals) / float64(len(vals))
 	var ss float64
 	for _, v := range vals {
 		ss += (v - mean) * (v - mean)

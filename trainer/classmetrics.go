@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // ClassMetrics are scikit-learn's classification metrics on one set of
@@ -117,13 +119,13 @@ func divide(a, b float64) float64 {
 // average is np.average: the mean, or sum(v·w)/sum(w).
 func average(v, w []float64) float64 {
 	if w == nil {
-		return PairwiseSum(v) / float64(len(v))
+		return numeric.PairwiseSum(v) / float64(len(v))
 	}
 	prod := make([]float64, len(v))
 	for i := range v {
 		prod[i] = v[i] * w[i]
 	}
-	return PairwiseSum(prod) / PairwiseSum(w)
+	return numeric.PairwiseSum(prod) / numeric.PairwiseSum(w)
 }
 
 // logLoss is sklearn's log_loss: probabilities clipped to [eps, 1-eps],
@@ -135,7 +137,7 @@ func logLoss(y []int, proba [][]float64) float64 {
 		p := min(max(proba[i][c], eps), 1-eps)
 		loss[i] = -math.Log(p)
 	}
-	return PairwiseSum(loss) / float64(len(y))
+	return numeric.PairwiseSum(loss) / float64(len(y))
 }
 
 // binaryAUC is roc_auc_score on one positive class: the ROC curve's points
@@ -185,7 +187,7 @@ func binaryAUC(pos []bool, score []float64) float64 {
 	for i := range area {
 		area[i] = (x[i+1] - x[i]) * (yv[i+1] + yv[i]) / 2.0
 	}
-	return PairwiseSum(area)
+	return numeric.PairwiseSum(area)
 }
 
 // ovrAUC is the macro mean of each class's AUC against the rest.

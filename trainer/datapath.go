@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // dataProblem is scikit-learn's data path on X centred on the fly (see
@@ -49,8 +51,8 @@ func newDataProblem(X [][]float64, y []float64) (*dataProblem, []float64) {
 	d := &dataProblem{X: X, y: y, mean: make([]float64, p), norm2: make([]float64, p), xty: make([]float64, p)}
 	forEach(p, func(j int) {
 		x := X[j]
-		m := PairwiseSum(x) / float64(n)
-		d.mean[j], d.norm2[j], d.xty[j] = m, pairwiseSumSq(x, m), dotc(x, y, m)
+		m := numeric.PairwiseSum(x) / float64(n)
+		d.mean[j], d.norm2[j], d.xty[j] = m, numeric.PairwiseSumSq(x, m), dotc(x, y, m)
 	})
 	d.R = append([]float64(nil), y...) // w starts at zero
 	d.fresh = true

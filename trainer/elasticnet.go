@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // ElasticNet holds scikit-learn's ElasticNet parameters (fit_intercept=True,
@@ -94,7 +96,7 @@ func (m ElasticNet) Fit(cols [][]float64, y []float64) (*Fitted, error) {
 	}
 	// fit_intercept=True: the solvers work on X and y centred by their
 	// means (numpy's pairwise sum), without copying X.
-	yOff := PairwiseSum(y) / float64(n)
+	yOff := numeric.PairwiseSum(y) / float64(n)
 	yc := make([]float64, n)
 	for i, v := range y {
 		yc[i] = v - yOff

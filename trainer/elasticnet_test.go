@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // fitBoth fits m by the data path and by the Gram path, and checks that
@@ -138,7 +140,7 @@ func TestSkippingUnchangedColumnsChangesNothing(t *testing.T) {
 		n := len(y)
 		yc := make([]float64, n)
 		for i := range y {
-			yc[i] = y[i] - PairwiseSum(y)/float64(n)
+			yc[i] = y[i] - numeric.PairwiseSum(y)/float64(n)
 		}
 		var fits [2][]float64
 		var iters [2]int

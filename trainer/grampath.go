@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // gramProblem computes the same quantities from G = X_cᵀX_c, X_cᵀy_c and
@@ -35,7 +37,7 @@ const gramGroups = 16
 func newGramProblem(X [][]float64, y []float64) (*gramProblem, []float64) {
 	p, n := len(X), len(y)
 	mean := make([]float64, p)
-	forEach(p, func(j int) { mean[j] = PairwiseSum(X[j]) / float64(n) })
+	forEach(p, func(j int) { mean[j] = numeric.PairwiseSum(X[j]) / float64(n) })
 	cols := p + 1 // X_c..., y
 	width := (cols + tileA*tileB - 1) / (tileA * tileB) * (tileA * tileB)
 	type tile struct{ a, b int }

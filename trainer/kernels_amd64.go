@@ -1,15 +1,13 @@
 package trainer
 
-import "golang.org/x/sys/cpu"
-
-var haveAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+import "github.com/fs-dev/fs/numeric"
 
 //go:noescape
 func gramTileAVX2(a, b *float64, stride, n int, out *[tileA * tileB * lanes]float64)
 
 // gramTile is gramTileAVX2 where the processor has it, gramTileGo elsewhere.
 func gramTile(buf []float64, a, b, stride, n int, out *[tileA * tileB * lanes]float64) {
-	if haveAVX2FMA {
+	if numeric.AVX2 {
 		_ = buf[a+(tileA-1)*stride+n-1]
 		_ = buf[b+(tileB-1)*stride+n-1]
 		gramTileAVX2(&buf[a], &buf[b], stride, n, out)
@@ -25,7 +23,7 @@ func shiftAVX2(dst, src *float64, n int, s float64)
 func shift(dst, src []float64, s float64) {
 	dst = dst[:len(src)]
 	i := 0
-	if haveAVX2FMA && len(src) >= 8 {
+	if numeric.AVX2 && len(src) >= 8 {
 		i = len(src) &^ 7
 		shiftAVX2(&dst[0], &src[0], i, s)
 	}
@@ -35,37 +33,13 @@ func shift(dst, src []float64, s float64) {
 }
 
 //go:noescape
-func sum8AVX2(x *float64, n int, out *[8]float64)
-
-//go:noescape
-func sumSq8AVX2(x *float64, n int, m float64, out *[8]float64)
-
-func leafSum(a []float64, r *[8]float64) int {
-	if haveAVX2FMA {
-		n := len(a) &^ 7
-		sum8AVX2(&a[0], n, r)
-		return n
-	}
-	return leafSumGo(a, r)
-}
-
-func leafSumSq(a []float64, m float64, r *[8]float64) int {
-	if haveAVX2FMA {
-		n := len(a) &^ 7
-		sumSq8AVX2(&a[0], n, m, r)
-		return n
-	}
-	return leafSumSqGo(a, m, r)
-}
-
-//go:noescape
 func dotcAVX2(x, r *float64, n int, m float64) float64
 
 //go:noescape
 func axpycAVX2(r, x *float64, n int, m, a float64)
 
 func dotcKernel(x, r []float64, m float64) float64 {
-	if haveAVX2FMA {
+	if numeric.AVX2 {
 		_ = r[len(x)-1]
 		return dotcAVX2(&x[0], &r[0], len(x), m)
 	}
@@ -73,7 +47,7 @@ func dotcKernel(x, r []float64, m float64) float64 {
 }
 
 func axpycKernel(r, x []float64, m, a float64) {
-	if haveAVX2FMA {
+	if numeric.AVX2 {
 		_ = r[len(x)-1]
 		axpycAVX2(&r[0], &x[0], len(x), m, a)
 		return

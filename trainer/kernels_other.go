@@ -6,8 +6,6 @@ func gramTile(buf []float64, a, b, stride, n int, out *[tileA * tileB * lanes]fl
 	gramTileGo(buf, a, b, stride, n, out)
 }
 
-var haveAVX2FMA = false
-
 // shift sets dst[i] = src[i] - s.
 func shift(dst, src []float64, s float64) {
 	dst = dst[:len(src)]
@@ -15,10 +13,6 @@ func shift(dst, src []float64, s float64) {
 		dst[i] = v - s
 	}
 }
-
-func leafSum(a []float64, r *[8]float64) int { return leafSumGo(a, r) }
-
-func leafSumSq(a []float64, m float64, r *[8]float64) int { return leafSumSqGo(a, m, r) }
 
 func dotcKernel(x, r []float64, m float64) float64 { return dotcGo(x, r, m) }
 

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // The kernel in use (AVX2 on most amd64 processors) and the portable one
@@ -48,25 +50,7 @@ func TestGramTileKernelsAgree(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("AVX2+FMA kernel in use: %v", haveAVX2FMA)
-}
-
-// The pairwise leaves in use and the portable ones give the same bits.
-func TestPairwiseLeavesAgree(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	a := make([]float64, 133)
-	for i := range a {
-		a[i] = rng.NormFloat64() * 1e4
-	}
-	for _, n := range []int{8, 9, 16, 127, 128} {
-		var got, want [8]float64
-		if leafSum(a[:n], &got) != leafSumGo(a[:n], &want) || got != want {
-			t.Errorf("sum of %d: kernel %v, portable %v", n, got, want)
-		}
-		if leafSumSq(a[:n], 3.5, &got) != leafSumSqGo(a[:n], 3.5, &want) || got != want {
-			t.Errorf("sum of squares of %d: kernel %v, portable %v", n, got, want)
-		}
-	}
+	t.Logf("AVX2+FMA kernel in use: %v", numeric.AVX2)
 }
 
 // The centred dot product and update in use and the portable ones give the
@@ -100,17 +84,17 @@ func TestCentredKernelsAgree(t *testing.T) {
 // A whole fit gives the same bits with the AVX2 kernels as with the
 // portable ones, on both paths.
 func TestFitSameBitsWithPortableKernels(t *testing.T) {
-	if !haveAVX2FMA {
+	if !numeric.AVX2 {
 		t.Skip("this processor runs the portable kernels only")
 	}
 	X, y := wideProblem()
-	defer func() { haveAVX2FMA = true }()
+	defer func() { numeric.AVX2 = true }()
 	for _, solver := range []string{"data", "gram"} {
 		for _, m := range fitCases {
 			m.Solver = solver
 			var fits [2]*Fitted
 			for k, avx := range []bool{true, false} {
-				haveAVX2FMA = avx
+				numeric.AVX2 = avx
 				f, err := m.Fit(X, y)
 				if err != nil {
 					t.Fatal(err)

@@ -3,6 +3,8 @@ package trainer
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/fs-dev/fs/numeric"
 )
 
 // Metrics are scikit-learn's regression metrics on one set of rows.
@@ -40,7 +42,7 @@ func r2(y []float64, num float64) float64 {
 	if len(y) < 2 {
 		return math.NaN()
 	}
-	mean := PairwiseSum(y) / float64(len(y))
+	mean := numeric.PairwiseSum(y) / float64(len(y))
 	var den float64
 	for _, v := range y {
 		den += (v - mean) * (v - mean)

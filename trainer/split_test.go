@@ -32,17 +32,3 @@ func TestTimeSplit(t *testing.T) {
 		t.Errorf("time split = %v / %v", train, test)
 	}
 }
-
-func TestPairwiseSum(t *testing.T) {
-	for _, n := range []int{0, 1, 7, 8, 9, 127, 128, 129, 1000, 100001} {
-		a := make([]float64, n)
-		want := 0.0
-		for i := range a {
-			a[i] = float64(i%17) * 0.25
-			want += a[i]
-		}
-		if got := PairwiseSum(a); got != want {
-			t.Errorf("n=%d: %v, want %v", n, got, want)
-		}
-	}
-}

@@ -9,12 +9,11 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/trainer"
 )
@@ -75,32 +74,24 @@ type section struct {
 }
 
 var funcs = template.FuncMap{
-	"short": app.ShortID,
+	"short": format.ShortID,
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"ttl":     app.FormatTTL,
+	"ttl":     format.TTL,
 	"base":    filepath.Base,
-	"nulls":   app.FormatNulls,
-	"num":     app.FormatNum,
+	"nulls":   format.Nulls,
+	"num":     format.Num,
 	"gate":    gateText,
 	"join":    strings.Join,
 	"mlflow":  mlflowHTML,
 	"nodeurl": NodeURL,
 	"attrs":   attrsText,
 	"section": func(title string, nodes []*lineage.Node) section { return section{title, nodes} },
-	"plural":  plural,
-}
-
-// plural is "1 run" or "3 runs".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
+	"plural":  format.Plural,
 }
 
 func gateText(g trainer.Gate) string {
@@ -122,9 +113,9 @@ func mlflowHTML(m trainer.MLflowRef) template.HTML {
 	}
 	if strings.HasPrefix(m.TrackingURI, "http://") || strings.HasPrefix(m.TrackingURI, "https://") {
 		href := strings.TrimRight(m.TrackingURI, "/") + "/#/experiments/" + m.ExperimentID + "/runs/" + m.RunID
-		return template.HTML(fmt.Sprintf(`%s <a href="%s">%s</a>`, text, template.HTMLEscapeString(href), template.HTMLEscapeString(app.ShortID(m.RunID))))
+		return template.HTML(fmt.Sprintf(`%s <a href="%s">%s</a>`, text, template.HTMLEscapeString(href), template.HTMLEscapeString(format.ShortID(m.RunID))))
 	}
-	return template.HTML(text + " " + template.HTMLEscapeString(app.ShortID(m.RunID)))
+	return template.HTML(text + " " + template.HTMLEscapeString(format.ShortID(m.RunID)))
 }
 
 func attrsText(n *lineage.Node) string { return strings.Join(n.AttrPairs(" "), ", ") }

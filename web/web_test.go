@@ -226,14 +226,18 @@ func checkRoutes(t *testing.T, name string, g *Graph) {
 // source, its snapshot, five features (one reading two others), the
 // dataset, the run and its sweep, drawn as fs draws it.
 func demoLineage() *Graph {
-	n := func(k lineage.Kind, key string) *lineage.Node { return &lineage.Node{ID: lineage.ID(k, key), Kind: k, Label: key} }
+	n := func(k lineage.Kind, key string) *lineage.Node {
+		return &lineage.Node{ID: lineage.ID(k, key), Kind: k, Label: key}
+	}
 	src, snap := n(lineage.Source, "driver_stats"), n(lineage.Snapshot, "driver_stats@8b98")
 	feat := map[string]*lineage.Node{}
 	for _, f := range []string{"conv_rate", "acc_rate", "avg_daily_trips", "trips_per_hour", "engagement"} {
 		feat[f] = n(lineage.FeatureVersion, f)
 	}
 	ds, run, sweep := n(lineage.Dataset, "46b02e39"), n(lineage.Run, "227555d7"), n(lineage.Run, "4f99ebc2 (sweep of 6)")
-	leaf := func(x *lineage.Node) *lineage.Tree { return &lineage.Tree{Node: x, Children: []*lineage.Tree{{Node: src}}} }
+	leaf := func(x *lineage.Node) *lineage.Tree {
+		return &lineage.Tree{Node: x, Children: []*lineage.Tree{{Node: src}}}
+	}
 	tph := &lineage.Tree{Node: feat["trips_per_hour"], Children: []*lineage.Tree{leaf(feat["avg_daily_trips"]), {Node: src}}}
 	eng := &lineage.Tree{Node: feat["engagement"], Children: []*lineage.Tree{tph, leaf(feat["acc_rate"]), leaf(feat["conv_rate"]), {Node: src}}}
 	dsT := &lineage.Tree{Node: ds, Children: []*lineage.Tree{eng, leaf(feat["avg_daily_trips"]), tph, leaf(feat["acc_rate"]),

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/format"
 )
 
 func newFeaturesCmd(a *cli) *cobra.Command {
@@ -74,7 +74,7 @@ Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 st
 				if v.Current {
 					mark = "*"
 				}
-				t.row(mark, v.ID.Short(), fmtTime(v.Created), string(v.Type), app.FormatTTL(v.TTL), v.Source.Name, app.OneLine(v.Expr))
+				t.row(mark, v.ID.Short(), fmtTime(v.Created), string(v.Type), format.TTL(v.TTL), v.Source.Name, format.OneLine(v.Expr))
 			}
 			return t.flush()
 		},

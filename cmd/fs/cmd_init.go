@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore/badger"
+	"github.com/fs-dev/fs/badger"
 )
 
 func newInitCmd(a *cli) *cobra.Command {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/materialize"
 )
 
@@ -150,7 +151,7 @@ func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	fmt.Fprintf(w, "dataset  %s\nrows     %d\ncutoff   %s\nout      %s\n\n", ds.ID.Short(), ds.Rows, cutoff, o.out)
 	t := newTable(w, "FEATURE", "VERSION", "NULLS")
 	for i, f := range ds.Features {
-		nulls := app.FormatNulls(ds.Nulls[i].Nulls, ds.Rows)
+		nulls := format.Nulls(ds.Nulls[i].Nulls, ds.Rows)
 		if inf := ds.Nulls[i].Inf; inf > 0 {
 			nulls += fmt.Sprintf("; %d infinite", inf)
 		}

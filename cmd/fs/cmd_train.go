@@ -10,6 +10,7 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -228,8 +229,8 @@ func printTrain(a *cli, res *app.TrainResult) {
 			if r.ID == res.Run.ID {
 				mark = "best"
 			}
-			t.row(r.ID.Short(), app.FormatNum(r.Params.Alpha), app.FormatNum(r.Params.L1Ratio), app.FormatNum(r.Test.RMSE), app.FormatNum(r.Test.MAE),
-				app.FormatNum(r.Test.R2), fmt.Sprint(r.Model.NIter), mark)
+			t.row(r.ID.Short(), format.Num(r.Params.Alpha), format.Num(r.Params.L1Ratio), format.Num(r.Test.RMSE), format.Num(r.Test.MAE),
+				format.Num(r.Test.R2), fmt.Sprint(r.Model.NIter), mark)
 		}
 		t.flush()
 		fmt.Fprintln(w)
@@ -238,13 +239,13 @@ func printTrain(a *cli, res *app.TrainResult) {
 	gate := gateLine(r)
 	mlflowLine := mlflowLine(r)
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
-		r.ID.Short(), mlflowLine, app.ShortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
+		r.ID.Short(), mlflowLine, format.ShortID(r.Dataset.ID), r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
 		r.Params.Alpha, r.Params.L1Ratio, r.Params.MaxIter, r.Params.Tol, plural(r.Model.NIter, "iteration"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, res.ModelDir)
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
-	t.row("rmse", app.FormatNum(r.Train.RMSE), app.FormatNum(r.Test.RMSE))
-	t.row("mae", app.FormatNum(r.Train.MAE), app.FormatNum(r.Test.MAE))
-	t.row("r2", app.FormatNum(r.Train.R2), app.FormatNum(r.Test.R2))
-	t.row("mse", app.FormatNum(r.Train.MSE), app.FormatNum(r.Test.MSE))
+	t.row("rmse", format.Num(r.Train.RMSE), format.Num(r.Test.RMSE))
+	t.row("mae", format.Num(r.Train.MAE), format.Num(r.Test.MAE))
+	t.row("r2", format.Num(r.Train.R2), format.Num(r.Test.R2))
+	t.row("mse", format.Num(r.Train.MSE), format.Num(r.Test.MSE))
 	t.flush()
 	fmt.Fprintln(w)
 	c := newTable(w, "FEATURE", "VERSION", "COEF")
@@ -253,9 +254,9 @@ func printTrain(a *cli, res *app.TrainResult) {
 		if !f.Version.IsZero() {
 			v = f.Version.Short()
 		}
-		c.row(f.Name, v, app.FormatNum(r.Model.Coef[i]))
+		c.row(f.Name, v, format.Num(r.Model.Coef[i]))
 	}
-	c.row("(intercept)", "", app.FormatNum(r.Model.Intercept))
+	c.row("(intercept)", "", format.Num(r.Model.Intercept))
 	c.flush()
 }
 
@@ -288,7 +289,7 @@ func printClassifier(a *cli, res *app.TrainResult) {
 	split := splitKind(r.Split)
 	p, fit := r.Logistic, r.Classifier
 	fmt.Fprintf(w, "run      %s\nmlflow   %s\ndataset  %s\nsplit    %s, test size %v, seed %d: %d train rows, %d test rows\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nclasses  %s\nfit      %s, %s; predict %s\ngate     %s\nmodel    %s\n\n",
-		r.ID.Short(), mlflowLine(r), app.ShortID(r.Dataset.ID), split, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
+		r.ID.Short(), mlflowLine(r), format.ShortID(r.Dataset.ID), split, r.Split.TestSize, r.Split.Seed, r.Split.TrainRows, r.Split.TestRows,
 		p.C, p.L1Ratio, p.MaxIter, p.Tol, strings.Join(fit.Classes, ", "), plural(fit.NIter, "epoch"), fmtSeconds(r.FitSeconds), fmtSeconds(r.PredictSeconds), gate, res.ModelDir)
 	printClassMetrics(w, r)
 	fmt.Fprintln(w)
@@ -345,13 +346,13 @@ func printClassCoef(w io.Writer, r *trainer.Run) {
 			row[1] = f.Version.Short()
 		}
 		for _, coef := range fit.Coef {
-			row = append(row, app.FormatNum(coef[i]))
+			row = append(row, format.Num(coef[i]))
 		}
 		c.row(row...)
 	}
 	row := []string{"(intercept)", ""}
 	for _, b := range fit.Intercept {
-		row = append(row, app.FormatNum(b))
+		row = append(row, format.Num(b))
 	}
 	c.row(row...)
 	c.flush()
@@ -362,17 +363,17 @@ func printClassCoef(w io.Writer, r *trainer.Run) {
 func printClassMetrics(w io.Writer, r *trainer.Run) {
 	tr, te := r.TrainClass, r.TestClass
 	t := newTable(w, "METRIC", "TRAIN", "TEST")
-	t.row("log_loss", app.FormatNum(tr.LogLoss), app.FormatNum(te.LogLoss))
-	t.row("accuracy", app.FormatNum(tr.Accuracy), app.FormatNum(te.Accuracy))
+	t.row("log_loss", format.Num(tr.LogLoss), format.Num(te.LogLoss))
+	t.row("accuracy", format.Num(tr.Accuracy), format.Num(te.Accuracy))
 	if tr.Binary != nil {
-		t.row("precision", app.FormatNum(tr.Binary.Precision), app.FormatNum(te.Binary.Precision))
-		t.row("recall", app.FormatNum(tr.Binary.Recall), app.FormatNum(te.Binary.Recall))
-		t.row("f1", app.FormatNum(tr.Binary.F1), app.FormatNum(te.Binary.F1))
-		t.row("roc_auc", app.FormatNum(tr.AUC), app.FormatNum(te.AUC))
+		t.row("precision", format.Num(tr.Binary.Precision), format.Num(te.Binary.Precision))
+		t.row("recall", format.Num(tr.Binary.Recall), format.Num(te.Binary.Recall))
+		t.row("f1", format.Num(tr.Binary.F1), format.Num(te.Binary.F1))
+		t.row("roc_auc", format.Num(tr.AUC), format.Num(te.AUC))
 	} else {
-		t.row("f1_macro", app.FormatNum(tr.Macro.F1), app.FormatNum(te.Macro.F1))
-		t.row("f1_weighted", app.FormatNum(tr.Weighted.F1), app.FormatNum(te.Weighted.F1))
-		t.row("roc_auc_ovr", app.FormatNum(tr.AUC), app.FormatNum(te.AUC))
+		t.row("f1_macro", format.Num(tr.Macro.F1), format.Num(te.Macro.F1))
+		t.row("f1_weighted", format.Num(tr.Weighted.F1), format.Num(te.Weighted.F1))
+		t.row("roc_auc_ovr", format.Num(tr.AUC), format.Num(te.AUC))
 	}
 	t.flush()
 	fmt.Fprintln(w)

@@ -200,7 +200,9 @@ func TestServerOpensOnlyLocalPathsUnderItsRoots(t *testing.T) {
 		var j struct{ ID string }
 		json.Unmarshal([]byte(out), &j)
 		_, out, _ = raw(t, "GET", api+"/jobs/"+j.ID+"?wait=20", readToken, "", "")
-		var res struct{ Error struct{ Message, Hint string } }
+		var res struct {
+			Error struct{ Message, Hint string }
+		}
 		json.Unmarshal([]byte(out), &res)
 		return strings.ReplaceAll(res.Error.Message, p, "PATH") + " / " + res.Error.Hint
 	}

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 )
 
 // manyFeatures returns a definition file of n features over the demo's

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	fshttp "github.com/fs-dev/fs/http"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	fshttp "github.com/fs-dev/fs/http"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/internal/termsafe"

@@ -15,11 +15,10 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
-
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/parquet"
 )
 

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/fs-dev/fs/app"
+	"github.com/fs-dev/fs/internal/format"
 )
 
 // writeJSON prints v as one indented JSON document.
@@ -43,9 +43,9 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func fmtNum(f float64) string { return app.FormatNum(f) }
+func fmtNum(f float64) string { return format.Num(f) }
 
-func shortID(s string) string { return app.ShortID(s) }
+func shortID(s string) string { return format.ShortID(s) }
 
 // fmtSeconds prints a duration with three meaningful digits in a unit
 // that suits it: 27.1 µs, 3.42 ms, 1.25 s.

@@ -19,6 +19,7 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -242,7 +243,7 @@ func TestWebUI(t *testing.T) {
 		}
 	}
 	b.open("/runs", "table.runs")
-	contains(t, "the runs page", b.text("table.runs"), sweep.ID.Short(), app.FormatNum(sweep.Test.RMSE))
+	contains(t, "the runs page", b.text("table.runs"), sweep.ID.Short(), format.Num(sweep.Test.RMSE))
 	b.do(chromedp.Click(chromedp.CSS(`table.runs th:nth-child(8)`)))
 	var rmse []float64
 	b.eval(`Array.from(document.querySelectorAll("table.runs tbody tr td:nth-child(8)")).map(td => parseFloat(td.textContent))`, &rmse)
@@ -251,8 +252,8 @@ func TestWebUI(t *testing.T) {
 	}
 	b.shot("runs")
 	b.open("/runs/"+sweep.ID.String(), "#test-rmse")
-	if got := b.text("#test-rmse"); got != app.FormatNum(sweep.Test.RMSE) {
-		t.Errorf("the sweep's test rmse: %s, want %s", got, app.FormatNum(sweep.Test.RMSE))
+	if got := b.text("#test-rmse"); got != format.Num(sweep.Test.RMSE) {
+		t.Errorf("the sweep's test rmse: %s, want %s", got, format.Num(sweep.Test.RMSE))
 	}
 	var charts int
 	b.eval(`document.querySelectorAll(".chart svg").length`, &charts)
@@ -289,7 +290,7 @@ func TestWebUI(t *testing.T) {
 	var ds featurestore.Dataset
 	getJSON(t, base+"/api/v1/datasets/"+sweep.Dataset.ID, &ds)
 	graph := b.text("#graph")
-	contains(t, "the run's lineage", graph, "run "+sweep.Children[0].Short(), "dataset "+ds.ID.Short(), "snapshot driver_stats@"+app.ShortID(ds.Sources[0].Digest))
+	contains(t, "the run's lineage", graph, "run "+sweep.Children[0].Short(), "dataset "+ds.ID.Short(), "snapshot driver_stats@"+format.ShortID(ds.Sources[0].Digest))
 	for _, f := range ds.Features {
 		contains(t, "the run's lineage", graph, "feature "+f.Name+"@"+f.Version.Short())
 	}
@@ -335,7 +336,7 @@ func TestWebUI(t *testing.T) {
 	contains(t, "the feature sets page", b.text("main"), "driver_ranking", "conv_rate@e8acb2bb2fa1")
 	b.shot("feature-sets")
 	b.open("/datasets", "table")
-	contains(t, "the datasets page", b.text("main"), app.ShortID(sweep.Dataset.ID))
+	contains(t, "the datasets page", b.text("main"), format.ShortID(sweep.Dataset.ID))
 	b.shot("datasets")
 	b.expect("status of 404", func() { b.open("/features/nope", "p.error") })
 	contains(t, "a missing feature", b.text("main"), "feature nope not found")
@@ -378,8 +379,8 @@ func TestWebUIClassifier(t *testing.T) {
 	r := res.Run
 	for id, want := range map[string]float64{"#test-log-loss": r.TestClass.LogLoss, "#test-accuracy": r.TestClass.Accuracy,
 		"#test-f1": r.TestClass.F1(), "#test-auc": r.TestClass.AUC} {
-		if got := b.text(id); got != app.FormatNum(want) {
-			t.Errorf("%s: %s, want %s", id, got, app.FormatNum(want))
+		if got := b.text(id); got != format.Num(want) {
+			t.Errorf("%s: %s, want %s", id, got, format.Num(want))
 		}
 	}
 	var cells []int
@@ -387,7 +388,7 @@ func TestWebUIClassifier(t *testing.T) {
 	if want := slices.Concat(r.TestClass.Confusion...); !slices.Equal(cells, want) {
 		t.Errorf("confusion matrix %v, want %v", cells, want)
 	}
-	contains(t, "the classifier's page", b.text("main"), "classification", "C 1", app.FormatNum(r.Classifier.Coef[0][0]), app.FormatNum(r.Classifier.Intercept[0]))
+	contains(t, "the classifier's page", b.text("main"), "classification", "C 1", format.Num(r.Classifier.Coef[0][0]), format.Num(r.Classifier.Intercept[0]))
 	contains(t, "the sweep's charts", b.text(".charts"), "test log loss by C", "test log loss by l1_ratio")
 	b.shot("classifier")
 	var regression trainer.Run
@@ -400,9 +401,9 @@ func TestWebUIClassifier(t *testing.T) {
 	}
 	b.open("/compare?run="+r.ID.String()+"&run="+regression.ID.String(), "table.compare")
 	contains(t, "the comparison", b.text("table.compare"), "task", "classification", "regression", "test_log_loss", "test_rmse",
-		app.FormatNum(r.TestClass.LogLoss), app.FormatNum(regression.Test.RMSE))
+		format.Num(r.TestClass.LogLoss), format.Num(regression.Test.RMSE))
 	b.open("/runs", "table.runs")
-	contains(t, "the runs page", b.text("table.runs"), "C 0.1", "log loss "+app.FormatNum(r.TestClass.LogLoss))
+	contains(t, "the runs page", b.text("table.runs"), "C 0.1", "log loss "+format.Num(r.TestClass.LogLoss))
 }
 
 // TestWebUILogin: a server with tokens sends a browser to its login page;

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/trainer"
 	"github.com/fs-dev/fs/transforms"

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/badger"
 	"github.com/fs-dev/fs/featurestore/storetest"
 )
 

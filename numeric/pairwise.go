@@ -1,4 +1,4 @@
-package trainer
+package numeric
 
 // PairwiseSum is numpy's pairwise summation (add.reduce on contiguous
 // float64): blocks of 128 summed in 8 lanes, halves summed recursively.
@@ -42,10 +42,10 @@ func PairwiseSumOf(n int, next func() float64) float64 {
 	return left + PairwiseSumOf(n-n2, next)
 }
 
-// pairwiseSumSq is PairwiseSum of (a_i - m)², as numpy sums the squares of
+// PairwiseSumSq is PairwiseSum of (a_i - m)², as numpy sums the squares of
 // a centred column (which is how scikit-learn gets the column norms): each
 // difference and each square is rounded before it is added.
-func pairwiseSumSq(a []float64, m float64) float64 {
+func PairwiseSumSq(a []float64, m float64) float64 {
 	n := len(a)
 	switch {
 	case n < 8:
@@ -67,7 +67,7 @@ func pairwiseSumSq(a []float64, m float64) float64 {
 	}
 	n2 := n / 2
 	n2 -= n2 % 8
-	return pairwiseSumSq(a[:n2], m) + pairwiseSumSq(a[n2:], m)
+	return PairwiseSumSq(a[:n2], m) + PairwiseSumSq(a[n2:], m)
 }
 
 // leafSumGo sets the 8 lanes of a pairwise leaf (8 <= len(a) <= 128) from
