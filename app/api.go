@@ -35,7 +35,7 @@ type API interface {
 	Sync(ctx context.Context, req SyncRequest) ([]*trainer.Run, error)
 
 	Lineage(ctx context.Context, req LineageRequest) ([]*lineage.Tree, error)
-	Impact(ctx context.Context, arg string) (*Impact, error)
+	Impact(ctx context.Context, arg string) (*lineage.Impact, error)
 	OpenLineage(ctx context.Context, w io.Writer) error
 	Reproduce(ctx context.Context, run string) (*reproduce.Report, error)
 

@@ -33,8 +33,8 @@ var _ API = (*Service)(nil)
 // Opener gives a use case the store for one step. release must be called
 // when the step is done.
 type Opener interface {
-	Read(ctx context.Context) (s *badger.Store, release func(), err error)
-	Write(ctx context.Context) (s *badger.Store, release func(), err error)
+	Read(ctx context.Context) (s Store, release func(), err error)
+	Write(ctx context.Context) (s Store, release func(), err error)
 	Dir() string
 }
 
@@ -44,20 +44,20 @@ type Dir string
 
 func (d Dir) Dir() string { return string(d) }
 
-func (d Dir) Read(ctx context.Context) (*badger.Store, func(), error) {
+func (d Dir) Read(ctx context.Context) (Store, func(), error) {
 	return d.open(true)
 }
 
-func (d Dir) Write(ctx context.Context) (*badger.Store, func(), error) {
+func (d Dir) Write(ctx context.Context) (Store, func(), error) {
 	return d.open(false)
 }
 
-func (d Dir) open(readOnly bool) (*badger.Store, func(), error) {
+func (d Dir) open(readOnly bool) (Store, func(), error) {
 	s, err := badger.Open(string(d), readOnly)
 	if err != nil {
 		return nil, nil, err
 	}
-	return s, func() { s.Close() }, nil
+	return badgerStore{s}, func() { s.Close() }, nil
 }
 
 // Shared is one store held open for a server's life. Reads share it
@@ -79,13 +79,13 @@ func OpenShared(dir string) (*Shared, error) {
 
 func (s *Shared) Dir() string { return s.store.Dir() }
 
-func (s *Shared) Read(ctx context.Context) (*badger.Store, func(), error) {
-	return s.store, func() {}, nil
+func (s *Shared) Read(ctx context.Context) (Store, func(), error) {
+	return badgerStore{s.store}, func() {}, nil
 }
 
-func (s *Shared) Write(ctx context.Context) (*badger.Store, func(), error) {
+func (s *Shared) Write(ctx context.Context) (Store, func(), error) {
 	s.write.Lock()
-	return s.store, s.write.Unlock, nil
+	return badgerStore{s.store}, s.write.Unlock, nil
 }
 
 // Drain waits for the write in progress, then holds the turn so that no
@@ -156,7 +156,7 @@ func progress(ctx context.Context) func(done, total int) {
 }
 
 // read runs fn with the store open for reading.
-func (s *Service) read(ctx context.Context, fn func(*badger.Store) error) error {
+func (s *Service) read(ctx context.Context, fn func(Store) error) error {
 	st, release, err := s.Store.Read(ctx)
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (s *Service) read(ctx context.Context, fn func(*badger.Store) error) error 
 }
 
 // write runs fn with the store open for writing.
-func (s *Service) write(ctx context.Context, fn func(*badger.Store) error) error {
+func (s *Service) write(ctx context.Context, fn func(Store) error) error {
 	st, release, err := s.Store.Write(ctx)
 	if err != nil {
 		return err

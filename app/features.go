@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 )
 
@@ -41,7 +40,7 @@ type FeatureSetInfo struct {
 
 // Features lists every feature name with its current version.
 func (s *Service) Features(ctx context.Context) (heads []featurestore.FeatureHead, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		heads, err = st.FeatureHeads(ctx)
 		return err
 	})
@@ -54,7 +53,7 @@ func (s *Service) Feature(ctx context.Context, name string) (res *FeatureDetail,
 	if err := required(need{"name", name, "a feature name (fs features list)"}); err != nil {
 		return nil, err
 	}
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		res, err = featureDetail(ctx, st, name)
 		return err
 	})
@@ -90,7 +89,7 @@ func featureDetail(ctx context.Context, reg featurestore.Registry, name string) 
 // Diff compares what two feature versions compute; each argument is
 // NAME or NAME@VERSION. Errors: ENOTFOUND, EINVALID.
 func (s *Service) Diff(ctx context.Context, a, b string) (res *Diff, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		var refs [2]featurestore.FeatureRef
 		var vers [2]*featurestore.FeatureVersion
 		for i, arg := range []string{a, b} {
@@ -114,7 +113,7 @@ func (s *Service) Diff(ctx context.Context, a, b string) (res *Diff, err error) 
 
 // FeatureSets lists every feature set with its current members.
 func (s *Service) FeatureSets(ctx context.Context) (out []FeatureSetInfo, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		heads, err := st.FeatureSetHeads(ctx)
 		if err != nil {
 			return err

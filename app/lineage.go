@@ -6,34 +6,17 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/lineage"
+	"github.com/fs-dev/fs/openlineage"
 	"github.com/fs-dev/fs/profile"
 )
 
 // LineageRequest asks for a walk of the lineage graph.
 type LineageRequest struct {
-	ID        string `json:"id"`        // a run or dataset id (prefix), NAME@VERSION, a feature or feature set name
-	Direction string `json:"direction"` // upstream (default) or downstream
-	Depth     int    `json:"depth"`     // the most edges to walk
-}
-
-// Direction values of LineageRequest.
-const (
-	Upstream   = "upstream"
-	Downstream = "downstream"
-)
-
-// Impact is everything a change to a feature would affect.
-type Impact struct {
-	Roots    []*lineage.Node `json:"roots"`
-	Models   []*lineage.Node `json:"registered_models"`
-	Runs     []*lineage.Node `json:"runs"`
-	Sweeps   []*lineage.Node `json:"sweeps"` // the sweeps the runs belong to, not counted as runs
-	Datasets []*lineage.Node `json:"datasets"`
-	Features []*lineage.Node `json:"dependent_features"`
-	Sets     []*lineage.Node `json:"feature_sets"`
+	ID        string            `json:"id"`        // a run or dataset id (prefix), NAME@VERSION, a feature, feature set or source name
+	Direction lineage.Direction `json:"direction"` // upstream (default) or downstream
+	Depth     int               `json:"depth"`     // the most edges to walk
 }
 
 // Lineage walks the graph from what req.ID names. Errors: ENOTFOUND,
@@ -42,91 +25,41 @@ func (s *Service) Lineage(ctx context.Context, req LineageRequest) (trees []*lin
 	if err := required(need{"id", req.ID, whatNode}); err != nil {
 		return nil, err
 	}
-	dir := lineage.Upstream
-	switch req.Direction {
-	case "", Upstream:
-	case Downstream:
-		dir = lineage.Downstream
-	default:
-		return nil, featurestore.Errorf(featurestore.EINVALID, "direction %q: give upstream or downstream", req.Direction)
+	dir, err := lineage.ParseDirection(string(req.Direction))
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%v", err)
 	}
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		roots, err := resolveNodes(ctx, st, req.ID)
 		if err != nil {
 			return err
 		}
-		records := st.Lineage()
-		defer records.Close()
-		trees, err = lineage.Walk(ctx, lineage.NewGraph(records), roots, dir, req.Depth)
+		view := st.Lineage()
+		defer view.Close()
+		trees, err = lineage.Walk(ctx, graph{view}, roots, dir, req.Depth)
 		return err
 	})
 	return trees, err
 }
 
-// Impact answers "if I change this feature, what is affected?": every
-// registered model version, run, dataset, dependent feature and feature
-// set built from it. Errors: ENOTFOUND, EINVALID.
-func (s *Service) Impact(ctx context.Context, arg string) (rep *Impact, err error) {
+// Impact answers "if I change this feature (or source), what is
+// affected?": every registered model version, run, dataset, dependent
+// feature and feature set built from it. Errors: ENOTFOUND, EINVALID.
+func (s *Service) Impact(ctx context.Context, arg string) (rep *lineage.Impact, err error) {
 	if err := required(need{"id", arg, whatNode}); err != nil {
 		return nil, err
 	}
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		roots, err := resolveNodes(ctx, st, arg)
 		if err != nil {
 			return err
 		}
-		records := st.Lineage()
-		defer records.Close()
-		rep, err = impact(ctx, lineage.NewGraph(records), roots)
+		view := st.Lineage()
+		defer view.Close()
+		rep, err = lineage.ImpactOf(ctx, graph{view}, roots)
 		return err
 	})
 	return rep, err
-}
-
-func impact(ctx context.Context, g lineage.Graph, roots []lineage.NodeID) (*Impact, error) {
-	reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
-	if err != nil {
-		return nil, err
-	}
-	nodes := func(ids []lineage.NodeID) ([]*lineage.Node, error) {
-		out := []*lineage.Node{}
-		for _, id := range ids {
-			n, err := g.Node(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, n)
-		}
-		return out, nil
-	}
-	rep := &Impact{}
-	if rep.Roots, err = nodes(roots); err != nil {
-		return nil, err
-	}
-	for _, part := range []struct {
-		dst  *[]*lineage.Node
-		kind lineage.Kind
-	}{{&rep.Models, lineage.ModelVersion}, {&rep.Runs, lineage.Run}, {&rep.Datasets, lineage.Dataset},
-		{&rep.Features, lineage.FeatureVersion}, {&rep.Sets, lineage.FeatureSet}} {
-		if *part.dst, err = nodes(reach[part.kind]); err != nil {
-			return nil, err
-		}
-	}
-	rep.Runs, rep.Sweeps = splitSweeps(rep.Runs)
-	return rep, nil
-}
-
-// splitSweeps separates the sweeps from the runs.
-func splitSweeps(nodes []*lineage.Node) (runs, sweeps []*lineage.Node) {
-	runs, sweeps = []*lineage.Node{}, []*lineage.Node{}
-	for _, n := range nodes {
-		if n.Attrs[lineage.AttrSweepOf] != "" {
-			sweeps = append(sweeps, n)
-		} else {
-			runs = append(runs, n)
-		}
-	}
-	return runs, sweeps
 }
 
 // nodeKinds are the kinds a full node id ("snapshot:DIGEST") may name.
@@ -136,14 +69,14 @@ var nodeKinds = []lineage.Kind{lineage.Source, lineage.Snapshot, lineage.Feature
 // (KIND:ID, as the web UI links them), NAME@VERSION, a feature, feature set
 // or source name (source:NAME when a feature has the same name), or a run,
 // dataset or feature version id prefix.
-func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]lineage.NodeID, error) {
+func resolveNodes(ctx context.Context, store Store, arg string) ([]lineage.NodeID, error) {
 	if id := lineage.NodeID(arg); id.Kind() == lineage.Source && !featurestore.IsIDPrefix(id.Key()) {
 		return sourceNodes(ctx, store, id.Key())
 	}
 	if id := lineage.NodeID(arg); strings.Contains(arg, ":") && slices.Contains(nodeKinds, id.Kind()) {
-		g := store.Lineage()
-		defer g.Close()
-		if _, err := g.Record(ctx, id); err != nil {
+		view := store.Lineage()
+		defer view.Close()
+		if _, err := view.Record(ctx, id); err != nil {
 			return nil, err
 		}
 		return []lineage.NodeID{id}, nil
@@ -187,7 +120,7 @@ func resolveNodes(ctx context.Context, store *badger.Store, arg string) ([]linea
 
 // resolvePinned resolves NAME@VERSION: a feature version, else a feature
 // set version.
-func resolvePinned(ctx context.Context, store *badger.Store, name, prefix string) ([]lineage.NodeID, error) {
+func resolvePinned(ctx context.Context, store Store, name, prefix string) ([]lineage.NodeID, error) {
 	ref, err := featurestore.ResolveRef(ctx, store, name, prefix)
 	if err == nil {
 		return []lineage.NodeID{lineage.ID(lineage.FeatureVersion, ref.Version.String())}, nil
@@ -205,7 +138,7 @@ func resolvePinned(ctx context.Context, store *badger.Store, name, prefix string
 // sourceNodes is every version a source name has had. A source
 // registered only before sources had versions has none: ENOTFOUND, with
 // the way to give it one.
-func sourceNodes(ctx context.Context, store *badger.Store, name string) ([]lineage.NodeID, error) {
+func sourceNodes(ctx context.Context, store Store, name string) ([]lineage.NodeID, error) {
 	hist, err := store.SourceHistory(ctx, name)
 	if err == nil {
 		return historyNodes(hist, lineage.Source), nil
@@ -238,7 +171,7 @@ func historyNodes(hist []featurestore.HistoryEntry, k lineage.Kind) []lineage.No
 // OpenLineage writes one OpenLineage RunEvent per line for every
 // materialize and train job.
 func (s *Service) OpenLineage(ctx context.Context, w io.Writer) error {
-	return s.read(ctx, func(st *badger.Store) error {
+	return s.read(ctx, func(st Store) error {
 		datasets, err := st.Datasets(ctx)
 		if err != nil {
 			return err
@@ -247,20 +180,20 @@ func (s *Service) OpenLineage(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return lineage.WriteOpenLineage(w, datasets, runs)
+		return openlineage.Write(w, datasets, runs)
 	})
 }
 
 // NodeProfile is the profile kept with a lineage node (KIND:ID), if any:
 // nil when none was recorded. Errors: ENOTFOUND (no such node).
 func (s *Service) NodeProfile(ctx context.Context, id string) (p *profile.Profile, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
-		g := st.Lineage()
-		defer g.Close()
-		r, err := g.Record(ctx, lineage.NodeID(id))
-		if err == nil {
-			p = r.Profile
+	err = s.read(ctx, func(st Store) error {
+		view := st.Lineage()
+		defer view.Close()
+		if _, err := view.Record(ctx, lineage.NodeID(id)); err != nil {
+			return err
 		}
+		p, err = view.Profile(ctx, lineage.NodeID(id))
 		return err
 	})
 	return p, err

@@ -82,7 +82,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 		Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit), SpillDir: badger.TempDir(s.Store.Dir()),
 		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob, Timings: req.Timings}
 	var job *materialize.Job
-	err := s.read(ctx, func(st *badger.Store) (err error) {
+	err := s.read(ctx, func(st Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)
 		return err
 	})
@@ -102,7 +102,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	}
 	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
 		ds.Created = time.Now().UTC()
-		return s.write(ctx, func(st *badger.Store) error { return st.RecordDataset(ctx, ds) })
+		return s.write(ctx, func(st Store) error { return st.RecordDataset(ctx, ds) })
 	})
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func warnNulls(ctx context.Context, ds *featurestore.Dataset) {
 
 // Datasets lists the recorded datasets, newest first.
 func (s *Service) Datasets(ctx context.Context) (ds []featurestore.Dataset, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		ds, err = st.Datasets(ctx)
 		return err
 	})
@@ -222,7 +222,7 @@ func (s *Service) Datasets(ctx context.Context) (ds []featurestore.Dataset, err 
 // Dataset shows one dataset by id or unique prefix. Errors: ENOTFOUND,
 // EINVALID (an ambiguous prefix).
 func (s *Service) Dataset(ctx context.Context, prefix string) (d *featurestore.Dataset, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		id, err := st.ResolveDataset(ctx, prefix)
 		if err != nil {
 			return err

@@ -66,7 +66,7 @@ func (s *Service) Profile(ctx context.Context, req ProfileRequest) (*profile.Pro
 		return nil, err
 	}
 	if t.node != "" && badger.Exists(s.Store.Dir()) {
-		err := s.write(ctx, func(st *badger.Store) error { return st.RecordProfile(ctx, t.node, p) })
+		err := s.write(ctx, func(st Store) error { return st.RecordProfile(ctx, t.node, p) })
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +121,7 @@ func (s *Service) profileTarget(ctx context.Context, arg string, o *profile.Opti
 		}
 	}
 	var t *target
-	err := s.read(ctx, func(st *badger.Store) (err error) {
+	err := s.read(ctx, func(st Store) (err error) {
 		t, err = sourceTarget(ctx, st, arg, o)
 		return err
 	})
@@ -161,7 +161,7 @@ func (s *Service) fileTarget(arg string, o *profile.Options) (*target, error) {
 	return t, nil
 }
 
-func sourceTarget(ctx context.Context, st *badger.Store, arg string, o *profile.Options) (*target, error) {
+func sourceTarget(ctx context.Context, st Store, arg string, o *profile.Options) (*target, error) {
 	sources, err := st.Sources(ctx)
 	if err != nil {
 		return nil, err

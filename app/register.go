@@ -65,7 +65,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*RegisterR
 	if req.DryRun {
 		open = s.read
 	}
-	err = open(ctx, func(st *badger.Store) error {
+	err = open(ctx, func(st Store) error {
 		plan, err = compiled.Plan(ctx, st, time.Now())
 		if err != nil {
 			return err

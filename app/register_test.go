@@ -23,12 +23,12 @@ type countingOpener struct {
 
 func (c *countingOpener) Dir() string { return c.dir.Dir() }
 
-func (c *countingOpener) Read(ctx context.Context) (*badger.Store, func(), error) {
+func (c *countingOpener) Read(ctx context.Context) (app.Store, func(), error) {
 	c.reads.Add(1)
 	return c.dir.Read(ctx)
 }
 
-func (c *countingOpener) Write(ctx context.Context) (*badger.Store, func(), error) {
+func (c *countingOpener) Write(ctx context.Context) (app.Store, func(), error) {
 	c.writes.Add(1)
 	return c.dir.Write(ctx)
 }

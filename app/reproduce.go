@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 
-	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/reproduce"
@@ -35,7 +34,7 @@ func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Rep
 	if err != nil {
 		return nil, err
 	}
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		ds, err := st.Dataset(ctx, dsID)
 		if err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/format"
 	"github.com/fs-dev/fs/trainer"
@@ -45,7 +44,7 @@ func (d *RunDetail) UnmarshalJSON(b []byte) error {
 
 // Runs lists the runs newest first, each sweep followed by its runs.
 func (s *Service) Runs(ctx context.Context) (runs []trainer.Run, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		runs, err = st.Runs(ctx)
 		return err
 	})
@@ -84,7 +83,7 @@ func groupSweeps(runs []trainer.Run) []trainer.Run {
 // ENOTFOUND, EINVALID (an ambiguous prefix).
 func (s *Service) Run(ctx context.Context, prefix string) (*RunDetail, error) {
 	d := &RunDetail{}
-	err := s.read(ctx, func(st *badger.Store) error {
+	err := s.read(ctx, func(st Store) error {
 		id, err := st.ResolveRun(ctx, prefix)
 		if err != nil {
 			return err
@@ -108,7 +107,7 @@ func (s *Service) Run(ctx context.Context, prefix string) (*RunDetail, error) {
 }
 
 func (s *Service) runByID(ctx context.Context, id featurestore.ID) (r *trainer.Run, err error) {
-	err = s.read(ctx, func(st *badger.Store) error {
+	err = s.read(ctx, func(st Store) error {
 		r, err = st.Run(ctx, id)
 		return err
 	})

@@ -116,7 +116,7 @@ func (s *Service) runLoader(ctx context.Context, runs []*trainer.Run) func(featu
 func (s *Service) saveRun(ctx context.Context, r *trainer.Run) error {
 	deadline := time.Now().Add(storeWait)
 	for {
-		err := s.write(ctx, func(st *badger.Store) error { return st.RecordRun(ctx, r) })
+		err := s.write(ctx, func(st Store) error { return st.RecordRun(ctx, r) })
 		if featurestore.ErrorCode(err) == featurestore.ELOCKED && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 			continue

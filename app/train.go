@@ -189,7 +189,7 @@ func (s *Service) datasetFile(ctx context.Context, arg string) (string, *feature
 // recorded. Models written for runs that then fail to be recorded are
 // removed again (a kill leaves them for fs doctor --repair).
 func (s *Service) recordRuns(ctx context.Context, runs []*trainer.Run) error {
-	return s.write(ctx, func(st *badger.Store) error {
+	return s.write(ctx, func(st Store) error {
 		var written []string
 		undo := func() {
 			for _, dir := range written {
@@ -289,7 +289,7 @@ func (s *Service) checkModelDir(ctx context.Context, dir, dataset string) error 
 // modelDirKeep is what a model directory may neither hold nor lie in.
 func (s *Service) modelDirKeep(ctx context.Context, dataset string) ([]Protected, error) {
 	keep := append(s.protected(), Protected{Path: dataset, What: "the dataset"})
-	err := s.read(ctx, func(st *badger.Store) error {
+	err := s.read(ctx, func(st Store) error {
 		srcs, err := st.Sources(ctx)
 		if err != nil {
 			return err

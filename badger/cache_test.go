@@ -31,7 +31,11 @@ func TestDecodedRecordsFollowWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return filepath.Base(r.Dataset.Output)
+		d, ok := r.(*featurestore.Dataset)
+		if !ok {
+			t.Fatalf("the record of %s is a %T", node, r)
+		}
+		return filepath.Base(d.Output)
 	}
 	for _, out := range []string{"/data/first.parquet", "/data/second.parquet"} {
 		if err := s.RecordDataset(ctx, &featurestore.Dataset{ID: id, Output: out, Rows: 1}); err != nil {

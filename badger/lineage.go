@@ -22,16 +22,14 @@ func setEdge(txn *badgerdb.Txn, from, to lineage.NodeID) error {
 }
 
 // Graph is a read-only view of the lineage graph on one snapshot of the
-// store. Close it when done.
+// store: edges, each node's typed record and the profile kept with it.
+// Close it when done.
 type Graph struct {
 	txn *badgerdb.Txn
 	s   *Store
 }
 
-var _ lineage.Records = (*Graph)(nil)
-
-// Lineage opens a view of the lineage graph's records; lineage.NewGraph
-// describes them.
+// Lineage opens a view of the lineage graph.
 func (s *Store) Lineage() *Graph { return &Graph{txn: s.db.NewTransaction(false), s: s} }
 
 // Close releases the view.
@@ -59,72 +57,72 @@ func (g *Graph) edges(prefix string, id lineage.NodeID) ([]lineage.NodeID, error
 	return out, err
 }
 
-// Inputs implements lineage.Records.
+// Inputs are a node's upstream neighbours, sorted.
 func (g *Graph) Inputs(ctx context.Context, id lineage.NodeID) ([]lineage.NodeID, error) {
 	return g.edges("e</", id)
 }
 
-// Outputs implements lineage.Records.
+// Outputs are a node's downstream neighbours, sorted.
 func (g *Graph) Outputs(ctx context.Context, id lineage.NodeID) ([]lineage.NodeID, error) {
 	return g.edges("e>/", id)
 }
 
-// Record implements lineage.Records: the stored record of a node, typed,
-// with the profile kept with it.
-func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (*lineage.Record, error) {
-	r := &lineage.Record{}
+// Record is the stored record of a node, typed: a
+// *featurestore.SourceVersion, *featurestore.FeatureVersion,
+// *featurestore.FeatureSetVersion, *featurestore.Dataset (nil for a
+// dataset that is a parquet file fs did not write),
+// *featurestore.SourceSnapshot, *trainer.Run or *trainer.RegisteredModel.
+// ENOTFOUND for a node not recorded.
+func (g *Graph) Record(ctx context.Context, id lineage.NodeID) (any, error) {
 	key := id.Key()
-	var err error
 	switch id.Kind() {
-	case lineage.FeatureVersion:
-		var v featurestore.FeatureVersion
-		if v, err = getCached[featurestore.FeatureVersion](g.s, g.txn, "fv/"+key); err == nil {
-			v = g.s.mapVersion(v, g.s.loadedPath)
-			r.Feature = &v
-		}
 	case lineage.Source:
-		var v featurestore.SourceVersion
-		if v, err = getCached[featurestore.SourceVersion](g.s, g.txn, "srcv/"+key); err == nil {
-			r.Source = &v
-		}
+		return cachedCopy[featurestore.SourceVersion](g, "srcv/"+key, nil)
+	case lineage.FeatureVersion:
+		return cachedCopy(g, "fv/"+key, func(v featurestore.FeatureVersion) featurestore.FeatureVersion {
+			return g.s.mapVersion(v, g.s.loadedPath)
+		})
 	case lineage.FeatureSet:
-		var v featurestore.FeatureSetVersion
-		if v, err = getCached[featurestore.FeatureSetVersion](g.s, g.txn, "sv/"+key); err == nil {
-			r.FeatureSet = &v
-		}
+		return cachedCopy[featurestore.FeatureSetVersion](g, "sv/"+key, nil)
 	case lineage.Dataset:
-		var d featurestore.Dataset
-		d, err = getCached[featurestore.Dataset](g.s, g.txn, "ds/"+key)
+		d, err := cachedCopy(g, "ds/"+key, func(d featurestore.Dataset) featurestore.Dataset { return g.s.mapDataset(d, g.s.loadedPath) })
 		if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
-			err = nil // a parquet file fs did not write
-		} else if err == nil {
-			d = g.s.mapDataset(d, g.s.loadedPath)
-			r.Dataset = &d
+			return nil, nil // a parquet file fs did not write
 		}
+		return d, err
 	case lineage.Snapshot:
-		var snap featurestore.SourceSnapshot
-		if snap, err = getCached[featurestore.SourceSnapshot](g.s, g.txn, "snap/"+key); err == nil {
-			snap = g.s.mapSnapshot(snap, g.s.loadedPath)
-			r.Snapshot = &snap
-		}
+		return cachedCopy(g, "snap/"+key, func(s featurestore.SourceSnapshot) featurestore.SourceSnapshot {
+			return g.s.mapSnapshot(s, g.s.loadedPath)
+		})
 	case lineage.Run:
-		var run trainer.Run
-		if run, err = getCached[trainer.Run](g.s, g.txn, "run/"+key); err == nil {
-			r.Run = &run
-		}
+		return cachedCopy[trainer.Run](g, "run/"+key, nil)
 	case lineage.ModelVersion:
-		r.Model = &lineage.RegisteredModel{}
-		err = getJSON(g.txn, "mv/"+key, r.Model)
-	default:
-		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no lineage node %s", id)
+		m := &trainer.RegisteredModel{}
+		return m, getJSON(g.txn, "mv/"+key, m)
 	}
+	return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no lineage node %s", id)
+}
+
+// cachedCopy reads a record through the decode cache and returns a copy,
+// mapped by fn when it is set.
+func cachedCopy[T any](g *Graph, key string, fn func(T) T) (*T, error) {
+	v, err := getCached[T](g.s, g.txn, key)
 	if err != nil {
 		return nil, err
 	}
-	if p, err := getCached[*profile.Profile](g.s, g.txn, "profile/"+string(id)); err == nil {
-		r.Profile = p
+	if fn != nil {
+		v = fn(v)
 	}
-	return r, nil
+	return &v, nil
+}
+
+// Profile is the profile kept with a node, or nil.
+func (g *Graph) Profile(ctx context.Context, id lineage.NodeID) (*profile.Profile, error) {
+	p, err := getCached[*profile.Profile](g.s, g.txn, "profile/"+string(id))
+	if featurestore.ErrorCode(err) == featurestore.ENOTFOUND {
+		return nil, nil
+	}
+	return p, err
 }
 
 // RecordProfile stores a profile with the lineage node it describes (a

@@ -126,7 +126,7 @@ func (s *Store) recordRun(txn *badgerdb.Txn, r *trainer.Run) error {
 	}
 	if m := r.MLflow; m.ModelVersion != "" {
 		key := m.RegisterModel + "/" + m.ModelVersion
-		rec := lineage.RegisteredModel{Name: m.RegisterModel, Version: m.ModelVersion, Run: hex, MLflowRunID: m.RunID}
+		rec := trainer.RegisteredModel{Name: m.RegisterModel, Version: m.ModelVersion, Run: hex, MLflowRunID: m.RunID}
 		if err := setJSON(txn, "mv/"+key, rec); err != nil {
 			return err
 		}

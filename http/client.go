@@ -460,13 +460,13 @@ func (c *Client) Sync(ctx context.Context, req app.SyncRequest) (res []*trainer.
 }
 
 func (c *Client) Lineage(ctx context.Context, req app.LineageRequest) (res []*lineage.Tree, err error) {
-	q := url.Values{"id": {req.ID}, "direction": {req.Direction}, "depth": {fmt.Sprint(req.Depth)}}
+	q := url.Values{"id": {req.ID}, "direction": {string(req.Direction)}, "depth": {fmt.Sprint(req.Depth)}}
 	var t Trees
 	err = c.do(ctx, http.MethodGet, "/lineage", q, nil, &t)
 	return t.Trees, err
 }
 
-func (c *Client) Impact(ctx context.Context, arg string) (res *app.Impact, err error) {
+func (c *Client) Impact(ctx context.Context, arg string) (res *lineage.Impact, err error) {
 	return res, c.do(ctx, http.MethodGet, "/impact", url.Values{"id": {arg}}, nil, &res)
 }
 

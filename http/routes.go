@@ -123,7 +123,7 @@ func init() {
 		{method: "GET", path: "/lineage.svg", op: "lineageSVG", summary: "The lineage graph drawn as SVG (fs lineage --format svg)",
 			role: RoleRead, params: []param{pNode, pDir, pDepth}, resultType: "svg", handle: handleLineageSVG},
 		{method: "GET", path: "/impact", op: "impact", summary: "What a change to a feature would affect (fs impact)",
-			role: RoleRead, params: []param{pNode}, result: app.Impact{},
+			role: RoleRead, params: []param{pNode}, result: lineage.Impact{},
 			handle: func(s *Server, r *request) (any, error) { return s.app.Impact(r.Context(), r.URL.Query().Get("id")) }},
 		{method: "GET", path: "/openlineage", op: "openlineage", summary: "OpenLineage run events, one per line (fs lineage export --openlineage)",
 			role: RoleRead, resultType: "ndjson",
@@ -187,7 +187,7 @@ func handleLineage(s *Server, r *request) (any, error) {
 
 func lineageTrees(s *Server, r *request) ([]*lineage.Tree, error) {
 	q := r.URL.Query()
-	req := app.LineageRequest{ID: q.Get("id"), Direction: q.Get("direction"), Depth: 10}
+	req := app.LineageRequest{ID: q.Get("id"), Direction: lineage.Direction(q.Get("direction")), Depth: 10}
 	if d := q.Get("depth"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 0 {
@@ -296,15 +296,11 @@ func startProfile(s *Server, r *request) (func(context.Context) (any, error), st
 
 // handleLineageSVG draws the lineage graph as SVG (web.Graph.SVG).
 func handleLineageSVG(s *Server, r *request) (any, error) {
-	q := r.URL.Query()
 	trees, err := lineageTrees(s, r)
 	if err != nil {
 		return nil, err
 	}
-	dir := lineage.Upstream
-	if q.Get("direction") == app.Downstream {
-		dir = lineage.Downstream
-	}
+	dir, _ := lineage.ParseDirection(r.URL.Query().Get("direction")) // lineageTrees refused a bad one
 	svg, err := web.NewGraph(trees, dir).SVG(r.Context(), web.NoLinks)
 	if err != nil {
 		return nil, err

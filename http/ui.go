@@ -207,17 +207,18 @@ func uiCompare(s *Server, r *request) (string, web.Page, error) {
 }
 
 type lineagePage struct {
-	Action, ID, Direction string
-	Depth, Nodes          int
-	SVG                   any
-	Impact                *app.Impact
+	Action, ID   string
+	Direction    lineage.Direction
+	Depth, Nodes int
+	SVG          any
+	Impact       *lineage.Impact
 }
 
 func uiLineage(s *Server, r *request) (string, web.Page, error) {
 	q := r.URL.Query()
-	page := lineagePage{Action: "/lineage", ID: q.Get("id"), Direction: app.Upstream, Depth: 10}
-	if q.Get("direction") == app.Downstream {
-		page.Direction = app.Downstream
+	page := lineagePage{Action: "/lineage", ID: q.Get("id"), Direction: lineage.Upstream, Depth: 10}
+	if d, err := lineage.ParseDirection(q.Get("direction")); err == nil {
+		page.Direction = d
 	}
 	if d, err := strconv.Atoi(q.Get("depth")); err == nil && d > 0 {
 		page.Depth = min(d, 50)
@@ -230,11 +231,7 @@ func uiLineage(s *Server, r *request) (string, web.Page, error) {
 	if err != nil {
 		return "", p, err
 	}
-	dir := lineage.Upstream
-	if page.Direction == app.Downstream {
-		dir = lineage.Downstream
-	}
-	g := web.NewGraph(trees, dir)
+	g := web.NewGraph(trees, page.Direction)
 	page.Nodes = len(g.Nodes)
 	p.Title = "Lineage of " + page.ID
 	page.SVG, err = g.SVG(r.Context(), web.NodeURL)
@@ -252,7 +249,7 @@ func uiImpact(s *Server, r *request) (string, web.Page, error) {
 	if err != nil {
 		return "", p, err
 	}
-	trees, err := s.app.Lineage(ctx, app.LineageRequest{ID: page.ID, Direction: app.Downstream, Depth: 50})
+	trees, err := s.app.Lineage(ctx, app.LineageRequest{ID: page.ID, Direction: lineage.Downstream, Depth: 50})
 	if err != nil {
 		return "", p, err
 	}

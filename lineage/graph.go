@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -70,12 +71,24 @@ type Graph interface {
 }
 
 // Direction says which way a walk goes.
-type Direction int
+type Direction string
 
+// The directions of a walk.
 const (
-	Upstream   Direction = iota // towards what went in
-	Downstream                  // towards what came out
+	Upstream   Direction = "upstream"   // towards what went in
+	Downstream Direction = "downstream" // towards what came out
 )
+
+// ParseDirection reads "upstream" (or "", the default) or "downstream".
+func ParseDirection(s string) (Direction, error) {
+	switch Direction(s) {
+	case "", Upstream:
+		return Upstream, nil
+	case Downstream:
+		return Downstream, nil
+	}
+	return "", fmt.Errorf("direction %q: give upstream or downstream", s)
+}
 
 // Tree is a walk from one node: its neighbours in the walk's direction,
 // each walked in turn. A node met again is listed with Repeat set and not

@@ -237,3 +237,12 @@ type RunStore interface {
 	// Runs returns every run.
 	Runs(ctx context.Context) ([]Run, error)
 }
+
+// RegisteredModel is a version of a registered model (MLflow's registry)
+// made from a run.
+type RegisteredModel struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Run         string `json:"run"`
+	MLflowRunID string `json:"mlflow_run_id"`
+}

@@ -60,15 +60,15 @@ Exit codes: 0 ok, 1 error (unknown or ambiguous id), 2 usage, 10 no store, 11 st
 			if !ok {
 				return usageError{fmt.Errorf("unknown --format %q (text, json, dot, mermaid or svg)", o.format)}
 			}
-			dir, req := lineage.Upstream, app.LineageRequest{ID: argv[0], Direction: app.Upstream, Depth: o.depth}
+			req := app.LineageRequest{ID: argv[0], Direction: lineage.Upstream, Depth: o.depth}
 			if o.downstream {
-				dir, req.Direction = lineage.Downstream, app.Downstream
+				req.Direction = lineage.Downstream
 			}
 			trees, err := a.api().Lineage(a.ctx(cmd), req)
 			if err != nil {
 				return err
 			}
-			return render(a.st.Stdout, trees, dir)
+			return render(a.st.Stdout, trees, req.Direction)
 		},
 	}
 	f := cmd.Flags()

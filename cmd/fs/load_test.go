@@ -18,6 +18,7 @@ import (
 	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 	fshttp "github.com/fs-dev/fs/http"
+	"github.com/fs-dev/fs/lineage"
 )
 
 // loadKinds are the requests of the load test and their shares.
@@ -138,7 +139,7 @@ func loadRequest(ctx context.Context, c *fshttp.Client, kind string, i, n int, d
 		_, err := c.Features(ctx)
 		return err
 	case "lineage":
-		_, err := c.Lineage(ctx, app.LineageRequest{ID: "conv_rate", Direction: app.Downstream, Depth: 2})
+		_, err := c.Lineage(ctx, app.LineageRequest{ID: "conv_rate", Direction: lineage.Downstream, Depth: 2})
 		return err
 	case "impact":
 		_, err := c.Impact(ctx, "conv_rate")

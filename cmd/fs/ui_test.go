@@ -20,6 +20,7 @@ import (
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/format"
+	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -311,7 +312,7 @@ func TestWebUI(t *testing.T) {
 	b.shot("lineage-downstream")
 
 	// Impact of a feature: the same counts as fs impact --json.
-	var imp app.Impact
+	var imp lineage.Impact
 	getJSON(t, base+"/api/v1/impact?id=conv_rate", &imp)
 	b.open("/impact?id=conv_rate", "#impact-summary")
 	contains(t, "the impact page", b.text("#impact-summary"),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from referencing import Registry, Resource
 
-SPEC = pathlib.Path(__file__).resolve().parents[2] / "lineage" / "testdata" / "openlineage"  # the schemas, kept in the repository
+SPEC = pathlib.Path(__file__).resolve().parents[2] / "openlineage" / "testdata" / "schemas"  # the schemas, kept in the repository
 
 
 @pytest.fixture()

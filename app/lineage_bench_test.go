@@ -1,4 +1,4 @@
-package badger_test
+package app
 
 import (
 	"context"
@@ -74,8 +74,8 @@ func BenchmarkLineageUpstream(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		g := s.Lineage()
-		trees, err := lineage.Walk(ctx, lineage.NewGraph(g), []lineage.NodeID{lineage.ID(lineage.Run, runs[i%len(runs)].String())}, lineage.Upstream, 10)
+		g := badgerStore{s}.Lineage()
+		trees, err := lineage.Walk(ctx, graph{g}, []lineage.NodeID{lineage.ID(lineage.Run, runs[i%len(runs)].String())}, lineage.Upstream, 10)
 		g.Close()
 		if err != nil || len(trees[0].Children) != 1 {
 			b.Fatalf("walk: %v", err)
@@ -97,8 +97,8 @@ func BenchmarkImpact(b *testing.B) {
 		for v := 0; v < 10; v++ {
 			roots = append(roots, lineage.ID(lineage.FeatureVersion, versions[v*1000+f].String()))
 		}
-		records := s.Lineage()
-		g := lineage.NewGraph(records)
+		records := badgerStore{s}.Lineage()
+		g := graph{records}
 		reach, err := lineage.Reach(ctx, g, roots, lineage.Downstream)
 		if err != nil {
 			b.Fatal(err)
