@@ -97,11 +97,10 @@ func describeRun(n *lineage.Node, short string, r *trainer.Run) {
 		n.Attrs[lineage.AttrSweepOf] = fmt.Sprint(len(r.Children))
 	}
 	n.Attrs["target"] = r.Target
-	if r.TestClass != nil {
-		n.Attrs["test_log_loss"] = fmt.Sprintf("%.4g", r.TestClass.LogLoss)
-		n.Attrs["test_accuracy"] = fmt.Sprintf("%.4g", r.TestClass.Accuracy)
-	} else {
-		n.Attrs["test_rmse"] = fmt.Sprintf("%.4g", r.Test.RMSE)
+	if r.Test != nil {
+		if m := r.Test.Metrics(); len(m) > 0 { // the estimator's first: rmse, log_loss
+			n.Attrs["test_"+m[0].Name] = fmt.Sprintf("%.4g", m[0].Num)
+		}
 	}
 	if r.MLflow.RunID != "" {
 		n.Attrs["mlflow"] = r.MLflow.RunID

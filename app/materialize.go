@@ -60,7 +60,7 @@ type MaterializeRequest struct {
 // Errors: EINVALID, ENOTFOUND, EFORBIDDEN.
 func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*featurestore.Dataset, error) {
 	if err := req.Check(); err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
 	if err := s.checkPath("entities", req.Entities); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -223,6 +224,18 @@ func required(needs ...need) error {
 		}
 	}
 	return nil
+}
+
+// refused marks a request's Check error as a usage error (EUSAGE): the
+// request was refused before anything ran, as the command line's exit 2.
+func refused(err error) error {
+	var fe *featurestore.Error
+	if errors.As(err, &fe) && fe.Code == featurestore.EINVALID {
+		c := *fe
+		c.Code = featurestore.EUSAGE
+		return &c
+	}
+	return err
 }
 
 // What each required field takes, for the hint.

@@ -41,7 +41,7 @@ type PredictResult struct {
 // EFORBIDDEN.
 func (s *Service) Predict(ctx context.Context, req PredictRequest) (*PredictResult, error) {
 	if err := req.Check(); err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
 	if err := s.checkPath("input", req.Input); err != nil {
 		return nil, err

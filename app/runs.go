@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
+	"slices"
 	"sort"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -152,89 +152,108 @@ func (s *Service) Compare(ctx context.Context, ids []string) (*Comparison, error
 	}
 	add("param", "dataset", func(r *trainer.Run) string { return format.ShortID(r.Dataset.ID) })
 	add("param", "target", func(r *trainer.Run) string { return r.Target })
-	regression, classification := tasks(runs)
-	if classification {
-		add("param", "task", func(r *trainer.Run) string { return taskName(r) })
-		add("param", "C", func(r *trainer.Run) string {
-			if r.Logistic == nil {
-				return "-"
-			}
-			return format.Num(r.Logistic.C)
-		})
+	if !allRegression(runs) {
+		add("param", "task", func(r *trainer.Run) string { return r.Task() })
 	}
-	if regression {
-		add("param", "alpha", func(r *trainer.Run) string { return regressionNum(r, r.Params.Alpha) })
+	for _, name := range sweptUnion(runs) {
+		add("param", name, func(r *trainer.Run) string { return sweptValue(r, name) })
 	}
-	add("param", "l1_ratio", func(r *trainer.Run) string {
-		if r.Logistic != nil {
-			return format.Num(r.Logistic.L1Ratio)
-		}
-		return format.Num(r.Params.L1Ratio)
-	})
 	add("param", "split", func(r *trainer.Run) string {
 		return fmt.Sprintf("%s %v seed %d", r.Split.Kind, r.Split.TestSize, r.Split.Seed)
 	})
 	for _, name := range featureUnion(runs) {
 		add("feature", name, func(r *trainer.Run) string { return featureVersion(r, name) })
 	}
-	for _, m := range compareMetrics {
-		if (m.class && classification) || (!m.class && regression) {
-			add("metric", m.name, func(r *trainer.Run) string { return format.Num(m.get(r)) })
-		}
+	for _, m := range metricUnion(runs) {
+		add("metric", m.row, func(r *trainer.Run) string { return metricValue(r, m) })
 	}
 	return cmp, nil
 }
 
-// tasks says which tasks the runs are of.
-func tasks(runs []*trainer.Run) (regression, classification bool) {
+// allRegression reports whether every run predicts a number.
+func allRegression(runs []*trainer.Run) bool {
 	for _, r := range runs {
-		if r.Task == trainer.TaskClassification {
-			classification = true
-		} else {
-			regression = true
+		if r.Task() != trainer.TaskRegression {
+			return false
 		}
 	}
-	return regression, classification
+	return true
 }
 
-func taskName(r *trainer.Run) string {
-	if r.Task == "" {
-		return trainer.TaskRegression
-	}
-	return r.Task
-}
-
-func regressionNum(r *trainer.Run, v float64) string {
-	if r.Task == trainer.TaskClassification {
-		return "-"
-	}
-	return format.Num(v)
-}
-
-// testClass returns a classifier's test metric, NaN for a regression.
-func testClass(get func(*trainer.ClassMetrics) float64) func(*trainer.Run) float64 {
-	return func(r *trainer.Run) float64 {
-		if r.TestClass == nil {
-			return math.NaN()
+// sweptUnion is the swept parameters of the runs' estimators, in order of
+// appearance.
+func sweptUnion(runs []*trainer.Run) []string {
+	var names []string
+	for _, r := range runs {
+		if r.Params == nil {
+			continue
 		}
-		return get(r.TestClass)
+		for _, v := range r.Params.Swept() {
+			if !slices.Contains(names, v.Name) {
+				names = append(names, v.Name)
+			}
+		}
 	}
+	return names
 }
 
-var compareMetrics = []struct {
-	name  string
-	class bool // a classifier's metric
-	get   func(*trainer.Run) float64
-}{
-	{"test_rmse", false, func(r *trainer.Run) float64 { return r.Test.RMSE }},
-	{"test_mae", false, func(r *trainer.Run) float64 { return r.Test.MAE }},
-	{"test_r2", false, func(r *trainer.Run) float64 { return r.Test.R2 }},
-	{"train_rmse", false, func(r *trainer.Run) float64 { return r.Train.RMSE }},
-	{"train_r2", false, func(r *trainer.Run) float64 { return r.Train.R2 }},
-	{"test_log_loss", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.LogLoss })},
-	{"test_accuracy", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.Accuracy })},
-	{"test_f1", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.F1() })},
-	{"test_roc_auc", true, testClass(func(m *trainer.ClassMetrics) float64 { return m.AUC })},
+func sweptValue(r *trainer.Run, name string) string {
+	if r.Params != nil {
+		for _, v := range r.Params.Swept() {
+			if v.Name == name {
+				return format.Num(v.Num)
+			}
+		}
+	}
+	return "-"
+}
+
+// compared is a metric row: test_rmse is rmse on the test rows.
+type compared struct {
+	row, metric string
+	test        bool
+}
+
+// metricUnion is every metric of the runs' estimators on the test rows,
+// then on the train rows, in order of appearance.
+func metricUnion(runs []*trainer.Run) []compared {
+	var out []compared
+	seen := map[string]bool{}
+	for _, test := range []bool{true, false} {
+		prefix := "train_"
+		if test {
+			prefix = "test_"
+		}
+		for _, r := range runs {
+			s := r.Train
+			if test {
+				s = r.Test
+			}
+			if s == nil {
+				continue
+			}
+			for _, m := range s.Metrics() {
+				if !seen[prefix+m.Name] {
+					seen[prefix+m.Name] = true
+					out = append(out, compared{prefix + m.Name, m.Name, test})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func metricValue(r *trainer.Run, m compared) string {
+	s := r.Train
+	if m.test {
+		s = r.Test
+	}
+	if s != nil {
+		if v, ok := s.Get(m.metric); ok {
+			return format.Num(v)
+		}
+	}
+	return "-"
 }
 
 func featureVersion(r *trainer.Run, name string) string {

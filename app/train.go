@@ -42,11 +42,12 @@ type TrainResult struct {
 	Sweep    *trainer.Run   `json:"sweep,omitempty"`
 	Runs     []*trainer.Run `json:"runs,omitempty"`
 	ModelDir string         `json:"model_dir"` // where the store keeps the best run's model
-	// Select is the test metric that picked a classification sweep's best run.
-	Select string `json:"select,omitempty"`
+	// Select is the test metric that picks a sweep's best run (rmse,
+	// log_loss, or the request's).
+	Select string `json:"select"`
 }
 
-// Train fits Elastic Net as scikit-learn does, records the runs with their
+// Train fits the request's estimator as scikit-learn does, records the runs with their
 // models and, when MLFLOW_TRACKING_URI is set, mirrors them to MLflow.
 // The result is returned even when MLflow refused the runs (they are
 // recorded as pending), together with that error. A failed quality gate is
@@ -54,7 +55,7 @@ type TrainResult struct {
 // ECONFLICT (the dataset file changed), EFORBIDDEN.
 func (s *Service) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
 	if err := req.Check(); err != nil {
-		return nil, err
+		return nil, refused(err)
 	}
 	data, err := s.loadDataset(ctx, req.Dataset)
 	if err != nil {
@@ -112,13 +113,7 @@ func (s *Service) Train(ctx context.Context, req TrainRequest) (*TrainResult, er
 			notify(ctx, "warning: %s", w)
 		}
 	}
-	out := &TrainResult{Run: res.Best, ModelDir: s.modelDir(res.Best.ID)}
-	if res.Best.Task == trainer.TaskClassification {
-		out.Select = req.Request.Select
-		if out.Select == "" {
-			out.Select = trainer.SelectLogLoss
-		}
-	}
+	out := &TrainResult{Run: res.Best, ModelDir: s.modelDir(res.Best.ID), Select: res.Select.Metric}
 	if res.Parent != nil {
 		out.Sweep, out.Runs = res.Parent, res.Runs
 	}

@@ -10,6 +10,7 @@ import (
 // codes or is an internal error.
 const (
 	EINVALID  = "invalid"   // bad input: a definition, a flag, a file
+	EUSAGE    = "usage"     // a request refused before anything ran: a missing, bad or inapplicable parameter
 	ENOTFOUND = "not_found" // a name, version or id that does not exist
 	ECONFLICT = "conflict"  // the input contradicts what the store holds
 	ELOCKED   = "locked"    // another process holds the store

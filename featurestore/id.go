@@ -66,4 +66,4 @@ func IsIDPrefix(s string) bool {
 }
 
 // Version is the version of fs, recorded with datasets and runs.
-const Version = "0.2.0"
+const Version = "0.3.0"

@@ -136,7 +136,7 @@ func uiDatasets(s *Server, r *request) (string, web.Page, error) {
 
 type datasetPage struct {
 	Dataset *featurestore.Dataset
-	Runs    []trainer.Run
+	Runs    web.RunTable
 	Node    string
 	Profile bool
 }
@@ -151,12 +151,14 @@ func uiDataset(s *Server, r *request) (string, web.Page, error) {
 	if err != nil {
 		return "", web.Page{}, err
 	}
-	page := datasetPage{Dataset: d, Runs: []trainer.Run{}, Node: string(lineage.ID(lineage.Dataset, d.ID.String()))}
+	page := datasetPage{Dataset: d, Node: string(lineage.ID(lineage.Dataset, d.ID.String()))}
+	var runs []trainer.Run
 	for _, run := range all {
 		if run.Dataset.ID == d.ID.String() {
-			page.Runs = append(page.Runs, run)
+			runs = append(runs, run)
 		}
 	}
+	page.Runs = web.NewRunTable(runs)
 	p, err := s.app.NodeProfile(ctx, page.Node)
 	page.Profile = p != nil
 	return "dataset", web.Page{Title: "Dataset " + d.ID.Short(), Nav: "datasets", Data: page}, err
@@ -164,12 +166,13 @@ func uiDataset(s *Server, r *request) (string, web.Page, error) {
 
 func uiRuns(s *Server, r *request) (string, web.Page, error) {
 	runs, err := s.app.Runs(r.Context())
-	return "runs", web.Page{Title: "Runs", Nav: "runs", Data: runs}, err
+	return "runs", web.Page{Title: "Runs", Nav: "runs", Data: web.NewRunTable(runs)}, err
 }
 
 type runPage struct {
 	Run         *trainer.Run
-	Children    []trainer.Run
+	Report      *web.RunReport
+	Children    *web.RunTable
 	CoefChart   any
 	SweepCharts any
 }
@@ -179,14 +182,19 @@ func uiRun(s *Server, r *request) (string, web.Page, error) {
 	if err != nil {
 		return "", web.Page{}, err
 	}
-	page := runPage{Run: d.Run}
-	for _, c := range d.Children {
-		page.Children = append(page.Children, *c)
+	page := runPage{Run: d.Run, Report: web.NewRunReport(d.Run)}
+	if len(d.Children) > 0 {
+		var children []trainer.Run
+		for _, c := range d.Children {
+			children = append(children, *c)
+		}
+		t := web.NewRunTable(children)
+		page.Children = &t
 	}
 	if page.CoefChart, err = web.CoefChart(d.Run); err != nil {
 		return "", web.Page{}, err
 	}
-	if page.SweepCharts, err = web.SweepCharts(d.Children); err != nil {
+	if page.SweepCharts, err = web.SweepCharts(d.Children, d.Run.SelectedMetric()); err != nil {
 		return "", web.Page{}, err
 	}
 	title := "Run " + d.Run.ID.Short()

@@ -71,7 +71,7 @@ func (b *ErrorBody) Err() error {
 // status is the HTTP status of an error code.
 func status(code string) int {
 	switch code {
-	case featurestore.EINVALID:
+	case featurestore.EINVALID, featurestore.EUSAGE:
 		return http.StatusBadRequest
 	case featurestore.ENOTFOUND:
 		return http.StatusNotFound

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -139,11 +139,8 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		return nil, fmt.Errorf("retrain: %w", err)
 	}
 	again := res.Best
-	if r.Task == trainer.TaskClassification {
-		compareClassifier(rep, r, again)
-	} else {
-		compareRegression(rep, r, again)
-	}
+	compareModels(rep, r, again)
+	compareScores(rep, r, again)
 	rep.Identical = rep.SameRows && rep.SameModel && rep.SameMetrics
 	if rep.Differences == nil {
 		rep.Differences = []string{}
@@ -240,77 +237,77 @@ func describeRowDiff(ctx context.Context, d *featurestore.Dataset, rebuilt *feat
 	return out
 }
 
-// compareRegression compares a retrained Elastic Net with the recorded one.
-func compareRegression(rep *Report, r, again *trainer.Run) {
-	rep.SameModel = sameFloats(again.Model.Coef, r.Model.Coef) && sameFloat(again.Model.Intercept, r.Model.Intercept) &&
-		again.Model.NIter == r.Model.NIter
-	if !rep.SameModel {
-		rep.Differences = append(rep.Differences, modelDiff(r.Model, again.Model, r.Features)...)
+// compareModels compares a retrained model with the recorded one: the
+// same JSON (every coefficient, intercept, class and iteration count bit
+// for bit, as JSON writes floats exactly), and when not, which
+// coefficients differ.
+func compareModels(rep *Report, r, again *trainer.Run) {
+	a, _ := json.Marshal(r.Model)
+	b, _ := json.Marshal(again.Model)
+	rep.SameModel = r.Model != nil && string(a) == string(b)
+	if rep.SameModel {
+		return
 	}
-	rep.SameMetrics = sameMetrics(r.Train, again.Train) && sameMetrics(r.Test, again.Test)
-	if !rep.SameMetrics {
-		rep.Differences = append(rep.Differences, fmt.Sprintf("test rmse %v, rebuilt %v; train rmse %v, rebuilt %v",
-			r.Test.RMSE, again.Test.RMSE, r.Train.RMSE, again.Train.RMSE))
+	if r.Model == nil || again.Model == nil {
+		rep.Differences = append(rep.Differences, "the run records no model to compare with")
+		return
 	}
+	diffs := coefDiff(r.Model.Coefficients(), again.Model.Coefficients(), r.Features)
+	if len(diffs) == 0 {
+		n, unit := r.Model.Effort()
+		m, _ := again.Model.Effort()
+		diffs = []string{fmt.Sprintf("the model differs: recorded %d %ss, rebuilt %d", n, unit, m)}
+	}
+	rep.Differences = append(rep.Differences, diffs...)
 }
 
-// compareClassifier compares a retrained classifier with the recorded one,
-// every coefficient and intercept bit for bit, the classes, the epochs and
-// every metric.
-func compareClassifier(rep *Report, r, again *trainer.Run) {
-	a, b := r.Classifier, again.Classifier
-	rep.SameModel = a.NIter == b.NIter && slices.Equal(a.Classes, b.Classes) && sameFloats(a.Intercept, b.Intercept) && len(a.Coef) == len(b.Coef)
-	for k := range a.Coef {
-		rep.SameModel = rep.SameModel && k < len(b.Coef) && sameFloats(a.Coef[k], b.Coef[k])
+// coefDiff lists the coefficients and intercepts that differ.
+func coefDiff(a, b *trainer.Coefficients, feats []featurestore.FeatureRef) []string {
+	if a == nil || b == nil || len(a.Coef) != len(b.Coef) {
+		return nil
 	}
-	if !rep.SameModel {
-		rep.Differences = append(rep.Differences, fmt.Sprintf("classifier: recorded classes %v, %d epochs, intercept %v; rebuilt classes %v, %d epochs, intercept %v",
-			a.Classes, a.NIter, a.Intercept, b.Classes, b.NIter, b.Intercept))
-		for k := range a.Coef {
-			for i, f := range r.Features {
-				if k < len(b.Coef) && i < len(b.Coef[k]) && !sameFloat(a.Coef[k][i], b.Coef[k][i]) {
-					rep.Differences = append(rep.Differences, fmt.Sprintf("coefficient of %s (row %d): recorded %v, rebuilt %v", f.Name, k, a.Coef[k][i], b.Coef[k][i]))
-				}
+	var out []string
+	for k := range a.Coef {
+		col := ""
+		if a.Columns[k] != "" {
+			col = " (class " + a.Columns[k] + ")"
+		}
+		for i := range a.Coef[k] {
+			if i < len(b.Coef[k]) && i < len(feats) && !sameFloat(a.Coef[k][i], b.Coef[k][i]) {
+				out = append(out, fmt.Sprintf("coefficient of %s%s: recorded %v, rebuilt %v", feats[i].Name, col, a.Coef[k][i], b.Coef[k][i]))
 			}
 		}
-	}
-	ra, _ := json.Marshal([]any{r.TrainClass, r.TestClass})
-	rb, _ := json.Marshal([]any{again.TrainClass, again.TestClass})
-	rep.SameMetrics = string(ra) == string(rb)
-	if !rep.SameMetrics {
-		rep.Differences = append(rep.Differences, fmt.Sprintf("test log loss %v, rebuilt %v; test accuracy %v, rebuilt %v",
-			r.TestClass.LogLoss, again.TestClass.LogLoss, r.TestClass.Accuracy, again.TestClass.Accuracy))
-	}
-}
-
-func sameFloat(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
-
-func sameFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !sameFloat(a[i], b[i]) {
-			return false
+		if !sameFloat(a.Intercept[k], b.Intercept[k]) {
+			out = append(out, fmt.Sprintf("intercept%s: recorded %v, rebuilt %v", col, a.Intercept[k], b.Intercept[k]))
 		}
-	}
-	return true
-}
-
-func sameMetrics(a, b trainer.Metrics) bool {
-	return a.Rows == b.Rows && sameFloat(a.MSE, b.MSE) && sameFloat(a.RMSE, b.RMSE) && sameFloat(a.MAE, b.MAE) &&
-		(sameFloat(a.R2, b.R2) || (math.IsNaN(a.R2) && math.IsNaN(b.R2)))
-}
-
-func modelDiff(a, b *trainer.Fitted, feats []featurestore.FeatureRef) []string {
-	var out []string
-	for i := range a.Coef {
-		if i < len(b.Coef) && !sameFloat(a.Coef[i], b.Coef[i]) {
-			out = append(out, fmt.Sprintf("coefficient of %s: recorded %v, rebuilt %v", feats[i].Name, a.Coef[i], b.Coef[i]))
-		}
-	}
-	if !sameFloat(a.Intercept, b.Intercept) {
-		out = append(out, fmt.Sprintf("intercept: recorded %v, rebuilt %v", a.Intercept, b.Intercept))
 	}
 	return out
 }
+
+// compareScores compares every metric on the train and test rows; the
+// ones that differ are named.
+func compareScores(rep *Report, r, again *trainer.Run) {
+	a, _ := json.Marshal([]any{r.Train, r.Test})
+	b, _ := json.Marshal([]any{again.Train, again.Test})
+	rep.SameMetrics = string(a) == string(b)
+	if rep.SameMetrics || r.Test == nil || again.Test == nil {
+		return
+	}
+	var diffs []string
+	for _, set := range []struct {
+		name string
+		x, y trainer.Scores
+	}{{"test", r.Test, again.Test}, {"train", r.Train, again.Train}} {
+		for _, m := range set.x.Metrics() {
+			if v, ok := set.y.Get(m.Name); ok && !sameFloat(m.Num, v) && !(math.IsNaN(m.Num) && math.IsNaN(v)) {
+				diffs = append(diffs, fmt.Sprintf("%s %s %v, rebuilt %v", set.name, m.Name, m.Num, v))
+			}
+		}
+	}
+	if len(diffs) == 0 {
+		diffs = []string{"the metrics differ"}
+	}
+	rep.Differences = append(rep.Differences, strings.Join(diffs, "; "))
+}
+
+func sameFloat(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }

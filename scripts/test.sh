@@ -120,8 +120,11 @@ step "go build for macOS and Windows (the platform files stay in step)"
 GOOS=darwin GOARCH=arm64 go build ./...
 GOOS=windows GOARCH=amd64 go build ./...
 
+# A failing Go test does not stop the run: the Python tests run too, and
+# the run fails at the end with both reported.
 step "go test"
-"$venv/bin/python" scripts/gotest.py -count=1 ./... | tee "$FS_TEST_OUTPUT/go-test.txt"
+go_status=0
+"$venv/bin/python" scripts/gotest.py -count=1 ./... | tee "$FS_TEST_OUTPUT/go-test.txt" || go_status=$?
 
 # Each fuzz target runs briefly here; make fuzz runs them longer.
 fuzz() { step "fuzz: $1 ($3)"; go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" -fuzzminimizetime 0s "$2"; }
@@ -139,7 +142,8 @@ step "the Python client (pip install ./python builds fs into it with Go)"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python
 
 step "python tests"
-"$venv/bin/python" -m pytest -q -rs tests/python | tee "$FS_TEST_OUTPUT/python-test.txt"
+py_status=0
+"$venv/bin/python" -m pytest -q -rs tests/python | tee "$FS_TEST_OUTPUT/python-test.txt" || py_status=$?
 
 summary
 # One closing line for the whole run, Go's and Python's tests together.
@@ -147,8 +151,12 @@ summary
 import re, sys
 total = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:
-    last = [l for l in open(path) if re.search(r"\d+ (passed|failed)", l)][-1]
-    for n, word in re.findall(r"(\d+) (passed|failed|skipped)", last):
+    counts = [l for l in open(path) if re.search(r"\d+ (passed|failed)", l)]
+    for n, word in re.findall(r"(\d+) (passed|failed|skipped)", counts[-1] if counts else ""):
         total[word] += int(n)
 print(f"total: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
 PY
+if [ "$go_status" != 0 ] || [ "$py_status" != 0 ]; then
+  echo "FAILED: go test exit $go_status, python tests exit $py_status"
+  exit 1
+fi

@@ -10,7 +10,8 @@ import (
 // NaN or infinite number anywhere (it would pass every comparison and
 // fail only after fitting), a negative alpha or C, an l1_ratio outside 0
 // to 1, a tolerance that is not positive, a test size outside (0, 1), and
-// fewer than one iteration. Each error names the flag.
+// fewer than one iteration, a flag the estimator does not read, an
+// unknown --select. Each error names the flag.
 func (r Request) Check() error {
 	numbers := []struct {
 		flag   string
@@ -42,20 +43,34 @@ func (r Request) Check() error {
 	if r.MaxIter < 0 {
 		return featurestore.Errorf(featurestore.EINVALID, "--max-iter %d: give at least 1", r.MaxIter)
 	}
-	return nil
+	est, err := EstimatorFor(r)
+	if err != nil {
+		return err
+	}
+	if err := refuseUnused(est, r); err != nil {
+		return err
+	}
+	if _, err := est.Select(r); err != nil {
+		return err
+	}
+	_, err = est.Grid(r)
+	return err
 }
 
-// threshold is a gate's bound with its flag.
+// threshold is a gate's bound: its flag, the test metric it bounds, and
+// whether it is an upper bound.
 type threshold struct {
-	flag  string
-	value *float64
+	flag, metric string
+	max          bool
+	value        *float64
 }
 
 // thresholds are the bounds the gate sets.
 func (g Gate) thresholds() []threshold {
 	var out []threshold
-	for _, t := range []threshold{{"--max-rmse", g.MaxRMSE}, {"--max-mae", g.MaxMAE}, {"--min-r2", g.MinR2},
-		{"--min-accuracy", g.MinAccuracy}, {"--min-f1", g.MinF1}, {"--min-auc", g.MinAUC}, {"--max-log-loss", g.MaxLogLoss}} {
+	for _, t := range []threshold{{"--max-rmse", "rmse", true, g.MaxRMSE}, {"--max-mae", "mae", true, g.MaxMAE},
+		{"--min-r2", "r2", false, g.MinR2}, {"--min-accuracy", "accuracy", false, g.MinAccuracy}, {"--min-f1", "f1", false, g.MinF1},
+		{"--min-auc", "roc_auc", false, g.MinAUC}, {"--max-log-loss", "log_loss", true, g.MaxLogLoss}} {
 		if t.value != nil {
 			out = append(out, t)
 		}

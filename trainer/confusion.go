@@ -1,24 +1,14 @@
 package trainer
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"strings"
 )
 
-// ConfusionJSON is a classifier's test confusion matrix as a JSON
-// document: its classes in order, and the counts [true][predicted].
-func ConfusionJSON(r *Run) []byte {
-	b, _ := json.MarshalIndent(map[string]any{"classes": r.Classifier.Classes, "matrix": r.TestClass.Confusion,
-		"rows": "true class", "columns": "predicted class", "set": "test"}, "", "  ")
-	return append(b, '\n')
-}
-
-// ConfusionSVG draws a classifier's test confusion matrix: one cell per
+// confusionSVG draws a classifier's test confusion matrix: one cell per
 // (true, predicted) pair, shaded by its share of its true class's rows.
-func ConfusionSVG(r *Run) []byte {
-	classes, m := r.Classifier.Classes, r.TestClass.Confusion
+func confusionSVG(classes []string, m [][]int) []byte {
 	const cell, left, top = 56, 110, 60
 	k := len(classes)
 	w, h := left+k*cell+10, top+k*cell+30

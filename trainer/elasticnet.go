@@ -54,8 +54,8 @@ type Fitted struct {
 	Converged bool      `json:"converged"`
 }
 
-// Predict returns X·coef + intercept for column-major X.
-func (f *Fitted) Predict(cols [][]float64) []float64 {
+// predict returns X·coef + intercept for column-major X.
+func (f *Fitted) predict(cols [][]float64) []float64 {
 	n := 0
 	if len(cols) > 0 {
 		n = len(cols[0])

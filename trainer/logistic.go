@@ -452,7 +452,7 @@ func softThreshold(x, shrink float64) float64 { return fmax(x-shrink, 0) - fmax(
 
 // Decision returns the decision function for column-major X: one score
 // per row and coefficient row (x·coef + intercept, products rounded in
-// feature order as Fitted.Predict does).
+// feature order as Fitted.predict does).
 func (c *Classifier) Decision(cols [][]float64) [][]float64 {
 	n := 0
 	if len(cols) > 0 {
@@ -472,12 +472,12 @@ func (c *Classifier) Decision(cols [][]float64) [][]float64 {
 	return out
 }
 
-// Predict returns each row's class index and class probabilities, as
+// predictClasses returns each row's class index and class probabilities, as
 // predict and predict_proba: two classes by the logistic function of the
 // score (the larger label's probability; predicted when the score is
 // positive), more by the softmax of the scores (the first largest score's
 // class predicted).
-func (c *Classifier) Predict(cols [][]float64) ([]int, [][]float64) {
+func (c *Classifier) predictClasses(cols [][]float64) ([]int, [][]float64) {
 	dec := c.Decision(cols)
 	labels, proba := make([]int, len(dec)), make([][]float64, len(dec))
 	for i, d := range dec {

@@ -42,7 +42,7 @@ func TestSagaReachesTheOptimum(t *testing.T) {
 		if !fit.Converged {
 			t.Fatalf("%d classes: no convergence in %d epochs", k, fit.NIter)
 		}
-		_, proba := fit.Predict(X)
+		_, proba := fit.predictClasses(X)
 		for r := range fit.Coef {
 			class := r
 			if k == 2 {
@@ -188,13 +188,13 @@ func TestClassMetricsEdgeCases(t *testing.T) {
 func TestGateCheckClass(t *testing.T) {
 	acc, ll := 0.9, 0.3
 	g := Gate{MinAccuracy: &acc, MaxLogLoss: &ll}
-	g.CheckClass(ClassMetrics{Accuracy: 0.95, LogLoss: 0.4, AUC: math.NaN()})
+	g.Check(&ClassMetrics{Accuracy: 0.95, LogLoss: 0.4, AUC: math.NaN()})
 	if g.Passed || len(g.Failed) != 1 || !strings.HasPrefix(g.Failed[0], "log_loss 0.4 > 0.3") {
 		t.Errorf("%+v", g)
 	}
 	auc := 0.5
 	g = Gate{MinAUC: &auc}
-	g.CheckClass(ClassMetrics{AUC: math.NaN()})
+	g.Check(&ClassMetrics{AUC: math.NaN()})
 	if g.Passed {
 		t.Error("an undefined AUC passed a minimum")
 	}

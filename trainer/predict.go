@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/transforms"
@@ -60,16 +59,12 @@ func Predict(r *Run, t *featurestore.Table, column string) ([]*featurestore.Seri
 	for j, c := range cols {
 		X[j] = gatherFloat(c, all)
 	}
-	var out []*featurestore.Series
-	if r.Task == TaskClassification {
-		var err error
-		if out, err = classify(r.Classifier, X, column); err != nil {
-			return nil, err
-		}
-	} else {
-		pred := featurestore.NewSeries(column, transforms.Float64, t.Rows)
-		copy(pred.F64, r.Model.Predict(X))
-		out = []*featurestore.Series{pred}
+	if r.Model == nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "run %s has no model", r.ID.Short())
+	}
+	out, err := r.Model.Predict(X, column)
+	if err != nil {
+		return nil, err
 	}
 	for i := 0; i < t.Rows; i++ {
 		for _, c := range cols {
@@ -82,68 +77,4 @@ func Predict(r *Run, t *featurestore.Table, column string) ([]*featurestore.Seri
 		}
 	}
 	return out, nil
-}
-
-// classify is the label and probability columns of a classifier on X.
-func classify(c *Classifier, X [][]float64, column string) ([]*featurestore.Series, error) {
-	n := 0
-	if len(X) > 0 {
-		n = len(X[0])
-	}
-	label := featurestore.NewSeries(column, transforms.Type(c.LabelType), n)
-	values := make([]*featurestore.Series, len(c.Classes)) // each class's label as a one-row series
-	for k, name := range c.Classes {
-		v, err := labelValue(label.Type, name)
-		if err != nil {
-			return nil, err
-		}
-		values[k] = v
-	}
-	out := []*featurestore.Series{label}
-	for _, name := range c.Classes {
-		out = append(out, featurestore.NewSeries("proba_"+name, transforms.Float64, n))
-	}
-	idx, proba := c.Predict(X)
-	for i, k := range idx {
-		setLabel(label, i, values[k])
-		for j := range c.Classes {
-			out[1+j].F64[i] = proba[i][j]
-		}
-	}
-	return out, nil
-}
-
-// labelValue parses a class name back into a one-row series of its type.
-func labelValue(t transforms.Type, name string) (*featurestore.Series, error) {
-	s := featurestore.NewSeries("", t, 1)
-	var err error
-	switch t {
-	case transforms.Int64:
-		s.I64[0], err = strconv.ParseInt(name, 10, 64)
-	case transforms.Float64:
-		s.F64[0], err = strconv.ParseFloat(name, 64)
-	case transforms.Bool:
-		s.Bool[0] = name == "True"
-	case transforms.String:
-		s.Str[0] = name
-	default:
-		err = fmt.Errorf("unknown label type %q", t)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("the model's class %q: %w", name, err)
-	}
-	return s, nil
-}
-
-func setLabel(dst *featurestore.Series, i int, v *featurestore.Series) {
-	switch dst.Type {
-	case transforms.Int64:
-		dst.I64[i] = v.I64[0]
-	case transforms.Float64:
-		dst.F64[i] = v.F64[0]
-	case transforms.Bool:
-		dst.Bool[i] = v.Bool[0]
-	case transforms.String:
-		dst.Str[i] = v.Str[0]
-	}
 }

@@ -15,9 +15,8 @@ type prepared struct {
 	features []*featurestore.Series
 	refs     []featurestore.FeatureRef
 	target   *featurestore.Series
-	rows     []int    // the table rows kept
-	y        []int    // for classification: each kept row's class index
-	classes  []string // and the classes' names
+	rows     []int   // the table rows kept
+	y        *Target // the target on the kept rows
 	dropped  int
 	X        [][]float64 // column-major, over rows
 	split    Split
@@ -26,9 +25,9 @@ type prepared struct {
 }
 
 // prepare checks the target and the features, drops or refuses rows with
-// nulls and splits the rows; encode, for classification, gives the kept
-// rows' class indexes (a stratified split needs them).
-func prepare(req Request, data *Data, encode func(rows []int) ([]int, []string, error)) (*prepared, error) {
+// nulls, reads the target on the kept rows (the estimator's Target; a
+// stratified split needs a classifier's classes) and splits the rows.
+func prepare(req Request, data *Data, target func(c *featurestore.Series, rows []int) (*Target, error)) (*prepared, error) {
 	if req.Target == "" {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "no target column").WithHint("give --target COLUMN")
 	}
@@ -49,12 +48,16 @@ func prepare(req Request, data *Data, encode func(rows []int) ([]int, []string, 
 	for j, f := range pr.features {
 		pr.X[j] = gatherFloat(f, pr.rows)
 	}
-	if encode != nil {
-		if pr.y, pr.classes, err = encode(pr.rows); err != nil {
-			return nil, err
-		}
+	if pr.y, err = target(pr.target, pr.rows); err != nil {
+		return nil, err
 	}
 	return pr, pr.splitRows(req, data)
+}
+
+// sets are the prepared rows split into train and test sets.
+func (pr *prepared) sets() *Sets {
+	return &Sets{Xtrain: takeCols(pr.X, pr.trainIdx), Xtest: takeCols(pr.X, pr.testIdx),
+		Ytrain: pr.y.take(pr.trainIdx), Ytest: pr.y.take(pr.testIdx)}
 }
 
 // keepRows finds the rows with a null, NaN or infinite feature or
@@ -150,11 +153,11 @@ func (pr *prepared) splitRows(req Request, data *Data) error {
 	var err error
 	switch {
 	case split.Kind == "random" && req.Stratify:
-		if pr.y == nil {
+		if pr.y.Class == nil {
 			return featurestore.Errorf(featurestore.EINVALID, "--stratify needs class labels").WithHint("add --task classification, or drop --stratify")
 		}
 		hint = "drop --stratify, or use a larger --test-size so that each class has rows on both sides"
-		pr.trainIdx, pr.testIdx, err = StratifiedSplit(pr.y, pr.classes, req.TestSize, req.Seed)
+		pr.trainIdx, pr.testIdx, err = StratifiedSplit(pr.y.Class, pr.y.Classes, req.TestSize, req.Seed)
 	case split.Kind == "random":
 		pr.trainIdx, pr.testIdx, err = TrainTestSplit(len(pr.rows), req.TestSize, req.Seed)
 	case split.Kind == "time" && req.Stratify:

@@ -3,6 +3,7 @@ package trainer
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -21,23 +22,18 @@ type Run struct {
 	// float64, float32, bool; an integer column with nulls reads as
 	// float64): the model's signature is typed by them, so that MLflow's
 	// schema enforcement accepts that file. Not part of the run's id.
-	Dtypes []string   `json:"dtypes,omitempty"`
-	Params ElasticNet `json:"params"` // regression's; zero for a classifier
-	// Task is "" for Elastic Net regression, TaskClassification for a
-	// classifier, whose parameters, model and metrics are in Logistic,
-	// Classifier and TrainClass/TestClass (Train and Test are then NaN).
-	Task       string        `json:"task,omitempty"`
-	Logistic   *Logistic     `json:"logistic,omitempty"`
-	Classifier *Classifier   `json:"classifier,omitempty"`
-	TrainClass *ClassMetrics `json:"training_classification,omitempty"`
-	TestClass  *ClassMetrics `json:"testing_classification,omitempty"`
-	Split      Split         `json:"split"`
-	NullRule   string        `json:"null_rule"` // NullRuleError or NullRuleDrop
-	Dropped    int           `json:"dropped_rows"`
+	Dtypes []string `json:"dtypes,omitempty"`
+	// Estimator names the kind of model (Estimator.Name); Params, Model,
+	// Train and Test are its own types (Estimator.New).
+	Estimator string `json:"estimator"`
+	Params    Params `json:"params"`
+	Split     Split  `json:"split"`
+	NullRule  string `json:"null_rule"` // NullRuleError or NullRuleDrop
+	Dropped   int    `json:"dropped_rows"`
 
-	Model          *Fitted  `json:"model"`
-	Train          Metrics  `json:"training"`
-	Test           Metrics  `json:"testing"`
+	Model          Model    `json:"model"`
+	Train          Scores   `json:"training"`
+	Test           Scores   `json:"testing"`
 	FitSeconds     float64  `json:"fit_seconds"`
 	PredictSeconds float64  `json:"predict_seconds"`
 	Gate           Gate     `json:"gate"`
@@ -45,7 +41,9 @@ type Run struct {
 
 	Parent   *featurestore.ID  `json:"parent,omitempty"`   // the sweep this run belongs to
 	Children []featurestore.ID `json:"children,omitempty"` // for a sweep: its runs
-	Best     *featurestore.ID  `json:"best,omitempty"`     // for a sweep: the lowest test RMSE
+	Best     *featurestore.ID  `json:"best,omitempty"`     // for a sweep: its best run
+	// SelectedBy, for a sweep, is the test metric that picked Best.
+	SelectedBy string `json:"selected_by,omitempty"`
 
 	Created   time.Time `json:"created"`
 	FSVersion string    `json:"fs_version"`
@@ -86,50 +84,57 @@ type Gate struct {
 	Failed      []string `json:"failed,omitempty"`
 }
 
-// Check sets Passed and Failed from test metrics.
-func (g *Gate) Check(m Metrics) {
+// Check sets Passed and Failed from the test scores: a threshold on a
+// metric the scores lack, or NaN, fails.
+func (g *Gate) Check(test Scores) {
 	g.Failed = nil
-	if g.MaxRMSE != nil && !(m.RMSE <= *g.MaxRMSE) {
-		g.Failed = append(g.Failed, "rmse "+fmtFloat(m.RMSE)+" > "+fmtFloat(*g.MaxRMSE))
-	}
-	if g.MaxMAE != nil && !(m.MAE <= *g.MaxMAE) {
-		g.Failed = append(g.Failed, "mae "+fmtFloat(m.MAE)+" > "+fmtFloat(*g.MaxMAE))
-	}
-	if g.MinR2 != nil && !(m.R2 >= *g.MinR2) {
-		g.Failed = append(g.Failed, "r2 "+fmtFloat(m.R2)+" < "+fmtFloat(*g.MinR2))
-	}
-	g.Passed = len(g.Failed) == 0
-}
-
-// CheckClass sets Passed and Failed from a classifier's test metrics.
-func (g *Gate) CheckClass(m ClassMetrics) {
-	g.Failed = nil
-	for _, c := range []struct {
-		name    string
-		limit   *float64
-		got     float64
-		atLeast bool
-	}{{"accuracy", g.MinAccuracy, m.Accuracy, true}, {"f1", g.MinF1, m.F1(), true}, {"roc_auc", g.MinAUC, m.AUC, true},
-		{"log_loss", g.MaxLogLoss, m.LogLoss, false}} {
+	for _, t := range g.thresholds() {
+		v, ok := math.NaN(), false
+		if test != nil {
+			v, ok = test.Get(t.metric)
+		}
 		switch {
-		case c.limit == nil:
-		case c.atLeast && !(c.got >= *c.limit):
-			g.Failed = append(g.Failed, c.name+" "+fmtFloat(c.got)+" < "+fmtFloat(*c.limit))
-		case !c.atLeast && !(c.got <= *c.limit):
-			g.Failed = append(g.Failed, c.name+" "+fmtFloat(c.got)+" > "+fmtFloat(*c.limit))
+		case !ok:
+			g.Failed = append(g.Failed, t.metric+" not measured")
+		case t.max && !(v <= *t.value):
+			g.Failed = append(g.Failed, t.metric+" "+fmtFloat(v)+" > "+fmtFloat(*t.value))
+		case !t.max && !(v >= *t.value):
+			g.Failed = append(g.Failed, t.metric+" "+fmtFloat(v)+" < "+fmtFloat(*t.value))
 		}
 	}
 	g.Passed = len(g.Failed) == 0
 }
 
 // Set reports whether any threshold is set.
-func (g *Gate) Set() bool {
-	return g.MaxRMSE != nil || g.MaxMAE != nil || g.MinR2 != nil || g.MinAccuracy != nil || g.MinF1 != nil || g.MinAUC != nil || g.MaxLogLoss != nil
-}
+func (g *Gate) Set() bool { return len(g.thresholds()) > 0 }
 
 // HasModel reports whether the run carries a fitted model (a sweep's
 // parent carries its best run's).
-func (r *Run) HasModel() bool { return r.Model != nil || r.Classifier != nil }
+func (r *Run) HasModel() bool { return r.Model != nil }
+
+// SelectedMetric is the test metric that picks a sweep's best run: the
+// one recorded, or the estimator's default for sweeps recorded before
+// fs 0.3 (which always used it).
+func (r *Run) SelectedMetric() string {
+	if r.SelectedBy != "" {
+		return r.SelectedBy
+	}
+	if e, ok := Lookup(r.Estimator); ok {
+		if s, err := e.Select(Request{}); err == nil {
+			return s.Metric
+		}
+	}
+	return ""
+}
+
+// Task is what the run's estimator predicts: TaskRegression or
+// TaskClassification ("" for an estimator this fs does not know).
+func (r *Run) Task() string {
+	if e, ok := Lookup(r.Estimator); ok {
+		return e.Task()
+	}
+	return ""
+}
 
 // The states of a run's MLflow twin.
 const (
@@ -175,18 +180,18 @@ const (
 	NullRuleDrop  = "drop"
 )
 
-// Request is the training request that makes r again: its target and
-// features in order, its parameters, split, seed, null rule and gate.
+// Request is the training request that makes r again: its estimator,
+// target and features in order, its parameters, split, seed, null rule
+// and gate.
 func (r *Run) Request() Request {
-	req := Request{Target: r.Target, Alphas: []float64{r.Params.Alpha}, L1Ratios: []float64{r.Params.L1Ratio},
-		MaxIter: r.Params.MaxIter, Tol: r.Params.Tol, Positive: r.Params.Positive, TestSize: r.Split.TestSize,
-		Seed: r.Split.Seed, Split: r.Split.Kind, DropNulls: r.NullRule == NullRuleDrop, Gate: r.Gate}
+	req := Request{Target: r.Target, Estimator: r.Estimator, TestSize: r.Split.TestSize, Seed: r.Split.Seed, Split: r.Split.Kind,
+		Stratify: r.Split.Stratify, DropNulls: r.NullRule == NullRuleDrop, Gate: r.Gate}
+	req.Gate.Passed, req.Gate.Failed = false, nil
 	for _, f := range r.Features {
 		req.Features = append(req.Features, f.Name)
 	}
-	if r.Task == TaskClassification && r.Logistic != nil {
-		req.Task, req.Cs, req.L1Ratios, req.MaxIter, req.Tol = r.Task, []float64{r.Logistic.C}, []float64{r.Logistic.L1Ratio}, r.Logistic.MaxIter, r.Logistic.Tol
-		req.Alphas, req.Positive, req.Stratify = nil, false, r.Split.Stratify
+	if r.Params != nil {
+		r.Params.Ask(&req)
 	}
 	return req
 }
@@ -201,28 +206,50 @@ type Tracker interface {
 }
 
 // RunDescriptor is what a run's ID hashes: the dataset, the features and
-// their versions in order, the target, the parameters, the split and the
-// null rule.
+// their versions in order, the target, the estimator and its parameters,
+// the split and the null rule. The two first estimators keep the form
+// their runs had before estimators had names (legacyIdentity), so their
+// ids are unchanged.
 func RunDescriptor(r *Run) string {
-	type desc struct {
-		Format   string                    `json:"format"`
-		Dataset  string                    `json:"dataset"`
-		Features []featurestore.FeatureRef `json:"features"`
-		Target   string                    `json:"target"`
-		Params   *ElasticNet               `json:"params,omitempty"`
-		Split    Split                     `json:"split"`
-		NullRule string                    `json:"null_rule"`
-		Task     string                    `json:"task,omitempty"`
-		Logistic *Logistic                 `json:"logistic,omitempty"`
-	}
 	split := r.Split
 	split.TrainRows, split.TestRows = 0, 0
-	d := desc{"fs run v1", r.Dataset.ID, r.Features, r.Target, &r.Params, split, r.NullRule, r.Task, r.Logistic}
-	if r.Task == TaskClassification {
-		d.Params = nil
+	d := runIdentity{Format: "fs run v1", Dataset: r.Dataset.ID, Features: r.Features, Target: r.Target, Split: split, NullRule: r.NullRule}
+	switch e, _ := Lookup(r.Estimator); e := e.(type) {
+	case legacyIdentity:
+		e.identify(&d, r.Params)
+	default:
+		d.Params, d.Estimator = r.Params, r.Estimator
 	}
 	b, _ := json.Marshal(d)
 	return string(b)
+}
+
+// runIdentity is the JSON a run's id hashes, its fields in this order.
+type runIdentity struct {
+	Format    string                    `json:"format"`
+	Dataset   string                    `json:"dataset"`
+	Features  []featurestore.FeatureRef `json:"features"`
+	Target    string                    `json:"target"`
+	Params    Params                    `json:"params,omitempty"`
+	Split     Split                     `json:"split"`
+	NullRule  string                    `json:"null_rule"`
+	Task      string                    `json:"task,omitempty"`
+	Logistic  Params                    `json:"logistic,omitempty"`
+	Estimator string                    `json:"estimator,omitempty"`
+}
+
+// legacyIdentity is an estimator whose runs were identified before
+// estimators had names.
+type legacyIdentity interface {
+	identify(d *runIdentity, p Params)
+}
+
+// identify: Elastic Net's parameters under "params", no name.
+func (elasticNet) identify(d *runIdentity, p Params) { d.Params = p }
+
+// identify: the task and the parameters under "logistic".
+func (logisticRegression) identify(d *runIdentity, p Params) {
+	d.Task, d.Logistic = TaskClassification, p
 }
 
 // RunStore records runs.

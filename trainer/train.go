@@ -12,28 +12,30 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-// Request is what fs train is asked for.
+// Request is what fs train is asked for. The parameters an estimator
+// does not read are left empty (nil, 0, false): each estimator fills its
+// own defaults and refuses the others' (Estimator.Uses).
 type Request struct {
 	Target    string    `json:"target"`
-	Features  []string  `json:"features,omitempty"` // design-matrix order; empty: the dataset's features
-	Alphas    []float64 `json:"alphas"`
-	L1Ratios  []float64 `json:"l1_ratios"`
-	MaxIter   int       `json:"max_iter"`
-	Tol       float64   `json:"tol"`
+	Features  []string  `json:"features,omitempty"`  // design-matrix order; empty: the dataset's features
+	Task      string    `json:"task,omitempty"`      // TaskRegression (the default) or TaskClassification
+	Estimator string    `json:"estimator,omitempty"` // an estimator by name; empty: the task's first
+	Alphas    []float64 `json:"alphas,omitempty"`    // Elastic Net's regularisation strengths
+	Cs        []float64 `json:"cs,omitempty"`        // logistic regression's inverse strengths
+	L1Ratios  []float64 `json:"l1_ratios,omitempty"`
+	MaxIter   int       `json:"max_iter,omitempty"`
+	Tol       float64   `json:"tol,omitempty"`
 	Positive  bool      `json:"positive,omitempty"`
 	TestSize  float64   `json:"test_size"`
 	Seed      uint32    `json:"seed"`
 	Split     string    `json:"split,omitempty"` // random (default) or time
+	Stratify  bool      `json:"stratify,omitempty"`
 	DropNulls bool      `json:"drop_nulls,omitempty"`
-	Gate      Gate      `json:"gate"`
-	Solver    string    `json:"solver,omitempty"` // "", "auto", "data" or "gram"
-	// Classification (Task TaskClassification): C values (several make a
-	// sweep with L1Ratios), a stratified split, and the test metric that
-	// picks a sweep's best run (SelectLogLoss by default).
-	Task     string    `json:"task,omitempty"`
-	Cs       []float64 `json:"cs,omitempty"`
-	Stratify bool      `json:"stratify,omitempty"`
-	Select   string    `json:"select,omitempty"`
+	// Select is the test metric that picks a sweep's best run (the
+	// estimator's default when empty: rmse, log_loss).
+	Select string `json:"select,omitempty"`
+	Gate   Gate   `json:"gate"`
+	Solver string `json:"solver,omitempty"` // Elastic Net: "", "auto", "data" or "gram"
 }
 
 // Data is a dataset loaded for training.
@@ -47,100 +49,123 @@ type Data struct {
 // Result is a training: one run, or a sweep (Parent with Children).
 type Result struct {
 	Runs []*Run // one per parameter combination, in sweep order
-	Best *Run   // the lowest test RMSE (the first on ties)
+	Best *Run   // the best by Select (the first on ties)
 	// Parent is set for a sweep (more than one combination).
 	Parent *Run
+	Select Selector // the test metric that picked Best
 }
 
 // Tasks: what fs train fits.
 const (
-	TaskRegression     = "regression"     // Elastic Net (the default; recorded as "")
-	TaskClassification = "classification" // elastic-net logistic regression (SAGA)
+	TaskRegression     = "regression"     // a number (Elastic Net by default)
+	TaskClassification = "classification" // a label (logistic regression by default)
 )
 
-// Train fits one model per parameter combination on the same split and
-// evaluates each on the train and test rows: Elastic Net per (alpha,
-// l1_ratio), or for --task classification logistic regression per (C,
-// l1_ratio).
+// Train fits one model per parameter set the request asks for, all on the
+// same split, and evaluates each on the train and test rows.
 func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result, error) {
-	switch req.Task {
-	case "", TaskRegression:
-		req.Task = ""
-	case TaskClassification:
-		return trainClassifier(ctx, req, data, now)
-	default:
-		return nil, featurestore.Errorf(featurestore.EINVALID, "unknown task %q", req.Task).WithHint("use --task regression or --task classification")
-	}
-	pr, err := prepare(req, data, nil)
+	est, err := EstimatorFor(req)
 	if err != nil {
 		return nil, err
 	}
-	if pr.target.Type != transforms.Float64 && pr.target.Type != transforms.Int64 {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "the target %s is a %s column; Elastic Net regression needs a numeric target",
-			req.Target, pr.target.Type).
-			WithHint("a label is a classification target: add --task classification")
+	if err := refuseUnused(est, req); err != nil {
+		return nil, err
 	}
-	y := gatherFloat(pr.target, pr.rows)
-	split, trainIdx, testIdx := pr.split, pr.trainIdx, pr.testIdx
-	Xtr, Xte := takeCols(pr.X, trainIdx), takeCols(pr.X, testIdx)
-	ytr, yte := take(y, trainIdx), take(y, testIdx)
-	features, refs, target, dropped := pr.features, pr.refs, pr.target, pr.dropped
-	res := &Result{}
-	alphas, l1s := req.Alphas, req.L1Ratios
-	if len(alphas) == 0 {
-		alphas = []float64{1.0}
+	grid, err := est.Grid(req)
+	if err != nil {
+		return nil, err
 	}
-	if len(l1s) == 0 {
-		l1s = []float64{0.5}
+	sel, err := est.Select(req)
+	if err != nil {
+		return nil, err
 	}
-	for _, a := range alphas {
-		for _, l1 := range l1s {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			params := ElasticNet{Alpha: a, L1Ratio: l1, MaxIter: req.MaxIter, Tol: req.Tol, Positive: req.Positive, Solver: req.Solver}
-			if params.MaxIter == 0 {
-				params.MaxIter = 1000
-			}
-			if req.Tol == 0 {
-				params.Tol = 1e-4
-			}
-			if a < 0 || l1 < 0 || l1 > 1 {
-				return nil, featurestore.Errorf(featurestore.EINVALID, "invalid alpha %v or l1_ratio %v", a, l1).
-					WithHint("alpha >= 0 and 0 <= l1_ratio <= 1")
-			}
-			start := time.Now()
-			fit, err := params.Fit(Xtr, ytr)
-			if err != nil {
-				return nil, featurestore.Errorf(featurestore.EINVALID, "fit alpha=%v l1_ratio=%v: %v", a, l1, err)
-			}
-			fitSec := time.Since(start).Seconds()
-			start = time.Now()
-			predTest := fit.Predict(Xte)
-			predSec := time.Since(start).Seconds()
-			run := &Run{Dataset: data.Ref, Features: refs, Target: req.Target, Dtypes: pandasDtypes(features, target), Params: params, Split: split,
-				NullRule: nullRule(req.DropNulls), Dropped: dropped, Model: fit,
-				Train: Evaluate(ytr, fit.Predict(Xtr)), Test: Evaluate(yte, predTest),
-				FitSeconds: fitSec, PredictSeconds: predSec, Gate: req.Gate, Created: now.UTC(),
-				FSVersion: featurestore.Version, MLflow: MLflowRef{State: SyncLocal}}
-			if !fit.Converged {
-				run.Warnings = append(run.Warnings, fmt.Sprintf(
-					"alpha=%v l1_ratio=%v did not converge in %d iterations: duality gap %.6e, tolerance %.3e; "+
-						"raise --max-iter or --tol, or scale the features", a, l1, fit.NIter, fit.DualGap, fit.TolScaled))
-			}
-			if note := constantNote(yte, run.Test.R2); note != "" {
-				run.Warnings = append(run.Warnings, note)
-			}
-			run.Gate.Check(run.Test)
-			run.ID = featurestore.Hash([]byte(RunDescriptor(run)))
-			res.Runs = append(res.Runs, run)
-			if res.Best == nil || run.Test.RMSE < res.Best.Test.RMSE {
-				res.Best = run
-			}
+	pr, err := prepare(req, data, est.Target)
+	if err != nil {
+		return nil, err
+	}
+	sets := pr.sets()
+	res := &Result{Select: sel}
+	for _, p := range grid {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := est.Fit(ctx, p, sets)
+		if err != nil {
+			return nil, err
+		}
+		run := &Run{Dataset: data.Ref, Features: pr.refs, Target: req.Target, Dtypes: pandasDtypes(pr.features, pr.target),
+			Estimator: est.Name(), Params: p, Split: pr.split, NullRule: nullRule(req.DropNulls), Dropped: pr.dropped,
+			Model: f.Model, Train: f.Train, Test: f.Test, FitSeconds: f.FitSeconds, PredictSeconds: f.PredictSeconds,
+			Gate: req.Gate, Warnings: f.Warnings, Created: now.UTC(), FSVersion: featurestore.Version, MLflow: MLflowRef{State: SyncLocal}}
+		run.Gate.Check(f.Test)
+		run.ID = featurestore.Hash([]byte(RunDescriptor(run)))
+		res.Runs = append(res.Runs, run)
+		if res.Best == nil || sel.better(run.Test, res.Best.Test) {
+			res.Best = run
 		}
 	}
 	res.sweep()
+	if res.Parent != nil {
+		res.Parent.SelectedBy = sel.Metric
+	}
 	return res, nil
+}
+
+// refuseUnused refuses a request that sets a flag the estimator does not
+// read (--c for Elastic Net, --alpha for logistic regression).
+func refuseUnused(est Estimator, req Request) error {
+	uses := map[string]bool{}
+	for _, f := range est.Uses() {
+		uses[f] = true
+	}
+	for _, f := range req.setFlags() {
+		if !uses[f] {
+			return featurestore.Errorf(featurestore.EINVALID, "--%s does not apply to --task %s", f, est.Task()).
+				WithHint("%s reads %s", est.Title(), "--"+strings.Join(est.Uses(), ", --"))
+		}
+	}
+	return nil
+}
+
+// setFlags lists the optional flags the request sets.
+func (r Request) setFlags() []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"alpha", r.Alphas != nil}, {"c", r.Cs != nil}, {"positive", r.Positive}, {"stratify", r.Stratify}} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	for _, t := range r.Gate.thresholds() {
+		out = append(out, strings.TrimPrefix(t.flag, "--"))
+	}
+	return out
+}
+
+// grid makes one parameter set per (x, y), x the outer loop: the order
+// of a sweep.
+func grid(xs, ys []float64, build func(x, y float64) (Params, error)) ([]Params, error) {
+	var out []Params
+	for _, x := range xs {
+		for _, y := range ys {
+			p, err := build(x, y)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// orDefault is values, or def when none are given.
+func orDefault(values []float64, def float64) []float64 {
+	if len(values) == 0 {
+		return []float64{def}
+	}
+	return values
 }
 
 // sweep makes a result of several runs a sweep: a parent run, the best

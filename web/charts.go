@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -63,16 +64,22 @@ var (
 // CoefChart is a bar chart of a run's coefficients, one bar per feature,
 // positive and negative in two colours, each labelled with its value (a
 // coefficient a hundred times smaller than the largest is too short a bar
-// to see, but not to read).
+// to see, but not to read). A model without a single column of
+// coefficients (a classifier of three or more classes) has none.
 func CoefChart(r *trainer.Run) (template.HTML, error) {
-	if r.Model == nil || len(r.Model.Coef) == 0 {
+	if r.Model == nil {
 		return "", nil
 	}
+	cf := r.Model.Coefficients()
+	if cf == nil || len(cf.Coef) != 1 || len(cf.Coef[0]) == 0 {
+		return "", nil
+	}
+	coef := cf.Coef[0]
 	p := newPlot("coefficients")
 	p.Add(plotter.NewGrid())
-	pos, neg := make(plotter.Values, len(r.Model.Coef)), make(plotter.Values, len(r.Model.Coef))
+	pos, neg := make(plotter.Values, len(coef)), make(plotter.Values, len(coef))
 	var labels plotter.XYLabels
-	for i, c := range r.Model.Coef {
+	for i, c := range coef {
 		if c >= 0 {
 			pos[i] = c
 		} else {
@@ -99,7 +106,7 @@ func CoefChart(r *trainer.Run) (template.HTML, error) {
 	for i := range lab.TextStyle {
 		lab.TextStyle[i].Font = font.From(sans, vg.Points(9))
 		lab.TextStyle[i].XAlign = text.XCenter
-		if r.Model.Coef[i] < 0 {
+		if coef[i] < 0 {
 			lab.TextStyle[i].YAlign = text.YTop
 		}
 	}
@@ -115,20 +122,23 @@ func CoefChart(r *trainer.Run) (template.HTML, error) {
 	return svgOf(p, vg.Points(float64(max(320, 70*len(names)))), vg.Points(260))
 }
 
-// SweepCharts plot a sweep's test RMSE against alpha (a line per
-// l1_ratio, log scale) and against l1_ratio (a line per alpha); a
-// classifier sweep's test log loss against C and l1_ratio.
-func SweepCharts(runs []*trainer.Run) ([]template.HTML, error) {
-	if len(runs) < 2 {
+// SweepCharts plot a sweep's metric on the test rows (the one that picked
+// its best run) against
+// each swept parameter (a line per value of the other, a log scale for
+// the first: alpha, C): Elastic Net's test RMSE against alpha and
+// l1_ratio, a classifier's test log loss against C and l1_ratio.
+func SweepCharts(runs []*trainer.Run, metric string) ([]template.HTML, error) {
+	if len(runs) < 2 || runs[0].Params == nil {
 		return nil, nil
 	}
-	reg, name := regressionAxes()
-	if runs[0].Task == trainer.TaskClassification {
-		reg, name = classificationAxes()
+	swept := runs[0].Params.Swept()
+	if len(swept) != 2 {
+		return nil, nil
 	}
 	var out []template.HTML
-	for _, c := range reg {
-		svg, err := sweepChart(runs, c, name)
+	for i, x := range swept {
+		axis := sweepAxis{x: x.Name, series: swept[1-i].Name, metric: metric, log: i == 0}
+		svg, err := sweepChart(runs, axis, i)
 		if err != nil {
 			return nil, err
 		}
@@ -140,40 +150,31 @@ func SweepCharts(runs []*trainer.Run) ([]template.HTML, error) {
 // sweepAxis is one sweep chart: the parameter on the x axis, the one that
 // makes a line, the metric.
 type sweepAxis struct {
-	x, series string
-	key       func(*trainer.Run) (x, series, y float64)
-	log       bool
+	x, series, metric string
+	log               bool
 }
 
-func regressionAxes() ([]sweepAxis, string) {
-	return []sweepAxis{
-		{"alpha", "l1_ratio", func(r *trainer.Run) (float64, float64, float64) { return r.Params.Alpha, r.Params.L1Ratio, r.Test.RMSE }, true},
-		{"l1_ratio", "alpha", func(r *trainer.Run) (float64, float64, float64) { return r.Params.L1Ratio, r.Params.Alpha, r.Test.RMSE }, false},
-	}, "test RMSE"
-}
-
-func classificationAxes() ([]sweepAxis, string) {
-	ll := func(r *trainer.Run) float64 {
-		if r.TestClass == nil {
-			return math.NaN()
-		}
-		return r.TestClass.LogLoss
+// point is a run's place on a sweep chart: its x, its line and the
+// metric; ok is false for a run of another estimator.
+func (a sweepAxis) point(r *trainer.Run, xi int) (x, series, y float64, ok bool) {
+	if r.Params == nil || r.Test == nil {
+		return 0, 0, 0, false
 	}
-	return []sweepAxis{
-		{"C", "l1_ratio", func(r *trainer.Run) (float64, float64, float64) { return r.Logistic.C, r.Logistic.L1Ratio, ll(r) }, true},
-		{"l1_ratio", "C", func(r *trainer.Run) (float64, float64, float64) { return r.Logistic.L1Ratio, r.Logistic.C, ll(r) }, false},
-	}, "test log loss"
+	swept := r.Params.Swept()
+	if len(swept) != 2 || swept[xi].Name != a.x || swept[1-xi].Name != a.series {
+		return 0, 0, 0, false
+	}
+	y, ok = r.Test.Get(a.metric)
+	return swept[xi].Num, swept[1-xi].Num, y, ok
 }
 
-func sweepChart(runs []*trainer.Run, a sweepAxis, metric string) (template.HTML, error) {
-	xName, seriesName, logX := a.x, a.series, a.log
+func sweepChart(runs []*trainer.Run, a sweepAxis, xi int) (template.HTML, error) {
+	xName, seriesName, logX, metric := a.x, a.series, a.log, "test "+strings.ReplaceAll(a.metric, "_", " ")
 	groups := map[float64]plotter.XYs{}
 	for _, r := range runs {
-		if r.Logistic == nil && r.Task == trainer.TaskClassification {
-			continue
+		if x, s, y, ok := a.point(r, xi); ok {
+			groups[s] = append(groups[s], plotter.XY{X: x, Y: y})
 		}
-		x, s, y := a.key(r)
-		groups[s] = append(groups[s], plotter.XY{X: x, Y: y})
 	}
 	series := make([]float64, 0, len(groups))
 	for s := range groups {

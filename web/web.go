@@ -85,6 +85,7 @@ var funcs = template.FuncMap{
 	"base":    filepath.Base,
 	"nulls":   format.Nulls,
 	"num":     format.Num,
+	"slug":    func(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "-") },
 	"gate":    gateText,
 	"join":    strings.Join,
 	"mlflow":  mlflowHTML,

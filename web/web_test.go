@@ -95,8 +95,8 @@ func sweepRuns() []*trainer.Run {
 	var runs []*trainer.Run
 	for _, a := range []float64{0.001, 0.01, 0.1, 1} {
 		for i, l := range []float64{0.1, 0.5, 0.9} {
-			runs = append(runs, &trainer.Run{Params: trainer.ElasticNet{Alpha: a, L1Ratio: l},
-				Test: trainer.Metrics{RMSE: 0.4 + a*0.1 + float64(i)*0.01}})
+			runs = append(runs, &trainer.Run{Params: &trainer.ElasticNet{Alpha: a, L1Ratio: l},
+				Test: &trainer.Metrics{RMSE: 0.4 + a*0.1 + float64(i)*0.01}})
 		}
 	}
 	return runs
@@ -111,13 +111,13 @@ var (
 // the band its legend takes (gonum draws the legend inside the data area),
 // and every text is in the sans face beside the page's.
 func TestSweepLegendClearOfLines(t *testing.T) {
-	charts, err := SweepCharts(sweepRuns())
+	charts, err := SweepCharts(sweepRuns(), "rmse")
 	if err != nil || len(charts) != 2 {
 		t.Fatalf("%d charts, %v", len(charts), err)
 	}
-	two := []*trainer.Run{{Params: trainer.ElasticNet{Alpha: 0.01, L1Ratio: 0.5}, Test: trainer.Metrics{RMSE: 0.41146}},
-		{Params: trainer.ElasticNet{Alpha: 0.1, L1Ratio: 0.5}, Test: trainer.Metrics{RMSE: 0.417177}}} // the demo's sweep: one line
-	more, err := SweepCharts(two)
+	two := []*trainer.Run{{Params: &trainer.ElasticNet{Alpha: 0.01, L1Ratio: 0.5}, Test: &trainer.Metrics{RMSE: 0.41146}},
+		{Params: &trainer.ElasticNet{Alpha: 0.1, L1Ratio: 0.5}, Test: &trainer.Metrics{RMSE: 0.417177}}} // the demo's sweep: one line
+	more, err := SweepCharts(two, "rmse")
 	if err != nil {
 		t.Fatal(err)
 	}

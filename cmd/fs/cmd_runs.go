@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/trainer"
 )
 
@@ -46,46 +44,7 @@ func newRunsCmd(a *cli) *cobra.Command {
 			if showJSON {
 				return writeJSON(a.st.Stdout, d)
 			}
-			r, children := d.Run, d.Children
-			w := a.st.Stdout
-			if r.Task == trainer.TaskClassification {
-				showClassifier(w, r, children)
-				return nil
-			}
-			fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s\nparams   alpha %v, l1_ratio %v, max_iter %d, tol %v, positive %v\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
-				r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, r.Params.Alpha, r.Params.L1Ratio,
-				r.Params.MaxIter, r.Params.Tol, r.Params.Positive, r.Split.Kind, r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
-			t := newTable(w, "METRIC", "TRAIN", "TEST")
-			t.row("rmse", fmtNum(r.Train.RMSE), fmtNum(r.Test.RMSE))
-			t.row("mae", fmtNum(r.Train.MAE), fmtNum(r.Test.MAE))
-			t.row("r2", fmtNum(r.Train.R2), fmtNum(r.Test.R2))
-			t.flush()
-			if r.Model != nil {
-				fmt.Fprintln(w)
-				c := newTable(w, "FEATURE", "VERSION", "COEF")
-				for i, f := range r.Features {
-					v := "-"
-					if !f.Version.IsZero() {
-						v = f.Version.Short()
-					}
-					c.row(f.Name, v, fmtNum(r.Model.Coef[i]))
-				}
-				c.row("(intercept)", "", fmtNum(r.Model.Intercept))
-				c.flush()
-			}
-			if len(children) > 0 {
-				fmt.Fprintln(w)
-				c := newTable(w, "RUN", "ALPHA", "L1_RATIO", "TEST_RMSE", "TEST_MAE", "TEST_R2", "")
-				for _, ch := range children {
-					mark := ""
-					if r.Best != nil && ch.ID == *r.Best {
-						mark = "best"
-					}
-					c.row(ch.ID.Short(), fmtNum(ch.Params.Alpha), fmtNum(ch.Params.L1Ratio), fmtNum(ch.Test.RMSE),
-						fmtNum(ch.Test.MAE), fmtNum(ch.Test.R2), mark)
-				}
-				c.flush()
-			}
+			printRun(a.st.Stdout, d.Run, d.Children)
 			return nil
 		},
 	}
@@ -94,7 +53,7 @@ func newRunsCmd(a *cli) *cobra.Command {
 	return cmd
 }
 
-// groupSweeps orders runs newest first, each sweep followed by its runs.
+// featureNames is a run's features, joined and cut to 40 characters.
 func featureNames(r trainer.Run) string {
 	var names []string
 	for _, f := range r.Features {
@@ -107,11 +66,22 @@ func featureNames(r trainer.Run) string {
 	return s
 }
 
-// sweepRuns loads a sweep's runs (none for a single run).
-
-// printRuns is the runs table: a sweep marked, its runs under it.
+// printRuns is the runs table: a sweep marked, its runs under it; the
+// swept parameters and first test metric under the newest run's names
+// (name=value for a run of another estimator).
 func printRuns(a *cli, runs []trainer.Run) error {
-	t := newTable(a.st.Stdout, "RUN", "CREATED", "DATASET", "TARGET", "FEATURES", "ALPHA", "L1_RATIO", "TEST_RMSE", "GATE", "MLFLOW")
+	head := []string{"RUN", "CREATED", "DATASET", "TARGET", "FEATURES"}
+	var params, metric []string
+	if len(runs) > 0 && runs[0].Params != nil && runs[0].Test != nil {
+		params, metric = valueNames(runs[0].Params.Swept()), valueNames(runs[0].Test.Metrics())[:1]
+	}
+	for _, p := range params {
+		head = append(head, strings.ToUpper(p))
+	}
+	for _, m := range metric {
+		head = append(head, "TEST_"+strings.ToUpper(m))
+	}
+	t := newTable(a.st.Stdout, append(head, "GATE", "MLFLOW")...)
 	for _, r := range runs {
 		gate := "-"
 		if r.Gate.Set() {
@@ -128,30 +98,9 @@ func printRuns(a *cli, runs []trainer.Run) error {
 		if r.MLflow.RunID != "" {
 			ml += " " + r.MLflow.RunID
 		}
-		alpha, l1, metric := fmtNum(r.Params.Alpha), fmtNum(r.Params.L1Ratio), fmtNum(r.Test.RMSE)
-		if r.Task == trainer.TaskClassification && r.Logistic != nil && r.TestClass != nil {
-			alpha, l1, metric = "C="+fmtNum(r.Logistic.C), fmtNum(r.Logistic.L1Ratio), "log_loss="+fmtNum(r.TestClass.LogLoss)
-		}
-		t.row(id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r), alpha, l1, metric, gate, ml)
+		row := []string{id, fmtTime(r.Created), shortID(r.Dataset.ID), r.Target, featureNames(r)}
+		row = append(append(row, sweptCells(&r, params)...), metricCells(&r, metric)...)
+		t.row(append(row, gate, ml)...)
 	}
 	return t.flush()
-}
-
-// showClassifier prints a classification run, and a sweep's runs.
-func showClassifier(w io.Writer, r *trainer.Run, children []*trainer.Run) {
-	p := r.Logistic
-	fmt.Fprintf(w, "run      %s\ncreated  %s\ndataset  %s (%s)\ntarget   %s (classes %s)\nparams   C %v, l1_ratio %v, max_iter %d, tol %v, solver saga\nsplit    %s, test size %v, seed %d\nmlflow   %s %s\n\n",
-		r.ID, fmtTime(r.Created), r.Dataset.ID, r.Dataset.Path, r.Target, strings.Join(r.Classifier.Classes, ", "), p.C, p.L1Ratio, p.MaxIter, p.Tol,
-		splitKind(r.Split), r.Split.TestSize, r.Split.Seed, r.MLflow.State, r.MLflow.RunID)
-	printClassMetrics(w, r)
-	fmt.Fprintln(w)
-	printClassCoef(w, r)
-	if len(children) > 0 {
-		fmt.Fprintln(w)
-		var best featurestore.ID
-		if r.Best != nil {
-			best = *r.Best
-		}
-		printClassifierRuns(w, children, best, false)
-	}
 }

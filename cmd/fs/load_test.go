@@ -51,7 +51,10 @@ func TestLoad(t *testing.T) {
 	}
 	dir := demoStore(t)
 	store := filepath.Join(dir, ".fs")
-	url, cmd, _ := spawnServer(t, store, "--data-root", dir, "--quiet")
+	// The 32 clients share the one loopback principal a server without
+	// tokens has: as many jobs each as there are clients, as 32 users with
+	// their own tokens would have.
+	url, cmd, _ := spawnServer(t, store, "--data-root", dir, "--quiet", "--jobs-per-token", "32", "--max-queued", "64")
 	out := t.TempDir()
 	const clients = 32
 	results := make([]loadResult, clients)

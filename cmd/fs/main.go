@@ -101,7 +101,7 @@ func Main(ctx context.Context, args []string, st *State) (code int) {
 		return exitValidation
 	case errors.As(err, &nr):
 		return exitNotReproduced
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), featurestore.ErrorCode(err) == featurestore.EUSAGE:
 		return exitUsage
 	case errors.As(err, &ge):
 		return exitGate
@@ -125,11 +125,19 @@ const errorsEnv = "FS_ERRORS"
 func writeErrorJSON(w io.Writer, err error) {
 	var ue usageError
 	if errors.As(err, &ue) {
-		err = &featurestore.Error{Code: featurestore.EINVALID, Message: ue.error.Error(), Hint: "run fs --help, or fs COMMAND --help, for usage"}
+		err = &featurestore.Error{Code: featurestore.EUSAGE, Message: ue.error.Error(), Hint: usageHint(ue)}
 	}
 	json.NewEncoder(w).Encode(struct {
 		Error *fshttp.ErrorBody `json:"error"`
 	}{fshttp.NewErrorBody(err)})
+}
+
+// usageHint is a usage error's own hint, else where usage is explained.
+func usageHint(ue usageError) string {
+	if hint := featurestore.ErrorHint(ue.error); hint != "" {
+		return hint
+	}
+	return "run fs --help, or fs COMMAND --help, for usage"
 }
 
 // printError writes err for a person: "fs: error: ..." lines, excerpts,
@@ -148,7 +156,7 @@ func printError(w io.Writer, err error) {
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(w, "fs: error: %s\n", ue.error)
-		fmt.Fprintf(w, "fs: hint: run fs --help, or fs COMMAND --help, for usage\n")
+		fmt.Fprintf(w, "fs: hint: %s\n", usageHint(ue))
 		return
 	}
 	var in app.Interrupted

@@ -244,7 +244,7 @@ func TestWebUI(t *testing.T) {
 		}
 	}
 	b.open("/runs", "table.runs")
-	contains(t, "the runs page", b.text("table.runs"), sweep.ID.Short(), format.Num(sweep.Test.RMSE))
+	contains(t, "the runs page", b.text("table.runs"), sweep.ID.Short(), format.Num(testMetric(sweep, "rmse")))
 	b.do(chromedp.Click(chromedp.CSS(`table.runs th:nth-child(8)`)))
 	var rmse []float64
 	b.eval(`Array.from(document.querySelectorAll("table.runs tbody tr td:nth-child(8)")).map(td => parseFloat(td.textContent))`, &rmse)
@@ -253,8 +253,8 @@ func TestWebUI(t *testing.T) {
 	}
 	b.shot("runs")
 	b.open("/runs/"+sweep.ID.String(), "#test-rmse")
-	if got := b.text("#test-rmse"); got != format.Num(sweep.Test.RMSE) {
-		t.Errorf("the sweep's test rmse: %s, want %s", got, format.Num(sweep.Test.RMSE))
+	if got := b.text("#test-rmse"); got != format.Num(testMetric(sweep, "rmse")) {
+		t.Errorf("the sweep's test rmse: %s, want %s", got, format.Num(testMetric(sweep, "rmse")))
 	}
 	var charts int
 	b.eval(`document.querySelectorAll(".chart svg").length`, &charts)
@@ -378,33 +378,36 @@ func TestWebUIClassifier(t *testing.T) {
 	b := newBrowser(t, base)
 	b.open("/runs/"+res.Sweep.ID.String(), "#test-log-loss")
 	r := res.Run
-	for id, want := range map[string]float64{"#test-log-loss": r.TestClass.LogLoss, "#test-accuracy": r.TestClass.Accuracy,
-		"#test-f1": r.TestClass.F1(), "#test-auc": r.TestClass.AUC} {
+	for id, want := range map[string]float64{"#test-log-loss": testMetric(*r, "log_loss"), "#test-accuracy": testMetric(*r, "accuracy"),
+		"#test-f1": testMetric(*r, "f1"), "#test-roc-auc": testMetric(*r, "roc_auc")} {
 		if got := b.text(id); got != format.Num(want) {
 			t.Errorf("%s: %s, want %s", id, got, format.Num(want))
 		}
 	}
 	var cells []int
-	b.eval(`Array.from(document.querySelectorAll("table.confusion tbody td")).map(td => parseInt(td.textContent))`, &cells)
-	if want := slices.Concat(r.TestClass.Confusion...); !slices.Equal(cells, want) {
+	b.eval(`Array.from(document.querySelectorAll("table.confusion-matrix tbody td")).map(td => parseInt(td.textContent))`, &cells)
+	if want := slices.Concat(r.Test.(*trainer.ClassMetrics).Confusion...); !slices.Equal(cells, want) {
 		t.Errorf("confusion matrix %v, want %v", cells, want)
 	}
-	contains(t, "the classifier's page", b.text("main"), "classification", "C 1", format.Num(r.Classifier.Coef[0][0]), format.Num(r.Classifier.Intercept[0]))
+	contains(t, "the classifier's page", b.text("main"), "classification", "C 1", format.Num(r.Model.Coefficients().Coef[0][0]), format.Num(r.Model.Coefficients().Intercept[0]))
 	contains(t, "the sweep's charts", b.text(".charts"), "test log loss by C", "test log loss by l1_ratio")
 	b.shot("classifier")
 	var regression trainer.Run
 	var runs []trainer.Run
 	getJSON(t, base+"/api/v1/runs", &runs)
 	for _, x := range runs {
-		if x.Task == "" && x.Parent != nil {
+		if x.Task() == trainer.TaskRegression && x.Parent != nil {
 			regression = x
 		}
 	}
 	b.open("/compare?run="+r.ID.String()+"&run="+regression.ID.String(), "table.compare")
 	contains(t, "the comparison", b.text("table.compare"), "task", "classification", "regression", "test_log_loss", "test_rmse",
-		format.Num(r.TestClass.LogLoss), format.Num(regression.Test.RMSE))
+		format.Num(testMetric(*r, "log_loss")), format.Num(testMetric(regression, "rmse")))
 	b.open("/runs", "table.runs")
-	contains(t, "the runs page", b.text("table.runs"), "C 0.1", "log loss "+format.Num(r.TestClass.LogLoss))
+	// The newest run, the classifier's sweep, names the columns; a
+	// regression's cells name their parameters and metric.
+	contains(t, "the runs page", b.text("table.runs"), "test log_loss", format.Num(testMetric(*r, "log_loss")),
+		"alpha "+format.Num(regression.Params.Swept()[0].Num), "rmse "+format.Num(testMetric(regression, "rmse")))
 }
 
 // TestWebUILogin: a server with tokens sends a browser to its login page;
@@ -470,4 +473,13 @@ func TestWebUILargeGraph(t *testing.T) {
 	if out := os.Getenv("FS_TEST_OUTPUT"); out != "" {
 		os.WriteFile(filepath.Join(out, "ui", "large-graph.txt"), []byte(report+"\n"), 0o644)
 	}
+}
+
+// testMetric is a run's metric on the test rows.
+func testMetric(r trainer.Run, name string) float64 {
+	v, ok := r.Test.Get(name)
+	if !ok {
+		panic("no test metric " + name)
+	}
+	return v
 }

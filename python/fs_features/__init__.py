@@ -18,6 +18,6 @@ from ._errors import (FsError, FsWarning, GateFailed, Interrupted, NoStore, NotR
 from ._objects import Lineage, Profile, Run
 from ._store import Store
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["Store", "Run", "Lineage", "Profile", "FsError", "FsWarning", "UsageError", "GateFailed", "NotReproducible",
            "ValidationFailed", "NoStore", "StoreBusy", "StoreDamaged", "PermissionDenied", "Interrupted"]

@@ -12,7 +12,7 @@ from ._errors import UsageError
 
 
 def _bad(name: str, message: str, hint: str) -> UsageError:
-    return UsageError(f"{name}: {message}", code="invalid", hint=hint)
+    return UsageError(f"{name}: {message}", code="usage", hint=hint)
 
 
 def text(name: str, v: Any, hint: str = "") -> str:

@@ -95,7 +95,7 @@ class Interrupted(FsError):
     exit_code = 130
 
 
-_BY_CODE = {"no_store": NoStore, "locked": StoreBusy, "damaged": StoreDamaged, "forbidden": PermissionDenied,
+_BY_CODE = {"usage": UsageError, "no_store": NoStore, "locked": StoreBusy, "damaged": StoreDamaged, "forbidden": PermissionDenied,
             "unauthorized": PermissionDenied, "canceled": Interrupted}
 _BY_EXIT = {2: UsageError, 10: NoStore, 11: StoreBusy, 12: StoreDamaged, 130: Interrupted}
 
@@ -123,7 +123,10 @@ _COMMANDS = [
     ("fs lineage", "store.lineage(ID)"), ("fs impact", "store.impact(NAME)"), ("fs reproduce", "store.reproduce(RUN)"),
     ("fs profile", "store.profile(...)"), ("fs validate", "store.validate(...)"), ("fs init", "fs_features.Store.init()"),
 ]
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:[ =]([^\s,;)]+))?")
+# A flag and its value, unless the next word is the sentence going on
+# ("--c does not apply to --task regression").
+_SUBJECT = re.compile(r" (?:does|is|are|must|needs|applies)\b")  # the flag is the sentence's subject
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:[ =](?!(?:does|is|are|must|needs|applies|and|or|to|with)\b)([^\s,;)]+))?")
 
 
 def pythonize(text: Optional[str]) -> Optional[str]:
@@ -140,7 +143,9 @@ def pythonize(text: Optional[str]) -> Optional[str]:
         arg = name.replace("-", "_")
         if name in _SWITCHES:
             return f"{arg}=True" + (f" {value}" if value else "")
-        return f"{arg}={value}" if value else f"{arg}="
+        if value:
+            return f"{arg}={value}"
+        return arg if _SUBJECT.match(m.string, m.end()) else f"{arg}="
     return _FLAG.sub(flag, text)
 
 

@@ -34,57 +34,39 @@ class Run:
     runs: list["Run"] = field(default_factory=list, repr=False)
     model_dir: Optional[str] = None
     task: str = "regression"
+    estimator: str = ""
     classes: list[str] = field(default_factory=list)
     confusion_matrix: Optional[pd.DataFrame] = None
 
     @classmethod
     def from_json(cls, r: dict[str, Any]) -> "Run":
-        if r.get("task") == "classification":
-            return cls._classifier(r)
+        """A run as ``fs runs show --json`` writes it: its estimator's
+        params, model and metrics (a classifier's model has classes)."""
         model = r.get("model") or {}
         names = [f["name"] for f in r.get("features") or []]
-        metrics = pd.DataFrame({"train": r.get("training") or {}, "test": r.get("testing") or {}})
+        classes = model.get("classes") or []
+        train, test = r.get("training") or {}, r.get("testing") or {}
+        coef, intercept, cm = model.get("coef") or [], model.get("intercept"), None
+        if classes:
+            train, test = _flat_class_metrics(train), _flat_class_metrics(r.get("testing") or {})
+            cm = pd.DataFrame((r.get("testing") or {}).get("confusion_matrix") or [], index=pd.Index(classes, name="true"),
+                              columns=pd.Index(classes, name="predicted"))
+        if coef and isinstance(coef[0], list) and len(coef) == 1:
+            coef, intercept = coef[0], intercept[0]
+        if coef and isinstance(coef[0], list):
+            coefficients: Any = pd.DataFrame(list(zip(*coef)), index=names, columns=classes, dtype="float64")
+            intercept = pd.Series(intercept, index=classes, dtype="float64")
+        else:
+            coefficients = pd.Series(coef, index=names[:len(coef)], dtype="float64")
         return cls(id=r["id"], dataset_id=r["dataset"]["id"], target=r.get("target", ""),
-                   params={**(r.get("params") or {}), "split": r.get("split")}, metrics=metrics,
-                   coefficients=pd.Series(model.get("coef") or [], index=names[:len(model.get("coef") or [])], dtype="float64"),
-                   intercept=model.get("intercept"),
+                   params={**(r.get("params") or {}), "split": r.get("split")},
+                   metrics=pd.DataFrame({"train": train, "test": test}), coefficients=coefficients, intercept=intercept,
                    feature_versions={f["name"]: f.get("version", "") for f in r.get("features") or []},
                    gate_passed=bool((r.get("gate") or {}).get("passed", True)),
                    mlflow_state=(r.get("mlflow") or {}).get("state", ""),
-                   mlflow_run_id=(r.get("mlflow") or {}).get("run_id") or None, raw=r)
-
-    @classmethod
-    def _classifier(cls, r: dict[str, Any]) -> "Run":
-        fit = r["classifier"]
-        names = [f["name"] for f in r.get("features") or []]
-        classes = fit["classes"]
-
-        def flat(m: dict[str, Any]) -> dict[str, Any]:
-            out = {"accuracy": m["accuracy"], "log_loss": m["log_loss"], "roc_auc": m["roc_auc"], "rows": m["rows"]}
-            if m.get("binary"):
-                out.update(m["binary"])
-            for avg in ("macro", "weighted"):
-                out.update({f"{k}_{avg}": v for k, v in m[avg].items()})
-            if "roc_auc_ovo_weighted" in m:
-                out["roc_auc_ovo_weighted"] = m["roc_auc_ovo_weighted"]
-            return out
-
-        metrics = pd.DataFrame({"train": flat(r["training_classification"]), "test": flat(r["testing_classification"])})
-        if len(fit["coef"]) == 1:
-            coef: Any = pd.Series(fit["coef"][0], index=names, dtype="float64")
-            intercept: Any = fit["intercept"][0]
-        else:
-            coef = pd.DataFrame(list(zip(*fit["coef"])), index=names, columns=classes, dtype="float64")
-            intercept = pd.Series(fit["intercept"], index=classes, dtype="float64")
-        cm = pd.DataFrame(r["testing_classification"]["confusion_matrix"], index=pd.Index(classes, name="true"),
-                          columns=pd.Index(classes, name="predicted"))
-        return cls(id=r["id"], dataset_id=r["dataset"]["id"], target=r.get("target", ""),
-                   params={**(r.get("logistic") or {}), "split": r.get("split")}, metrics=metrics, coefficients=coef,
-                   intercept=intercept, feature_versions={f["name"]: f.get("version", "") for f in r.get("features") or []},
-                   gate_passed=bool((r.get("gate") or {}).get("passed", True)),
-                   mlflow_state=(r.get("mlflow") or {}).get("state", ""),
-                   mlflow_run_id=(r.get("mlflow") or {}).get("run_id") or None, raw=r, task="classification",
-                   classes=classes, confusion_matrix=cm)
+                   mlflow_run_id=(r.get("mlflow") or {}).get("run_id") or None, raw=r,
+                   task=r.get("task") or "regression", estimator=r.get("estimator") or "", classes=classes,
+                   confusion_matrix=cm)
 
     @classmethod
     def from_result(cls, res: dict[str, Any]) -> "Run":
@@ -102,6 +84,21 @@ class Run:
         return (f"<p>run <code>{self.id[:12]}</code> on dataset <code>{self.dataset_id[:12]}</code>, "
                 f"mlflow {html.escape(self.mlflow_state)} {html.escape(self.mlflow_run_id or '')}</p>"
                 f"<table><tr><th>metric</th><th>train</th><th>test</th></tr>{rows}</table>")
+
+
+def _flat_class_metrics(m: dict[str, Any]) -> dict[str, Any]:
+    """A classifier's metrics in one level: binary precision, recall and
+    F1 (two classes), and each average's as precision_macro..."""
+    if not m:
+        return {}
+    out = {"accuracy": m["accuracy"], "log_loss": m["log_loss"], "roc_auc": m["roc_auc"], "rows": m["rows"]}
+    if m.get("binary"):
+        out.update(m["binary"])
+    for avg in ("macro", "weighted"):
+        out.update({f"{k}_{avg}": v for k, v in m[avg].items()})
+    if "roc_auc_ovo_weighted" in m:
+        out["roc_auc_ovo_weighted"] = m["roc_auc_ovo_weighted"]
+    return out
 
 
 class Lineage:

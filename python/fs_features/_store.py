@@ -120,7 +120,7 @@ class Store:
         >>> train.attrs["fs"]["dataset_id"]
         """
         if (features is None) == (feature_set is None):
-            raise _errors.UsageError("give features or feature_set, not both and not neither", code="invalid",
+            raise _errors.UsageError("give features or feature_set, not both and not neither", code="usage",
                                      hint='features=["conv_rate", "acc_rate"], or feature_set="driver_ranking"')
         features = _args.optional(_args.texts, "features", features)
         feature_set = _args.optional(_args.text, "feature_set", feature_set)
@@ -176,24 +176,25 @@ class Store:
     # -- training -------------------------------------------------------------------------
 
     def train(self, dataset: Union[pd.DataFrame, PathLike], target: str, *, features: Optional[Sequence[str]] = None,
-              task: str = "regression", alpha: Union[float, Sequence[float], None] = None,
+              task: str = "regression", estimator: Optional[str] = None, alpha: Union[float, Sequence[float], None] = None,
               c: Union[float, Sequence[float], None] = None, l1_ratio: Union[float, Sequence[float], None] = None,
               test_size: float = 0.25, seed: int = 0, split: str = "random", stratify: bool = False,
-              select: str = "log_loss", max_iter: Optional[int] = None, tol: float = 1e-4, positive: bool = False,
-              drop_nulls: bool = False, max_rmse: Optional[float] = None, max_mae: Optional[float] = None,
-              min_r2: Optional[float] = None, min_accuracy: Optional[float] = None, min_f1: Optional[float] = None,
-              min_auc: Optional[float] = None, max_log_loss: Optional[float] = None, experiment: Optional[str] = None,
-              register_model: Optional[str] = None) -> Run:
+              select: Optional[str] = None, max_iter: Optional[int] = None, tol: Optional[float] = None,
+              positive: bool = False, drop_nulls: bool = False, max_rmse: Optional[float] = None,
+              max_mae: Optional[float] = None, min_r2: Optional[float] = None, min_accuracy: Optional[float] = None,
+              min_f1: Optional[float] = None, min_auc: Optional[float] = None, max_log_loss: Optional[float] = None,
+              experiment: Optional[str] = None, register_model: Optional[str] = None) -> Run:
         """Fits Elastic Net exactly as scikit-learn's ``ElasticNet`` on sklearn's
         ``train_test_split`` (``fs train``), or with ``task="classification"`` logistic
         regression as ``LogisticRegression(solver="saga", C=c, l1_ratio=l1_ratio,
         random_state=seed)`` (``stratify=True`` is ``train_test_split``'s ``stratify=y``).
-        Several alphas (or Cs) or l1_ratios make a sweep: the best run is returned (by test
-        RMSE, or for classification by ``select``), with ``.sweep`` and ``.runs``. With
-        ``MLFLOW_TRACKING_URI`` set (on the server, for a server) the runs are logged to
-        MLflow. A failed quality gate raises ``GateFailed`` with the recorded run as ``.run``.
-        ``l1_ratio`` and ``max_iter`` default to sklearn's: 0.5 and 1000 for regression, 0 and
-        100 for classification.
+        Several alphas (or Cs) or l1_ratios make a sweep: the best run is returned (by
+        ``select``: test RMSE, or log loss for classification, by default), with ``.sweep``
+        and ``.runs``. With ``MLFLOW_TRACKING_URI`` set (on the server, for a server) the
+        runs are logged to MLflow. A failed quality gate raises ``GateFailed`` with the
+        recorded run as ``.run``. What is not given takes the estimator's default, as
+        scikit-learn's (``l1_ratio`` 0.5 and ``max_iter`` 1000 for regression, 0 and 100 for
+        classification); a parameter the estimator does not read is refused.
 
         >>> run = store.train(train, "trip_completed", alpha=0.5, l1_ratio=0.1, test_size=0.2, seed=17)
         >>> run.metrics.loc["rmse", "test"]
@@ -203,21 +204,20 @@ class Store:
         ds = _dataset_arg(dataset)
         target = _args.text("target", target)
         features = _args.optional(_args.texts, "features", features)
-        classify = _args.choice("task", task, ("regression", "classification")) == "classification"
-        for name, v, other in (("alpha", alpha, False), ("positive", positive or None, False), ("c", c, True),
-                               ("stratify", stratify or None, True)):
-            if v is not None and classify != other:
-                raise _errors.UsageError(f"{name} does not apply to task={task!r}", code="invalid",
-                                         hint="alpha and positive are regression's; c and stratify classification's")
-        alphas = _args.numbers_("alpha", 1.0 if alpha is None else alpha, lo=0)
-        cs = _args.numbers_("c", 1.0 if c is None else c, lo=0, above=True)
-        ratios = _args.numbers_("l1_ratio", (0.0 if classify else 0.5) if l1_ratio is None else l1_ratio, lo=0, hi=1)
-        max_iter = _args.integer("max_iter", (100 if classify else 1000) if max_iter is None else max_iter, lo=1)
-        tol = _args.number("tol", tol, lo=0)
+        task = _args.choice("task", task, ("regression", "classification"))
+        chosen = {  # what is not given is left to the estimator
+            "estimator": _args.optional(_args.text, "estimator", estimator),
+            "alphas": _args.optional(_args.numbers_, "alpha", alpha, lo=0),
+            "cs": _args.optional(_args.numbers_, "c", c, lo=0, above=True),
+            "l1_ratios": _args.optional(_args.numbers_, "l1_ratio", l1_ratio, lo=0, hi=1),
+            "max_iter": _args.optional(_args.integer, "max_iter", max_iter, lo=1),
+            "tol": _args.optional(_args.number, "tol", tol, lo=0),
+            "select": _args.optional(_args.text, "select", select),
+        }
+        chosen = {k: v for k, v in chosen.items() if v is not None}
         test_size = _args.number("test_size", test_size, lo=0, hi=1, above=True)
         seed = _args.integer("seed", seed, lo=0, hi=2**32 - 1)
         split = _args.choice("split", split, ("random", "time"))
-        select = _args.choice("select", select, ("log_loss", "f1", "auc", "accuracy"))
         positive, stratify, drop_nulls = (_args.flag(n, v) for n, v in (("positive", positive), ("stratify", stratify),
                                                                          ("drop_nulls", drop_nulls)))
         gate = {"max_rmse": max_rmse, "max_mae": max_mae, "min_r2": min_r2, "min_accuracy": min_accuracy,
@@ -226,15 +226,14 @@ class Store:
         experiment = _args.optional(_args.text, "experiment", experiment)
         register_model = _args.optional(_args.text, "register_model", register_model)
         if self._local:
-            args = ["train", "--dataset", ds, "--target", target, "--task", task,
-                    "--l1-ratio", ",".join(map(repr, ratios)), "--test-size", repr(test_size), "--seed", str(seed),
-                    "--split", split, "--max-iter", str(max_iter), "--tol", repr(tol)]
-            if classify:
-                args += ["--c", ",".join(map(repr, cs)), "--select", select] + ["--stratify"] * stratify
-            else:
-                args += ["--alpha", ",".join(map(repr, alphas))] + ["--positive"] * positive
+            args = ["train", "--dataset", ds, "--target", target, "--task", task, "--test-size", repr(test_size),
+                    "--seed", str(seed), "--split", split]
+            flags = {"estimator": "--estimator", "alphas": "--alpha", "cs": "--c", "l1_ratios": "--l1-ratio",
+                     "max_iter": "--max-iter", "tol": "--tol", "select": "--select"}
+            for k, v in chosen.items():
+                args += [flags[k], ",".join(map(repr, v)) if isinstance(v, list) else (repr(v) if isinstance(v, float) else str(v))]
+            args += ["--positive"] * positive + ["--stratify"] * stratify + ["--drop-nulls"] * drop_nulls
             args += ["--features", ",".join(features)] if features else []
-            args += ["--drop-nulls"] * drop_nulls
             for k, v in gate.items():
                 args += ["--" + k.replace("_", "-"), repr(v)]
             for flag, v in (("--experiment", experiment), ("--register-model", register_model)):
@@ -244,13 +243,9 @@ class Store:
         else:
             if os.path.exists(ds):
                 ds = os.path.abspath(ds)
-            request = {"target": target, "features": list(features or []), "l1_ratios": ratios, "max_iter": max_iter,
-                       "tol": tol, "test_size": test_size, "seed": seed, "split": split, "drop_nulls": drop_nulls,
-                       "gate": gate}
-            if classify:
-                request.update(task=task, cs=cs, stratify=stratify, select=select)
-            else:
-                request.update(alphas=alphas, positive=positive)
+            request = {"target": target, "task": task, "features": list(features or []), "test_size": test_size,
+                       "seed": seed, "split": split, "drop_nulls": drop_nulls, "positive": positive, "stratify": stratify,
+                       "gate": gate, **chosen}
             req = {"dataset": ds, "request": request, "experiment": experiment or "", "register_model": register_model or ""}
             job = self._remote.job("/train", req)
             res = job["result"]
@@ -267,12 +262,11 @@ class Store:
         """Every run, newest first, each sweep followed by its runs (``fs runs list``)."""
         runs = self._local.run("runs", "list")[1] if self._local else self._remote.get("/runs")
         rows = [{"id": r["id"], "created": pd.Timestamp(r["created"]), "dataset": r["dataset"]["id"],
-                 "target": r.get("target"), "task": r.get("task") or "regression", "alpha": r["params"]["alpha"],
-                 "c": (r.get("logistic") or {}).get("c"),
-                 "l1_ratio": (r.get("logistic") or r["params"])["l1_ratio"],
-                 "test_log_loss": (r.get("testing_classification") or {}).get("log_loss"),
-                 "test_rmse": (r.get("testing") or {}).get("rmse"), "test_mae": (r.get("testing") or {}).get("mae"),
-                 "test_r2": (r.get("testing") or {}).get("r2"), "gate_passed": (r.get("gate") or {}).get("passed"),
+                 "target": r.get("target"), "task": r.get("task"), "estimator": r.get("estimator"),
+                 "alpha": (r.get("params") or {}).get("alpha"), "c": (r.get("params") or {}).get("c"),
+                 "l1_ratio": (r.get("params") or {}).get("l1_ratio"),
+                 **{"test_" + k: (r.get("testing") or {}).get(k) for k in ("log_loss", "rmse", "mae", "r2")},
+                 "gate_passed": (r.get("gate") or {}).get("passed"),
                  "sweep": r.get("parent"), "runs_in_sweep": len(r.get("children") or []),
                  "mlflow_state": (r.get("mlflow") or {}).get("state"), "mlflow_run_id": (r.get("mlflow") or {}).get("run_id")}
                 for r in runs]
@@ -371,10 +365,10 @@ def _time(name: str, t: Any) -> Optional[str]:
     try:
         ts = pd.Timestamp(t)
     except (ValueError, TypeError, OverflowError) as e:
-        raise _errors.UsageError(f"{name}: cannot read {t!r} as a time ({e})", code="invalid",
+        raise _errors.UsageError(f"{name}: cannot read {t!r} as a time ({e})", code="usage",
                                  hint=f'give {name} as "2021-08-01", "2021-08-01T00:00:00Z", a datetime or a pandas Timestamp') from None
     if ts is pd.NaT:
-        raise _errors.UsageError(f"{name}: {t!r} is not a time", code="invalid", hint=f'give {name} as "2021-08-01"')
+        raise _errors.UsageError(f"{name}: {t!r} is not a time", code="usage", hint=f'give {name} as "2021-08-01"')
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
     return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
@@ -397,7 +391,7 @@ def _size(name: str, v: Any) -> Optional[int]:
                     return _args.integer(name, int(float(text[:-len(suffix)].strip()) * mult), lo=1)
                 except ValueError:
                     break
-        raise _errors.UsageError(f"{name}: {v!r} is not a size", code="invalid",
+        raise _errors.UsageError(f"{name}: {v!r} is not a size", code="usage",
                                  hint='give bytes, or "512MB", "2GB" (powers of 1000), "512MiB", "2GiB" (powers of 1024)')
     return _args.integer(name, v, lo=1)
 
@@ -416,7 +410,7 @@ def _dataset_arg(dataset: Union[pd.DataFrame, PathLike]) -> str:
         info = dataset.attrs.get("fs")
         if not info:
             raise _errors.UsageError("this DataFrame did not come from Store.training_set",
-                                     code="invalid", hint="train on the DataFrame training_set returned, or give a parquet file or a dataset id")
+                                     code="usage", hint="train on the DataFrame training_set returned, or give a parquet file or a dataset id")
         return info["dataset_id"]  # the store knows its file: here, or on the server
     return _args.path("dataset", dataset)
 

@@ -121,7 +121,7 @@ def test_logistic_regression_matches_sklearn(run_fs, tmp_path, i, case):
     got = result["run"]
     train, test = train_test_split(df, test_size=0.2, random_state=17, stratify=df["y"] if stratify else None)
     m, warned = fit_sklearn(train, names, C, l1, max_iter, tol)
-    fit = got["classifier"]
+    fit = got["model"]
     assert fit["classes"] == [str(c) for c in m.classes_]
     assert got["split"]["train_rows"] == len(train) and got["split"]["test_rows"] == len(test)
     assert fit["n_iter"] == m.n_iter_[0]
@@ -132,8 +132,8 @@ def test_logistic_regression_matches_sklearn(run_fs, tmp_path, i, case):
     scale = max(np.max(np.abs(m.coef_)), np.max(np.abs(m.intercept_)), 1e-300)
     np.testing.assert_allclose(coef, m.coef_, rtol=1e-9, atol=1e-9 * scale)
     np.testing.assert_allclose(intercept, m.intercept_, rtol=1e-9, atol=1e-9 * scale)
-    assert_metrics(got["training_classification"], want_metrics(m, train, names), "train")
-    assert_metrics(got["testing_classification"], want_metrics(m, test, names), "test")
+    assert_metrics(got["training"], want_metrics(m, train, names), "train")
+    assert_metrics(got["testing"], want_metrics(m, test, names), "test")
     # fs predict: labels typed as the target, one probability column per class.
     run_fs("predict", "--model", got["id"][:12], "--input", "d.parquet", "--out", "pred.parquet")
     pred = pd.read_parquet(tmp_path / "pred.parquet")
@@ -159,7 +159,7 @@ def test_the_sweep_picks_by_the_chosen_metric(run_fs, tmp_path):
             "--features", ",".join(df.columns[:-1])]
     for select, key, best in [("log_loss", "log_loss", min), ("accuracy", "accuracy", max), ("auc", "roc_auc", max)]:
         out = json.loads(run_fs(*base, "--select", select).stdout)
-        scores = [r["testing_classification"][key] for r in out["runs"]]
+        scores = [r["testing"][key] for r in out["runs"]]
         assert len(scores) == 6 and out["select"] == select
         assert out["run"]["id"] == out["runs"][scores.index(best(scores))]["id"]
     gate = run_fs(*base, "--min-accuracy", "0.999", check=False)
@@ -202,7 +202,7 @@ def test_reproduce_and_pyfunc_model(run_fs, tmp_path):
     pred = pd.read_parquet(tmp_path / "pred.parquet").loc[df.index]
     assert list(model.predict(X)) == pred["prediction"].tolist()
     proba = model.predict(X, params={"predict_method": "predict_proba"})
-    cols = [f"proba_{c}" for c in run["classifier"]["classes"]]
+    cols = [f"proba_{c}" for c in run["model"]["classes"]]
     assert list(proba.columns) == cols
     np.testing.assert_allclose(proba.to_numpy(), pred[cols].to_numpy(), rtol=1e-12, atol=1e-15)
     est = model.get_raw_model()
@@ -237,12 +237,12 @@ features:
     train, test = train_test_split(df, test_size=0.2, random_state=17)
     assert set(test["trip_completed"]) == {0}  # 10 orders: both test rows are 0s, the AUC is undefined (null)
     m, _ = fit_sklearn(train.rename(columns={"trip_completed": "y"}), feats, 1.0, 0.1, 100, 1e-4)
-    fit = got["classifier"]
+    fit = got["model"]
     assert fit["classes"] == ["0", "1"] and fit["n_iter"] == m.n_iter_[0]
     np.testing.assert_allclose(np.asarray(fit["coef"]), m.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(fit["intercept"], m.intercept_, rtol=1e-9, atol=1e-12)
-    assert_metrics(got["testing_classification"], want_metrics(m, test.rename(columns={"trip_completed": "y"}), feats), "test")
-    assert_metrics(got["training_classification"], want_metrics(m, train.rename(columns={"trip_completed": "y"}), feats), "train")
+    assert_metrics(got["testing"], want_metrics(m, test.rename(columns={"trip_completed": "y"}), feats), "test")
+    assert_metrics(got["training"], want_metrics(m, train.rename(columns={"trip_completed": "y"}), feats), "train")
     # Stratified, the test set holds one order of each kind.
     got = json.loads(run_fs("train", "--task", "classification", "--dataset", "train.parquet", "--target", "trip_completed",
                             "--c", "1", "--l1-ratio", "0.1", "--test-size", "0.2", "--seed", "17", "--stratify",
@@ -250,8 +250,8 @@ features:
     train, test = train_test_split(df, test_size=0.2, random_state=17, stratify=df["trip_completed"])
     assert sorted(test["trip_completed"]) == [0, 1]
     m, _ = fit_sklearn(train.rename(columns={"trip_completed": "y"}), feats, 1.0, 0.1, 100, 1e-4)
-    np.testing.assert_allclose(np.asarray(got["classifier"]["coef"]), m.coef_, rtol=1e-9, atol=1e-12)
-    assert got["classifier"]["n_iter"] == m.n_iter_[0]
-    assert_metrics(got["testing_classification"], want_metrics(m, test.rename(columns={"trip_completed": "y"}), feats), "test")
-    print("proof of concept, stratified:", {k: got["testing_classification"][k] for k in ("accuracy", "roc_auc", "log_loss")},
-          "coef", got["classifier"]["coef"], "n_iter", got["classifier"]["n_iter"])
+    np.testing.assert_allclose(np.asarray(got["model"]["coef"]), m.coef_, rtol=1e-9, atol=1e-12)
+    assert got["model"]["n_iter"] == m.n_iter_[0]
+    assert_metrics(got["testing"], want_metrics(m, test.rename(columns={"trip_completed": "y"}), feats), "test")
+    print("proof of concept, stratified:", {k: got["testing"][k] for k in ("accuracy", "roc_auc", "log_loss")},
+          "coef", got["model"]["coef"], "n_iter", got["model"]["n_iter"])

@@ -493,7 +493,7 @@ def test_classifier_run_in_mlflow(run_fs, tmp_path, dataset, mlflow_uri):
     client = MlflowClient(mlflow_uri)
     r = client.get_run(run["mlflow"]["run_id"])
     m = r.data.metrics
-    for prefix, mine in [("training_", run["training_classification"]), ("testing_", run["testing_classification"])]:
+    for prefix, mine in [("training_", run["training"]), ("testing_", run["testing"])]:
         assert m[prefix + "accuracy_score"] == mine["accuracy"]
         assert m[prefix + "f1_score"] == mine["weighted"]["f1"]
         assert m[prefix + "precision_score"] == mine["weighted"]["precision"]
@@ -509,7 +509,7 @@ def test_classifier_run_in_mlflow(run_fs, tmp_path, dataset, mlflow_uri):
     files = {a.path for a in client.list_artifacts(r.info.run_id)}
     assert {"confusion_matrix.json", "confusion_matrix.svg", "model"} <= files
     cm = json.loads(open(client.download_artifacts(r.info.run_id, "confusion_matrix.json", str(tmp_path))).read())
-    assert cm["classes"] == run["classifier"]["classes"] and cm["matrix"] == run["testing_classification"]["confusion_matrix"]
+    assert cm["classes"] == run["model"]["classes"] and cm["matrix"] == run["testing"]["confusion_matrix"]
     svg = open(client.download_artifacts(r.info.run_id, "confusion_matrix.svg", str(tmp_path))).read()
     assert svg.startswith("<svg") and "predicted" in svg
     mlflow.set_tracking_uri(mlflow_uri)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,77 +88,6 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 	}
 	ref.State = trainer.SyncSynced
 	return save(r)
-}
-
-// estimatorParams are the parameters mlflow.sklearn.autolog() logs for the
-// ElasticNet fs fits (get_params(), each as Python's str() writes it): the
-// ones fs sets, and sklearn's defaults for the rest.
-func estimatorParams(p trainer.ElasticNet) []Tag {
-	return []Tag{
-		{"alpha", fmtF(p.Alpha)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)},
-		{"tol", fmtF(p.Tol)}, {"positive", pyBool(p.Positive)},
-		{"fit_intercept", "True"}, {"copy_X", "True"}, {"precompute", "False"}, {"selection", "cyclic"},
-		{"warm_start", "False"}, {"random_state", "None"},
-	}
-}
-
-// logisticParams are the parameters mlflow.sklearn.autolog() logs for
-// the LogisticRegression fs fits (sklearn 1.9's get_params()).
-func logisticParams(p trainer.Logistic) []Tag {
-	return []Tag{
-		{"C", fmtF(p.C)}, {"l1_ratio", fmtF(p.L1Ratio)}, {"max_iter", strconv.Itoa(p.MaxIter)}, {"tol", fmtF(p.Tol)},
-		{"random_state", strconv.FormatUint(uint64(p.Seed), 10)}, {"solver", "saga"}, {"penalty", "deprecated"},
-		{"fit_intercept", "True"}, {"intercept_scaling", "1"}, {"class_weight", "None"}, {"dual", "False"},
-		{"warm_start", "False"}, {"verbose", "0"}, {"n_jobs", "None"},
-	}
-}
-
-// runParams are a run's estimator parameters.
-func runParams(r *trainer.Run) []Tag {
-	if r.Task == trainer.TaskClassification && r.Logistic != nil {
-		return append(logisticParams(*r.Logistic), Tag{"task", r.Task}, Tag{"stratify", pyBool(r.Split.Stratify)})
-	}
-	return estimatorParams(r.Params)
-}
-
-// classMetrics adds a classifier's metrics under the names
-// mlflow.sklearn.autolog() gives them (precision, recall and F1 weighted,
-// ROC AUC binary or one-vs-one weighted, as autologging computes them),
-// for the training and the test rows, and fs's own: binary or macro F1,
-// one-vs-rest macro AUC.
-func classMetrics(add func(string, float64), r *trainer.Run) {
-	for _, set := range []struct {
-		prefix string
-		m      *trainer.ClassMetrics
-	}{{"training_", r.TrainClass}, {"testing_", r.TestClass}} {
-		prefix, m := set.prefix, set.m
-		if m == nil {
-			continue
-		}
-		add(prefix+"accuracy_score", m.Accuracy)
-		add(prefix+"precision_score", m.Weighted.Precision)
-		add(prefix+"recall_score", m.Weighted.Recall)
-		add(prefix+"f1_score", m.Weighted.F1)
-		add(prefix+"log_loss", m.LogLoss)
-		if m.Binary != nil {
-			add(prefix+"roc_auc", m.AUC)
-			add(prefix+"f1_binary", m.Binary.F1)
-			add(prefix+"precision_binary", m.Binary.Precision)
-			add(prefix+"recall_binary", m.Binary.Recall)
-		} else {
-			add(prefix+"roc_auc", m.AUCOvO)
-			add(prefix+"roc_auc_ovr_macro", m.AUC)
-			add(prefix+"f1_macro", m.Macro.F1)
-		}
-	}
-	add("training_score", r.TrainClass.Accuracy) // a classifier's score() is accuracy
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 // stepWords says what each sync step does, for errors.
@@ -261,9 +192,17 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 		}
 		versions[f.Name] = v
 	}
-	params := append(runParams(r),
+	logged := trainer.Logged{}
+	if e, ok := trainer.Lookup(r.Estimator); ok && r.HasModel() {
+		logged = e.MLflow(r)
+	}
+	var params []Tag
+	for _, p := range logged.Params {
+		params = append(params, Tag{p[0], p[1]})
+	}
+	params = append(params,
 		Tag{"features", truncate(pyList(names), 6000)}, Tag{"target", r.Target},
-		Tag{"test_size", fmtF(r.Split.TestSize)}, Tag{"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
+		Tag{"test_size", trainer.PythonFloat(r.Split.TestSize)}, Tag{"seed", strconv.FormatUint(uint64(r.Split.Seed), 10)},
 		Tag{"split", r.Split.Kind}, Tag{"null_rule", r.NullRule}, Tag{"fs.dataset_id", r.Dataset.ID})
 	for _, f := range r.Features {
 		params = append(params, Tag{"fs.feature." + f.Name, versions[f.Name]})
@@ -275,20 +214,8 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 			metrics = append(metrics, Metric{Key: k, Value: v, Timestamp: now})
 		}
 	}
-	if r.Task == trainer.TaskClassification {
-		classMetrics(add, r)
-	} else {
-		// Training metrics as mlflow.sklearn.autolog() names the same fit's;
-		// test metrics as the notebook logs them by hand.
-		add("training_mean_squared_error", r.Train.MSE)
-		add("training_root_mean_squared_error", r.Train.RMSE)
-		add("training_mean_absolute_error", r.Train.MAE)
-		add("training_r2_score", r.Train.R2)
-		add("training_score", r.Train.R2) // a regressor's score() is R2
-		add("testing_mse", r.Test.MSE)
-		add("testing_rmse", r.Test.RMSE)
-		add("testing_mae", r.Test.MAE)
-		add("testing_r2", r.Test.R2)
+	for _, m := range logged.Metrics {
+		add(m.Name, m.Num)
 	}
 	add("fit_time", r.FitSeconds)
 	add("predict_time", r.PredictSeconds)
@@ -355,11 +282,14 @@ func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) e
 			return err
 		}
 	}
-	if r.Task == trainer.TaskClassification && r.TestClass != nil {
-		for name, data := range map[string][]byte{"confusion_matrix.json": trainer.ConfusionJSON(r), "confusion_matrix.svg": trainer.ConfusionSVG(r)} {
-			if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, name, data); err != nil {
-				return err
-			}
+	e, ok := trainer.Lookup(r.Estimator)
+	if !ok {
+		return nil
+	}
+	arts := e.MLflow(r).Artifacts
+	for _, name := range slices.Sorted(maps.Keys(arts)) {
+		if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, name, arts[name]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -380,18 +310,4 @@ func (t *Tracker) register(ctx context.Context, r *trainer.Run) error {
 	}
 	r.MLflow.ModelVersion = v
 	return nil
-}
-
-// fmtF formats a float as Python's repr does (1.0, 0.0001, 1e-05,
-// 1e+16), so params read as a notebook's mlflow.log_param would log them.
-func fmtF(f float64) string {
-	a := math.Abs(f)
-	if f == 0 || (a >= 1e-4 && a < 1e16) {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsAny(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	return strconv.FormatFloat(f, 'e', -1, 64)
 }

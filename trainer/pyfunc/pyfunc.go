@@ -1,6 +1,7 @@
 package pyfunc
 
 import (
+	"embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,19 +12,23 @@ import (
 	"github.com/fs-dev/fs/trainer"
 )
 
-// Model is data/model.json: everything needed to predict and to trace the
+// python holds each flavour's loader module, python/<module>.py: the
+// module MLflow imports to load data/model.json and predict in fs's order,
+// so that its numbers are fs predict's to the last bit.
+//
+//go:embed python/*.py
+var python embed.FS
+
+// Base is what data/model.json holds for every model, beside the model's
+// own fields (trainer.Flavour.Fields): everything needed to trace the
 // model back to its inputs.
-type Model struct {
-	Format    string             `json:"format"` // "fs-elasticnet-v1"
-	RunID     string             `json:"run_id"`
-	Features  []Feature          `json:"features"` // in design-matrix order
-	Coef      []float64          `json:"coef"`
-	Intercept float64            `json:"intercept"`
-	Target    string             `json:"target"`
-	DatasetID string             `json:"dataset_id"`
-	Params    trainer.ElasticNet `json:"params"`
-	NIter     int                `json:"n_iter"`   // coordinate descent iterations, sklearn's n_iter_
-	DualGap   float64            `json:"dual_gap"` // the final duality gap, sklearn's dual_gap_
+type Base struct {
+	Format    string         `json:"format"` // "fs-elasticnet-v1"
+	RunID     string         `json:"run_id"`
+	Features  []Feature      `json:"features"` // in design-matrix order
+	Target    string         `json:"target"`
+	DatasetID string         `json:"dataset_id"`
+	Params    trainer.Params `json:"params"`
 }
 
 // Feature is one input column with the version it was trained on.
@@ -32,10 +37,25 @@ type Feature struct {
 	Version string `json:"version,omitempty"`
 }
 
-// FromRun builds the model file of a regression run.
-func FromRun(r *trainer.Run) Model {
-	return Model{Format: "fs-elasticnet-v1", RunID: r.ID.String(), Features: features(r), Coef: r.Model.Coef, Intercept: r.Model.Intercept,
-		Target: r.Target, DatasetID: r.Dataset.ID, Params: r.Params, NIter: r.Model.NIter, DualGap: r.Model.DualGap}
+// ModelJSON is data/model.json of run r: the base fields and the model's.
+func ModelJSON(r *trainer.Run) ([]byte, error) {
+	if r.Model == nil {
+		return nil, fmt.Errorf("run %s has no model", r.ID.Short())
+	}
+	fl := r.Model.Flavour()
+	base, err := json.Marshal(Base{Format: fl.Format, RunID: r.ID.String(), Features: features(r), Target: r.Target,
+		DatasetID: r.Dataset.ID, Params: r.Params})
+	if err != nil {
+		return nil, err
+	}
+	doc := map[string]any{}
+	if err := json.Unmarshal(base, &doc); err != nil {
+		return nil, err
+	}
+	for k, v := range fl.Fields {
+		doc[k] = v
+	}
+	return json.MarshalIndent(doc, "", "  ")
 }
 
 func features(r *trainer.Run) []Feature {
@@ -50,121 +70,24 @@ func features(r *trainer.Run) []Feature {
 	return out
 }
 
-// layout is what differs between a regressor's and a classifier's
-// layout: the model file, the loader module, the output and params
-// schemas.
-type layout struct {
-	model        any
-	module, code string
-	outputs      string
-	params       string
-}
-
-func layoutOf(r *trainer.Run) layout {
-	if r.Task == trainer.TaskClassification {
-		return layout{model: classifierFromRun(r), module: "fs_logistic", code: classifierLoader,
-			outputs: fmt.Sprintf(`[{"type": "%s", "required": true}]`, labelColumnType(r.Classifier.LabelType)),
-			params:  `'[{"name": "predict_method", "default": "predict", "shape": null, "type": "string"}]'`}
+// loader is the source of a flavour's loader module.
+func loader(module string) (string, error) {
+	b, err := python.ReadFile("python/" + module + ".py")
+	if err != nil {
+		return "", fmt.Errorf("no loader module %s for mlflow.pyfunc: %w", module, err)
 	}
-	return layout{model: FromRun(r), module: "fs_elasticnet", code: loader, outputs: `[{"type": "double", "required": true}]`, params: "null"}
+	return string(b), nil
 }
-
-// loader is the Python module MLflow imports: it reads data/model.json and
-// predicts in fs's order (features summed in order, each product rounded,
-// then the intercept), so its numbers are fs predict's to the last bit.
-const loader = `"""fs Elastic Net model, loadable with mlflow.pyfunc.load_model (no pickles)."""
-import json
-import os
-
-import numpy as np
-
-
-def _predict(X, coef, intercept):
-    """X @ coef + intercept as fs computes it: features in order, each
-    product rounded before it is added, then the intercept."""
-    X = np.asarray(X, dtype=np.float64)
-    s = np.zeros(X.shape[0], dtype=np.float64)
-    for j in range(X.shape[1]):
-        s = s + X[:, j] * coef[j]
-    return s + intercept
-
-
-try:
-    from sklearn.linear_model import ElasticNet as _SklearnElasticNet
-except ImportError:  # scikit-learn is optional
-    _SklearnElasticNet = None
-
-if _SklearnElasticNet is not None:
-
-    class FsSklearnElasticNet(_SklearnElasticNet):
-        """A fitted sklearn ElasticNet whose predict sums in fs's order, so
-        it gives fs predict's numbers to the last bit (numpy's X @ coef_
-        differs in the last place on some rows)."""
-
-        def predict(self, X):
-            from sklearn.utils.validation import check_is_fitted, validate_data
-
-            check_is_fitted(self)
-            X = validate_data(self, X, reset=False)
-            return _predict(X, self.coef_, self.intercept_)
-
-
-class FsElasticNet:
-    def __init__(self, model):
-        self.model = model
-        self.features = [f["name"] for f in model["features"]]
-        self.coef = np.asarray(model["coef"], dtype=np.float64)
-        self.intercept = float(model["intercept"])
-
-    def predict(self, model_input, params=None):
-        import pandas as pd
-
-        if isinstance(model_input, pd.DataFrame):
-            missing = [f for f in self.features if f not in model_input.columns]
-            if missing:
-                raise ValueError(f"missing feature columns: {missing}")
-            X = model_input[self.features].to_numpy(dtype=np.float64)
-        else:
-            X = np.asarray(model_input, dtype=np.float64)
-        return _predict(X, self.coef, self.intercept)
-
-    def estimator(self):
-        """The model as a fitted scikit-learn ElasticNet (needs scikit-learn):
-        coef_, intercept_, n_iter_, dual_gap_ and feature_names_in_ set, so
-        scikit-learn's tools (permutation_importance, plots) take it. Give
-        predict the feature columns, in order.
-
-            est = mlflow.pyfunc.load_model("runs:/<id>/model").get_raw_model()
-        """
-        if _SklearnElasticNet is None:
-            raise ImportError("the scikit-learn estimator needs scikit-learn: pip install scikit-learn")
-        p = self.model["params"]
-        est = FsSklearnElasticNet(alpha=p["alpha"], l1_ratio=p["l1_ratio"], max_iter=p["max_iter"], tol=p["tol"],
-                                  positive=p["positive"])
-        est.coef_ = self.coef.copy()
-        est.intercept_ = np.float64(self.intercept)
-        est.n_iter_ = int(self.model.get("n_iter", 0))
-        est.dual_gap_ = np.float64(self.model.get("dual_gap", 0.0))
-        est.n_features_in_ = len(self.features)
-        est.feature_names_in_ = np.asarray(self.features, dtype=object)
-        return est
-
-    def get_raw_model(self):
-        """What mlflow.pyfunc's PyFuncModel.get_raw_model() returns: the
-        scikit-learn estimator (see estimator)."""
-        return self.estimator()
-
-
-def _load_pyfunc(data_path):
-    with open(os.path.join(data_path, "model.json")) as f:
-        return FsElasticNet(json.load(f))
-`
 
 // Write writes the pyfunc layout of run r as the directory dir, whole or
 // not at all (an earlier dir is replaced in one step).
 func Write(dir string, r *trainer.Run, mlflowVersion string) error {
-	l := layoutOf(r)
-	model, err := json.MarshalIndent(l.model, "", "  ")
+	model, err := ModelJSON(r)
+	if err != nil {
+		return err
+	}
+	l := r.Model.Flavour()
+	code, err := loader(l.Module)
 	if err != nil {
 		return err
 	}
@@ -191,12 +114,12 @@ signature:
   outputs: '%s'
   params: %s
 utc_time_created: '%s'
-`, l.module, mlflowVersion, r.ID.String()[:32], r.MLflow.RunID, strings.ReplaceAll(sig, "'", "''"), l.outputs, l.params, r.Created.UTC().Format("2006-01-02 15:04:05.000000"))
+`, l.Module, mlflowVersion, r.ID.String()[:32], r.MLflow.RunID, strings.ReplaceAll(sig, "'", "''"), l.Outputs, l.Params, r.Created.UTC().Format("2006-01-02 15:04:05.000000"))
 	files := map[string]string{
 		"MLmodel":                  mlmodel,
 		"python_env.yaml":          "python: \"3.11\"\nbuild_dependencies:\n  - pip\ndependencies:\n  - -r requirements.txt\n",
 		"requirements.txt":         "numpy\npandas\n",
-		"code/" + l.module + ".py": l.code,
+		"code/" + l.Module + ".py": code,
 		"data/model.json":          string(model) + "\n",
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
@@ -242,7 +165,7 @@ func ColumnType(r *trainer.Run, i int) string {
 
 // Files returns the file names of r's layout, for uploads.
 func Files(r *trainer.Run) []string {
-	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + layoutOf(r).module + ".py", "data/model.json"}
+	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + r.Model.Flavour().Module + ".py", "data/model.json"}
 }
 
 // IsLayout reports whether dir holds a model layout fs wrote and nothing
@@ -268,5 +191,10 @@ func IsLayout(dir string) bool {
 		return false
 	}
 	text := string(mlmodel)
-	return strings.Contains(text, "loader_module: fs_elasticnet\n") || strings.Contains(text, "loader_module: fs_logistic\n")
+	for _, e := range trainer.Estimators() {
+		if strings.Contains(text, "loader_module: "+e.New().Model.Flavour().Module+"\n") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,35 +1,4 @@
-package pyfunc
-
-import (
-	"github.com/fs-dev/fs/trainer"
-)
-
-// Classifier is data/model.json of a classification run.
-type Classifier struct {
-	Format    string           `json:"format"` // "fs-logistic-v1"
-	RunID     string           `json:"run_id"`
-	Features  []Feature        `json:"features"` // in design-matrix order
-	Classes   []string         `json:"classes"`  // the labels as text, sklearn's classes_ order
-	LabelType string           `json:"label_type"`
-	Coef      [][]float64      `json:"coef"` // sklearn's coef_: one row, or one per class
-	Intercept []float64        `json:"intercept"`
-	Target    string           `json:"target"`
-	DatasetID string           `json:"dataset_id"`
-	Params    trainer.Logistic `json:"params"`
-	NIter     int              `json:"n_iter"`
-}
-
-// classifierFromRun builds the model file of a classification run.
-func classifierFromRun(r *trainer.Run) Classifier {
-	c := r.Classifier
-	return Classifier{Format: "fs-logistic-v1", RunID: r.ID.String(), Features: features(r), Classes: c.Classes, LabelType: c.LabelType,
-		Coef: c.Coef, Intercept: c.Intercept, Target: r.Target, DatasetID: r.Dataset.ID, Params: *r.Logistic, NIter: c.NIter}
-}
-
-// classifierLoader is the Python module MLflow imports for a classifier:
-// predict gives labels, params={"predict_method": "predict_proba"} the
-// class probabilities, computed in fs's order.
-const classifierLoader = `"""fs logistic regression model, loadable with mlflow.pyfunc.load_model (no pickles).
+"""fs logistic regression model, loadable with mlflow.pyfunc.load_model (no pickles).
 
     model = mlflow.pyfunc.load_model("runs:/<id>/model")
     model.predict(df)                                             # labels
@@ -132,17 +101,3 @@ class FsLogistic:
 def _load_pyfunc(data_path):
     with open(os.path.join(data_path, "model.json")) as f:
         return FsLogistic(json.load(f))
-`
-
-// labelColumnType is the MLflow type of a classifier's predicted labels.
-func labelColumnType(labelType string) string {
-	switch labelType {
-	case "int64":
-		return "long"
-	case "bool":
-		return "boolean"
-	case "string":
-		return "string"
-	}
-	return "double"
-}
