@@ -77,10 +77,8 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	}
 	digests := materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
 	digests.Verify = req.VerifySources
-	mreq := materialize.Request{Digests: digests, Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
-		TimestampColumn: req.TimestampColumn, Out: req.Out, Deliver: req.Deliver, Now: time.Now(), AsOf: req.AsOf.Time,
-		Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit), SpillDir: badger.TempDir(s.Store.Dir()),
-		Notify: func(format string, args ...any) { notify(ctx, format, args...) }, TuneGC: s.SoleJob, Timings: req.Timings}
+	mreq := materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
+		TimestampColumn: req.TimestampColumn, Out: req.Out, Now: time.Now(), AsOf: req.AsOf.Time}
 	var job *materialize.Job
 	err := s.read(ctx, func(st Store) (err error) {
 		job, err = materialize.Resolve(ctx, st, mreq)
@@ -89,18 +87,18 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	if err != nil {
 		return nil, err
 	}
-	if fn := progress(ctx); fn != nil {
-		job.SetProgress(fn)
-	}
-	picker, err := s.picker(ctx, req)
+	opt := materialize.Options{Digests: digests, Deliver: req.Deliver, Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile,
+		MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit), SpillDir: badger.TempDir(s.Store.Dir()),
+		TuneGC: s.SoleJob, Progress: progress(ctx), Notify: func(line string) { notify(ctx, "%s", line) }, Timings: req.Timings}
+	engine, err := s.engine(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if picker != nil {
-		defer picker.Close()
-		job.SetPicker(picker, picker)
+	if engine != nil {
+		defer engine.Close()
+		opt.Engine = engine
 	}
-	ds, err := job.Materialize(ctx, func(ds *featurestore.Dataset) error {
+	ds, err := job.Materialize(ctx, opt, func(ds *featurestore.Dataset) error {
 		ds.Created = time.Now().UTC()
 		return s.write(ctx, func(st Store) error { return st.RecordDataset(ctx, ds) })
 	})
@@ -155,8 +153,8 @@ const (
 	EngineSpark = "spark"
 )
 
-// picker connects to Spark for the spark engine; nil for the local one.
-func (s *Service) picker(ctx context.Context, req MaterializeRequest) (*spark.Picker, error) {
+// engine connects to Spark for the spark engine; nil for the local one.
+func (s *Service) engine(ctx context.Context, req MaterializeRequest) (*spark.Engine, error) {
 	switch req.Engine {
 	case "", EngineLocal:
 		return nil, nil
@@ -176,7 +174,7 @@ const sparkEngine = "the spark engine"
 
 // connectSpark connects to the Spark Connect server remote, else
 // $SPARK_REMOTE; why says what needs it, for the error.
-func (s *Service) connectSpark(ctx context.Context, remote, why string) (*spark.Picker, error) {
+func (s *Service) connectSpark(ctx context.Context, remote, why string) (*spark.Engine, error) {
 	if remote == "" {
 		remote = s.getenv("SPARK_REMOTE")
 	}

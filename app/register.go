@@ -145,7 +145,7 @@ func (s *Service) definitions(req RegisterRequest) (*featurestore.Definitions, e
 type sourceSchemas struct {
 	ctx   context.Context
 	s     *Service
-	spark *spark.Picker
+	spark *spark.Engine
 }
 
 func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {

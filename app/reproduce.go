@@ -41,13 +41,13 @@ func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Rep
 		}
 		o := reproduce.Options{Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).Spill}
 		for _, src := range ds.Sources {
-			if featurestore.IsURI(src.Path) && o.Picker == nil {
+			if featurestore.IsURI(src.Path) && o.Engine == nil {
 				p, err := s.connectSpark(ctx, "", "reproducing a dataset of a source at a URI ("+src.Path+")")
 				if err != nil {
 					return err
 				}
 				defer p.Close()
-				o.Picker, o.Sources = p, p
+				o.Engine = p
 			}
 		}
 		rep, err = reproduce.Run(ctx, st, run, ds, o)

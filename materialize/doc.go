@@ -29,13 +29,19 @@
 // running maximum along each key's entity rows gives the answers. The
 // source is never sorted.
 //
-// A source is picked from by its join keys and timestamps (pick.go:
-// memoryPicker reads those columns whole); the other columns are then read
-// for the rows picked only, decoding only the pages that hold one. A
-// source whose keys and timestamps would not fit in the memory budget
-// (Request.MemoryLimit) is spilled (spill.go): they are split by key hash
+// A Request is what the user asks (features, entity rows, cutoff, output);
+// Resolve turns it into a Job against the registry, and the job runs
+// with Options: how (the engine, the memory budget, the checks on its
+// files, what it tells its user through one Notify). A Picker picks the
+// as-of rows of one source; an Engine (Spark) picks them elsewhere and
+// reads sources at URIs. Without one, a job picks here: InMemory, by
+// join keys and timestamps read whole (memory.go), the other columns then
+// read for the rows picked only, decoding only the pages that hold one;
+// or, for a source whose keys and timestamps would not fit in the memory
+// budget (Options.MemoryLimit), Spilled (spill.go): split by key hash
 // into partition files, each read back once and picked from for the
-// entity rows of its keys; the result is the same, byte for byte.
+// entity rows of its keys. Every picker runs the conformance suite of
+// materialize/pickertest, which compares it with a brute-force pick.
 //
 // The dataset record counts each feature's nulls and why (no row, outside
 // the TTL, a null value). The output file is written whole (atomicfile) and

@@ -20,35 +20,38 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-// Request is what a user asks fs materialize for.
+// Request is what a user asks for: the features (or a feature set), the
+// entity rows, the cutoff and the file to write.
 type Request struct {
 	Features        []string // NAME or NAME@VERSION, in output order
 	FeatureSet      string   // NAME or NAME@VERSION; instead of Features
 	Entities        string   // CSV or parquet file
 	TimestampColumn string   // default event_timestamp
 	Out             string   // the parquet file to write
-	// Deliver, when set, is where a server's client will copy Out: it must
-	// not destroy an input or land in the store any more than Out may.
-	Deliver string
+	AsOf            time.Time
+	Now             time.Time // the time of materialization, for the default cutoff
+	// SourcePaths says where a source's files are now, by source name, when
+	// they are not at its registered path (fs reproduce, for files that
+	// moved within the project).
+	SourcePaths map[string]string
+}
+
+// Options say how a job runs: the engine that picks the as-of rows, the
+// memory budget, the checks on its files, what it tells its user.
+type Options struct {
+	// Engine picks the as-of rows and reads the sources at URIs somewhere
+	// else (Spark); nil picks here, in memory or spilled to SpillDir.
+	Engine Engine
 	// Digests gives the source files' digests; nil reads every file.
 	Digests Digester
-	// Picker, when set, picks the as-of rows (Spark); nil picks them here.
-	Picker Picker
-	// Sources reads the sources at URIs; nil: no source may be at a URI.
-	Sources Sources
 	// Allow, when set, is asked about every local file a source's path
 	// expands to before it is read (a server's data roots: a link in a
 	// source directory may point outside them).
 	Allow func(file string) error
 	Keep  []string // directories the output must not be in (the store)
-	// SourcePaths says where a source's files are now, by source name, when
-	// they are not at its registered path (fs reproduce, for files that
-	// moved within the project).
-	SourcePaths map[string]string
-	AsOf        time.Time
-	Now         time.Time // the time of materialization, for the default cutoff
-	// Progress, if set, is told how many entity rows are done.
-	Progress func(done, total int)
+	// Deliver, when set, is where a server's client will copy Out: it must
+	// not destroy an input or land in the store any more than Out may.
+	Deliver string
 	// MemoryLimit is the memory budget in bytes (0: membudget's default): a
 	// source that would not fit is spilled to SpillDir (default: the
 	// system's temporary directory) in partitions by join key.
@@ -59,47 +62,65 @@ type Request struct {
 	// is collected before the heap doubles: for a process that runs one
 	// job (the command line), not for a server running several.
 	TuneGC bool
-	// Notify, if set, is told what the job does that a user may wonder at
-	// (spilling a source), and with Timings how long each step took.
-	Notify  func(format string, args ...any)
+	// Progress, if set, is told how many entity rows are done.
+	Progress func(done, total int)
+	// Notify, if set, is told, one line at a time, what the job does that
+	// a user may wonder at (spilling a source) and, with Timings, how long
+	// each step took.
+	Notify  func(line string)
 	Timings bool
 }
 
-// allow asks r.Allow about each file.
-func (r Request) allow(files []string) error {
-	if r.Allow == nil {
+// Engine picks as-of rows and reads the sources at URIs somewhere else
+// than in this process (Spark).
+type Engine interface {
+	Picker
+	Sources
+}
+
+// notify tells o.Notify, if set.
+func (o Options) notify(format string, args ...any) {
+	if o.Notify != nil {
+		o.Notify(fmt.Sprintf(format, args...))
+	}
+}
+
+// allow asks o.Allow about each file.
+func (o Options) allow(files []string) error {
+	if o.Allow == nil {
 		return nil
 	}
 	for _, f := range files {
-		if err := r.Allow(f); err != nil {
+		if err := o.Allow(f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r Request) budget() int64 {
-	if r.MemoryLimit > 0 {
-		return r.MemoryLimit
+func (o Options) budget() int64 {
+	if o.MemoryLimit > 0 {
+		return o.MemoryLimit
 	}
 	return membudget.Default().Spill
 }
 
-func (r Request) digester() Digester {
-	if r.Digests == nil {
+func (o Options) digester() Digester {
+	if o.Digests == nil {
 		return hashFiles{}
 	}
-	return r.Digests
+	return o.Digests
 }
 
 // Job is a request resolved against the registry: the exact versions to
 // compute and the sources they read.
 type Job struct {
 	req     Request
+	opt     Options // while it runs
 	outputs []featurestore.FeatureRef
 	byID    map[featurestore.ID]*featurestore.FeatureVersion
 	groups  []*group
-	watch   *stopwatch // with Request.Timings
+	watch   *stopwatch // with Options.Timings
 }
 
 // group is the features that read one source definition.
@@ -113,20 +134,13 @@ type group struct {
 	versions      []*featurestore.FeatureVersion // outputs and their dependencies
 }
 
-// SetProgress sets the function told how many entity rows are done.
-func (j *Job) SetProgress(fn func(done, total int)) { j.req.Progress = fn }
-
-// SetPicker makes the job pick its as-of rows with p (Spark) instead of
-// indexing the sources here, and read the sources at URIs with src.
-func (j *Job) SetPicker(p Picker, src Sources) { j.req.Picker, j.req.Sources = p, src }
-
 // remote says whether path is a URI the job reads through its Sources, and
 // refuses one it has no Sources for.
-func (r Request) remote(src featurestore.Source) (bool, error) {
+func (o Options) remote(src featurestore.Source) (bool, error) {
 	if !featurestore.IsURI(src.Path) {
 		return false, nil
 	}
-	if r.Sources == nil || r.Picker == nil {
+	if o.Engine == nil {
 		return true, featurestore.Errorf(featurestore.EINVALID, "%s is a URI, which fs reads only through Spark", src.Path).
 			WithHint("materialize with --engine spark (and a Spark Connect server that reaches that storage)")
 	}
@@ -135,23 +149,23 @@ func (r Request) remote(src featurestore.Source) (bool, error) {
 
 // sourceFiles lists a source's files, where they are.
 func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]string, featurestore.Schema, error) {
-	remote, err := j.req.remote(src)
+	remote, err := j.opt.remote(src)
 	switch {
 	case err != nil:
 		return nil, nil, err
 	case remote:
-		files, err := j.req.Sources.Files(ctx, src.Path)
+		files, err := j.opt.Engine.Files(ctx, src.Path)
 		if err != nil {
 			return nil, nil, err
 		}
-		schema, err := j.req.Sources.Schema(ctx, src.Path)
+		schema, err := j.opt.Engine.Schema(ctx, src.Path)
 		return files, schema, err
 	}
 	files, err := parquet.Files(src.Path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := j.req.allow(files); err != nil {
+	if err := j.opt.allow(files); err != nil {
 		return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
 	schema, err := parquet.SchemaReader{}.ReadSchema(src.Path)
@@ -160,14 +174,14 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 
 // snapshot hashes a source's files: here, or where they are.
 func (j *Job) snapshot(ctx context.Context, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
-	if remote, _ := j.req.remote(src); remote {
-		fs, err := j.req.Sources.Digests(ctx, files)
+	if remote, _ := j.opt.remote(src); remote {
+		fs, err := j.opt.Engine.Digests(ctx, files)
 		if err != nil {
 			return featurestore.SourceSnapshot{}, err
 		}
 		return SnapshotOf(src, fs), nil
 	}
-	return SnapshotWith(j.req.digester(), src, files)
+	return SnapshotWith(j.opt.digester(), src, files)
 }
 
 // Outputs returns the features the job computes, in output order.
@@ -333,14 +347,15 @@ func (j *Job) groupBySource() {
 // record fails, or ctx is cancelled, an earlier file at req.Out is put
 // back as it was. An output that is a directory, one of the inputs or in
 // the store is refused before any work.
-func (j *Job) Materialize(ctx context.Context, record func(*featurestore.Dataset) error) (*featurestore.Dataset, error) {
+func (j *Job) Materialize(ctx context.Context, opt Options, record func(*featurestore.Dataset) error) (*featurestore.Dataset, error) {
+	j.opt = opt
 	if err := j.checkOutput(); err != nil {
 		return nil, err
 	}
-	if j.req.Timings {
-		j.watch = newStopwatch(j.req.Notify)
+	if opt.Timings {
+		j.watch = newStopwatch(opt.notify)
 	}
-	table, ds, err := j.Compute(ctx)
+	table, ds, err := j.Compute(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -395,11 +410,11 @@ func (j *Job) checkOutput() error {
 		}
 		inputs = append(inputs, files...)
 	}
-	for _, out := range []string{j.req.Out, j.req.Deliver} {
+	for _, out := range []string{j.req.Out, j.opt.Deliver} {
 		if out == "" {
 			continue
 		}
-		if err := featurestore.CheckOutput("--out", out, inputs, j.req.Keep); err != nil {
+		if err := featurestore.CheckOutput("--out", out, inputs, j.opt.Keep); err != nil {
 			return err
 		}
 	}
@@ -412,8 +427,9 @@ func Metadata(ds *featurestore.Dataset) map[string]string { return featurestore.
 
 // Compute reads the entity file and the sources and builds the dataset's
 // table and record (without Output, FileDigest and Created).
-func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.Dataset, error) {
+func (j *Job) Compute(ctx context.Context, opt Options) (*featurestore.Table, *featurestore.Dataset, error) {
 	req := j.req
+	j.opt = opt
 	// The schema of each source now, to type the entity keys and check that
 	// the data still has what each version reads.
 	keyTypes := map[string]transforms.Type{}
@@ -497,8 +513,8 @@ func (j *Job) Compute(ctx context.Context) (*featurestore.Table, *featurestore.D
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
 		series, nulls, err := j.computeGroup(ctx, g, picked, ents, func(n int) {
-			if req.Progress != nil {
-				req.Progress(done+n, total)
+			if opt.Progress != nil {
+				opt.Progress(done+n, total)
 			}
 		})
 		if err != nil {
@@ -592,7 +608,7 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 		return nil, 0, nil, err
 	}
 	read := columnsOf(schema, g.columns)
-	picker := j.req.Picker
+	var picker Picker = j.opt.Engine
 	if picker == nil {
 		picker = j.pickerFor(g, read, rows, ents)
 	}
@@ -605,7 +621,7 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	if j.req.Picker != nil {
+	if j.opt.Engine != nil {
 		j.watch.step("source %s: pick elsewhere (Spark)", g.src.Name)
 	}
 	return read, int(rows), picked, nil
@@ -614,8 +630,8 @@ func (j *Job) readGroup(ctx context.Context, g *group, files []string, known fea
 // layout is a source's schema and row count: from its files' footers, or
 // from where it is (a source at a URI, whose schema is known already).
 func (j *Job) layout(ctx context.Context, g *group, files []string, known featurestore.Schema) (featurestore.Schema, int64, error) {
-	if remote, _ := j.req.remote(g.src); remote {
-		rows, err := j.req.Sources.Rows(ctx, files)
+	if remote, _ := j.opt.remote(g.src); remote {
+		rows, err := j.opt.Engine.Rows(ctx, files)
 		return known, rows, err
 	}
 	return parquet.Layout(files)
@@ -625,25 +641,23 @@ func (j *Job) layout(ctx context.Context, g *group, files []string, known featur
 // and pick fit in the memory budget, else spills it.
 func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *Entities) Picker {
 	keys, _ := splitColumns(PickInput{Source: g.src, JoinKeys: g.joinKeys, Columns: g.columns})
-	parts := partitionsFor(rows, columnsOf(read, keys), j.req.budget())
+	parts := partitionsFor(rows, columnsOf(read, keys), j.opt.budget())
 	if parts == 1 {
 		return memoryPicker{watch: j.watch}
 	}
-	dir := j.req.SpillDir
+	dir := j.opt.SpillDir
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	if j.req.Notify != nil {
-		j.req.Notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
-			g.src.Name, rows, membudget.Human(j.req.budget()), dir, parts)
-	}
+	j.opt.notify("source %s (%d rows) is larger than the memory limit of %s: spilling it to %s in %d partitions",
+		g.src.Name, rows, membudget.Human(j.opt.budget()), dir, parts)
 	sp := spillPicker{dir: dir, parts: parts, watch: j.watch}
-	if j.req.TuneGC {
+	if j.opt.TuneGC {
 		// The entity side while picking: its columns and the picked columns
 		// the features read, about 9 bytes a value, and the pick's own
 		// arrays (found, time, source row, the pick: about 5 values).
 		values := int64(len(ents.Table.Series) + len(g.reads) + 5)
-		sp.gcLimit = j.req.budget() + int64(ents.Table.Rows)*values*9
+		sp.gcLimit = j.opt.budget() + int64(ents.Table.Rows)*values*9
 	}
 	return sp
 }

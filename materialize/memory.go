@@ -17,6 +17,10 @@ type memoryPicker struct {
 	watch      *stopwatch
 }
 
+// InMemory is the picker for a source that fits in memory (a job picks
+// it for such a source when Options.Engine is nil).
+func InMemory() Picker { return memoryPicker{} }
+
 // Pick implements Picker.
 func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	keyCols, values := splitColumns(in)

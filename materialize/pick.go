@@ -43,8 +43,11 @@ type Picked struct {
 	// Rows is, when the Picker knows it, each entity row's source row
 	// (numbered across the files in path order; -1: none), for messages.
 	Rows []int64
-	// Whether the source has a created time, and one by the cutoff.
-	anyCreated, createdByCutoff bool
+	// AnyCreated says whether a source row has a created time, and
+	// CreatedByCutoff whether one has it at or before the cutoff: with a
+	// cutoff, when no row was created by it, every feature is null for
+	// that reason, and the dataset says so.
+	AnyCreated, CreatedByCutoff bool
 }
 
 // Sources reads the sources at URIs (featurestore.IsURI): where they are,
@@ -67,8 +70,8 @@ func (p *Picked) noteCreated(t *featurestore.Table, in PickInput) {
 	cut := in.Cutoff.UnixNano()
 	for i, v := range created.I64 {
 		if !created.Null(i) {
-			p.anyCreated = true
-			p.createdByCutoff = p.createdByCutoff || v <= cut
+			p.AnyCreated = true
+			p.CreatedByCutoff = p.CreatedByCutoff || v <= cut
 		}
 	}
 }
@@ -82,8 +85,8 @@ func (p *Picked) where(src string, i int) string {
 }
 
 // AllCreatedAfter reports whether every source row with a created time
-// was created after the cutoff (false when the pick was made elsewhere).
-func (p *Picked) AllCreatedAfter() bool { return p.anyCreated && !p.createdByCutoff }
+// was created after the cutoff.
+func (p *Picked) AllCreatedAfter() bool { return p.AnyCreated && !p.CreatedByCutoff }
 
 // newPicked is the pick's result before any row is found: every column
 // of every entity row null.

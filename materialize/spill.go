@@ -67,6 +67,11 @@ type spillPicker struct {
 	watch      *stopwatch
 }
 
+// Spilled is the picker that spills a source to dir in parts partitions
+// (a job picks it, with as many partitions as its memory budget needs,
+// for a source too large for memory when Options.Engine is nil).
+func Spilled(dir string, parts int) Picker { return spillPicker{dir: dir, parts: max(parts, 1)} }
+
 // Pick implements Picker.
 func (s spillPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	if s.gcLimit > 0 {

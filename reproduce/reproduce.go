@@ -47,15 +47,12 @@ func fileSHA(path string) (string, error) {
 	return sum, err
 }
 
-// Options say how to reach sources at URIs: a Spark engine's picker and
-// sources (nil when every source is a local path).
+// Options say how to rebuild: the engine that reaches sources at URIs
+// (Spark; nil when every source is a local path), the check on every
+// local file and the memory budget, as materialize.Options.
 type Options struct {
-	Picker  materialize.Picker
-	Sources materialize.Sources
-	// Allow, when set, is asked about every local file before it is read
-	// (materialize.Request.Allow).
-	Allow func(file string) error
-	// MemoryLimit is the rebuild's memory budget (materialize.Request's).
+	Engine      materialize.Engine
+	Allow       func(file string) error
 	MemoryLimit int64
 }
 
@@ -80,7 +77,11 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	moved := map[string]string{}
 	for i, s := range d.Sources {
 		if featurestore.IsURI(s.Path) {
-			c, err := checkRemoteSource(ctx, o.Sources, s)
+			var src materialize.Sources
+			if o.Engine != nil {
+				src = o.Engine
+			}
+			c, err := checkRemoteSource(ctx, src, s)
 			if err != nil {
 				return nil, err
 			}
@@ -101,12 +102,11 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
 	}
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
-		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved, Picker: o.Picker, Sources: o.Sources,
-		Allow: o.Allow, MemoryLimit: o.MemoryLimit})
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved})
 	if err != nil {
 		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}
-	table, rebuilt, err := job.Compute(ctx)
+	table, rebuilt, err := job.Compute(ctx, materialize.Options{Engine: o.Engine, Allow: o.Allow, MemoryLimit: o.MemoryLimit})
 	if err != nil {
 		return nil, fmt.Errorf("rebuild the dataset: %w", err)
 	}

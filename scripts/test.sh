@@ -138,6 +138,10 @@ step "waiting for the Spark Connect server at $FS_SPARK_REMOTE"
 for i in $(seq 1 180); do spark_up && break; sleep 1; done
 spark_up || { cat "$spark_dir"/*.out "$spark_dir/start.log" 2>/dev/null | tail -50; echo "the Spark Connect server did not start"; exit 1; }
 
+# The picker conformance suite on the real Spark engine (materialize/pickertest).
+step "Spark picker conformance (go test -tags spark ./spark)"
+"$venv/bin/python" scripts/gotest.py -tags spark -count=1 -run Conforms ./spark | tee "$FS_TEST_OUTPUT/go-spark-test.txt" || go_status=$?
+
 step "the Python client (pip install ./python builds fs into it with Go)"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall ./python
 
@@ -147,7 +151,7 @@ py_status=0
 
 summary
 # One closing line for the whole run, Go's and Python's tests together.
-"$venv/bin/python" - "$FS_TEST_OUTPUT/go-test.txt" "$FS_TEST_OUTPUT/python-test.txt" <<'PY'
+"$venv/bin/python" - "$FS_TEST_OUTPUT/go-test.txt" "$FS_TEST_OUTPUT/go-spark-test.txt" "$FS_TEST_OUTPUT/python-test.txt" <<'PY'
 import re, sys
 total = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:

@@ -13,11 +13,11 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-var _ materialize.Sources = (*Picker)(nil)
+var _ materialize.Sources = (*Engine)(nil)
 
 // Files lists a source's parquet files where they are (Spark's
 // binaryFile source, which reads no content for this), in fs's path order.
-func (p *Picker) Files(ctx context.Context, path string) ([]string, error) {
+func (p *Engine) Files(ctx context.Context, path string) ([]string, error) {
 	rows, err := p.collect(ctx, fmt.Sprintf("SELECT path FROM binaryFile.%s WHERE path LIKE '%%.parquet'", quote(path)))
 	if err != nil {
 		return nil, p.failed("list "+path, err)
@@ -37,7 +37,7 @@ func (p *Picker) Files(ctx context.Context, path string) ([]string, error) {
 // Schema is the columns of a source as Spark reads them, typed as fs types
 // them; the physical names are Spark's (a source read through Spark is
 // always read through it, so its versions compare like with like).
-func (p *Picker) Schema(ctx context.Context, path string) (featurestore.Schema, error) {
+func (p *Engine) Schema(ctx context.Context, path string) (featurestore.Schema, error) {
 	df, err := p.session.Sql(ctx, fmt.Sprintf("SELECT * FROM parquet.%s LIMIT 0", quote(path)))
 	if err != nil {
 		return nil, p.failed("read the schema of "+path, err)
@@ -73,7 +73,7 @@ func columnType(t types.DataType) (transforms.Type, string) {
 }
 
 // Rows counts the rows of all the files.
-func (p *Picker) Rows(ctx context.Context, files []string) (int64, error) {
+func (p *Engine) Rows(ctx context.Context, files []string) (int64, error) {
 	var parts []string
 	for _, f := range files {
 		parts = append(parts, "SELECT count(*) AS n FROM parquet."+quote(f))
@@ -89,7 +89,7 @@ func (p *Picker) Rows(ctx context.Context, files []string) (int64, error) {
 
 // Digests hashes each file where it is: its size and SHA-256 computed on
 // the executors (binaryFile, sha2).
-func (p *Picker) Digests(ctx context.Context, files []string) ([]featurestore.FileSnapshot, error) {
+func (p *Engine) Digests(ctx context.Context, files []string) ([]featurestore.FileSnapshot, error) {
 	var parts []string
 	for _, f := range files {
 		parts = append(parts, "SELECT path, length, sha2(content, 256) AS sha FROM binaryFile."+quote(f))
@@ -116,7 +116,7 @@ func (p *Picker) Digests(ctx context.Context, files []string) ([]featurestore.Fi
 	return out, nil
 }
 
-func (p *Picker) collect(ctx context.Context, query string) ([]types.Row, error) {
+func (p *Engine) collect(ctx context.Context, query string) ([]types.Row, error) {
 	df, err := p.session.Sql(ctx, query)
 	if err != nil {
 		return nil, err

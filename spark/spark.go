@@ -16,17 +16,18 @@ import (
 	"github.com/fs-dev/fs/transforms"
 )
 
-// Picker picks as-of rows in a Spark Connect server.
-type Picker struct {
+// Engine picks as-of rows in a Spark Connect server and reads the sources
+// at URIs there: a materialize.Engine.
+type Engine struct {
 	remote  string
 	session sql.SparkSession
 }
 
-var _ materialize.Picker = (*Picker)(nil)
+var _ materialize.Engine = (*Engine)(nil)
 
 // Connect opens a session on the Spark Connect server at remote
 // (sc://HOST:PORT).
-func Connect(ctx context.Context, remote string) (*Picker, error) {
+func Connect(ctx context.Context, remote string) (*Engine, error) {
 	// Only the handshake is bounded: a server that accepts and never
 	// answers is an error, a long query is not.
 	hello, cancel := context.WithTimeout(ctx, ConnectWithin)
@@ -38,7 +39,7 @@ func Connect(ctx context.Context, remote string) (*Picker, error) {
 	if _, err := s.Sql(hello, "SET spark.sql.session.timeZone=UTC"); err != nil {
 		return nil, unreachable(remote, err)
 	}
-	p := &Picker{remote: remote, session: s}
+	p := &Engine{remote: remote, session: s}
 	if err := p.checkVersion(hello); err != nil {
 		s.Stop()
 		return nil, err
@@ -55,7 +56,7 @@ const ConnectWithin = 2 * time.Minute
 const MinVersion = "3.5"
 
 // checkVersion refuses a server older than MinVersion.
-func (p *Picker) checkVersion(ctx context.Context) error {
+func (p *Engine) checkVersion(ctx context.Context) error {
 	df, err := p.session.Sql(ctx, "SELECT version()")
 	if err != nil {
 		return unreachable(p.remote, err)
@@ -93,7 +94,7 @@ func versionAtLeast(v, min string) bool {
 }
 
 // Close ends the session.
-func (p *Picker) Close() error { return p.session.Stop() }
+func (p *Engine) Close() error { return p.session.Stop() }
 
 func unreachable(remote string, err error) error {
 	return &featurestore.Error{Code: featurestore.ENOSTORE, Message: "cannot reach the Spark Connect server at " + remote, Err: err,
@@ -101,7 +102,7 @@ func unreachable(remote string, err error) error {
 }
 
 // Pick implements materialize.Picker.
-func (p *Picker) Pick(ctx context.Context, in materialize.PickInput) (*materialize.Picked, error) {
+func (p *Engine) Pick(ctx context.Context, in materialize.PickInput) (*materialize.Picked, error) {
 	n := len(in.Event)
 	ents, err := entityTable(in)
 	if err != nil {
@@ -125,10 +126,67 @@ func (p *Picker) Pick(ctx context.Context, in materialize.PickInput) (*materiali
 		return nil, p.failed("pick the rows of source "+in.Source.Name, err)
 	}
 	defer (*tbl).Release()
-	return picked(*tbl, in, n)
+	out, err := picked(*tbl, in, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.noteCreated(ctx, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-func (p *Picker) failed(what string, err error) error {
+// noteCreated asks Spark whether the source has created times and one by
+// the cutoff, as the local pickers note while they read.
+func (p *Engine) noteCreated(ctx context.Context, in materialize.PickInput, out *materialize.Picked) error {
+	q := createdSQL(in)
+	if q == "" {
+		return nil
+	}
+	res, err := p.session.Sql(ctx, q)
+	if err != nil {
+		return p.failed("read the created times of source "+in.Source.Name, err)
+	}
+	rows, err := res.Collect(ctx)
+	if err != nil {
+		return p.failed("read the created times of source "+in.Source.Name, err)
+	}
+	if len(rows) != 1 || len(rows[0].Values()) != 2 {
+		return fmt.Errorf("spark answered %d rows for the created times of source %s", len(rows), in.Source.Name)
+	}
+	n, by := rows[0].Values()[0], rows[0].Values()[1]
+	out.AnyCreated, out.CreatedByCutoff = positive(n), positive(by)
+	return nil
+}
+
+// positive reports whether a count Spark answered is above zero.
+func positive(v any) bool {
+	switch n := v.(type) {
+	case int64:
+		return n > 0
+	case int32:
+		return n > 0
+	}
+	return false
+}
+
+// createdSQL counts the source rows with a created time and those created
+// by the cutoff ("" without a cutoff or a created time).
+func createdSQL(in materialize.PickInput) string {
+	f := in.Source.CreatedTimestampField
+	if in.Cutoff.IsZero() || f == "" || len(in.Files) == 0 {
+		return ""
+	}
+	created := "unix_micros(CAST(" + quote(f) + " AS TIMESTAMP))"
+	var files []string
+	for _, file := range in.Files {
+		files = append(files, fmt.Sprintf("SELECT %s AS _created FROM parquet.%s", created, quote(file)))
+	}
+	return fmt.Sprintf("SELECT count(_created) AS _any, count_if(_created <= %d) AS _by FROM (%s)",
+		floorDiv(in.Cutoff.UnixNano(), 1000), strings.Join(files, " UNION ALL "))
+}
+
+func (p *Engine) failed(what string, err error) error {
 	return &featurestore.Error{Code: featurestore.EINVALID, Message: fmt.Sprintf("Spark could not %s", what), Err: err,
 		Hint: "check that the Spark server can read the source files at the paths fs gives (a shared file system or URIs Spark reads)"}
 }
