@@ -31,7 +31,7 @@ type API interface {
 	Predict(ctx context.Context, req PredictRequest) (*PredictResult, error)
 	Runs(ctx context.Context) ([]trainer.Run, error)
 	Run(ctx context.Context, id string) (*RunDetail, error)
-	Compare(ctx context.Context, ids []string) (*Comparison, error)
+	Compare(ctx context.Context, ids []string) (*trainer.Comparison, error)
 	Sync(ctx context.Context, req SyncRequest) ([]*trainer.Run, error)
 
 	Lineage(ctx context.Context, req LineageRequest) ([]*lineage.Tree, error)

@@ -88,6 +88,19 @@ func (s *Shared) Write(ctx context.Context) (Store, func(), error) {
 	return badgerStore{s.store}, s.write.Unlock, nil
 }
 
+// MarkServing notes in the store that the server at url holds it, so
+// that a command run on it names the server; the returned function
+// removes the mark (a mark a killed server left is ignored).
+func (s *Shared) MarkServing(url string) (unmark func()) {
+	if err := badger.MarkServing(s.Dir(), url); err != nil {
+		return func() {}
+	}
+	return func() { badger.Unmark(s.Dir()) }
+}
+
+// IsStore reports whether dir holds a store.
+func IsStore(dir string) bool { return badger.Exists(dir) }
+
 // Drain waits for the write in progress, then holds the turn so that no
 // other write starts: a server stopping calls it before Close.
 func (s *Shared) Drain() { s.write.Lock() }

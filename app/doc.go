@@ -11,11 +11,17 @@
 //
 // # Stores
 //
-// A use case reaches the store through an Opener: Dir opens the store
+// A use case reaches the store through the Store interface (the
+// registry, datasets, runs, the lineage view; badger is the one adapter)
+// and an Opener: Dir opens the store
 // directory for each step and closes it after (the command line, where
 // another fs process may want the store between steps); Shared holds one
 // open store for a server's life, reads running in parallel and writes
 // serialised in short transactions.
+//
+// Around the use cases: Init, Doctor and WriteDemo (the store's own
+// care), OpenServe (a server's service, data roots and outputs), and the
+// lineage graph built over the store's view (graph.go).
 //
 // # Side channels
 //

@@ -34,9 +34,27 @@ type ProfileRequest struct {
 // ValidateRequest asks whether data meets expectations.
 type ValidateRequest struct {
 	Target string `json:"target"` // a file, a directory or a source name
-	// Expectations is the YAML content; File its name in messages.
+	// Expectations is the YAML content; File its name in messages, and
+	// where it is read from when Expectations is empty.
 	File         string `json:"file"`
 	Expectations string `json:"expectations"`
+}
+
+// expectationsHint says where the format of expectations is explained.
+const expectationsHint = "see fs validate --help for the format of expectations"
+
+// ReadExpectations sets the request's Expectations from its File when
+// they are not given (a client reads its own file before sending).
+func (r *ValidateRequest) ReadExpectations() error {
+	if r.Expectations != "" || r.File == "" {
+		return nil
+	}
+	data, err := yaml.ReadBounded(r.File, expectationsHint)
+	if err != nil {
+		return err
+	}
+	r.Expectations = string(data)
+	return nil
 }
 
 // Validation lists the expectations that do not hold.
@@ -80,11 +98,19 @@ func (s *Service) Validate(ctx context.Context, req ValidateRequest) (*Validatio
 	if err := required(need{"target", req.Target, whatTarget}); err != nil {
 		return nil, err
 	}
+	if req.Expectations == "" && req.File != "" {
+		if err := s.checkPath("expect", req.File); err != nil {
+			return nil, err
+		}
+		if err := req.ReadExpectations(); err != nil {
+			return nil, err
+		}
+	}
 	var e profile.Expectations
 	if req.File == "" {
 		req.File = "the expectations"
 	}
-	if err := yaml.Decode(req.File, []byte(req.Expectations), &e, "see fs validate --help for the format of expectations"); err != nil {
+	if err := yaml.Decode(req.File, []byte(req.Expectations), &e, expectationsHint); err != nil {
 		return nil, err
 	}
 	var po profile.Options

@@ -26,3 +26,7 @@ func (t *Time) UnmarshalText(b []byte) error {
 	t.Time = v
 	return nil
 }
+
+// ParseTime reads a time as the command line and the API take it: RFC
+// 3339, a date, or a date and time without a zone (UTC).
+func ParseTime(s string) (time.Time, error) { return materialize.ParseTime(s) }

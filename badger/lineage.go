@@ -12,7 +12,7 @@ import (
 	"github.com/fs-dev/fs/trainer"
 )
 
-// Edges are stored both ways, "e>/<from>\x00<to>" and "e</<to>\x00<from>",
+// setEdge stores an edge both ways, "e>/<from>\x00<to>" and "e</<to>\x00<from>",
 // in the transaction that records the thing they describe.
 func setEdge(txn *badgerdb.Txn, from, to lineage.NodeID) error {
 	if err := txn.Set([]byte("e>/"+string(from)+"\x00"+string(to)), nil); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -302,15 +303,8 @@ func (p *planner) planFeature(i int) error {
 	if _, done := p.planned[f.Name]; done || p.failed[f.Name] {
 		return nil
 	}
-	for _, v := range p.visiting {
-		if v == f.Name {
-			cycle := append(append([]string{}, p.visiting[indexOf(p.visiting, f.Name):]...), f.Name)
-			for _, member := range cycle {
-				p.failed[member] = true // reported once, here
-			}
-			return p.defs.fieldError(fmt.Sprintf("features[%d].expr", i), "a feature cannot depend on itself, directly or through others",
-				"feature %s: cycle %s", f.Name, strings.Join(cycle, " -> "))
-		}
+	if err := p.refuseCycle(i); err != nil {
+		return err
 	}
 	si := p.sources[f.Source]
 	e, err := transforms.Parse(f.Expr)
@@ -318,67 +312,15 @@ func (p *planner) planFeature(i int) error {
 		p.exprError(i, err)
 		return nil
 	}
-	// Resolve names: another feature of the same source wins over a column,
-	// except the feature's own name, which is the column.
-	env := transforms.Env{}
-	for _, c := range si.schema {
-		if c.Type != "" {
-			env[c.Name] = c.Type
-		}
-	}
-	var deps []FeatureRef
-	var cols []Column
 	p.visiting = append(p.visiting, f.Name)
 	defer func() { p.visiting = p.visiting[:len(p.visiting)-1] }()
-	for _, n := range e.Names() {
-		j, isFeature := p.features[n]
-		if isFeature && n != f.Name && p.defs.Features[j].Source == f.Source {
-			if err := p.planFeature(j); err != nil {
-				return err
-			}
-			dep, ok := p.planned[n]
-			if !ok {
-				// The dependency failed; its own error is reported.
-				return nil
-			}
-			env[n] = dep.Version.Type
-			deps = append(deps, FeatureRef{Name: n, Version: dep.ID})
-			continue
-		}
-		if c, ok := si.schema.Lookup(n); ok {
-			if c.Type == "" {
-				line, col := e.NamePosition(n)
-				p.exprError(i, &transforms.Error{Line: line, Column: col,
-					Message: fmt.Sprintf("column %s has parquet type %s, which expressions cannot read", n, c.Physical),
-					Hint:    "expressions read integer, float, boolean, string and timestamp columns"})
-				return nil
-			}
-			cols = append(cols, c)
-		}
+	env, cols, deps, ok, err := p.resolveNames(i, e, si)
+	if err != nil || !ok {
+		return err
 	}
 	prog, err := transforms.Compile(e, env, f.Type)
-	if te, ok := err.(*transforms.Error); ok && te.Unknown != "" {
-		// Suggest from the source's columns and its other features.
-		known := si.schema.Names()
-		for _, o := range p.defs.Features {
-			if o.Source == f.Source && o.Name != f.Name {
-				known = append(known, o.Name)
-			}
-		}
-		te.Hint = suggestHint(te.Unknown, known, "the source's columns are "+strings.Join(si.schema.Names(), ", "))
-	}
-	if te, ok := err.(*transforms.Error); ok && te.Hint == "" {
-		var read []string
-		for _, n := range e.Names() {
-			read = append(read, fmt.Sprintf("%s is %s", n, env[n]))
-		}
-		te.Hint = "convert with float(), int() or string()"
-		if len(read) > 0 {
-			te.Hint = strings.Join(read, ", ") + "; " + te.Hint
-		}
-	}
 	if err != nil {
-		p.exprError(i, err)
+		p.exprError(i, p.explain(err, i, e, env, si))
 		return nil
 	}
 	canon := e.Canonical()
@@ -392,6 +334,93 @@ func (p *planner) planFeature(i int) error {
 	}
 	p.planned[f.Name] = &FeatureChange{Version: v, Name: f.Name, ID: id, Type: v.Type, Metadata: meta}
 	return nil
+}
+
+// refuseCycle reports feature i if planning it is already under way: a
+// cycle, reported once for all its members.
+func (p *planner) refuseCycle(i int) error {
+	f := p.defs.Features[i]
+	if !slices.Contains(p.visiting, f.Name) {
+		return nil
+	}
+	cycle := append(append([]string{}, p.visiting[indexOf(p.visiting, f.Name):]...), f.Name)
+	for _, member := range cycle {
+		p.failed[member] = true // reported once, here
+	}
+	return p.defs.fieldError(fmt.Sprintf("features[%d].expr", i), "a feature cannot depend on itself, directly or through others",
+		"feature %s: cycle %s", f.Name, strings.Join(cycle, " -> "))
+}
+
+// resolveNames types the names feature i's expression reads: another
+// feature of the same source wins over a column, except the feature's own
+// name, which is the column. It returns the environment, the columns read
+// and the features depended on (planned first); ok is false when the
+// feature cannot be planned (its error, or a dependency's, is reported).
+func (p *planner) resolveNames(i int, e *transforms.Expr, si *sourceInfo) (env transforms.Env, cols []Column, deps []FeatureRef, ok bool, err error) {
+	f := p.defs.Features[i]
+	env = transforms.Env{}
+	for _, c := range si.schema {
+		if c.Type != "" {
+			env[c.Name] = c.Type
+		}
+	}
+	for _, n := range e.Names() {
+		j, isFeature := p.features[n]
+		if isFeature && n != f.Name && p.defs.Features[j].Source == f.Source {
+			if err := p.planFeature(j); err != nil {
+				return nil, nil, nil, false, err
+			}
+			dep, planned := p.planned[n]
+			if !planned {
+				return nil, nil, nil, false, nil // the dependency failed; its own error is reported
+			}
+			env[n] = dep.Version.Type
+			deps = append(deps, FeatureRef{Name: n, Version: dep.ID})
+			continue
+		}
+		if c, found := si.schema.Lookup(n); found {
+			if c.Type == "" {
+				line, col := e.NamePosition(n)
+				p.exprError(i, &transforms.Error{Line: line, Column: col,
+					Message: fmt.Sprintf("column %s has parquet type %s, which expressions cannot read", n, c.Physical),
+					Hint:    "expressions read integer, float, boolean, string and timestamp columns"})
+				return nil, nil, nil, false, nil
+			}
+			cols = append(cols, c)
+		}
+	}
+	return env, cols, deps, true, nil
+}
+
+// explain adds a hint to a compile error: names like the unknown one
+// among the source's columns and its other features, or the types of
+// the names the expression reads.
+func (p *planner) explain(err error, i int, e *transforms.Expr, env transforms.Env, si *sourceInfo) error {
+	te, ok := err.(*transforms.Error)
+	if !ok {
+		return err
+	}
+	f := p.defs.Features[i]
+	if te.Unknown != "" {
+		known := si.schema.Names()
+		for _, o := range p.defs.Features {
+			if o.Source == f.Source && o.Name != f.Name {
+				known = append(known, o.Name)
+			}
+		}
+		te.Hint = suggestHint(te.Unknown, known, "the source's columns are "+strings.Join(si.schema.Names(), ", "))
+	}
+	if te.Hint == "" {
+		var read []string
+		for _, n := range e.Names() {
+			read = append(read, fmt.Sprintf("%s is %s", n, env[n]))
+		}
+		te.Hint = "convert with float(), int() or string()"
+		if len(read) > 0 {
+			te.Hint = strings.Join(read, ", ") + "; " + te.Hint
+		}
+	}
+	return te
 }
 
 // featureStatus compares a feature's version with the registry's: new,

@@ -18,6 +18,7 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/lineage"
 	"github.com/fs-dev/fs/profile"
@@ -351,7 +352,17 @@ func absIfFile(arg string) string {
 	return arg
 }
 
+// Register sends the definitions to the server: the request's Content,
+// else the file it names, read here (the server cannot read this
+// machine's files), with the directory its relative paths start from.
 func (c *Client) Register(ctx context.Context, req app.RegisterRequest) (res *app.RegisterResult, err error) {
+	if req.Content == "" && req.File != "" {
+		data, dir, err := yaml.ReadDefinitionFile(req.File)
+		if err != nil {
+			return nil, err
+		}
+		req.Content, req.Dir = string(data), dir
+	}
 	return res, c.do(ctx, http.MethodPost, "/register", nil, req, &res)
 }
 
@@ -450,7 +461,7 @@ func (c *Client) Run(ctx context.Context, id string) (res *app.RunDetail, err er
 	return res, c.do(ctx, http.MethodGet, "/runs/"+url.PathEscape(id), nil, nil, &res)
 }
 
-func (c *Client) Compare(ctx context.Context, ids []string) (res *app.Comparison, err error) {
+func (c *Client) Compare(ctx context.Context, ids []string) (res *trainer.Comparison, err error) {
 	return res, c.do(ctx, http.MethodGet, "/compare", url.Values{"run": ids}, nil, &res)
 }
 
@@ -497,6 +508,9 @@ func (c *Client) Profile(ctx context.Context, req app.ProfileRequest) (res *prof
 }
 
 func (c *Client) Validate(ctx context.Context, req app.ValidateRequest) (res *app.Validation, err error) {
+	if err := req.ReadExpectations(); err != nil { // this machine's file: the server cannot read it
+		return nil, err
+	}
 	given := req.Target
 	ctx, unabs := absPaths(ctx, given)
 	req.Target = absIfFile(given)

@@ -20,6 +20,11 @@
 // cookie (login.go); a change made with that cookie must come from the
 // UI's own script.
 //
+// Server.Open starts answering on an address and Server.Close stops: new
+// work refused, running jobs given a grace period, requests in flight
+// answered. CheckBind refuses an address beyond this machine without
+// tokens.
+//
 // Security: bearer tokens from a tokens file, each with a role (read,
 // write, admin); every file path a request names must lie under the
 // server's data roots; bodies and request times are bounded.

@@ -226,7 +226,7 @@ func (js *jobs) list(owner string) []Job {
 	return out
 }
 
-// cancel asks a running job to stop; its writes are transactions, so it
+// cancelJob asks a running job to stop; its writes are transactions, so it
 // records all or nothing.
 func (js *jobs) cancelJob(id string) bool {
 	js.mu.Lock()

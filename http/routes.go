@@ -112,7 +112,7 @@ func init() {
 			role: RoleRead, params: []param{pID}, result: app.RunDetail{}, resultType: "run",
 			handle: func(s *Server, r *request) (any, error) { return s.app.Run(r.Context(), r.PathValue("id")) }},
 		{method: "GET", path: "/compare", op: "compareRuns", summary: "Runs side by side (fs runs compare)",
-			role: RoleRead, result: app.Comparison{},
+			role: RoleRead, result: trainer.Comparison{},
 			params: []param{{name: "run", in: "query", required: true, many: true, doc: "a run id or prefix; two or more"}},
 			handle: func(s *Server, r *request) (any, error) { return s.app.Compare(r.Context(), r.URL.Query()["run"]) }},
 		{method: "POST", path: "/sync", op: "sync", summary: "Push runs to the server's MLflow, or abandon one (fs sync); a job",

@@ -30,6 +30,8 @@ type Server struct {
 	doc      []byte // the OpenAPI document
 	ui       *web.Renderer
 	cop      *http.CrossOriginProtection
+	hs       *http.Server // once Open
+	failed   chan error
 }
 
 // Options bound what a server accepts.

@@ -428,129 +428,176 @@ func Metadata(ds *featurestore.Dataset) map[string]string { return featurestore.
 // Compute reads the entity file and the sources and builds the dataset's
 // table and record (without Output, FileDigest and Created).
 func (j *Job) Compute(ctx context.Context, opt Options) (*featurestore.Table, *featurestore.Dataset, error) {
-	req := j.req
 	j.opt = opt
-	// The schema of each source now, to type the entity keys and check that
-	// the data still has what each version reads.
-	keyTypes := map[string]transforms.Type{}
-	keyFrom := map[string]string{}
-	files := make([][]string, len(j.groups))
-	schemas := make([]featurestore.Schema, len(j.groups))
-	for gi, g := range j.groups {
-		fs, schema, err := j.sourceFiles(ctx, g.src)
-		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
-		}
-		files[gi], schemas[gi] = fs, schema
-		if err := checkSchema(g, schema); err != nil {
-			return nil, nil, err
-		}
-		for _, k := range g.joinKeys {
-			c, _ := schema.Lookup(k)
-			if t, ok := keyTypes[k]; ok && t != c.Type {
-				return nil, nil, featurestore.Errorf(featurestore.EINVALID, "join key %s is %s in source %s but %s in source %s", k, c.Type, g.src.Name, t, keyFrom[k]).
-					WithHint("materialize these features separately")
-			}
-			keyTypes[k], keyFrom[k] = c.Type, g.src.Name
-		}
+	srcs, err := j.readSchemas(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	j.watch.step("read the sources' schemas")
-	ents, err := ReadEntities(ctx, req.Entities, req.TimestampColumn, keyTypes)
+	ents, err := ReadEntities(ctx, j.req.Entities, j.req.TimestampColumn, srcs.keyTypes)
 	if err != nil {
 		return nil, nil, err
 	}
 	j.watch.step("read the entity file (%d rows)", ents.Table.Rows)
-	featureNames := map[string]bool{}
-	for _, o := range j.outputs {
-		featureNames[o.Name] = true
+	if err := j.checkEntityColumns(ents); err != nil {
+		return nil, nil, err
 	}
-	for _, s := range ents.Table.Series {
-		if featureNames[s.Name] {
-			return nil, nil, featurestore.Errorf(featurestore.EINVALID, "the entity file has a column %s, like the feature", s.Name).
+	ds := j.newDataset(ents)
+	out, err := j.computeGroups(ctx, srcs, ents, ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Descriptor = featurestore.DatasetDescriptor(ds)
+	ds.ID = featurestore.Hash([]byte(ds.Descriptor))
+	return j.outputTable(ents, srcs.keyTypes, out), ds, nil
+}
+
+// sourceSchemas are each group's files and schema now, and the type of
+// every join key (from the first source that has it).
+type sourceSchemas struct {
+	files    [][]string
+	schemas  []featurestore.Schema
+	keyTypes map[string]transforms.Type
+}
+
+// readSchemas lists each source's files and reads its schema, to type the
+// entity keys and check that the data still has what each version reads.
+func (j *Job) readSchemas(ctx context.Context) (*sourceSchemas, error) {
+	s := &sourceSchemas{files: make([][]string, len(j.groups)), schemas: make([]featurestore.Schema, len(j.groups)),
+		keyTypes: map[string]transforms.Type{}}
+	keyFrom := map[string]string{}
+	for gi, g := range j.groups {
+		fs, schema, err := j.sourceFiles(ctx, g.src)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		s.files[gi], s.schemas[gi] = fs, schema
+		if err := checkSchema(g, schema); err != nil {
+			return nil, err
+		}
+		for _, k := range g.joinKeys {
+			c, _ := schema.Lookup(k)
+			if t, ok := s.keyTypes[k]; ok && t != c.Type {
+				return nil, featurestore.Errorf(featurestore.EINVALID, "join key %s is %s in source %s but %s in source %s", k, c.Type, g.src.Name, t, keyFrom[k]).
+					WithHint("materialize these features separately")
+			}
+			s.keyTypes[k], keyFrom[k] = c.Type, g.src.Name
+		}
+	}
+	return s, nil
+}
+
+// checkEntityColumns refuses an entity column named like a feature.
+func (j *Job) checkEntityColumns(ents *Entities) error {
+	for _, o := range j.outputs {
+		if ents.Table.Lookup(o.Name) != nil {
+			return featurestore.Errorf(featurestore.EINVALID, "the entity file has a column %s, like the feature", o.Name).
 				WithHint("rename or drop that column of the entity file")
 		}
 	}
-	ds := &featurestore.Dataset{Features: j.outputs, TimestampColumn: req.TimestampColumn, Rows: ents.Table.Rows,
-		Entities:  featurestore.EntityFile{Path: absPath(req.Entities), Digest: ents.Digest, Rows: ents.Table.Rows},
-		FSVersion: featurestore.Version}
-	ds.Cutoff = req.AsOf
+	return nil
+}
+
+// newDataset is the dataset's record before its sources are read: the
+// cutoff is the request's, else now when a source has created times.
+func (j *Job) newDataset(ents *Entities) *featurestore.Dataset {
+	ds := &featurestore.Dataset{Features: j.outputs, TimestampColumn: j.req.TimestampColumn, Rows: ents.Table.Rows,
+		Entities:  featurestore.EntityFile{Path: absPath(j.req.Entities), Digest: ents.Digest, Rows: ents.Table.Rows},
+		FSVersion: featurestore.Version, Cutoff: j.req.AsOf}
 	if ds.Cutoff.IsZero() {
 		for _, g := range j.groups {
 			if g.src.CreatedTimestampField != "" {
-				ds.Cutoff = req.Now.UTC().Truncate(time.Microsecond)
+				ds.Cutoff = j.req.Now.UTC().Truncate(time.Microsecond)
 			}
 		}
 	}
+	return ds
+}
+
+// computeGroups picks and computes each group's features, recording in
+// ds each source's snapshot and each feature's nulls; it returns the
+// feature columns in output order.
+func (j *Job) computeGroups(ctx context.Context, srcs *sourceSchemas, ents *Entities, ds *featurestore.Dataset) ([]*featurestore.Series, error) {
 	out := make([]*featurestore.Series, len(j.outputs))
-	outNulls := make([]featurestore.FeatureNulls, len(j.outputs))
-	total := ents.Table.Rows * len(j.groups)
-	done := 0
+	ds.Nulls = make([]featurestore.FeatureNulls, len(j.outputs))
+	total, done := ents.Table.Rows*len(j.groups), 0
 	snapshots := map[string]featurestore.SourceSnapshot{}
 	for gi, g := range j.groups {
-		// Hash the files while they are read.
-		var snap featurestore.SourceSnapshot
-		var snapTime time.Duration
-		snapErr := make(chan error, 1)
-		go func() {
-			started := time.Now()
-			var err error
-			snap, err = j.snapshot(ctx, g.src, files[gi])
-			snapTime = time.Since(started)
-			snapErr <- err
-		}()
-		schema, rows, picked, err := j.readGroup(ctx, g, files[gi], schemas[gi], ents, ds.Cutoff)
-		if serr := <-snapErr; err == nil {
-			err = serr
-		}
-		j.watch.alongside(snapTime, "source %s: snapshot its files", g.src.Name)
+		picked, snap, err := j.readAndSnapshot(ctx, g, srcs.files[gi], srcs.schemas[gi], ents, ds.Cutoff)
 		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
-		snap.Rows, snap.Schema, snap.SourceVersion = rows, schema, g.sourceVersion
 		if prev, ok := snapshots[g.src.Name]; !ok || prev.Digest == snap.Digest {
 			snapshots[g.src.Name] = snap
 		} else {
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
 		series, nulls, err := j.computeGroup(ctx, g, picked, ents, func(n int) {
-			if opt.Progress != nil {
-				opt.Progress(done+n, total)
+			if j.opt.Progress != nil {
+				j.opt.Progress(done+n, total)
 			}
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		j.watch.step("source %s: compute %d features", g.src.Name, len(g.outputs))
 		done += ents.Table.Rows
 		for i, oi := range g.outputs {
 			out[oi] = series[i]
 			nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, picked.AllCreatedAfter(), ds.Cutoff)
-			outNulls[oi] = nulls[i]
+			ds.Nulls[oi] = nulls[i]
 		}
 	}
-	ds.Nulls = outNulls
 	for _, k := range sortedKeys(snapshots) {
 		ds.Sources = append(ds.Sources, snapshots[k])
 	}
-	ds.Descriptor = featurestore.DatasetDescriptor(ds)
-	ds.ID = featurestore.Hash([]byte(ds.Descriptor))
+	return out, nil
+}
 
-	// Entity keys, the event timestamp, the other entity columns, then the
-	// features in the order asked.
+// readAndSnapshot picks a group's source rows while its files are hashed
+// alongside, and returns the pick and the source's snapshot.
+func (j *Job) readAndSnapshot(ctx context.Context, g *group, files []string, schema featurestore.Schema, ents *Entities,
+	cutoff time.Time) (*Picked, featurestore.SourceSnapshot, error) {
+	var snap featurestore.SourceSnapshot
+	var snapTime time.Duration
+	snapErr := make(chan error, 1)
+	go func() {
+		started := time.Now()
+		var err error
+		snap, err = j.snapshot(ctx, g.src, files)
+		snapTime = time.Since(started)
+		snapErr <- err
+	}()
+	read, rows, picked, err := j.readGroup(ctx, g, files, schema, ents, cutoff)
+	if serr := <-snapErr; err == nil {
+		err = serr
+	}
+	j.watch.alongside(snapTime, "source %s: snapshot its files", g.src.Name)
+	if err != nil {
+		return nil, snap, err
+	}
+	snap.Rows, snap.Schema, snap.SourceVersion = rows, read, g.sourceVersion
+	return picked, snap, nil
+}
+
+// outputTable is the dataset's columns: the entity keys, the event
+// timestamp, the other entity columns, then the features in the order
+// asked.
+func (j *Job) outputTable(ents *Entities, keyTypes map[string]transforms.Type, features []*featurestore.Series) *featurestore.Table {
 	t := &featurestore.Table{Rows: ents.Table.Rows}
 	for _, s := range ents.Table.Series {
 		if _, isKey := keyTypes[s.Name]; isKey {
 			t.Series = append(t.Series, s)
 		}
 	}
-	t.Series = append(t.Series, ents.Table.Lookup(req.TimestampColumn))
+	t.Series = append(t.Series, ents.Table.Lookup(j.req.TimestampColumn))
 	for _, s := range ents.Table.Series {
-		if _, isKey := keyTypes[s.Name]; !isKey && s.Name != req.TimestampColumn {
+		if _, isKey := keyTypes[s.Name]; !isKey && s.Name != j.req.TimestampColumn {
 			t.Series = append(t.Series, s)
 		}
 	}
-	t.Series = append(t.Series, out...)
-	return t, ds, nil
+	t.Series = append(t.Series, features...)
+	return t
 }
 
 func absPath(p string) string {

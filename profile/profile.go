@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -301,70 +302,84 @@ func ptr(f float64) *float64 {
 // columnStats computes one column's statistics from all its values.
 func columnStats(s *featurestore.Series, bins int) *Column {
 	c := &Column{Name: s.Name, Type: string(s.Type), Physical: s.Physical}
-	var vals []float64
-	var strs []string
-	for i := 0; i < rowsOf(s); i++ {
-		if s.Null(i) {
+	vals, strs := c.countNulls(s)
+	switch s.Type {
+	case transforms.String:
+		c.textStats(strs)
+	case transforms.Timestamp:
+		c.timeStats(s)
+	default:
+		c.numberStats(vals, bins)
+	}
+	return c
+}
+
+// countNulls counts the column's nulls (NaN included, as pandas) and
+// returns its other values: numbers (timestamps in nanoseconds, booleans
+// as 0 and 1), or texts.
+func (c *Column) countNulls(s *featurestore.Series) (vals []float64, strs []string) {
+	total := rowsOf(s)
+	for i := 0; i < total; i++ {
+		switch {
+		case s.Null(i), s.Type == transforms.Float64 && math.IsNaN(s.F64[i]):
 			c.Nulls++
-			continue
-		}
-		switch s.Type {
-		case transforms.Float64:
-			if math.IsNaN(s.F64[i]) {
-				c.Nulls++ // pandas counts NaN as missing
-				continue
-			}
+		case s.Type == transforms.Float64:
 			vals = append(vals, s.F64[i])
-		case transforms.Int64, transforms.Timestamp:
+		case s.Type == transforms.Int64 || s.Type == transforms.Timestamp:
 			vals = append(vals, float64(s.I64[i]))
-		case transforms.Bool:
-			if s.Bool[i] {
-				vals = append(vals, 1)
-			} else {
-				vals = append(vals, 0)
-			}
-		case transforms.String:
+		case s.Type == transforms.Bool && s.Bool[i]:
+			vals = append(vals, 1)
+		case s.Type == transforms.Bool:
+			vals = append(vals, 0)
+		case s.Type == transforms.String:
 			strs = append(strs, s.Str[i])
 		}
 	}
-	total := rowsOf(s)
 	c.Count = total - c.Nulls
 	if total > 0 {
 		c.NullShare = float64(c.Nulls) / float64(total)
 	}
-	if s.Type == transforms.String {
-		sort.Strings(strs)
-		for i := range strs {
-			if i == 0 || strs[i] != strs[i-1] {
-				c.Distinct++
-			}
+	return vals, strs
+}
+
+// textStats: distinct values, the first and last in order.
+func (c *Column) textStats(strs []string) {
+	sort.Strings(strs)
+	for i := range strs {
+		if i == 0 || strs[i] != strs[i-1] {
+			c.Distinct++
 		}
-		if len(strs) > 0 {
-			c.MinText, c.MaxText = strs[0], strs[len(strs)-1]
-		}
-		return c
 	}
-	if s.Type == transforms.Timestamp {
-		// Exact on the integer nanoseconds.
-		ints := make([]int64, 0, len(vals))
-		for i := 0; i < total; i++ {
-			if !s.Null(i) {
-				ints = append(ints, s.I64[i])
-			}
-		}
-		sort.Slice(ints, func(a, b int) bool { return ints[a] < ints[b] })
-		for i := range ints {
-			if i == 0 || ints[i] != ints[i-1] {
-				c.Distinct++
-			}
-		}
-		if len(ints) > 0 {
-			c.MinText, c.MaxText = fmtTime(ints[0]), fmtTime(ints[len(ints)-1])
-		}
-		return c
+	if len(strs) > 0 {
+		c.MinText, c.MaxText = strs[0], strs[len(strs)-1]
 	}
+}
+
+// timeStats: distinct times and the range, exact on the integer
+// nanoseconds.
+func (c *Column) timeStats(s *featurestore.Series) {
+	var ints []int64
+	for i := 0; i < rowsOf(s); i++ {
+		if !s.Null(i) {
+			ints = append(ints, s.I64[i])
+		}
+	}
+	slices.Sort(ints)
+	for i := range ints {
+		if i == 0 || ints[i] != ints[i-1] {
+			c.Distinct++
+		}
+	}
+	if len(ints) > 0 {
+		c.MinText, c.MaxText = fmtTime(ints[0]), fmtTime(ints[len(ints)-1])
+	}
+}
+
+// numberStats: mean (numpy's pairwise sum), sample standard deviation,
+// zeros, distinct values, range, quantiles, IQR outliers, histogram.
+func (c *Column) numberStats(vals []float64, bins int) {
 	if len(vals) == 0 {
-		return c
+		return
 	}
 	mean := numeric.PairwiseSum(vals) / float64(len(vals))
 	var ss float64
@@ -396,7 +411,6 @@ func columnStats(s *featurestore.Series, bins int) *Column {
 		}
 	}
 	c.Histogram = histogram(vals, bins)
-	return c
 }
 
 func rowsOf(s *featurestore.Series) int {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,11 +57,42 @@ type Options struct {
 	MemoryLimit int64
 }
 
-// Run reproduces run r (for a sweep, its best run) trained on dataset d.
+// Run reproduces run r (for a sweep, its best run) trained on dataset d:
+// the entity file and the sources checked against what was recorded, the
+// dataset rebuilt and compared row for row, the model retrained and
+// compared bit for bit.
 func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *featurestore.Dataset, o Options) (*Report, error) {
-	rep := &Report{Run: r.ID, DatasetRecorded: d.ID.String()}
-	// The entity file must be as it was: it is the rows of the dataset. A
-	// file moved within the project is found by its content.
+	rep := &Report{Run: r.ID, DatasetRecorded: d.ID.String(), Differences: []string{}}
+	if !rep.findEntities(reg, d) {
+		return rep, nil
+	}
+	moved, err := rep.checkSources(ctx, reg, d, o.Engine)
+	if err != nil {
+		return nil, err
+	}
+	table, rebuilt, err := rebuild(ctx, reg, d, moved, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := rep.compareRows(ctx, d, rebuilt, table); err != nil {
+		return nil, err
+	}
+	data := &trainer.Data{Table: table, Features: rebuilt.Features, TimestampColumn: rebuilt.TimestampColumn,
+		Ref: trainer.DatasetRef{ID: rebuilt.ID.String(), FS: true, Rows: table.Rows}}
+	res, err := trainer.Train(ctx, r.Request(), data, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("retrain: %w", err)
+	}
+	compareModels(rep, r, res.Best)
+	compareScores(rep, r, res.Best)
+	rep.Identical = rep.SameRows && rep.SameModel && rep.SameMetrics
+	return rep, nil
+}
+
+// findEntities checks that the entity file is as it was (it is the rows
+// of the dataset); a file moved within the project is found by its
+// content. False: it is gone or changed, which the report says.
+func (rep *Report) findEntities(reg featurestore.Registry, d *featurestore.Dataset) bool {
 	sum, err := fileSHA(d.Entities.Path)
 	same := err == nil && sum == d.Entities.Digest
 	if root := projectRoot(reg); !same && root != "" {
@@ -72,14 +104,21 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	if !same {
 		rep.EntitiesChanged = true
 		rep.Differences = append(rep.Differences, fmt.Sprintf("the entity file %s is missing or changed since the dataset was built", d.Entities.Path))
-		return rep, nil
 	}
+	return same
+}
+
+// checkSources compares each source's files with its snapshot (where
+// they are, for a source at a URI); a local source moved within the
+// project is found by its files' content. It returns where moved sources
+// are now, by name.
+func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, engine materialize.Engine) (map[string]string, error) {
 	moved := map[string]string{}
 	for i, s := range d.Sources {
 		if featurestore.IsURI(s.Path) {
 			var src materialize.Sources
-			if o.Engine != nil {
-				src = o.Engine
+			if engine != nil {
+				src = engine
 			}
 			c, err := checkRemoteSource(ctx, src, s)
 			if err != nil {
@@ -97,6 +136,13 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 		}
 		rep.Sources = append(rep.Sources, checkSource(s))
 	}
+	return moved, nil
+}
+
+// rebuild materializes the dataset again: its pinned feature versions,
+// on its entity file, as of its cutoff.
+func rebuild(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, moved map[string]string, o Options) (
+	*featurestore.Table, *featurestore.Dataset, error) {
 	var pinned []string
 	for _, f := range d.Features {
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
@@ -104,25 +150,27 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
 		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved})
 	if err != nil {
-		return nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
+		return nil, nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}
 	table, rebuilt, err := job.Compute(ctx, materialize.Options{Engine: o.Engine, Allow: o.Allow, MemoryLimit: o.MemoryLimit})
 	if err != nil {
-		return nil, fmt.Errorf("rebuild the dataset: %w", err)
+		return nil, nil, fmt.Errorf("rebuild the dataset: %w", err)
 	}
+	return table, rebuilt, nil
+}
+
+// compareRows compares the rebuilt rows with the recorded file: written
+// with the recorded metadata, identical rows give it byte for byte (the
+// writer is deterministic).
+func (rep *Report) compareRows(ctx context.Context, d, rebuilt *featurestore.Dataset, table *featurestore.Table) error {
 	rep.DatasetRebuilt = rebuilt.ID.String()
 	rep.SameDatasetID = rebuilt.ID == d.ID
-	// Written with the recorded metadata, identical rows give the recorded
-	// file byte for byte (the writer is deterministic).
 	h := sha256.New()
 	if err := parquet.WriteTable(h, table, materialize.Metadata(d)); err != nil {
-		return nil, err
+		return err
 	}
 	rep.SameRows = hex.EncodeToString(h.Sum(nil)) == d.FileDigest
-	changed := false
-	for _, s := range rep.Sources {
-		changed = changed || s.Changed
-	}
+	changed := slices.ContainsFunc(rep.Sources, func(s SourceCheck) bool { return s.Changed })
 	switch {
 	case rep.SameRows && changed:
 		rep.Notes = append(rep.Notes, "a source changed, but only in rows created after the cutoff "+
@@ -130,22 +178,7 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	case !rep.SameRows:
 		rep.Differences = append(rep.Differences, describeRowDiff(ctx, d, table)...)
 	}
-	// Retrain with the recorded parameters on the rebuilt rows.
-	req := r.Request()
-	data := &trainer.Data{Table: table, Features: rebuilt.Features, TimestampColumn: rebuilt.TimestampColumn,
-		Ref: trainer.DatasetRef{ID: rebuilt.ID.String(), FS: true, Rows: table.Rows}}
-	res, err := trainer.Train(ctx, req, data, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("retrain: %w", err)
-	}
-	again := res.Best
-	compareModels(rep, r, again)
-	compareScores(rep, r, again)
-	rep.Identical = rep.SameRows && rep.SameModel && rep.SameMetrics
-	if rep.Differences == nil {
-		rep.Differences = []string{}
-	}
-	return rep, nil
+	return nil
 }
 
 func checkSource(s featurestore.SourceSnapshot) SourceCheck {

@@ -1,6 +1,14 @@
-// Package trainer fits Elastic Net regression and elastic-net logistic
-// regression exactly as scikit-learn does and evaluates them, on
-// materialized datasets pinned to feature versions.
+// Package trainer fits models exactly as scikit-learn does and evaluates
+// them, on materialized datasets pinned to feature versions.
+//
+// # Estimators
+//
+// An Estimator is a kind of model: its parameters and defaults, how it
+// reads the target, fits and scores, the metric that picks a sweep's
+// best run, its MLflow names and its pyfunc flavour (estimator.go). Train
+// and everything that reads a run (Predict, the gate, Compare, the run's
+// JSON) go through it; the registered ones are listed in estimators.go:
+// Elastic Net (regression.go) and logistic regression (classification.go).
 //
 // # Elastic Net
 //
@@ -41,8 +49,7 @@
 // counts exactly. Classifier predicts labels and probabilities;
 // EvaluateClassifier computes sklearn.metrics' accuracy, precision, recall,
 // F1 (binary, macro, weighted), ROC AUC, log loss and the confusion
-// matrix; trainClassifier (classify.go) encodes labels in sklearn's
-// sorted order and runs a sweep over (C, l1_ratio).
+// matrix; labels.go encodes labels in sklearn's sorted order.
 //
 // # Split
 //
@@ -52,6 +59,9 @@
 //
 // # Runs
 //
-// The trainer declares the small interface it needs to record a run
-// (RunStore); storage and MLflow are adapters.
+// A run records its estimator's parameters, model and scores and nothing
+// of another's; its id hashes what determines the model (RunDescriptor).
+// GroupSweeps and Compare put runs in order and side by side. The trainer
+// declares the small interfaces it needs to record and mirror a run
+// (RunStore, Tracker); storage and MLflow are adapters.
 package trainer

@@ -168,62 +168,85 @@ func (w *walker) check(n ast.Node, depth int) error {
 				"a string literal whose escapes give bytes that are not UTF-8")
 		}
 	case *ast.IdentifierNode:
-		if w.bound[n.Value] == 0 {
-			if strings.HasPrefix(n.Value, "$") {
-				return w.unsupported(n, "the name "+n.Value)
-			}
-			w.names[n.Value] = true
-		}
+		return w.identifier(n)
 	case *ast.UnaryNode:
 		if _, ok := unaryOps[n.Operator]; !ok {
 			return w.unsupported(n, "the operator "+n.Operator)
 		}
 		return w.check(n.Node, d)
 	case *ast.BinaryNode:
-		if _, ok := binaryOps[n.Operator]; !ok {
-			return w.unsupported(n, "the operator "+n.Operator)
-		}
-		if n.Operator == "??" {
-			w.handlesNull = true
-		}
-		if n.Operator == "in" {
-			if _, ok := n.Right.(*ast.ArrayNode); !ok {
-				return w.unsupported(n.Right, "`in` with anything but a list literal like [\"a\", \"b\"]")
-			}
-		}
-		if err := w.check(n.Left, d); err != nil {
-			return err
-		}
-		return w.check(n.Right, d)
+		return w.binary(n, d)
 	case *ast.ConditionalNode:
-		for _, c := range []ast.Node{n.Cond, n.Exp1, n.Exp2} {
-			if err := w.check(c, d); err != nil {
-				return err
-			}
-		}
+		return w.all(d, n.Cond, n.Exp1, n.Exp2)
 	case *ast.BuiltinNode:
 		if !builtins[n.Name] {
 			return w.unsupported(n, "the function "+n.Name+"()")
 		}
-		for _, a := range n.Arguments {
-			if err := w.check(a, d); err != nil {
-				return err
-			}
-		}
+		return w.all(d, n.Arguments...)
 	case *ast.ArrayNode:
-		for _, a := range n.Nodes {
-			if err := w.check(a, d); err != nil {
-				return err
-			}
-		}
+		return w.all(d, n.Nodes...)
 	case *ast.VariableDeclaratorNode:
-		if err := w.check(n.Value, d); err != nil {
+		return w.let(n, d)
+	default:
+		return w.refuse(n)
+	}
+	return nil
+}
+
+// all checks each of nodes.
+func (w *walker) all(depth int, nodes ...ast.Node) error {
+	for _, c := range nodes {
+		if err := w.check(c, depth); err != nil {
 			return err
 		}
-		w.bound[n.Name]++
-		err := w.check(n.Expr, d)
-		w.bound[n.Name]--
+	}
+	return nil
+}
+
+// identifier notes a column name (a name no let binds); $env and the
+// like are refused.
+func (w *walker) identifier(n *ast.IdentifierNode) error {
+	if w.bound[n.Value] == 0 {
+		if strings.HasPrefix(n.Value, "$") {
+			return w.unsupported(n, "the name "+n.Value)
+		}
+		w.names[n.Value] = true
+	}
+	return nil
+}
+
+// binary checks an operator fs supports; ?? handles nulls, and `in`
+// takes only a list literal.
+func (w *walker) binary(n *ast.BinaryNode, depth int) error {
+	if _, ok := binaryOps[n.Operator]; !ok {
+		return w.unsupported(n, "the operator "+n.Operator)
+	}
+	if n.Operator == "??" {
+		w.handlesNull = true
+	}
+	if n.Operator == "in" {
+		if _, ok := n.Right.(*ast.ArrayNode); !ok {
+			return w.unsupported(n.Right, "`in` with anything but a list literal like [\"a\", \"b\"]")
+		}
+	}
+	return w.all(depth, n.Left, n.Right)
+}
+
+// let checks a let's value, then its body with the name bound.
+func (w *walker) let(n *ast.VariableDeclaratorNode, depth int) error {
+	if err := w.check(n.Value, depth); err != nil {
 		return err
+	}
+	w.bound[n.Name]++
+	err := w.check(n.Expr, depth)
+	w.bound[n.Name]--
+	return err
+}
+
+// refuse names a construct fs does not take: calls, member access,
+// slicing, sequences, and anything else.
+func (w *walker) refuse(n ast.Node) error {
+	switch n := n.(type) {
 	case *ast.CallNode:
 		name := "a function"
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
@@ -236,10 +259,8 @@ func (w *walker) check(n ast.Node, depth int) error {
 		return w.unsupported(n, "slicing")
 	case *ast.SequenceNode:
 		return w.unsupported(n, "a sequence of expressions (;)")
-	default:
-		return w.unsupported(n, "this construct")
 	}
-	return nil
+	return w.unsupported(n, "this construct")
 }
 
 // fromExprError converts an expr-lang error into an *Error.

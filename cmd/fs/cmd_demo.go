@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
-	"github.com/fs-dev/fs/demo"
 )
 
 type demoOptions struct {
@@ -51,9 +50,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the demo store is in use, 12 it is damage
 }
 
 func (a *cli) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
-	opts := demo.DefaultOptions()
-	opts.Force = o.force
-	if err := demo.Write(dir, opts); err != nil {
+	if err := app.WriteDemo(dir, o.force); err != nil {
 		return fmt.Errorf("write demo data: %w", err)
 	}
 	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml, expectations.yaml\n", dir)

@@ -7,8 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/badger"
-	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/app"
 )
 
 type doctorOptions struct {
@@ -53,44 +52,22 @@ func (a *cli) runDoctor(cmd *cobra.Command, o doctorOptions) error {
 	if err := a.localOnly("fs doctor"); err != nil {
 		return err
 	}
-	dir := a.storeDir()
-	var rep *badger.Report
-	var res *badger.RepairResult
-	var err error
-	if o.repair {
-		res, err = badger.Repair(cmd.Context(), dir)
-		if res != nil {
-			rep = res.After
-		}
-	} else {
-		rep, err = badger.Check(cmd.Context(), dir)
-	}
-	if err != nil {
+	c, err := app.Doctor(cmd.Context(), a.storeDir(), o.repair)
+	if c == nil {
 		return err
 	}
 	if o.json {
-		out := map[string]any{"ok": rep.OK(), "report": rep}
-		if res != nil {
-			out["repair"] = res
-		}
-		if err := writeJSON(a.st.Stdout, out); err != nil {
-			return err
+		if werr := writeJSON(a.st.Stdout, c); werr != nil {
+			return werr
 		}
 	} else {
-		printDoctor(a, rep, res)
+		printDoctor(a, c)
 	}
-	if !rep.OK() {
-		e := featurestore.Errorf(featurestore.EDAMAGED, "the store at %s is damaged", dir)
-		if o.repair {
-			return e.WithHint("the store as it was is kept at %s; what is listed above could not be mended", res.Backup)
-		}
-		return e.WithHint("run fs doctor --repair: it backs the store up first, then keeps what can be read")
-	}
-	return nil
+	return err
 }
 
-func printDoctor(a *cli, rep *badger.Report, res *badger.RepairResult) {
-	w := a.st.Stdout
+func printDoctor(a *cli, c *app.Checkup) {
+	w, rep, res := a.st.Stdout, c.Report, c.Repair
 	if res != nil && res.Backup != "" {
 		fmt.Fprintf(w, "backup    %s (the store as it was)\nkept      %d records\n", res.Backup, res.Kept)
 		for _, l := range res.Lost {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fs-dev/fs/badger"
+	"github.com/fs-dev/fs/app"
 )
 
 func newInitCmd(a *cli) *cobra.Command {
@@ -23,7 +23,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 11 the store is in use by another fs process
 				return err
 			}
 			dir := a.newStoreDir()
-			created, err := badger.Init(dir)
+			created, err := app.Init(dir)
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/internal/format"
-	"github.com/fs-dev/fs/materialize"
 )
 
 type materializeOptions struct {
@@ -119,7 +118,7 @@ func (a *cli) runMaterialize(cmd *cobra.Command, o materializeOptions) error {
 	}
 	req.MemoryLimit = limit
 	if o.asOf != "" {
-		t, err := materialize.ParseTime(o.asOf)
+		t, err := app.ParseTime(o.asOf)
 		if err != nil {
 			return usageError{fmt.Errorf("--as-of: %v", err)}
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
-	fsyaml "github.com/fs-dev/fs/featurestore/yaml"
 	"github.com/fs-dev/fs/profile"
 )
 
@@ -26,8 +25,8 @@ type validationFailed struct{ n int }
 
 func (v validationFailed) Error() string { return fmt.Sprintf("%d expectations failed", v.n) }
 
-// profileTarget resolves FILE or SOURCE to the files to read, the options
-// the registry knows, and the lineage node a profile belongs to.
+// newProfileCmd is fs profile: the statistics of a file or a registered
+// source, as text, JSON or an HTML report.
 func newProfileCmd(a *cli) *cobra.Command {
 	var o profileOptions
 	cmd := &cobra.Command{
@@ -171,11 +170,7 @@ Exit codes: 0 every expectation holds, 5 some do not (each is named), 1 error, 2
 		Example: "  fs validate train.parquet --expect expectations.yaml",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			data, err := fsyaml.ReadBounded(expect, "see fs validate --help for the format of expectations")
-			if err != nil {
-				return err
-			}
-			res, err := a.api().Validate(a.ctx(cmd), app.ValidateRequest{Target: argv[0], File: expect, Expectations: string(data)})
+			res, err := a.api().Validate(a.ctx(cmd), app.ValidateRequest{Target: argv[0], File: expect})
 			if err != nil {
 				return err
 			}

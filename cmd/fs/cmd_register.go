@@ -7,7 +7,6 @@ import (
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
-	"github.com/fs-dev/fs/featurestore/yaml"
 )
 
 type registerOptions struct {
@@ -49,15 +48,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 10 no store, 11 store in use, 12 store damag
 }
 
 func (a *cli) runRegister(cmd *cobra.Command, file string, o registerOptions) error {
-	req := app.RegisterRequest{File: file, DryRun: o.dryRun}
-	if a.remote() {
-		data, dir, err := yaml.ReadDefinitionFile(file)
-		if err != nil {
-			return err
-		}
-		req.Content, req.Dir = string(data), dir
-	}
-	res, err := a.api().Register(a.ctx(cmd), req)
+	res, err := a.api().Register(a.ctx(cmd), app.RegisterRequest{File: file, DryRun: o.dryRun})
 	if err != nil {
 		return err
 	}

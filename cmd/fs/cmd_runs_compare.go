@@ -4,8 +4,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// comparison is fs runs compare's answer: one row per parameter, feature
-// and metric, one value per run ("" where a run has no such feature).
+// newRunsCompareCmd is fs runs compare: one row per parameter, feature
+// and metric (trainer.Compare), one value per run.
 func newRunsCompareCmd(a *cli) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

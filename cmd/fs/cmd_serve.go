@@ -2,20 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
-	"github.com/fs-dev/fs/badger"
-	"github.com/fs-dev/fs/featurestore"
 	fshttp "github.com/fs-dev/fs/http"
 )
 
@@ -108,15 +100,16 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 			return err
 		}
 	}
-	if err := checkBind(o.addr, tokens != nil); err != nil {
+	if err := fshttp.CheckBind(o.addr, tokens != nil); err != nil {
 		return err
 	}
-	svc, shared, outputs, err := a.serveService(o)
+	svc, shared, err := app.OpenServe(app.ServeConfig{Store: a.storeDir(), DataRoots: o.dataRoots, Outputs: o.outputs,
+		Protected: o.protected(), Getenv: a.st.Getenv})
 	if err != nil {
 		return err
 	}
 	defer shared.Close()
-	opts := fshttp.Options{OutDir: outputs, MaxBody: o.maxBody, RequestTimeout: o.requestTimeout, Jobs: o.jobs}
+	opts := fshttp.Options{OutDir: svc.Outputs, MaxBody: o.maxBody, RequestTimeout: o.requestTimeout, Jobs: o.jobs}
 	if !o.quiet {
 		opts.Log = a.st.Stderr
 	}
@@ -124,12 +117,7 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return featurestore.Errorf(featurestore.EINVALID, "cannot listen on %s: %v", o.addr, err).
-			WithHint("another program may use that port; give another with --addr, or port 0 for a free one")
-	}
-	return a.serve(ctx, srv, shared, ln, o)
+	return a.serve(ctx, srv, shared, o)
 }
 
 // checkLimits refuses sizes and durations no server can work with.
@@ -159,106 +147,25 @@ func (o serveOptions) protected() []app.Protected {
 	return out
 }
 
-// dataRoots are the directories requests may name files in: the flags',
-// else the working directory unless it holds the server's own secrets.
-func (o serveOptions) dataRootDirs() ([]string, error) {
-	if len(o.dataRoots) > 0 {
-		return o.dataRoots, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range o.protected() {
-		abs, _ := filepath.Abs(p.Path)
-		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "the working directory %s holds %s (%s): it cannot be the data root", wd, p.What, p.Path).
-				WithHint("give --data-root DIR, a directory of data that does not hold the server's own files")
-		}
-	}
-	return []string{"."}, nil
-}
-
-// serveService opens the store for the server's life and builds the
-// service over it.
-func (a *cli) serveService(o serveOptions) (*app.Service, *app.Shared, string, error) {
-	dirs, err := o.dataRootDirs()
-	if err != nil {
-		return nil, nil, "", err
-	}
-	roots, err := app.NewRoots(dirs)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	storeAbs, err := filepath.Abs(a.storeDir())
-	if err != nil {
-		return nil, nil, "", err
-	}
-	outputs := o.outputs
-	if outputs == "" {
-		outputs = storeAbs + "-outputs"
-	}
-	if err := os.MkdirAll(outputs, 0o755); err != nil {
-		return nil, nil, "", featurestore.Errorf(featurestore.EINVALID, "cannot create the outputs directory %s: %v", outputs, err)
-	}
-	shared, err := app.OpenShared(a.storeDir())
-	if err != nil {
-		return nil, nil, "", err
-	}
-	svc := &app.Service{Store: shared, Getenv: a.st.Getenv, Roots: roots, Protected: o.protected(), Outputs: outputs}
-	return svc, shared, outputs, nil
-}
-
-// serve answers requests until ctx ends, then drains: new work refused,
+// serve answers requests until ctx ends, then stops: new work refused,
 // jobs given the grace period, requests in flight finished.
-func (a *cli) serve(ctx context.Context, srv *fshttp.Server, shared *app.Shared, ln net.Listener, o serveOptions) error {
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	scheme := "http"
-	if o.tlsCert != "" {
-		scheme = "https"
+func (a *cli) serve(ctx context.Context, srv *fshttp.Server, shared *app.Shared, o serveOptions) error {
+	url, err := srv.Open(o.addr, o.tlsCert, o.tlsKey)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(a.st.Stderr, "fs: serving the store %s at %s://%s (Ctrl-C stops)\n", shared.Dir(), scheme, ln.Addr())
-	if err := badger.MarkServing(shared.Dir(), fmt.Sprintf("%s://%s", scheme, ln.Addr())); err == nil {
-		defer badger.Unmark(shared.Dir())
-	}
-	done := make(chan error, 1)
-	go func() {
-		if o.tlsCert != "" {
-			done <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
-		} else {
-			done <- hs.Serve(ln)
-		}
-	}()
+	fmt.Fprintf(a.st.Stderr, "fs: serving the store %s at %s (Ctrl-C stops)\n", shared.Dir(), url)
+	defer shared.MarkServing(url)()
 	select {
-	case err := <-done:
-		return featurestore.Errorf(featurestore.EINVALID, "the server stopped: %v", err)
+	case err := <-srv.Failed():
+		return err
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.st.Stderr, "fs: stopping: new work is refused; running jobs have %v to finish\n", o.grace)
-	grace, cancel := context.WithTimeout(context.Background(), o.grace)
-	defer cancel()
-	srv.Drain(grace)
-	if err := hs.Shutdown(grace); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := srv.Close(o.grace); err != nil {
 		return err
 	}
 	shared.Drain()
 	fmt.Fprintf(a.st.Stderr, "fs: stopped; the store is closed\n")
 	return nil
-}
-
-// checkBind refuses to listen beyond this machine without tokens.
-func checkBind(addr string, haveTokens bool) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return usageError{fmt.Errorf("--addr %s: %v (give HOST:PORT)", addr, err)}
-	}
-	if haveTokens || host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return featurestore.Errorf(featurestore.EINVALID, "refusing to serve on %s without tokens: anyone who can reach it could change the store", addr).
-		WithHint("give --tokens FILE (see docs/server.md), or listen on 127.0.0.1")
 }

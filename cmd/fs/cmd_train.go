@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/trainer"
@@ -31,12 +32,8 @@ type trainOptions struct {
 	json          bool
 }
 
-func newTrainCmd(a *cli) *cobra.Command {
-	var o trainOptions
-	cmd := &cobra.Command{
-		Use:   "train --dataset FILE.parquet|DATASET --target COLUMN [flags]",
-		Short: "Fit Elastic Net or logistic regression on a dataset, as scikit-learn does",
-		Long: `Fit Elastic Net regression on a materialized dataset exactly as scikit-learn's
+// trainLong is fs train --help.
+const trainLong = `Fit Elastic Net regression on a materialized dataset exactly as scikit-learn's
 ElasticNet does, on the split sklearn.model_selection.train_test_split makes
 with the same test size and seed, and evaluate it on the train and test rows
 (MSE, RMSE, MAE, R2, fit and predict time).
@@ -49,8 +46,12 @@ precision, recall, F1, ROC AUC, log loss and the confusion matrix; --c and
 
 The run records the dataset id and every feature's version (read from the
 dataset file's metadata), the parameters, the split and the seed; its model is
-written in MLflow's pyfunc layout. Several values of --alpha or --l1-ratio
-make a sweep: one run per combination, the best by test RMSE reported.
+written in MLflow's pyfunc layout. Several values of --alpha (or --c) or
+--l1-ratio make a sweep: one run per combination, the best by test RMSE (or
+log loss) reported, or by the test metric --select names.
+
+Each estimator (--estimator, or the task's first) reads its own flags and
+fills scikit-learn's defaults for the rest; a flag it does not read is refused.
 
 Rows with a null feature or target are an error naming each column, unless
 --drop-nulls (the rows are dropped before the split).
@@ -61,7 +62,14 @@ Arguments (flags):
   --features   the design matrix's columns in order (default: the dataset's features)
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 the quality gate failed (the run is
-recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`,
+recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 130 interrupted.`
+
+func newTrainCmd(a *cli) *cobra.Command {
+	var o trainOptions
+	cmd := &cobra.Command{
+		Use:   "train --dataset FILE.parquet|DATASET --target COLUMN [flags]",
+		Short: "Fit Elastic Net or logistic regression on a dataset, as scikit-learn does",
+		Long:  trainLong,
 		Example: `  fs train --dataset train.parquet --target trip_completed --features conv_rate,acc_rate,avg_daily_trips \
            --alpha 0.5 --l1-ratio 0.1 --test-size 0.2 --seed 17
   fs train --dataset train.parquet --target trip_completed --alpha 0.1,0.5,1 --l1-ratio 0.1,0.5,0.9
@@ -91,7 +99,14 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 			return a.runTrain(cmd, o)
 		},
 	}
-	f := cmd.Flags()
+	o.flags(cmd.Flags())
+	cmd.MarkFlagRequired("dataset")
+	cmd.MarkFlagRequired("target")
+	return cmd
+}
+
+// flags declares fs train's flags into o.
+func (o *trainOptions) flags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataset, "dataset", "", "the dataset: a parquet file or a dataset id (required)")
 	f.StringVar(&o.req.Target, "target", "", "the column to predict (required)")
 	f.StringSliceVar(&o.req.Features, "features", nil, "feature columns in design-matrix order (default: the dataset's features)")
@@ -124,9 +139,6 @@ recorded, marked as failing), 10 no store, 11 store in use, 12 store damaged, 13
 	f.StringVar(&o.registerModel, "register-model", "", "register the model in MLflow's registry under this name (when the gate passes)")
 	f.StringVar(&o.req.Solver, "solver", "auto", "auto, data or gram (for tests; the iterates are the same)")
 	f.MarkHidden("solver")
-	cmd.MarkFlagRequired("dataset")
-	cmd.MarkFlagRequired("target")
-	return cmd
 }
 
 // estimatorNames lists the estimators fs fits.

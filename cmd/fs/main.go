@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fs-dev/fs/app"
-	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/featurestore"
 	fshttp "github.com/fs-dev/fs/http"
 	"github.com/fs-dev/fs/internal/membudget"
@@ -255,7 +254,7 @@ func findStore() string {
 		return ""
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		if cand := filepath.Join(dir, ".fs"); badger.Exists(cand) {
+		if cand := filepath.Join(dir, ".fs"); app.IsStore(cand) {
 			if rel, err := filepath.Rel(wd, cand); err == nil {
 				return rel
 			}

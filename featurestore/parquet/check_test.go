@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,8 +50,7 @@ func TestPagesCheckedOncePerFileVersion(t *testing.T) {
 	}
 	remembered := func() bool {
 		st, _ := os.Stat(path)
-		_, ok := checkedFiles.Load(checkedFile{path, filestat.Of(st)})
-		return ok
+		return checkedFiles.has(checkedFile{path, filestat.Of(st)})
 	}
 	defer func(w time.Duration) { filestat.RacyWindow = w }(filestat.RacyWindow)
 
@@ -69,5 +69,27 @@ func TestPagesCheckedOncePerFileVersion(t *testing.T) {
 	put(damaged)
 	if err := open(); err == nil || !strings.Contains(err.Error(), "page header") {
 		t.Fatalf("a damaged file in place of a checked one: %v, want its page header refused", err)
+	}
+}
+
+// The set of checked files keeps the most recently used: a server reading
+// file after file does not grow it for ever.
+func TestCheckedFilesAreBounded(t *testing.T) {
+	r := newRecentSet(3)
+	key := func(i int) checkedFile { return checkedFile{path: fmt.Sprintf("/data/%d.parquet", i)} }
+	for i := range 10 {
+		r.add(key(i))
+		if i == 5 {
+			r.has(key(0)) // long gone
+		}
+		r.has(key(7)) // used all along once added
+	}
+	if r.len() != 3 {
+		t.Fatalf("%d members, want 3", r.len())
+	}
+	for i, want := range map[int]bool{9: true, 8: true, 7: true, 6: false, 0: false} {
+		if got := r.has(key(i)); got != want {
+			t.Errorf("file %d kept: %v, want %v", i, got, want)
+		}
 	}
 }

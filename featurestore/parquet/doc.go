@@ -4,8 +4,13 @@
 // types, INT96 timestamps included; whole columns (ReadTable, a row group
 // and column per task), some rows of them (ReadRows: only the pages
 // holding one are decoded) or a row group at a time (ScanRowGroups); and
-// datasets written deterministically (WriteTable). A file's footer and
-// page headers are checked before anything is decoded, once per version
-// of the file in a process, so that a damaged file is an error naming it,
-// never a panic or an allocation of what a damaged length says.
+// datasets written deterministically (WriteTable).
+//
+// read.go plans and runs the reads; open.go opens a file and checks its
+// footer and page headers before anything is decoded, once per version of
+// the file in a process (the most recently used 4,096 are remembered), so
+// that a damaged file is an error naming it, never a panic or an
+// allocation of what a damaged length says; decode.go turns pages into
+// columns, timeUnit being the one place that decides what a stored time
+// counts.
 package parquet

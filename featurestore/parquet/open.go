@@ -1,0 +1,309 @@
+package parquet
+
+import (
+	"container/list"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/filestat"
+)
+
+// openFile keeps one parquet file open, so that reading its row groups
+// parses its footer once, not once per row group (which made reading a
+// file of many small row groups quadratic).
+type openFile struct {
+	path string
+	f    *os.File
+	pf   *pq.File
+}
+
+func (o *openFile) get(path string) (*pq.File, error) {
+	if o.pf != nil && o.path == path {
+		return o.pf, nil
+	}
+	o.close()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
+	}
+	pf, err := openParquet(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	o.path, o.f, o.pf = path, f, pf
+	return pf, nil
+}
+
+func (o *openFile) close() {
+	if o.f != nil {
+		o.f.Close()
+	}
+	*o = openFile{}
+}
+
+// fileLayout returns a file's schema and the row count of each row group.
+func fileLayout(path string) (featurestore.Schema, []int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
+	}
+	defer f.Close()
+	pf, err := openParquet(f, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []int64
+	for _, rg := range pf.Metadata().RowGroups {
+		rows = append(rows, rg.NumRows)
+	}
+	schema, err := schemaOf(pf.Metadata().Schema)
+	return schema, rows, err
+}
+
+func openParquet(f *os.File, path string) (*pq.File, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	pf, err := openChecked(f, st.Size())
+	if err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
+			WithHint("fs reads parquet files here (as written by pandas, pyarrow, Spark or DuckDB); CSV is read only as an entity file")
+	}
+	if _, err := schemaOf(pf.Metadata().Schema); err != nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
+			WithHint("the file is damaged; write it again (pandas, pyarrow, DuckDB or Spark)")
+	}
+	if err := checkCodecs(pf, path); err != nil {
+		return nil, err
+	}
+	if err := checkPagesOnce(f, pf, path, st); err != nil {
+		return nil, err
+	}
+	return pf, nil
+}
+
+// checkedFiles holds the files whose pages this process checked, as they
+// were (filestat): a file is opened by each pass and worker, and its pages
+// are checked once while it stays as it was. It keeps the most recently
+// used maxCheckedFiles, so that a server reading file after file does not
+// grow it for ever.
+var checkedFiles = newRecentSet(maxCheckedFiles)
+
+// maxCheckedFiles bounds checkedFiles: a few hundred bytes each.
+const maxCheckedFiles = 4096
+
+type checkedFile struct {
+	path string
+	filestat.Stat
+}
+
+func checkPagesOnce(f *os.File, pf *pq.File, path string, st os.FileInfo) error {
+	key := checkedFile{path, filestat.Of(st)}
+	if checkedFiles.has(key) {
+		return nil
+	}
+	started := time.Now()
+	if err := checkPages(f, pf, path); err != nil {
+		return err
+	}
+	if key.Settled(started) {
+		checkedFiles.add(key)
+	}
+	return nil
+}
+
+// recentSet is a set that keeps its most recently used limit members.
+type recentSet struct {
+	mu    sync.Mutex
+	limit int
+	order *list.List // front: the most recent
+	at    map[checkedFile]*list.Element
+}
+
+func newRecentSet(limit int) *recentSet {
+	return &recentSet{limit: limit, order: list.New(), at: map[checkedFile]*list.Element{}}
+}
+
+// has reports whether k is a member, and makes it the most recent.
+func (r *recentSet) has(k checkedFile) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.at[k]
+	if ok {
+		r.order.MoveToFront(e)
+	}
+	return ok
+}
+
+// add makes k the most recent member, dropping the least recent past the
+// limit.
+func (r *recentSet) add(k checkedFile) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.at[k]; ok {
+		r.order.MoveToFront(e)
+		return
+	}
+	r.at[k] = r.order.PushFront(k)
+	for r.order.Len() > r.limit {
+		last := r.order.Back()
+		r.order.Remove(last)
+		delete(r.at, last.Value.(checkedFile))
+	}
+}
+
+// len is the number of members.
+func (r *recentSet) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.order.Len()
+}
+
+// MaxPageSize is the largest page fs decodes (uncompressed). Writers make
+// pages of about 1 MiB; parquet-go allocates what a page header says
+// before it reads the page, so a damaged header must not be believed.
+const MaxPageSize = 64 << 20
+
+// checkPages reads every page header of every column chunk (a few bytes
+// each) and refuses a page that claims more bytes than its chunk holds, or
+// more than MaxPageSize once decompressed.
+func checkPages(f *os.File, pf *pq.File, path string) error {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	for g, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			if err := checkChunkPages(f, size, &c.MetaData); err != nil {
+				return featurestore.Errorf(featurestore.EINVALID, "%s: column %s (row group %d): %v", path,
+					strings.Join(c.MetaData.PathInSchema, "."), g, err).
+					WithHint("the file is damaged; write it again (pandas, pyarrow, DuckDB or Spark)")
+			}
+		}
+	}
+	return nil
+}
+
+func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) error {
+	if md.NumValues == 0 && md.TotalCompressedSize >= 0 {
+		return nil // an empty row group's chunk: nothing is read (pyarrow writes its data page offset as 0)
+	}
+	start := md.DataPageOffset
+	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+		start = md.DictionaryPageOffset
+	}
+	end := start + md.TotalCompressedSize
+	if start < 4 || md.TotalCompressedSize < 0 || end > fileSize || end < start {
+		return fmt.Errorf("its pages (bytes %d to %d) are not inside the file (%d bytes)", start, end, fileSize)
+	}
+	var values int64
+	buf := make([]byte, 1<<10) // reused for every header of the chunk
+	for off := start; off < end && values < md.NumValues; {
+		h, n, err := readPageHeader(f, off, end-off, buf)
+		if err != nil {
+			return fmt.Errorf("a page header at byte %d cannot be read: %v", off, err)
+		}
+		off += n
+		body := int64(h.CompressedPageSize)
+		if body < 0 || body > end-off || h.UncompressedPageSize < 0 || h.UncompressedPageSize > MaxPageSize {
+			return fmt.Errorf("a page at byte %d claims %d bytes (%d uncompressed); the chunk holds %d more (fs reads pages up to %d MiB)",
+				off, body, h.UncompressedPageSize, end-off, MaxPageSize>>20)
+		}
+		off += body
+		if d, ok := h.DataPageHeader.Get(); ok {
+			values += int64(d.NumValues)
+		} else if d, ok := h.DataPageHeaderV2.Get(); ok {
+			values += int64(d.NumValues)
+		}
+	}
+	return nil
+}
+
+// readPageHeader decodes the page header at off from the bytes that are
+// there (a window of 1 KiB, which holds a usual header, else 64 KiB, else
+// up to 16 MiB for a header with long statistics), so that a length
+// inside it cannot make the decoder allocate more than the window; n is
+// the header's length.
+func readPageHeader(f *os.File, off, left int64, small []byte) (h format.PageHeader, n int64, err error) {
+	for _, window := range []int64{int64(len(small)), 64 << 10, 16 << 20} {
+		w := min(window, left)
+		buf := small[:min(int64(len(small)), w)]
+		if w > int64(len(small)) {
+			buf = make([]byte, w)
+		}
+		if _, err = f.ReadAt(buf, off); err != nil && err != io.EOF {
+			return h, 0, err
+		}
+		r := thriftProtocol.NewReaderFromBytes(buf)
+		h = format.PageHeader{}
+		if err = thrift.NewDecoder(r).Decode(&h); err == nil {
+			return h, int64(r.BytesRead()), nil
+		}
+		if w == left {
+			break
+		}
+	}
+	return h, 0, err
+}
+
+var thriftProtocol thrift.CompactProtocol
+
+// openChecked opens a parquet file, turning parquet-go's panics on a
+// damaged footer into an error.
+func openChecked(f *os.File, size int64) (pf *pq.File, err error) {
+	if err := checkFooterLength(f, size); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pf, err = nil, fmt.Errorf("its footer is damaged (%v)", r)
+		}
+	}()
+	return pq.OpenFile(f, size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
+}
+
+// checkFooterLength refuses a footer longer than the file: parquet-go
+// would allocate what the length field says (up to 4 GB) before reading.
+func checkFooterLength(f *os.File, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("it is %d bytes, too short for parquet", size)
+	}
+	var tail [8]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("its footer length (%d bytes) is more than the file holds (%d bytes)", n, size)
+	}
+	return nil
+}
+
+// checkCodecs refuses compression codecs fs does not decode reliably:
+// parquet-go's LZ4 decoder misreads pyarrow's LZ4_RAW pages, and on a
+// damaged page it doubles its buffer without end. Refusing at the footer
+// makes fs register and fs materialize say so, rather than fail later.
+func checkCodecs(pf *pq.File, path string) error {
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			switch codec := c.MetaData.Codec; codec {
+			case format.Lz4, format.Lz4Raw:
+				return featurestore.Errorf(featurestore.EINVALID, "%s: column %s is compressed with %s, which fs cannot read",
+					path, strings.Join(c.MetaData.PathInSchema, "."), codec).
+					WithHint("write the file again with zstd or snappy (pandas: df.to_parquet(path, compression=\"zstd\"))")
+			}
+		}
+	}
+	return nil
+}
