@@ -21,9 +21,10 @@ type Definitions struct {
 	// (a ttl, a type); PlanRegister reports them with its own.
 	Problems Errors
 
-	// LocateExpr maps a 1-based line and column inside the expression of
-	// features[i] to the file.
-	LocateExpr func(i, line, col int) Location
+	// LocateIn maps a 1-based line and column inside the expression at a
+	// field path (features[2].expr, features[2].where) to its place in the
+	// file; nil locates the field only.
+	LocateIn func(field string, line, col int) Location
 }
 
 // Location is a place in a definition file.

@@ -53,11 +53,22 @@ func (d *descriptor) String() string { return d.b.String() }
 // sorted by name.
 func FeatureDescriptor(canonical string, typ transforms.Type, ttl time.Duration,
 	source ID, columns []Column, deps []FeatureRef) string {
+	return AggregateDescriptor(canonical, typ, ttl, source, nil, columns, deps)
+}
+
+// AggregateDescriptor is FeatureDescriptor for an aggregation (agg not
+// nil): its function, window and filter follow the source line. A
+// row-level feature (agg nil) has exactly FeatureDescriptor's text.
+func AggregateDescriptor(canonical string, typ transforms.Type, ttl time.Duration,
+	source ID, agg *Aggregation, columns []Column, deps []FeatureRef) string {
 	d := newDescriptor(featureFormat)
 	d.field("expr", canonical)
 	d.field("type", string(typ))
 	d.field("ttl", strconv.FormatInt(int64(ttl), 10))
 	d.field("source", source.String())
+	if agg != nil {
+		agg.descriptorFields(d)
+	}
 	for _, c := range columns {
 		d.field("column", c.Name, c.Physical)
 	}

@@ -8,14 +8,19 @@ import (
 
 // Feature is a feature as the definition file declares it.
 type Feature struct {
-	Name        string          `json:"name"`
-	Source      string          `json:"source"`
-	Expr        string          `json:"expr"`
-	Type        transforms.Type `json:"type,omitempty"` // declared; "" means inferred
-	TTL         time.Duration   `json:"ttl,omitempty"`  // 0 means unlimited lookback
-	Description string          `json:"description,omitempty"`
-	Owner       string          `json:"owner,omitempty"`
-	Tags        []string        `json:"tags,omitempty"`
+	Name   string          `json:"name"`
+	Source string          `json:"source"`
+	Expr   string          `json:"expr"`
+	Type   transforms.Type `json:"type,omitempty"` // declared; "" means inferred
+	TTL    time.Duration   `json:"ttl,omitempty"`  // 0 means unlimited lookback
+	// Aggregate, Window and Where make the feature a windowed aggregation
+	// of Expr (or, for count, of the events) over the source's events.
+	Aggregate   string        `json:"aggregate,omitempty"`
+	Window      time.Duration `json:"window,omitempty"`
+	Where       string        `json:"where,omitempty"`
+	Description string        `json:"description,omitempty"`
+	Owner       string        `json:"owner,omitempty"`
+	Tags        []string      `json:"tags,omitempty"`
 }
 
 // Metadata is what describes a feature without changing what it computes.
@@ -40,11 +45,14 @@ type FeatureVersion struct {
 	Canonical     string          `json:"canonical"` // as hashed
 	Type          transforms.Type `json:"type"`
 	TTL           time.Duration   `json:"ttl,omitempty"`
-	Columns       []Column        `json:"columns"`    // source columns read, sorted by name
-	DependsOn     []FeatureRef    `json:"depends_on"` // features read, sorted by name
-	Metadata      Metadata        `json:"metadata"`   // as first registered
-	Created       time.Time       `json:"created"`    // when first registered
-	Descriptor    string          `json:"descriptor"` // the exact bytes that were hashed
+	// Aggregation is set for a windowed aggregation; Expr is then the
+	// value aggregated ("" for count of events).
+	Aggregation *Aggregation `json:"aggregation,omitempty"`
+	Columns     []Column     `json:"columns"`    // source columns read, sorted by name
+	DependsOn   []FeatureRef `json:"depends_on"` // features read, sorted by name
+	Metadata    Metadata     `json:"metadata"`   // as first registered
+	Created     time.Time    `json:"created"`    // when first registered
+	Descriptor  string       `json:"descriptor"` // the exact bytes that were hashed
 }
 
 // FeatureRef names one version of a feature.

@@ -85,7 +85,7 @@ type Compiled struct {
 func Compile(ctx context.Context, defs *Definitions, schemas SchemaReader, project string) (*Compiled, error) {
 	p := &planner{ctx: ctx, defs: defs, schemas: schemas, project: project, errs: append(Errors(nil), defs.Problems...),
 		entities: map[string]Entity{}, sources: map[string]*sourceInfo{},
-		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}}
+		features: map[string]int{}, planned: map[string]*FeatureChange{}, failed: map[string]bool{}, overAggregates: map[string]bool{}}
 	p.checkEntities()
 	p.checkSources()
 	p.checkFeatures()
@@ -165,8 +165,11 @@ type planner struct {
 	features map[string]int // name -> index in defs.Features
 	planned  map[string]*FeatureChange
 	failed   map[string]bool
-	visiting []string
-	errs     Errors
+	// overAggregates marks the row-level features that read aggregations
+	// (evaluated per entity row, after them).
+	overAggregates map[string]bool
+	visiting       []string
+	errs           Errors
 }
 
 func (p *planner) fail(field, hint, format string, args ...any) {
@@ -276,7 +279,41 @@ func (p *planner) checkFeatures() {
 		if f.TTL < 0 {
 			p.fail(fld+".ttl", "use a positive duration such as 720h, or leave ttl out", "feature %s: negative ttl", f.Name)
 		}
+		if !p.checkAggregate(i) {
+			p.failed[f.Name] = true
+		}
 	}
+}
+
+// checkAggregate checks the fields that make a feature an aggregation,
+// and that a feature without them has an expression.
+func (p *planner) checkAggregate(i int) bool {
+	f := p.defs.Features[i]
+	fld := fmt.Sprintf("features[%d]", i)
+	switch {
+	case f.Aggregate == "" && (f.Window != 0 || f.Where != ""):
+		p.fail(fld+".aggregate", "add aggregate: count, sum, mean... (docs/definitions.md), or leave window and where out",
+			"feature %s has a window or a where but no aggregate", f.Name)
+	case f.Aggregate == "" && f.Expr == "":
+		p.fail(fld, "add expr: the computation, e.g. a column name", "feature %s has no expr", f.Name)
+	case f.Aggregate == "":
+		return true
+	case !IsAggregateFunction(f.Aggregate):
+		p.fail(fld+".aggregate", suggestHint(f.Aggregate, AggregateFunctions, "the functions are "+strings.Join(AggregateFunctions, ", ")),
+			"feature %s: unknown aggregate %q", f.Name, f.Aggregate)
+	case f.Window <= 0:
+		p.fail(fld+".window", "add window: the span of events before each entity row, such as 7d or 12h",
+			"feature %s: an aggregation needs a window", f.Name)
+	case f.TTL != 0:
+		p.fail(fld+".ttl", "leave ttl out: the window bounds the events an aggregation reads",
+			"feature %s: an aggregation takes a window, not a ttl", f.Name)
+	case f.Expr == "" && f.Aggregate != AggCount:
+		p.fail(fld+".expr", "add expr: the value to aggregate, e.g. a column name",
+			"feature %s: %s needs a value to aggregate", f.Name, f.Aggregate)
+	default:
+		return true
+	}
+	return false
 }
 
 func (p *planner) sourceDefined(name string) bool {
@@ -306,34 +343,147 @@ func (p *planner) planFeature(i int) error {
 	if err := p.refuseCycle(i); err != nil {
 		return err
 	}
+	p.visiting = append(p.visiting, f.Name)
+	defer func() { p.visiting = p.visiting[:len(p.visiting)-1] }()
+	if f.Aggregate != "" {
+		return p.planAggregate(i)
+	}
 	si := p.sources[f.Source]
 	e, err := transforms.Parse(f.Expr)
 	if err != nil {
-		p.exprError(i, err)
+		p.exprError(i, "expr", err)
 		return nil
 	}
-	p.visiting = append(p.visiting, f.Name)
-	defer func() { p.visiting = p.visiting[:len(p.visiting)-1] }()
-	env, cols, deps, ok, err := p.resolveNames(i, e, si)
-	if err != nil || !ok {
+	r, err := p.resolveNames(i, "expr", e, si)
+	if err != nil || !r.ok {
 		return err
 	}
-	prog, err := transforms.Compile(e, env, f.Type)
+	if r.aggregates && len(r.cols) > 0 {
+		p.fail(fmt.Sprintf("features[%d].expr", i), "compute the row-level part in the aggregation's expr, or in a feature of its own aggregated too",
+			"feature %s reads the column %s and the aggregation %s: an expression over aggregations reads only aggregations", f.Name, r.cols[0].Name, r.aggregateName)
+		p.failed[f.Name] = true
+		return nil
+	}
+	prog, err := transforms.Compile(e, r.env, f.Type)
 	if err != nil {
-		p.exprError(i, p.explain(err, i, e, env, si))
+		p.exprError(i, "expr", p.explain(err, i, e, r.env, si))
+		return nil
+	}
+	if r.aggregates && f.TTL != 0 {
+		p.fail(fmt.Sprintf("features[%d].ttl", i), "leave ttl out: the aggregations' windows bound what they read",
+			"feature %s reads aggregations: a ttl does not apply", f.Name)
+		p.failed[f.Name] = true
 		return nil
 	}
 	canon := e.Canonical()
-	desc := FeatureDescriptor(canon, prog.Output(), f.TTL, si.version.ID, cols, deps)
+	p.record(i, si, e.Canonical(), prog.Output(), nil, r, AggregateDescriptor(canon, prog.Output(), f.TTL, si.version.ID, nil, r.cols, r.deps))
+	if r.aggregates {
+		p.overAggregates[f.Name] = true
+	}
+	return nil
+}
+
+// record adds feature i's version to the plan.
+func (p *planner) record(i int, si *sourceInfo, canon string, typ transforms.Type, agg *Aggregation, r *reads, desc string) {
+	f := p.defs.Features[i]
 	id := Hash([]byte(desc))
 	meta := Metadata{Description: f.Description, Owner: f.Owner, Tags: f.Tags}
 	v := &FeatureVersion{
 		ID: id, Name: f.Name, Source: si.src, SourceVersion: si.version.ID, JoinKeys: si.entity.JoinKeys,
-		Expr: f.Expr, Canonical: canon, Type: prog.Output(), TTL: f.TTL,
-		Columns: nonNil(cols), DependsOn: nonNilRefs(deps), Metadata: meta, Descriptor: desc,
+		Expr: f.Expr, Canonical: canon, Type: typ, TTL: f.TTL, Aggregation: agg,
+		Columns: nonNil(r.cols), DependsOn: nonNilRefs(r.deps), Metadata: meta, Descriptor: desc,
 	}
 	p.planned[f.Name] = &FeatureChange{Version: v, Name: f.Name, ID: id, Type: v.Type, Metadata: meta}
+}
+
+// planAggregate compiles aggregation i: its value expression (none for a
+// count of events) and filter, over the event row (columns and the
+// row-level features of its source, never aggregations), and checks that
+// the function takes the value's type.
+func (p *planner) planAggregate(i int) error {
+	f := p.defs.Features[i]
+	fld := fmt.Sprintf("features[%d]", i)
+	si := p.sources[f.Source]
+	value, valueType, r, ok, err := p.compileOver(i, "expr", f.Expr, "")
+	if err != nil || !ok {
+		return err
+	}
+	agg := &Aggregation{Function: f.Aggregate, Window: f.Window, Where: f.Where}
+	if f.Where != "" {
+		where, _, wr, ok, err := p.compileOver(i, "where", f.Where, transforms.Bool)
+		if err != nil || !ok {
+			return err
+		}
+		agg.WhereCanonical = where.Canonical()
+		r.merge(wr)
+	}
+	out, takes := AggregateType(f.Aggregate, valueType)
+	if !takes {
+		p.failed[f.Name] = true
+		p.fail(fld+".aggregate", aggregateHint(f.Aggregate), "feature %s: %s does not take %s", f.Name, f.Aggregate, valueName(valueType))
+		return nil
+	}
+	if f.Type != "" && f.Type != out {
+		p.failed[f.Name] = true
+		p.fail(fld+".type", fmt.Sprintf("leave type out, or write type: %s", out), "feature %s: %s gives %s, not %s", f.Name, f.Aggregate, out, f.Type)
+		return nil
+	}
+	canon := ""
+	if value != nil {
+		canon = value.Canonical()
+	}
+	p.record(i, si, canon, out, agg, r, AggregateDescriptor(canon, out, 0, si.version.ID, agg, r.cols, r.deps))
 	return nil
+}
+
+func valueName(t transforms.Type) string {
+	if t == "" {
+		return "the events alone (give expr: the value to aggregate)"
+	}
+	return string(t) + " values"
+}
+
+func aggregateHint(function string) string {
+	switch function {
+	case AggSum, AggMean, AggStddev:
+		return "give expr a number; count the events a condition holds for with aggregate: count and where:"
+	case AggMin, AggMax:
+		return "give expr a number or a string (a feature holds no timestamp: take int(ts) for its nanoseconds)"
+	}
+	return "give expr: the value to aggregate"
+}
+
+// compileOver compiles feature i's field (expr or where), src, over the
+// event row: the source's columns and its row-level features. An empty
+// src compiles to nothing. It returns the parsed expression, its type and
+// what it reads; ok is false when an error was reported.
+func (p *planner) compileOver(i int, field, src string, want transforms.Type) (*transforms.Expr, transforms.Type, *reads, bool, error) {
+	f := p.defs.Features[i]
+	si := p.sources[f.Source]
+	if src == "" {
+		return nil, "", &reads{ok: true}, true, nil
+	}
+	e, err := transforms.Parse(src)
+	if err != nil {
+		p.exprError(i, field, err)
+		return nil, "", nil, false, nil
+	}
+	r, err := p.resolveNames(i, field, e, si)
+	if err != nil || !r.ok {
+		return nil, "", nil, false, err
+	}
+	if r.aggregates {
+		p.failed[f.Name] = true
+		p.fail(fmt.Sprintf("features[%d].%s", i, field), "aggregate the row-level value; aggregations of aggregations are not supported",
+			"feature %s: the %s of an aggregation reads the aggregation %s", f.Name, field, r.aggregateName)
+		return nil, "", nil, false, nil
+	}
+	prog, err := transforms.Compile(e, r.env, want)
+	if err != nil {
+		p.exprError(i, field, p.explain(err, i, e, r.env, si))
+		return nil, "", nil, false, nil
+	}
+	return e, prog.Output(), r, true, nil
 }
 
 // refuseCycle reports feature i if planning it is already under way: a
@@ -351,45 +501,78 @@ func (p *planner) refuseCycle(i int) error {
 		"feature %s: cycle %s", f.Name, strings.Join(cycle, " -> "))
 }
 
-// resolveNames types the names feature i's expression reads: another
-// feature of the same source wins over a column, except the feature's own
-// name, which is the column. It returns the environment, the columns read
-// and the features depended on (planned first); ok is false when the
-// feature cannot be planned (its error, or a dependency's, is reported).
-func (p *planner) resolveNames(i int, e *transforms.Expr, si *sourceInfo) (env transforms.Env, cols []Column, deps []FeatureRef, ok bool, err error) {
+// reads is what an expression reads: the environment it is compiled
+// in, the source columns and the features it depends on (planned first),
+// and whether one of them is an aggregation (or reads aggregations).
+type reads struct {
+	env           transforms.Env
+	cols          []Column
+	deps          []FeatureRef
+	aggregates    bool
+	aggregateName string // the first aggregation read, for messages
+	ok            bool   // false: the feature cannot be planned (its error, or a dependency's, is reported)
+}
+
+// merge adds what another expression of the same feature reads.
+func (r *reads) merge(o *reads) {
+	for _, c := range o.cols {
+		if !slices.ContainsFunc(r.cols, func(x Column) bool { return x.Name == c.Name }) {
+			r.cols = append(r.cols, c)
+		}
+	}
+	for _, d := range o.deps {
+		if !slices.Contains(r.deps, d) {
+			r.deps = append(r.deps, d)
+		}
+	}
+	slices.SortFunc(r.cols, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(r.deps, func(a, b FeatureRef) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// resolveNames types the names an expression of feature i (its field)
+// reads: another feature of the same source wins over a column, except
+// the feature's own name, which is the column.
+func (p *planner) resolveNames(i int, field string, e *transforms.Expr, si *sourceInfo) (*reads, error) {
 	f := p.defs.Features[i]
-	env = transforms.Env{}
+	r := &reads{env: transforms.Env{}}
 	for _, c := range si.schema {
 		if c.Type != "" {
-			env[c.Name] = c.Type
+			r.env[c.Name] = c.Type
 		}
 	}
 	for _, n := range e.Names() {
 		j, isFeature := p.features[n]
 		if isFeature && n != f.Name && p.defs.Features[j].Source == f.Source {
 			if err := p.planFeature(j); err != nil {
-				return nil, nil, nil, false, err
+				return nil, err
 			}
 			dep, planned := p.planned[n]
 			if !planned {
-				return nil, nil, nil, false, nil // the dependency failed; its own error is reported
+				return r, nil // the dependency failed; its own error is reported
 			}
-			env[n] = dep.Version.Type
-			deps = append(deps, FeatureRef{Name: n, Version: dep.ID})
+			r.env[n] = dep.Version.Type
+			r.deps = append(r.deps, FeatureRef{Name: n, Version: dep.ID})
+			if dep.Version.Aggregation != nil || p.overAggregates[n] {
+				if !r.aggregates {
+					r.aggregateName = n
+				}
+				r.aggregates = true
+			}
 			continue
 		}
 		if c, found := si.schema.Lookup(n); found {
 			if c.Type == "" {
 				line, col := e.NamePosition(n)
-				p.exprError(i, &transforms.Error{Line: line, Column: col,
+				p.exprError(i, field, &transforms.Error{Line: line, Column: col,
 					Message: fmt.Sprintf("column %s has parquet type %s, which expressions cannot read", n, c.Physical),
 					Hint:    "expressions read integer, float, boolean, string and timestamp columns"})
-				return nil, nil, nil, false, nil
+				return r, nil
 			}
-			cols = append(cols, c)
+			r.cols = append(r.cols, c)
 		}
 	}
-	return env, cols, deps, true, nil
+	r.ok = true
+	return r, nil
 }
 
 // explain adds a hint to a compile error: names like the unknown one
@@ -478,18 +661,20 @@ func (p *planner) planSource(si *sourceInfo) (*SourceChange, error) {
 	return ch, nil
 }
 
-// exprError reports an expression problem at its place in the file.
-func (p *planner) exprError(i int, err error) {
+// exprError reports a problem of feature i's expression (field expr or
+// where) at its place in the file.
+func (p *planner) exprError(i int, field string, err error) {
 	f := p.defs.Features[i]
 	p.failed[f.Name] = true
+	path := fmt.Sprintf("features[%d].%s", i, field)
 	te, ok := err.(*transforms.Error)
 	if !ok {
-		p.fail(fmt.Sprintf("features[%d].expr", i), "", "feature %s: %v", f.Name, err)
+		p.fail(path, "", "feature %s: %v", f.Name, err)
 		return
 	}
-	loc := p.defs.locate(fmt.Sprintf("features[%d].expr", i))
-	if p.defs.LocateExpr != nil {
-		loc = p.defs.LocateExpr(i, te.Line, te.Column)
+	loc := p.defs.locate(path)
+	if p.defs.LocateIn != nil {
+		loc = p.defs.LocateIn(path, te.Line, te.Column)
 	}
 	p.errs = append(p.errs, p.defs.errorAt(loc, te.Hint, "feature %s: %s", f.Name, te.Message))
 }

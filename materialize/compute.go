@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,33 +25,45 @@ type program struct {
 func compile(g *group, table *featurestore.Table) (map[featurestore.ID]*program, error) {
 	progs := map[featurestore.ID]*program{}
 	for _, v := range g.versions { // dependencies come first
-		p := &program{v: v}
-		for _, c := range v.Columns {
-			p.cols = append(p.cols, table.Lookup(c.Name))
-		}
-		if len(v.Columns) == 1 && len(v.DependsOn) == 0 && v.Canonical == v.Columns[0].Name {
-			p.copy = table.Lookup(v.Columns[0].Name)
-			progs[v.ID] = p
-			continue
-		}
-		e, err := transforms.Parse(v.Expr)
+		p, err := compileVersion(v, v.Expr, v.Type, table, progs)
 		if err != nil {
-			return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
-		}
-		env := transforms.Env{}
-		for _, c := range v.Columns {
-			env[c.Name] = c.Type
-		}
-		for _, d := range v.DependsOn {
-			env[d.Name] = progs[d.Version].v.Type
-		}
-		p.prog, err = transforms.Compile(e, env, v.Type)
-		if err != nil {
-			return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
+			return nil, err
 		}
 		progs[v.ID] = p
 	}
 	return progs, nil
+}
+
+// compileVersion compiles src, an expression of version v (its own, or
+// an aggregation's filter), against table, the versions it depends on
+// compiled already in progs; declared is the type it must have ("":
+// inferred). An expression that is one column of the table copies it.
+func compileVersion(v *featurestore.FeatureVersion, src string, declared transforms.Type, table *featurestore.Table,
+	progs map[featurestore.ID]*program) (*program, error) {
+	p := &program{v: v}
+	for _, c := range v.Columns {
+		p.cols = append(p.cols, table.Lookup(c.Name))
+	}
+	e, err := transforms.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
+	}
+	if c := table.Lookup(e.Canonical()); c != nil && len(v.DependsOn) == 0 &&
+		slices.ContainsFunc(v.Columns, func(col featurestore.Column) bool { return col.Name == c.Name }) {
+		p.copy = c
+		return p, nil
+	}
+	env := transforms.Env{}
+	for _, c := range v.Columns {
+		env[c.Name] = c.Type
+	}
+	for _, d := range v.DependsOn {
+		env[d.Name] = progs[d.Version].v.Type
+	}
+	if p.prog, err = transforms.Compile(e, env, declared); err != nil {
+		return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
+	}
+	return p, nil
 }
 
 // evaluator computes feature values on source rows; one per goroutine.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,6 +133,9 @@ type group struct {
 	reads         []string                       // those the versions' expressions read
 	outputs       []int                          // indexes into Job.outputs
 	versions      []*featurestore.FeatureVersion // outputs and their dependencies
+	// windowed: the outputs are aggregations, or read them (computed from
+	// the source's events, window.go); else as-of features.
+	windowed bool
 }
 
 // remote says whether path is a URI the job reads through its Sources, and
@@ -291,14 +295,23 @@ func sourceKey(v *featurestore.FeatureVersion) string {
 	return strings.Join([]string{v.SourceVersion.String(), s.Name, s.Path, s.TimestampField, s.CreatedTimestampField, strings.Join(v.JoinKeys, ",")}, "\x00")
 }
 
+// windowed reports whether v is an aggregation or reads one.
+func (j *Job) windowed(v *featurestore.FeatureVersion) bool {
+	if v.Aggregation != nil {
+		return true
+	}
+	return slices.ContainsFunc(v.DependsOn, func(d featurestore.FeatureRef) bool { return j.windowed(j.byID[d.Version]) })
+}
+
 func (j *Job) groupBySource() {
 	byKey := map[string]*group{}
 	for oi, ref := range j.outputs {
 		v := j.byID[ref.Version]
-		k := sourceKey(v)
+		w := j.windowed(v)
+		k := sourceKey(v) + fmt.Sprint("\x00", w)
 		g, ok := byKey[k]
 		if !ok {
-			g = &group{src: v.Source, sourceVersion: v.SourceVersion, joinKeys: v.JoinKeys}
+			g = &group{src: v.Source, sourceVersion: v.SourceVersion, joinKeys: v.JoinKeys, windowed: w}
 			byKey[k] = g
 			j.groups = append(j.groups, g)
 		}
@@ -523,35 +536,61 @@ func (j *Job) computeGroups(ctx context.Context, srcs *sourceSchemas, ents *Enti
 	total, done := ents.Table.Rows*len(j.groups), 0
 	snapshots := map[string]featurestore.SourceSnapshot{}
 	for gi, g := range j.groups {
-		picked, snap, err := j.readAndSnapshot(ctx, g, srcs.files[gi], srcs.schemas[gi], ents, ds.Cutoff)
+		progress := func(n int) {
+			if j.opt.Progress != nil {
+				j.opt.Progress(done+n, total)
+			}
+		}
+		res, err := j.computeGroupOf(ctx, g, srcs.files[gi], srcs.schemas[gi], ents, ds.Cutoff, progress)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
+		snap := res.snap
 		if prev, ok := snapshots[g.src.Name]; !ok || prev.Digest == snap.Digest {
 			snapshots[g.src.Name] = snap
 		} else {
 			snapshots[g.src.Name+"@"+g.src.Path] = snap
 		}
-		series, nulls, err := j.computeGroup(ctx, g, picked, ents, func(n int) {
-			if j.opt.Progress != nil {
-				j.opt.Progress(done+n, total)
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
 		j.watch.step("source %s: compute %d features", g.src.Name, len(g.outputs))
 		done += ents.Table.Rows
 		for i, oi := range g.outputs {
-			out[oi] = series[i]
-			nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, picked.AllCreatedAfter(), ds.Cutoff)
-			ds.Nulls[oi] = nulls[i]
+			out[oi] = res.series[i]
+			ds.Nulls[oi] = res.nulls[i]
 		}
 	}
 	for _, k := range sortedKeys(snapshots) {
 		ds.Sources = append(ds.Sources, snapshots[k])
 	}
 	return out, nil
+}
+
+// groupResult is a group's feature columns, their null counts (with the
+// reasons) and its source's snapshot.
+type groupResult struct {
+	series []*featurestore.Series
+	nulls  []featurestore.FeatureNulls
+	snap   featurestore.SourceSnapshot
+}
+
+// computeGroupOf computes a group: an as-of group by picking a source row
+// per entity row, a windowed one from all the source's events.
+func (j *Job) computeGroupOf(ctx context.Context, g *group, files []string, schema featurestore.Schema, ents *Entities,
+	cutoff time.Time, progress func(int)) (*groupResult, error) {
+	if g.windowed {
+		return j.computeWindowed(ctx, g, files, schema, ents, cutoff, progress)
+	}
+	picked, snap, err := j.readAndSnapshot(ctx, g, files, schema, ents, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	series, nulls, err := j.computeGroup(ctx, g, picked, ents, progress)
+	if err != nil {
+		return nil, err
+	}
+	for i := range nulls {
+		nulls[i].Reason = nullReason(nulls[i], ents.Table.Rows, picked.AllCreatedAfter(), cutoff)
+	}
+	return &groupResult{series: series, nulls: nulls, snap: snap}, nil
 }
 
 // readAndSnapshot picks a group's source rows while its files are hashed

@@ -40,6 +40,9 @@ type fileFeature struct {
 	Expr        string   `yaml:"expr"`
 	Type        string   `yaml:"type"`
 	TTL         string   `yaml:"ttl"`
+	Aggregate   string   `yaml:"aggregate"`
+	Window      string   `yaml:"window"`
+	Where       string   `yaml:"where"`
 	Description string   `yaml:"description"`
 	Owner       string   `yaml:"owner"`
 	Tags        []string `yaml:"tags"`
@@ -139,7 +142,7 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	}
 	loc := &locator{file: astFile, lines: lines}
 	defs.Locate = loc.locate
-	defs.LocateExpr = loc.locateExpr
+	defs.LocateIn = loc.locateIn
 	// Unknown fields are problems like any other, reported with the rest;
 	// a file with none of them decodes strictly.
 	errs := unknownFields(defs, astFile, loc)
@@ -159,7 +162,7 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 			TimestampField: s.TimestampField, CreatedTimestampField: s.CreatedTimestampField})
 	}
 	for i, ff := range f.Features {
-		feat := featurestore.Feature{Name: ff.Name, Source: ff.Source, Expr: ff.Expr,
+		feat := featurestore.Feature{Name: ff.Name, Source: ff.Source, Expr: ff.Expr, Aggregate: ff.Aggregate, Where: ff.Where,
 			Description: ff.Description, Owner: ff.Owner, Tags: ff.Tags}
 		field := fmt.Sprintf("features[%d]", i)
 		if ff.Type != "" {
@@ -170,15 +173,21 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 			}
 			feat.Type = t
 		}
-		if ff.TTL != "" {
-			d, err := ParseDuration(ff.TTL)
+		for _, span := range []struct {
+			name, text string
+			dst        *time.Duration
+		}{{"ttl", ff.TTL, &feat.TTL}, {"window", ff.Window, &feat.Window}} {
+			if span.text == "" {
+				continue
+			}
+			d, err := parseSpan(span.name, span.text)
 			if err != nil {
-				errs = append(errs, errorAt(defs, loc.locate(field+".ttl"), "write a duration such as 720h, 30d or 90m",
+				errs = append(errs, errorAt(defs, loc.locate(field+"."+span.name), "write a duration such as 720h, 30d or 90m",
 					"feature %s: %v", ff.Name, err))
 			}
-			feat.TTL = d
+			*span.dst = d
 		}
-		if ff.Expr == "" {
+		if ff.Expr == "" && ff.Aggregate == "" {
 			errs = append(errs, errorAt(defs, loc.locate(field), "add expr: the computation, e.g. a column name",
 				"feature %s has no expr", ff.Name))
 		}
@@ -199,28 +208,35 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	return defs, nil
 }
 
-// ParseDuration parses a Go duration (720h, 90m) or a whole number of
-// days (30d).
-func ParseDuration(s string) (time.Duration, error) {
+// ParseDuration parses a ttl: a Go duration (720h, 90m) or a whole
+// number of days (30d).
+func ParseDuration(s string) (time.Duration, error) { return parseSpan("ttl", s) }
+
+// parseSpan parses a ttl or a window: a positive Go duration or whole
+// number of days.
+func parseSpan(what, s string) (time.Duration, error) {
+	zero := fmt.Errorf("a ttl of 0 would ignore every row; leave ttl out for unlimited lookback")
+	if what == "window" {
+		zero = fmt.Errorf("a window of 0 would hold no event; give a positive span such as 7d")
+	}
+	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.ParseInt(n, 10, 32)
-		if err != nil || days < 0 {
-			return 0, fmt.Errorf("invalid ttl %q", s)
+		if err != nil {
+			return 0, fmt.Errorf("invalid %s %q", what, s)
 		}
-		if days == 0 {
-			return 0, fmt.Errorf("a ttl of 0 would ignore every row; leave ttl out for unlimited lookback")
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("invalid %s %q", what, s)
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid ttl %q", s)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative ttl %q", s)
-	}
-	if d == 0 {
-		return 0, fmt.Errorf("a ttl of 0 would ignore every row; leave ttl out for unlimited lookback")
+	switch {
+	case d < 0:
+		return 0, fmt.Errorf("negative %s %q", what, s)
+	case d == 0:
+		return 0, zero
 	}
 	return d, nil
 }
@@ -287,11 +303,12 @@ func (l *locator) locate(field string) featurestore.Location {
 	return l.at(pos.Line, pos.Column)
 }
 
-// locateExpr maps a position inside features[i].expr to the file.
-func (l *locator) locateExpr(i, line, col int) featurestore.Location {
-	n := l.node(fmt.Sprintf("features[%d].expr", i))
+// locateIn maps a position inside the expression at field (features[i].expr
+// or .where) to the file.
+func (l *locator) locateIn(field string, line, col int) featurestore.Location {
+	n := l.node(field)
 	if n == nil || n.GetToken() == nil {
-		return l.locate(fmt.Sprintf("features[%d]", i))
+		return l.locate(field[:strings.LastIndex(field, ".")])
 	}
 	tok := n.GetToken()
 	pos := tok.Position

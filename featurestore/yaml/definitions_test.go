@@ -1,6 +1,7 @@
 package yaml_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func TestLocateExpr(t *testing.T) {
 		{2, 2, 3, featurestore.Location{Line: 12, Column: 9}}, // b on the block's 2nd line
 	}
 	for _, c := range cases {
-		got := defs.LocateExpr(c.i, c.line, c.col)
+		got := defs.LocateIn(fmt.Sprintf("features[%d].expr", c.i), c.line, c.col)
 		if got.Line != c.want.Line || got.Column != c.want.Column {
 			t.Errorf("LocateExpr(%d, %d, %d) = %d:%d, want %d:%d", c.i, c.line, c.col, got.Line, got.Column, c.want.Line, c.want.Column)
 			continue
