@@ -162,38 +162,8 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 			TimestampField: s.TimestampField, CreatedTimestampField: s.CreatedTimestampField})
 	}
 	for i, ff := range f.Features {
-		feat := featurestore.Feature{Name: ff.Name, Source: ff.Source, Expr: ff.Expr, Aggregate: ff.Aggregate, Where: ff.Where,
-			Description: ff.Description, Owner: ff.Owner, Tags: ff.Tags}
-		field := fmt.Sprintf("features[%d]", i)
-		if ff.Type != "" {
-			t, err := transforms.ParseType(ff.Type)
-			if err != nil {
-				errs = append(errs, errorAt(defs, loc.locate(field+".type"), "use float64, int64, bool or string",
-					"feature %s: %v", ff.Name, err))
-			}
-			feat.Type = t
-		}
-		for _, span := range []struct {
-			name, text string
-			dst        *time.Duration
-		}{{"ttl", ff.TTL, &feat.TTL}, {"window", ff.Window, &feat.Window}} {
-			if span.text == "" {
-				continue
-			}
-			d, err := parseSpan(span.name, span.text)
-			if err != nil {
-				errs = append(errs, errorAt(defs, loc.locate(field+"."+span.name), "write a duration such as 720h, 30d or 90m",
-					"feature %s: %v", ff.Name, err))
-			}
-			*span.dst = d
-		}
-		if ff.Expr == "" && ff.Aggregate == "" {
-			errs = append(errs, errorAt(defs, loc.locate(field), "add expr: the computation, e.g. a column name",
-				"feature %s has no expr", ff.Name))
-		}
-		if ff.Name == "" {
-			errs = append(errs, errorAt(defs, loc.locate(field), "add name:", "feature %d has no name", i+1))
-		}
+		feat, problems := parseFeature(defs, loc, i, ff)
+		errs = append(errs, problems...)
 		defs.Features = append(defs.Features, feat)
 	}
 	for _, s := range f.FeatureSets {
@@ -206,6 +176,45 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	}
 	defs.Problems = errs
 	return defs, nil
+}
+
+// parseFeature reads features[i]: its type, ttl and window parsed, the
+// problems found (positioned).
+func parseFeature(defs *featurestore.Definitions, loc *locator, i int, ff fileFeature) (featurestore.Feature, featurestore.Errors) {
+	var errs featurestore.Errors
+	feat := featurestore.Feature{Name: ff.Name, Source: ff.Source, Expr: ff.Expr, Aggregate: ff.Aggregate, Where: ff.Where,
+		Description: ff.Description, Owner: ff.Owner, Tags: ff.Tags}
+	field := fmt.Sprintf("features[%d]", i)
+	if ff.Type != "" {
+		t, err := transforms.ParseType(ff.Type)
+		if err != nil {
+			errs = append(errs, errorAt(defs, loc.locate(field+".type"), "use float64, int64, bool or string",
+				"feature %s: %v", ff.Name, err))
+		}
+		feat.Type = t
+	}
+	for _, span := range []struct {
+		name, text string
+		dst        *time.Duration
+	}{{"ttl", ff.TTL, &feat.TTL}, {"window", ff.Window, &feat.Window}} {
+		if span.text == "" {
+			continue
+		}
+		d, err := parseSpan(span.name, span.text)
+		if err != nil {
+			errs = append(errs, errorAt(defs, loc.locate(field+"."+span.name), "write a duration such as 720h, 30d or 90m",
+				"feature %s: %v", ff.Name, err))
+		}
+		*span.dst = d
+	}
+	if ff.Expr == "" && ff.Aggregate == "" {
+		errs = append(errs, errorAt(defs, loc.locate(field), "add expr: the computation, e.g. a column name",
+			"feature %s has no expr", ff.Name))
+	}
+	if ff.Name == "" {
+		errs = append(errs, errorAt(defs, loc.locate(field), "add name:", "feature %d has no name", i+1))
+	}
+	return feat, errs
 }
 
 // ParseDuration parses a ttl: a Go duration (720h, 90m) or a whole

@@ -93,3 +93,28 @@ func forbidden(never []string, dep string) bool {
 	}
 	return false
 }
+
+// TestStandsAlone: nothing in the repository reads a directory beside
+// it: a fresh clone has nothing there.
+func TestStandsAlone(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "ls-files")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	outside := "../" + "shared" // spelled apart, so that this file does not match
+	for _, f := range strings.Fields(string(out)) {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil || strings.Contains(f, "testdata/") {
+			continue
+		}
+		if strings.Contains(string(data), outside) {
+			t.Errorf("%s reads %s, which a fresh clone does not have", f, outside)
+		}
+	}
+}
