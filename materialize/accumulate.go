@@ -9,13 +9,14 @@ import (
 )
 
 // accumulator holds an aggregation's window as events enter it (add) and
-// leave it (remove, in the order they entered), and writes its answer for
-// an entity row; window is the events in the window, taken or not.
+// leave it (remove, in the order they entered), events named by their
+// place in the sorted order, and writes its answer for entity row i; the
+// window is the places [lo, hi), taken or not.
 type accumulator interface {
 	reset()
-	add(row int32)
-	remove(row int32)
-	result(i int, window []int32)
+	add(p int32)
+	remove(p int32)
+	result(i int, lo, hi int)
 }
 
 func newAccumulator(w *window) accumulator {
@@ -29,9 +30,9 @@ func newAccumulator(w *window) accumulator {
 	case featurestore.AggStddev:
 		return &stddevAcc{sumAcc: sumAcc{w: w}}
 	case featurestore.AggMin:
-		return &extremeAcc{w: w, before: lessFor(w.values)}
+		return &extremeAcc{w: w, before: lessFor(w)}
 	case featurestore.AggMax:
-		less := lessFor(w.values)
+		less := lessFor(w)
 		return &extremeAcc{w: w, before: func(a, b int32) bool { return less(b, a) }}
 	}
 	return &edgeAcc{w: w, last: w.v.Aggregation.Function == featurestore.AggLast}
@@ -43,10 +44,10 @@ type countAcc struct {
 	n int64
 }
 
-func (a *countAcc) reset()                  { a.n = 0 }
-func (a *countAcc) add(int32)               { a.n++ }
-func (a *countAcc) remove(int32)            { a.n-- }
-func (a *countAcc) result(i int, _ []int32) { a.w.out.I64[i] = a.n }
+func (a *countAcc) reset()                 { a.n = 0 }
+func (a *countAcc) add(int32)              { a.n++ }
+func (a *countAcc) remove(int32)           { a.n-- }
+func (a *countAcc) result(i int, _, _ int) { a.w.out.I64[i] = a.n }
 
 // distinctAcc counts each value in the window: the number of distinct
 // values is the number of values counted. Numbers are equal as numbers
@@ -64,8 +65,8 @@ func (a *distinctAcc) reset() {
 	a.distinct = 0
 }
 
-func (a *distinctAcc) key(r int32) (uint64, string) {
-	v := a.w.values
+func (a *distinctAcc) key(p int32) (uint64, string) {
+	v, r := a.w.values, a.w.row[p]
 	switch v.Type {
 	case transforms.Float64:
 		return math.Float64bits(v.F64[r] + 0), ""
@@ -118,7 +119,7 @@ func (a *distinctAcc) remove(r int32) {
 	}
 }
 
-func (a *distinctAcc) result(i int, _ []int32) { a.w.out.I64[i] = a.distinct }
+func (a *distinctAcc) result(i int, _, _ int) { a.w.out.I64[i] = a.distinct }
 
 // value is a number of a numeric series (an integer as a float).
 func value(s *featurestore.Series, r int32) float64 {
@@ -141,17 +142,17 @@ func (a *sumAcc) reset() {
 	a.n = 0
 }
 
-func (a *sumAcc) add(r int32) {
-	a.sum.Add(value(a.w.values, r))
+func (a *sumAcc) add(p int32) {
+	a.sum.Add(a.w.num[p])
 	a.n++
 }
 
-func (a *sumAcc) remove(r int32) {
-	a.sum.Sub(value(a.w.values, r))
+func (a *sumAcc) remove(p int32) {
+	a.sum.Sub(a.w.num[p])
 	a.n--
 }
 
-func (a *sumAcc) result(i int, _ []int32) {
+func (a *sumAcc) result(i int, _, _ int) {
 	if a.n == 0 {
 		return
 	}
@@ -163,30 +164,27 @@ func (a *sumAcc) result(i int, _ []int32) {
 }
 
 // stddevAcc is the sample standard deviation, two passes over the window
-// as numpy's: the mean (the exact sum over the count), then the exact sum
-// of each deviation's square (the deviation rounded, as numpy's x - mean,
-// its square taken exactly), over n - 1.
+// as numpy's std(ddof=1): the mean (the exact sum over the count), then
+// numpy's pairwise sum of the squared deviations of the values in the
+// window's order, over n - 1. The order is the data's, so the bits are
+// the same on every run.
 type stddevAcc struct {
 	sumAcc
-	sq numeric.ExactSum
+	buf []float64
 }
 
-func (a *stddevAcc) result(i int, window []int32) {
+func (a *stddevAcc) result(i int, lo, hi int) {
 	if a.n < 2 {
 		return
 	}
 	mean := a.sum.Float64() / float64(a.n)
-	a.sq.Reset()
-	for _, r := range window {
-		if !a.w.take[r] {
-			continue
+	a.buf = a.buf[:0]
+	for p := lo; p < hi; p++ {
+		if a.w.take[p] {
+			a.buf = append(a.buf, a.w.num[p])
 		}
-		d := value(a.w.values, r) - mean
-		sq := d * d
-		a.sq.Add(sq)
-		a.sq.Add(math.FMA(d, d, -sq)) // the square's rounding error: exact
 	}
-	a.w.out.F64[i], a.w.out.Valid[i] = math.Sqrt(a.sq.Float64()/float64(a.n-1)), true
+	a.w.out.F64[i], a.w.out.Valid[i] = math.Sqrt(numeric.PairwiseSumSq(a.buf, mean)/float64(a.n-1)), true
 }
 
 // extremeAcc is min or max: a queue of the events that can still be the
@@ -201,15 +199,15 @@ type extremeAcc struct {
 
 func (a *extremeAcc) reset() { a.queue, a.head = a.queue[:0], 0 }
 
-func (a *extremeAcc) add(r int32) {
-	for len(a.queue) > a.head && !a.before(a.queue[len(a.queue)-1], r) {
+func (a *extremeAcc) add(p int32) {
+	for len(a.queue) > a.head && !a.before(a.queue[len(a.queue)-1], p) {
 		a.queue = a.queue[:len(a.queue)-1]
 	}
-	a.queue = append(a.queue, r)
+	a.queue = append(a.queue, p)
 }
 
-func (a *extremeAcc) remove(r int32) {
-	if a.head < len(a.queue) && a.queue[a.head] == r {
+func (a *extremeAcc) remove(p int32) {
+	if a.head < len(a.queue) && a.queue[a.head] == p {
 		a.head++
 	}
 	if a.head > 1024 && a.head*2 > len(a.queue) {
@@ -218,21 +216,23 @@ func (a *extremeAcc) remove(r int32) {
 	}
 }
 
-func (a *extremeAcc) result(i int, _ []int32) {
+func (a *extremeAcc) result(i int, _, _ int) {
 	if a.head < len(a.queue) {
-		copyValue(a.w.out, i, a.w.values, int(a.queue[a.head]))
+		copyValue(a.w.out, i, a.w.values, int(a.w.row[a.queue[a.head]]))
 	}
 }
 
-// lessFor orders values of a series: numbers, times, text.
-func lessFor(s *featurestore.Series) func(a, b int32) bool {
+// lessFor orders the window's events by value: floats by their sorted
+// copy, integers and text by their rows.
+func lessFor(w *window) func(a, b int32) bool {
+	s, row := w.values, w.row
 	switch s.Type {
 	case transforms.Float64:
-		return func(a, b int32) bool { return s.F64[a] < s.F64[b] }
+		return func(a, b int32) bool { return w.num[a] < w.num[b] }
 	case transforms.String:
-		return func(a, b int32) bool { return s.Str[a] < s.Str[b] }
+		return func(a, b int32) bool { return s.Str[row[a]] < s.Str[row[b]] }
 	}
-	return func(a, b int32) bool { return s.I64[a] < s.I64[b] }
+	return func(a, b int32) bool { return s.I64[row[a]] < s.I64[row[b]] }
 }
 
 // edgeAcc is first or last: the events taken in the window, in order
@@ -246,7 +246,7 @@ type edgeAcc struct {
 
 func (a *edgeAcc) reset() { a.queue, a.head = a.queue[:0], 0 }
 
-func (a *edgeAcc) add(r int32) { a.queue = append(a.queue, r) }
+func (a *edgeAcc) add(p int32) { a.queue = append(a.queue, p) }
 
 func (a *edgeAcc) remove(int32) {
 	a.head++
@@ -256,14 +256,15 @@ func (a *edgeAcc) remove(int32) {
 	}
 }
 
-func (a *edgeAcc) result(i int, _ []int32) {
+func (a *edgeAcc) result(i int, _, _ int) {
 	if a.head == len(a.queue) {
 		return
 	}
-	r := a.queue[a.head]
+	p := a.queue[a.head]
 	if a.last {
-		r = a.queue[len(a.queue)-1]
+		p = a.queue[len(a.queue)-1]
 	}
+	r := a.w.row[p]
 	if a.w.values == nil || a.w.values.Null(int(r)) {
 		return
 	}

@@ -31,11 +31,106 @@ type events struct {
 	keyStart []int32
 	order    []int32 // table rows
 	ts       []int64 // ts[i] is the time of order[i]
-	ints     map[int64]int32
-	strs     map[string]int32
+	keys     keyNumbers
 }
 
-// newEvents numbers the events' keys and sorts them.
+// keyNumbers numbers the keys: integers within a small range by a table,
+// others by maps.
+type keyNumbers struct {
+	dense    []int32 // key - lo's number, -1 for none; nil: maps
+	lo       int64
+	ints     map[int64]int32
+	strs     map[string]int32
+	intKeyed bool
+	n        int32
+}
+
+// newKeyNumbers prepares the numbering of keys col (a table of numbers
+// when one integer key spans at most four times the rows' count).
+func newKeyNumbers(keyCols []*featurestore.Series, rows int) keyNumbers {
+	kn := keyNumbers{ints: map[int64]int32{}, strs: map[string]int32{},
+		intKeyed: len(keyCols) == 1 && keyCols[0].Type == transforms.Int64}
+	if !kn.intKeyed {
+		return kn
+	}
+	c := keyCols[0]
+	lo, hi, any := int64(math.MaxInt64), int64(math.MinInt64), false
+	for r := range rows {
+		if !c.Null(r) {
+			lo, hi, any = min(lo, c.I64[r]), max(hi, c.I64[r]), true
+		}
+	}
+	if any && uint64(hi-lo) < uint64(4*rows+1024) {
+		kn.lo, kn.dense = lo, make([]int32, hi-lo+1)
+		for i := range kn.dense {
+			kn.dense[i] = -1
+		}
+	}
+	return kn
+}
+
+// number is the key's number, a new one for a key not seen.
+func (kn *keyNumbers) number(ik int64, sk string) int32 {
+	var at *int32
+	switch {
+	case kn.dense != nil:
+		at = &kn.dense[ik-kn.lo]
+		if *at >= 0 {
+			return *at
+		}
+	case kn.intKeyed:
+		if k, ok := kn.ints[ik]; ok {
+			return k
+		}
+	default:
+		if k, ok := kn.strs[sk]; ok {
+			return k
+		}
+	}
+	k := kn.n
+	kn.n++
+	switch {
+	case at != nil:
+		*at = k
+	case kn.intKeyed:
+		kn.ints[ik] = k
+	default:
+		kn.strs[sk] = k
+	}
+	return k
+}
+
+// lookup is a key's number, -1 for a key no event has.
+func (kn *keyNumbers) lookup(ik int64, sk string) int32 {
+	switch {
+	case kn.dense != nil:
+		if ik < kn.lo || ik-kn.lo >= int64(len(kn.dense)) {
+			return -1
+		}
+		return kn.dense[ik-kn.lo]
+	case kn.intKeyed:
+		if k, ok := kn.ints[ik]; ok {
+			return k
+		}
+	default:
+		if k, ok := kn.strs[sk]; ok {
+			return k
+		}
+	}
+	return -1
+}
+
+// eventRec is an event's place in the sort: its time, its created time
+// (math.MinInt64 for null: first) and its row.
+type eventRec struct {
+	ts, created int64
+	row         int32
+}
+
+// newEvents numbers the events' keys and sorts each key's events in the
+// as-of order: time, then created time (null first), then place in the
+// source. The columns are read in row order and each event's record
+// written into its key's place, so that sorting reads no column.
 func newEvents(t *featurestore.Table, src featurestore.Source, joinKeys []string, cutoff int64, hasCutoff bool) *events {
 	var keyCols []*featurestore.Series
 	for _, k := range joinKeys {
@@ -43,7 +138,7 @@ func newEvents(t *featurestore.Table, src featurestore.Source, joinKeys []string
 	}
 	key := keyFuncFor(keyCols)
 	ts, created := t.Lookup(src.TimestampField), t.Lookup(src.CreatedTimestampField)
-	ev := &events{table: t, ints: map[int64]int32{}, strs: map[string]int32{}}
+	ev := &events{table: t, keys: newKeyNumbers(keyCols, t.Rows)}
 	keyOf := make([]int32, t.Rows)
 	var counts []int32
 	for r := range t.Rows {
@@ -52,7 +147,7 @@ func newEvents(t *featurestore.Table, src featurestore.Source, joinKeys []string
 			keyOf[r] = -1
 			continue
 		}
-		k := ev.number(ik, sk, keyCols)
+		k := ev.keys.number(ik, sk)
 		if int(k) == len(counts) {
 			counts = append(counts, 0)
 		}
@@ -63,85 +158,29 @@ func newEvents(t *featurestore.Table, src featurestore.Source, joinKeys []string
 	for k, n := range counts {
 		ev.keyStart[k+1] = ev.keyStart[k] + n
 	}
-	ev.order = make([]int32, ev.keyStart[len(counts)])
+	recs := make([]eventRec, ev.keyStart[len(counts)])
 	fill := slices.Clone(ev.keyStart[:len(counts)])
 	for r, k := range keyOf {
-		if k >= 0 {
-			ev.order[fill[k]] = int32(r)
-			fill[k]++
+		if k < 0 {
+			continue
 		}
-	}
-	ev.sort(ts, created)
-	return ev
-}
-
-// number is the key's number, a new one for a key not seen.
-func (ev *events) number(ik int64, sk string, keyCols []*featurestore.Series) int32 {
-	n := int32(len(ev.ints) + len(ev.strs))
-	if len(keyCols) == 1 && keyCols[0].Type == transforms.Int64 {
-		if k, ok := ev.ints[ik]; ok {
-			return k
+		c := int64(math.MinInt64)
+		if created != nil && !created.Null(r) {
+			c = created.I64[r]
 		}
-		ev.ints[ik] = n
-		return n
+		recs[fill[k]] = eventRec{ts.I64[r], c, int32(r)}
+		fill[k]++
 	}
-	if k, ok := ev.strs[sk]; ok {
-		return k
-	}
-	ev.strs[sk] = n
-	return n
-}
-
-// lookup is an entity key's number, -1 for a key no event has.
-func (ev *events) lookup(ik int64, sk string, intKeyed bool) int32 {
-	var k int32
-	var ok bool
-	if intKeyed {
-		k, ok = ev.ints[ik]
-	} else {
-		k, ok = ev.strs[sk]
-	}
-	if !ok {
-		return -1
-	}
-	return k
-}
-
-// sort puts each key's events in the as-of order: time, then created
-// time (null first), then place in the source (the order they are in).
-func (ev *events) sort(ts, created *featurestore.Series) {
-	keys := len(ev.keyStart) - 1
-	eachOf(keys, runtime.GOMAXPROCS(0), func(k int) {
-		rows := ev.order[ev.keyStart[k]:ev.keyStart[k+1]]
-		slices.SortStableFunc(rows, func(a, b int32) int {
-			if c := cmp.Compare(ts.I64[a], ts.I64[b]); c != 0 {
-				return c
-			}
-			return compareCreated(created, a, b)
+	eachOf(len(counts), runtime.GOMAXPROCS(0), func(k int) {
+		slices.SortFunc(recs[ev.keyStart[k]:ev.keyStart[k+1]], func(a, b eventRec) int {
+			return cmp.Or(cmp.Compare(a.ts, b.ts), cmp.Compare(a.created, b.created), cmp.Compare(a.row, b.row))
 		})
 	})
-	ev.ts = make([]int64, len(ev.order))
-	for i, r := range ev.order {
-		ev.ts[i] = ts.I64[r]
+	ev.order, ev.ts = make([]int32, len(recs)), make([]int64, len(recs))
+	for i, r := range recs {
+		ev.order[i], ev.ts[i] = r.row, r.ts
 	}
-}
-
-// compareCreated orders two rows by created time, null first (equal when
-// the source has none).
-func compareCreated(created *featurestore.Series, a, b int32) int {
-	if created == nil {
-		return 0
-	}
-	an, bn := created.Null(int(a)), created.Null(int(b))
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return -1
-	case bn:
-		return 1
-	}
-	return cmp.Compare(created.I64[a], created.I64[b])
+	return ev
 }
 
 // queries are the entity rows by key: key k's rows are
@@ -156,14 +195,13 @@ type queries struct {
 // whose key no event has are left out.
 func newQueries(ev *events, keyCols []*featurestore.Series, event []int64) *queries {
 	key := keyFuncFor(keyCols)
-	intKeyed := len(keyCols) == 1 && keyCols[0].Type == transforms.Int64
 	keys := len(ev.keyStart) - 1
 	keyOf := make([]int32, len(event))
 	counts := make([]int32, keys)
 	for i := range event {
 		keyOf[i] = -1
 		if ik, sk, ok := key(i); ok {
-			if k := ev.lookup(ik, sk, intKeyed); k >= 0 {
+			if k := ev.keys.lookup(ik, sk); k >= 0 {
 				keyOf[i] = k
 				counts[k]++
 			}
@@ -189,13 +227,18 @@ func newQueries(ev *events, keyCols []*featurestore.Series, event []int64) *quer
 }
 
 // window is one aggregation to compute: its function, window, the events
-// it takes (take[row]: where holds and, but for count of events and
-// first/last, the value is not null or NaN) and the values.
+// it takes and their values. The accumulators read events by their place
+// in the sorted order (sequentially, as the window slides): take[i] says
+// whether the i-th event is taken (where holds and, but for count of
+// events and first/last, the value is not null or NaN), num[i] is its
+// value for numeric values, row[i] its row in the table for the others.
 type window struct {
 	v      *featurestore.FeatureVersion
 	span   int64
 	take   []bool
-	values *featurestore.Series // nil for a count of events
+	num    []float64
+	row    []int32
+	values *featurestore.Series // by table row; nil for a count of events
 	out    *featurestore.Series // one value per entity row
 	noRow  []bool               // per entity row: no event taken in the window
 }
@@ -210,8 +253,8 @@ func (w *window) slide(ev *events, q *queries, k int, acc accumulator) {
 	for _, e := range q.rows[q.start[k]:q.start[k+1]] {
 		t := q.event[e]
 		for hi < end && ev.ts[hi] <= t {
-			if r := ev.order[hi]; w.take[r] {
-				acc.add(r)
+			if w.take[hi] {
+				acc.add(int32(hi))
 				taken++
 			}
 			hi++
@@ -221,14 +264,14 @@ func (w *window) slide(ev *events, q *queries, k int, acc accumulator) {
 			from = math.MinInt64
 		}
 		for lo < hi && ev.ts[lo] < from {
-			if r := ev.order[lo]; w.take[r] {
-				acc.remove(r)
+			if w.take[lo] {
+				acc.remove(int32(lo))
 				taken--
 			}
 			lo++
 		}
 		w.noRow[e] = taken == 0
-		acc.result(int(e), ev.order[lo:hi])
+		acc.result(int(e), lo, hi)
 	}
 }
 
@@ -250,18 +293,49 @@ func computeWindows(ctx context.Context, ev *events, q *queries, ws []*window) e
 	}, nil)
 }
 
-// takes marks the events an aggregation takes: where holds (pass nil: no
-// filter) and, for the functions of values, the value is there.
-func takes(rows int, fn string, pass []bool, values *featurestore.Series) []bool {
-	take := make([]bool, rows)
-	for r := range take {
-		take[r] = pass == nil || pass[r]
-		if !take[r] || values == nil || fn == featurestore.AggFirst || fn == featurestore.AggLast {
-			continue
-		}
-		take[r] = !values.Null(r) && !(values.Type == transforms.Float64 && math.IsNaN(values.F64[r]))
+// placedValues are a values column in the events' sorted order: numbers
+// as floats, and whether each is there (not null, not NaN).
+type placedValues struct {
+	num   []float64
+	there []bool
+}
+
+// placeValues reads values (by table row) in the sorted order, once for
+// every window that aggregates them.
+func placeValues(ev *events, values *featurestore.Series) *placedValues {
+	pv := &placedValues{there: make([]bool, len(ev.order))}
+	numeric := values.Type == transforms.Float64 || values.Type == transforms.Int64
+	if numeric {
+		pv.num = make([]float64, len(ev.order))
 	}
-	return take
+	for i, r := range ev.order {
+		pv.there[i] = !values.Null(int(r))
+		switch values.Type {
+		case transforms.Float64:
+			v := values.F64[r]
+			pv.num[i], pv.there[i] = v, pv.there[i] && !math.IsNaN(v)
+		case transforms.Int64:
+			pv.num[i] = float64(values.I64[r])
+		}
+	}
+	return pv
+}
+
+// place lays the window's events out in the sorted order: which it
+// takes (where holds, pass nil: no filter, and, for the functions of
+// values, the value is there) and their values (pv, nil for a count of
+// events).
+func (w *window) place(ev *events, pass []bool, pv *placedValues) {
+	fn := w.v.Aggregation.Function
+	w.row = ev.order
+	w.take = make([]bool, len(ev.order))
+	needValue := pv != nil && fn != featurestore.AggFirst && fn != featurestore.AggLast
+	if pv != nil {
+		w.num = pv.num
+	}
+	for i, r := range ev.order {
+		w.take[i] = (pass == nil || pass[r]) && (!needValue || pv.there[i])
+	}
 }
 
 // windowOutput is the empty output of aggregation v over n entity rows:

@@ -406,8 +406,14 @@ func TestAggregationsAreTheRule(t *testing.T) {
 			for _, o := range []struct {
 				name string
 				opt  materialize.Options
-			}{{"in memory", materialize.Options{}}} {
+			}{{"in memory", materialize.Options{}}, {"spilled at 4 KiB", materialize.Options{MemoryLimit: 4 << 10, SpillDir: t.TempDir()}},
+				{"spilled at 64 KiB", materialize.Options{MemoryLimit: 64 << 10, SpillDir: t.TempDir()}}} {
+				var said []string
+				o.opt.Notify = func(line string) { said = append(said, line) }
 				table := compute(t, reg, names, entFile, cutoff*1000, o.opt)
+				if spilled := slices.ContainsFunc(said, func(l string) bool { return strings.Contains(l, "spilling it to") }); spilled != (o.opt.MemoryLimit > 0) {
+					t.Fatalf("%s: spilled %v: %q", o.name, spilled, said)
+				}
 				checkAgainstRule(t, o.name, table, evs, ents, keys, cutoff)
 			}
 		})

@@ -1,20 +1,26 @@
 package materialize
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"slices"
 	"time"
 
+	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/transforms"
 )
 
 // computeWindowed computes a windowed group while its files are hashed
-// alongside: the events read whole, each aggregation's values and filter
-// evaluated on them, the windows slid, then the features over the
-// aggregations evaluated per entity row.
+// alongside: the events read whole (or, past the memory budget, split by
+// key into partitions and read back one at a time), each aggregation's
+// values and filter evaluated on them, the windows slid, then the
+// features over the aggregations evaluated per entity row.
 func (j *Job) computeWindowed(ctx context.Context, g *group, files []string, schema featurestore.Schema, ents *Entities,
 	cutoff time.Time, progress func(int)) (*groupResult, error) {
 	if featurestore.IsURI(g.src.Path) {
@@ -28,32 +34,148 @@ func (j *Job) computeWindowed(ctx context.Context, g *group, files []string, sch
 		snap, err = j.snapshot(ctx, g.src, files)
 		snapDone <- err
 	}()
-	res, table, err := j.windows(ctx, g, files, ents, cutoff, progress)
+	read := columnsOf(schema, g.columns)
+	ws := newWindows(g, ents.Table.Rows)
+	rows, allLate, err := j.slideSource(ctx, g, files, read, ws, ents, cutoff)
 	if serr := <-snapDone; err == nil {
 		err = serr
 	}
 	if err != nil {
 		return nil, err
 	}
-	snap.Rows, snap.Schema, snap.SourceVersion = table.Rows, columnsOf(schema, g.columns), g.sourceVersion
+	progress(ents.Table.Rows / 2)
+	res, err := j.windowOutputs(ctx, g, ws, ents.Table.Rows, allLate, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	progress(ents.Table.Rows)
+	snap.Rows, snap.Schema, snap.SourceVersion = rows, read, g.sourceVersion
 	res.snap = snap
 	return res, nil
 }
 
-// windows computes the group's outputs from its events.
-func (j *Job) windows(ctx context.Context, g *group, files []string, ents *Entities, cutoff time.Time,
-	progress func(int)) (*groupResult, *featurestore.Table, error) {
-	table, _, err := parquet.ReadTable(ctx, files, g.columns)
-	if err != nil {
-		return nil, nil, err
+// newWindows makes the group's aggregations' outputs.
+func newWindows(g *group, n int) []*window {
+	var ws []*window
+	for _, v := range g.versions {
+		if v.Aggregation == nil {
+			continue
+		}
+		w := &window{v: v, span: int64(v.Aggregation.Window), out: windowOutput(v, n), noRow: make([]bool, n)}
+		for i := range w.noRow {
+			w.noRow[i] = true
+		}
+		ws = append(ws, w)
 	}
-	j.watch.step("source %s: read %d events", g.src.Name, table.Rows)
-	ws, err := j.prepareWindows(ctx, g, table, ents.Table.Rows)
+	return ws
+}
+
+// slideSource slides the windows over the source's events: all of them
+// at once when they fit in the memory budget, else partition by
+// partition of keys (spilled to disk), each partition answering the
+// entity rows of its keys. It returns the source's row count and whether
+// every event with a created time was created after the cutoff.
+func (j *Job) slideSource(ctx context.Context, g *group, files []string, read featurestore.Schema, ws []*window, ents *Entities,
+	cutoff time.Time) (int, bool, error) {
+	_, rows, err := parquet.Layout(files)
 	if err != nil {
-		return nil, nil, err
+		return 0, false, err
 	}
-	j.watch.step("source %s: evaluate the aggregated values on the events", g.src.Name)
+	parts := windowPartitions(rows, read, len(ws), j.opt.budget())
+	if parts == 1 {
+		table, _, err := parquet.ReadTable(ctx, files, g.columns)
+		if err != nil {
+			return 0, false, err
+		}
+		j.watch.step("source %s: read %d events", g.src.Name, table.Rows)
+		return table.Rows, allCreatedAfter(table, g.src, cutoff), j.slideTable(ctx, g, table, ws, ents, cutoff)
+	}
+	dir := cmp.Or(j.opt.SpillDir, os.TempDir())
+	j.opt.notify("source %s (%d events) is larger than the memory limit of %s: spilling it to %s in %d partitions",
+		g.src.Name, rows, membudget.Human(j.opt.budget()), dir, parts)
+	late, err := j.slideSpilled(ctx, g, files, read, ws, ents, cutoff, dir, parts)
+	return int(rows), late, err
+}
+
+// windowBytesPerEvent is what an event takes while its windows slide,
+// beside its columns: its sort record and place (36 bytes), and per
+// window its take flag and value (9).
+const windowBytesPerEvent = 36
+
+// windowPartitions is how many partitions of keys a source needs so that
+// one partition's events and windows fit in half the budget: 1 when the
+// whole source fits.
+func windowPartitions(rows int64, read featurestore.Schema, windows int, budget int64) int {
+	need := rows * (parquet.BytesPerRow(read) + windowBytesPerEvent + 9*int64(windows))
+	if budget <= 1 || need <= budget {
+		return 1
+	}
+	return int(min(max(2, (need+budget/2-1)/(budget/2)), maxPartitions))
+}
+
+// slideSpilled splits the source's candidate events by key into parts
+// partition files under dir (one pass, row group by row group, each row
+// keeping its place in the source for the tie rule), then reads each
+// back and slides the windows over it.
+func (j *Job) slideSpilled(ctx context.Context, g *group, files []string, read featurestore.Schema, ws []*window, ents *Entities,
+	cutoff time.Time, dir string, parts int) (bool, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("spill directory: %w", err)
+	}
+	atomicfile.RemoveStaleDirs(dir, "spill-*")
+	tmp, release, err := atomicfile.TempDir(dir, "spill-*")
+	if err != nil {
+		return false, fmt.Errorf("spill directory: %w", err)
+	}
+	defer release()
+	in := PickInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: read, Cutoff: cutoff}
+	facts := &Picked{}
+	sj := newSpillJob(in, parts, facts)
+	sj.idx, sj.spilled = g.columns, append(slices.Clone(read), featurestore.Column{Name: rowColumn, Type: transforms.Int64})
+	paths, counts, err := sj.partition(ctx, tmp)
+	if err != nil {
+		return false, err
+	}
+	j.watch.step("source %s: split into %d partitions", g.src.Name, parts)
+	for p, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		part, err := readPartition(path, sj.spilled, counts[p])
+		if err != nil {
+			return false, fmt.Errorf("read spilled partition %d: %w", p, err)
+		}
+		os.Remove(path)
+		if err := j.slideTable(ctx, g, part, ws, ents, time.Time{}); err != nil {
+			return false, err
+		}
+	}
+	j.watch.step("source %s: read back and slide %d partitions", g.src.Name, parts)
+	return facts.AllCreatedAfter(), nil
+}
+
+// slideTable slides the windows over the events of table (the whole
+// source, or one partition of its keys), answering the entity rows whose
+// keys it holds. A zero cutoff takes every event (a partition holds only
+// events created by the cutoff).
+func (j *Job) slideTable(ctx context.Context, g *group, table *featurestore.Table, ws []*window, ents *Entities, cutoff time.Time) error {
+	passes, err := j.prepareWindows(ctx, g, table, ws)
+	if err != nil {
+		return err
+	}
+	j.watch.step("source %s: evaluate the aggregated values on %d events", g.src.Name, table.Rows)
 	ev := newEvents(table, g.src, g.joinKeys, cutoff.UnixNano(), !cutoff.IsZero())
+	placed := map[*featurestore.Series]*placedValues{}
+	for i, w := range ws {
+		var pv *placedValues
+		if w.values != nil {
+			if pv = placed[w.values]; pv == nil {
+				pv = placeValues(ev, w.values)
+				placed[w.values] = pv
+			}
+		}
+		w.place(ev, passes[i], pv)
+	}
 	var keyCols []*featurestore.Series
 	for _, k := range g.joinKeys {
 		keyCols = append(keyCols, ents.Table.Lookup(k))
@@ -61,28 +183,31 @@ func (j *Job) windows(ctx context.Context, g *group, files []string, ents *Entit
 	q := newQueries(ev, keyCols, ents.Table.Lookup(ents.TimestampColumn).I64)
 	j.watch.step("source %s: sort %d events by key and time", g.src.Name, len(ev.order))
 	if err := computeWindows(ctx, ev, q, ws); err != nil {
-		return nil, nil, err
+		return err
 	}
-	progress(ents.Table.Rows / 2)
 	j.watch.step("source %s: slide %d windows", g.src.Name, len(ws))
-	res, err := j.windowOutputs(ctx, g, ws, ents.Table.Rows, allCreatedAfter(table, g.src, cutoff), cutoff)
-	progress(ents.Table.Rows)
-	return res, table, err
+	return nil
 }
 
 // prepareWindows compiles the group's row-level versions and each
-// aggregation's value and filter against the events, and evaluates them.
-func (j *Job) prepareWindows(ctx context.Context, g *group, table *featurestore.Table, n int) ([]*window, error) {
+// aggregation's value and filter against the events of table, and
+// evaluates them: each window's values and which events pass its filter
+// (nil: all).
+func (j *Job) prepareWindows(ctx context.Context, g *group, table *featurestore.Table, ws []*window) ([][]bool, error) {
 	progs := map[featurestore.ID]*program{}
-	var ws []*window
+	byID := map[featurestore.ID]int{}
+	for i, w := range ws {
+		byID[w.v.ID] = i
+	}
+	passes := make([][]bool, len(ws))
 	for _, v := range g.versions { // dependencies first
-		switch {
-		case v.Aggregation != nil:
-			w, err := prepareWindow(ctx, v, table, progs, n)
+		switch i, agg := byID[v.ID]; {
+		case agg:
+			pass, err := ws[i].prepare(ctx, table, progs)
 			if err != nil {
 				return nil, err
 			}
-			ws = append(ws, w)
+			passes[i] = pass
 		case !j.windowed(v):
 			p, err := compileVersion(v, v.Expr, v.Type, table, progs)
 			if err != nil {
@@ -91,17 +216,14 @@ func (j *Job) prepareWindows(ctx context.Context, g *group, table *featurestore.
 			progs[v.ID] = p
 		}
 	}
-	return ws, nil
+	return passes, nil
 }
 
-// prepareWindow evaluates aggregation v's value and filter on the events.
-func prepareWindow(ctx context.Context, v *featurestore.FeatureVersion, table *featurestore.Table,
-	progs map[featurestore.ID]*program, n int) (*window, error) {
-	w := &window{v: v, span: int64(v.Aggregation.Window), out: windowOutput(v, n), noRow: make([]bool, n)}
-	for i := range w.noRow {
-		w.noRow[i] = true
-	}
-	var pass []bool
+// prepare evaluates the aggregation's value and filter on the events of
+// table, and returns which pass the filter (nil: all).
+func (w *window) prepare(ctx context.Context, table *featurestore.Table, progs map[featurestore.ID]*program) ([]bool, error) {
+	v := w.v
+	w.values = nil
 	if v.Expr != "" {
 		p, err := compileVersion(v, v.Expr, "", table, progs)
 		if err != nil {
@@ -113,27 +235,24 @@ func prepareWindow(ctx context.Context, v *featurestore.FeatureVersion, table *f
 			}
 		}
 	}
-	if v.Aggregation.Where != "" {
-		p, err := compileVersion(v, v.Aggregation.Where, transforms.Bool, table, progs)
-		if err != nil {
-			return nil, err
-		}
-		cond := p.copy
-		if cond == nil {
-			if cond, err = evaluateAll(ctx, table, v, p, progs); err != nil {
-				return nil, err
-			}
-		}
-		pass = make([]bool, table.Rows)
-		for r := range pass {
-			pass[r] = !cond.Null(r) && cond.Bool[r]
-		}
-	}
-	if err := checkWindowValues(v, w.values); err != nil {
+	if err := checkWindowValues(v, w.values); err != nil || v.Aggregation.Where == "" {
 		return nil, err
 	}
-	w.take = takes(table.Rows, v.Aggregation.Function, pass, w.values)
-	return w, nil
+	p, err := compileVersion(v, v.Aggregation.Where, transforms.Bool, table, progs)
+	if err != nil {
+		return nil, err
+	}
+	cond := p.copy
+	if cond == nil {
+		if cond, err = evaluateAll(ctx, table, v, p, progs); err != nil {
+			return nil, err
+		}
+	}
+	pass := make([]bool, table.Rows)
+	for r := range pass {
+		pass[r] = !cond.Null(r) && cond.Bool[r]
+	}
+	return pass, nil
 }
 
 // evaluateAll computes program p (of version v) on every event row.

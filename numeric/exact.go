@@ -118,23 +118,24 @@ func (s *ExactSum) Float64() float64 {
 	}
 	s.carry()
 	var mag [limbs]uint64
-	neg := s.magnitude(&mag)
-	v := round(&mag)
+	neg, top := s.magnitude(&mag)
+	v := round(&mag, top)
 	if neg {
 		return -v
 	}
 	return v
 }
 
-// magnitude writes |sum| into mag as limbs in [0, 2^32), and says whether
-// the sum is negative. The limbs must be carried.
-func (s *ExactSum) magnitude(mag *[limbs]uint64) bool {
+// magnitude writes |sum| into mag as limbs in [0, 2^32), says whether
+// the sum is negative, and returns the highest limb that may be set. The
+// limbs must be carried.
+func (s *ExactSum) magnitude(mag *[limbs]uint64) (bool, int) {
 	top := s.hi - 1
 	for top >= s.lo && s.limb[top] == 0 {
 		top--
 	}
 	if top < s.lo {
-		return false
+		return false, -1
 	}
 	neg := s.limb[top] < 0
 	var borrow int64
@@ -150,16 +151,18 @@ func (s *ExactSum) magnitude(mag *[limbs]uint64) bool {
 		}
 		mag[k] = uint64(v)
 	}
-	for k := s.lo; k < limbs-1; k++ { // a top of exactly 2^32
-		mag[k+1] += mag[k] >> limbBits
-		mag[k] &= limbMask
+	if neg && mag[top] > limbMask && top+1 < limbs { // a top of exactly 2^32
+		mag[top+1] += mag[top] >> limbBits
+		mag[top] &= limbMask
+		top++
 	}
-	return neg
+	return neg, top
 }
 
-// round is the double nearest to the integer mag × 2^-1074.
-func round(mag *[limbs]uint64) float64 {
-	h := limbs - 1
+// round is the double nearest to the integer mag × 2^-1074, whose limbs
+// above top are 0.
+func round(mag *[limbs]uint64, top int) float64 {
+	h := top
 	for h >= 0 && mag[h] == 0 {
 		h--
 	}
@@ -179,14 +182,14 @@ func round(mag *[limbs]uint64) float64 {
 		return math.Ldexp(float64(at(1)<<limbBits|at(0)), -1074)
 	}
 	// The top 64 bits, and whether any bit below them is set.
-	top := at(h)<<(64-l) | at(h-1)<<(32-l) | at(h-2)>>l
+	head := at(h)<<(64-l) | at(h-1)<<(32-l) | at(h-2)>>l
 	sticky := at(h-2)&(1<<l-1) != 0
 	for k := h - 3; k >= 0 && !sticky; k-- {
 		sticky = mag[k] != 0
 	}
-	mant := top >> 11
-	guard := top&(1<<10) != 0
-	rest := top&(1<<10-1) != 0 || sticky
+	mant := head >> 11
+	guard := head&(1<<10) != 0
+	rest := head&(1<<10-1) != 0 || sticky
 	if guard && (rest || mant&1 == 1) {
 		mant++
 	}
