@@ -3,6 +3,7 @@ package featurestore
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fs-dev/fs/transforms"
@@ -70,4 +71,44 @@ func (a *Aggregation) descriptorFields(d *descriptor) {
 	if a.WhereCanonical != "" {
 		d.field("where", a.WhereCanonical)
 	}
+}
+
+// function, window and where are an aggregation's fields as diffs and
+// tables show them ("" for a row-level feature, a nil aggregation).
+func (a *Aggregation) function() string {
+	if a == nil {
+		return ""
+	}
+	return a.Function
+}
+
+func (a *Aggregation) window() string {
+	if a == nil {
+		return ""
+	}
+	return FormatTTL(a.Window)
+}
+
+func (a *Aggregation) where() string {
+	if a == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(a.Where), " ")
+}
+
+// Describe is an aggregation of expr as one line ("mean of fare over 7d
+// where n > 2", "count of events over 1d"), or expr itself for a nil one.
+func (a *Aggregation) Describe(expr string) string {
+	expr = strings.Join(strings.Fields(expr), " ")
+	if a == nil {
+		return expr
+	}
+	if expr == "" {
+		expr = "events"
+	}
+	s := a.Function + " of " + expr + " over " + a.window()
+	if a.Where != "" {
+		s += " where " + a.where()
+	}
+	return s
 }

@@ -44,6 +44,9 @@ func versionFields(ctx context.Context, reg Registry, project string, v *Feature
 		{"canonical", v.Canonical},
 		{"type", string(v.Type)},
 		{"ttl", FormatTTL(v.TTL)},
+		{"aggregate", v.Aggregation.function()},
+		{"window", v.Aggregation.window()},
+		{"where", v.Aggregation.where()},
 	}
 	for _, f := range src.Fields() {
 		out = append(out, [2]string{"source." + f[0], f[1]})

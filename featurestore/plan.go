@@ -301,7 +301,8 @@ func (p *planner) checkAggregate(i int) bool {
 	case !IsAggregateFunction(f.Aggregate):
 		p.fail(fld+".aggregate", suggestHint(f.Aggregate, AggregateFunctions, "the functions are "+strings.Join(AggregateFunctions, ", ")),
 			"feature %s: unknown aggregate %q", f.Name, f.Aggregate)
-	case f.Window <= 0:
+	case f.Window < 0: // given but unreadable: reported where it was read
+	case f.Window == 0:
 		p.fail(fld+".window", "add window: the span of events before each entity row, such as 7d or 12h",
 			"feature %s: an aggregation needs a window", f.Name)
 	case f.TTL != 0:
@@ -477,6 +478,13 @@ func (p *planner) compileOver(i int, field, src string, want transforms.Type) (*
 		p.fail(fmt.Sprintf("features[%d].%s", i, field), "aggregate the row-level value; aggregations of aggregations are not supported",
 			"feature %s: the %s of an aggregation reads the aggregation %s", f.Name, field, r.aggregateName)
 		return nil, "", nil, false, nil
+	}
+	if want == transforms.Bool {
+		if prog, err := transforms.Compile(e, r.env, ""); err == nil && prog.Output() != transforms.Bool {
+			p.exprError(i, field, &transforms.Error{Line: 1, Column: 1, Message: fmt.Sprintf("%s gives %s, not a condition", field, prog.Output()),
+				Hint: "write a condition, such as fare > 20 or city == \"paris\" (a null counts as false)"})
+			return nil, "", nil, false, nil
+		}
 	}
 	prog, err := transforms.Compile(e, r.env, want)
 	if err != nil {

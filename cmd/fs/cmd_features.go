@@ -74,7 +74,7 @@ Exit codes: 0 ok, 1 error (such as an unknown name), 2 usage, 10 no store, 11 st
 				if v.Current {
 					mark = "*"
 				}
-				t.row(mark, v.ID.Short(), fmtTime(v.Created), string(v.Type), format.TTL(v.TTL), v.Source.Name, format.OneLine(v.Expr))
+				t.row(mark, v.ID.Short(), fmtTime(v.Created), string(v.Type), format.TTL(v.TTL), v.Source.Name, v.Aggregation.Describe(v.Expr))
 			}
 			return t.flush()
 		},

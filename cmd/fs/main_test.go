@@ -62,6 +62,7 @@ func scriptCmds(more map[string]func(ts *testscript.TestScript, neg bool, args [
 		"genstats":   cmdGenstats,
 		"catparquet": cmdCatparquet,
 		"v1store":    cmdV1store,
+		"genevents":  cmdGenevents,
 	}
 	maps.Copy(cmds, more)
 	return cmds
@@ -82,6 +83,29 @@ func cmdGenstats(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	at := time.Date(2021, 4, 10, 0, 0, 0, 0, time.UTC).UnixMicro()
 	rows := []row{{at, 1001, rate}, {at, 1002, rate}, {at, 1003, rate}}
+	ts.Check(pq.WriteFile(ts.MkAbs(args[0]), rows))
+}
+
+// genevents FILE writes a small event source: rides of drivers 1001 and
+// 1002 from 2021-01-01, a fare (one null) and a city; ties on the hour.
+func cmdGenevents(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: genevents FILE")
+	}
+	type row struct {
+		TS       int64    `parquet:"ts,timestamp(microsecond:utc)"`
+		DriverID int64    `parquet:"driver_id"`
+		Fare     *float64 `parquet:"fare,optional"`
+		City     string   `parquet:"city"`
+	}
+	day := int64(24 * time.Hour / time.Microsecond)
+	at := func(d, h int64) int64 { return time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() + d*day + h*day/24 }
+	fare := func(f float64) *float64 { return &f }
+	rows := []row{
+		{at(0, 9), 1001, fare(10), "paris"}, {at(0, 9), 1001, fare(30), "lyon"}, {at(1, 12), 1001, nil, "paris"},
+		{at(2, 8), 1001, fare(25.5), "paris"}, {at(5, 10), 1001, fare(8), "nice"},
+		{at(0, 10), 1002, fare(12), "lille"}, {at(3, 10), 1002, fare(40), "lille"},
+	}
 	ts.Check(pq.WriteFile(ts.MkAbs(args[0]), rows))
 }
 

@@ -204,6 +204,9 @@ func parseFeature(defs *featurestore.Definitions, loc *locator, i int, ff fileFe
 		if err != nil {
 			errs = append(errs, errorAt(defs, loc.locate(field+"."+span.name), "write a duration such as 720h, 30d or 90m",
 				"feature %s: %v", ff.Name, err))
+			if span.name == "window" {
+				d = -1 // given, but reported: not reported again as missing
+			}
 		}
 		*span.dst = d
 	}
