@@ -35,5 +35,8 @@ func Example() {
 	// avg_daily_trips a8495ec86d43
 	// conv_rate e8acb2bb2fa1
 	// engagement 57436e1ba4ea
+	// fare_mean_7d 0d99219bbad9
+	// long_trips_1d 81828b851730
+	// trips_7d 5a30ab586baa
 	// trips_per_hour ab7a234b4e61
 }

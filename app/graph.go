@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/lineage"
@@ -56,7 +55,7 @@ func describe(id lineage.NodeID, rec any, prof *profile.Profile) *lineage.Node {
 		n.Attrs["path"], n.Attrs["entity"] = r.Location, r.Entity
 	case *featurestore.FeatureVersion:
 		n.Label = r.Name + "@" + short
-		n.Attrs["expr"] = truncate(strings.Join(strings.Fields(r.Expr), " "), 40)
+		n.Attrs["expr"] = truncate(r.Aggregation.Describe(r.Expr), 48)
 		n.Attrs["type"] = string(r.Type)
 	case *featurestore.FeatureSetVersion:
 		n.Label = r.Name + "@" + short

@@ -64,7 +64,7 @@ func TestRegisterChecksBeforeTakingTheStore(t *testing.T) {
 		t.Fatalf("a file with errors took the store %d times for reading and %d for writing", r, w)
 	}
 	res, err := svc.Register(ctx, app.RegisterRequest{File: "features.yaml", Dir: dir, Content: string(defs)})
-	if err != nil || len(res.Features) != 5 || len(res.Sources) != 1 {
+	if err != nil || len(res.Features) != 8 || len(res.Sources) != 2 {
 		t.Fatalf("register: %v %+v", err, res)
 	}
 	if r, w := opener.reads.Load(), opener.writes.Load(); r != 0 || w != 1 {

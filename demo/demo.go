@@ -58,7 +58,7 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
-// Write generates driver_stats.parquet, orders.tsv, features.yaml and
+// Write generates driver_stats.parquet, orders.tsv, trips.parquet, features.yaml and
 // expectations.yaml in
 // dir, each only where it is missing unless o.Force.
 func Write(dir string, o Options) error {
@@ -71,6 +71,7 @@ func Write(dir string, o Options) error {
 	}{
 		{"driver_stats.parquet", func(p string) error { return WriteDriverStats(p, o) }},
 		{"orders.tsv", func(p string) error { return WriteOrders(p, o) }},
+		{"trips.parquet", func(p string) error { return WriteTrips(p, o) }},
 		{"features.yaml", func(p string) error { return writeFile(p, []byte(Definitions)) }},
 		{"expectations.yaml", func(p string) error { return writeFile(p, []byte(Expectations)) }},
 	}
@@ -137,6 +138,47 @@ func WriteDriverStats(path string, o Options) error {
 	})
 }
 
+// tripRow is a trip event: who drove it, when, its fare and distance.
+type tripRow struct {
+	Ts         int64    `parquet:"ts,timestamp(microsecond:utc)"`
+	DriverID   int64    `parquet:"driver_id"`
+	FareUSD    *float64 `parquet:"fare_usd,optional"`
+	DistanceKM float64  `parquet:"distance_km"`
+	Created    int64    `parquet:"created,timestamp(microsecond:utc)"`
+}
+
+// WriteTrips writes trip events, a few a day per driver as busy as its
+// daily trips say (a few thousand in all): the event source the demo's
+// aggregations read. A fare is sometimes missing.
+func WriteTrips(path string, o Options) error {
+	rng := rand.New(rand.NewPCG(o.Seed, 3))
+	prof := profiles(rand.New(rand.NewPCG(o.Seed, 1)), o.Drivers)
+	var rows []tripRow
+	span := int64(o.Hours) * int64(time.Hour)
+	for d := 0; d < o.Drivers; d++ {
+		n := int(float64(o.Hours) / 24 * (4 + prof[d].trips/40))
+		for range n {
+			t := o.Start.Add(time.Duration(rng.Int64N(span))).Truncate(time.Second)
+			km := round(1+rng.ExpFloat64()*6, 1)
+			fare := round(2.5+1.6*km+rng.Float64()*3, 2)
+			r := tripRow{Ts: t.UnixMicro(), DriverID: int64(1001 + d), FareUSD: &fare, DistanceKM: km,
+				Created: t.Add(time.Duration(1+rng.IntN(10)) * time.Minute).UnixMicro()}
+			if rng.IntN(60) == 0 {
+				r.FareUSD = nil
+			}
+			rows = append(rows, r)
+		}
+	}
+	return atomicfile.WriteWith(path, func(f *os.File) error {
+		w := pq.NewGenericWriter[tripRow](f, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+			pq.CreatedBy("fs demo", "1", ""))
+		if _, err := w.Write(rows); err != nil {
+			return err
+		}
+		return w.Close()
+	})
+}
+
 // WriteOrders writes labelled orders: event_timestamp, driver_id and
 // trip_completed, tab-separated like the real export. The label depends on
 // the driver's current traits, so a model can learn it.
@@ -189,6 +231,11 @@ sources:
     entity: driver
     timestamp_field: datetime
     created_timestamp_field: created
+  - name: trips
+    path: trips.parquet
+    entity: driver
+    timestamp_field: ts
+    created_timestamp_field: created
 features:
   - name: conv_rate
     source: driver_stats
@@ -210,6 +257,22 @@ features:
   - name: engagement
     source: driver_stats
     expr: (conv_rate ?? 0) * (acc_rate ?? 0) + trips_per_hour / 100
+  # Aggregations over the trip events (docs/definitions.md#aggregations).
+  - name: trips_7d
+    source: trips
+    aggregate: count
+    window: 7d
+    description: trips in the 7 days before the order
+  - name: fare_mean_7d
+    source: trips
+    expr: fare_usd
+    aggregate: mean
+    window: 7d
+  - name: long_trips_1d
+    source: trips
+    aggregate: count
+    window: 1d
+    where: distance_km > 10
 feature_sets:
   - name: driver_ranking
     features: [conv_rate, acc_rate, avg_daily_trips]

@@ -81,6 +81,16 @@ train = store.training_set(FEATURES, entities=DATA / "driver_orders.csv", as_of=
 print("dataset", train.attrs["fs"]["dataset_id"])
 train
 """)
+md("### Windowed aggregations\nA feature can aggregate its source's events over a window before each order: its "
+   "function, window and filter are part of its version (docs/definitions.md#aggregations).")
+code("""
+Path("aggregations.yaml").write_text(definitions
+    + "  - {name: conv_rate_mean_7d, source: driver_stats, expr: conv_rate, aggregate: mean, window: 7d}\\n"
+    + "  - {name: updates_7d, source: driver_stats, aggregate: count, window: 7d}\\n")
+store.register("aggregations.yaml")
+store.training_set(["conv_rate", "conv_rate_mean_7d", "updates_7d"], entities=DATA / "driver_orders.csv",
+                   as_of="2021-08-01T00:00:00Z")
+""")
 md("## 4. Train Elastic Net, exactly as scikit-learn does")
 code("""
 SUCCESS_RMSE = 0.5
@@ -118,5 +128,7 @@ print("changing avg_daily_trips would affect", len(impact["runs"]), "runs,", len
 report = store.reproduce(run)
 print("reproduced:", "identical" if report["identical"] else report["differences"])
 """)
+for i, c in enumerate(cells):
+    c.id = f"cell-{i:02d}"  # stable ids: generating it again changes only what changed
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 nbf.write(nb, OUT)

@@ -53,7 +53,7 @@ func (a *cli) runDemo(cmd *cobra.Command, dir string, o demoOptions) error {
 	if err := app.WriteDemo(dir, o.force); err != nil {
 		return fmt.Errorf("write demo data: %w", err)
 	}
-	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, orders.tsv, features.yaml, expectations.yaml\n", dir)
+	fmt.Fprintf(a.st.Stderr, "fs: demo data in %s: driver_stats.parquet, trips.parquet, orders.tsv, features.yaml, expectations.yaml\n", dir)
 	if o.dataOnly {
 		return nil
 	}
