@@ -99,7 +99,9 @@ func cmdGenevents(ts *testscript.TestScript, neg bool, args []string) {
 		City     string   `parquet:"city"`
 	}
 	day := int64(24 * time.Hour / time.Microsecond)
-	at := func(d, h int64) int64 { return time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() + d*day + h*day/24 }
+	at := func(d, h int64) int64 {
+		return time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() + d*day + h*day/24
+	}
 	fare := func(f float64) *float64 { return &f }
 	rows := []row{
 		{at(0, 9), 1001, fare(10), "paris"}, {at(0, 9), 1001, fare(30), "lyon"}, {at(1, 12), 1001, nil, "paris"},
