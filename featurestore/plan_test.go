@@ -30,6 +30,9 @@ func newFixture(t *testing.T) *fixture {
 	if err := demo.WriteDriverStats(filepath.Join(dir, "driver_stats.parquet"), demo.DefaultOptions()); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.WriteTrips(filepath.Join(dir, "trips.parquet"), demo.DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
 	reg, err := badger.NewInMemory()
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +108,10 @@ func TestGoldenVersions(t *testing.T) {
 		"trips_per_hour":      "ab7a234b4e61aa5925d8c3f8be36c0980ef44a7831a5e42b1b8c1d0ffc95af64",
 		"engagement":          "57436e1ba4ea010571ecfe38fc5f464d69ac560581773db5fa6ce138afe87caf",
 		"set:driver_ranking":  "62f182d8c37d9a79c344533461af7a4021178e0c2450aa5f491d2b9f71374fce",
+		"trips_7d":            "5a30ab586baa3b53dfc91d5370e91edd9916d60e418c4bf4f9efcef780da9fdd",
+		"fare_mean_7d":        "0d99219bbad9fc87817c49966f56d2f11e948f68f9dcb18123ce82a36d24234c",
+		"long_trips_1d":       "81828b851730cb96baea30b7716df7ae3fe061a654525e755972bd4058e7ac77",
+		"source:trips":        "b1716f2e628203e774ce755fc472e3647cdc9925bcad7649838f42b02a1abddf",
 		"source:driver_stats": "fe51b002932227659ca8241123d4e1fa127b108464857e9df7ddeef09f9fcc70",
 	}
 	for k, w := range want {

@@ -104,3 +104,25 @@ func newPicked(in PickInput) *Picked {
 	}
 	return out
 }
+
+// EventReader reads a source's events where they are (an Engine that also
+// computes windowed aggregations' inputs): the events that can be
+// candidates (a key, a time, created by the cutoff) of the entity keys,
+// with a time in [From, To], their named columns in the source's order
+// (files in path order, rows in file order). fs then computes the windows
+// on them as on events it read itself, so both give the same bytes.
+type EventReader interface {
+	ReadEvents(ctx context.Context, in EventsInput) (*featurestore.Table, error)
+}
+
+// EventsInput is a windowed group's read.
+type EventsInput struct {
+	Source   featurestore.Source
+	Files    []string // in fs's path order
+	JoinKeys []string
+	Columns  []string            // the columns to return (keys and timestamps included)
+	Schema   featurestore.Schema // the source's: each column's type
+	Cutoff   time.Time
+	From, To int64                  // event times, ns
+	Keys     []*featurestore.Series // the entity rows' keys (as JoinKeys)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"time"
@@ -23,9 +24,9 @@ import (
 // features over the aggregations evaluated per entity row.
 func (j *Job) computeWindowed(ctx context.Context, g *group, files []string, schema featurestore.Schema, ents *Entities,
 	cutoff time.Time, progress func(int)) (*groupResult, error) {
-	if featurestore.IsURI(g.src.Path) {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "aggregations read their source's events here, and %s is a URI", g.src.Path).
-			WithHint("aggregate a copy of the source on this machine's disk, or materialize the as-of features alone with Spark")
+	if _, ok := j.opt.Engine.(EventReader); featurestore.IsURI(g.src.Path) && !ok {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "aggregations read their source's events, and %s is a URI only an engine reaches", g.src.Path).
+			WithHint("materialize with --engine spark (a Spark Connect server that reaches that storage)")
 	}
 	snapDone := make(chan error, 1)
 	var snap featurestore.SourceSnapshot
@@ -77,6 +78,9 @@ func newWindows(g *group, n int) []*window {
 // every event with a created time was created after the cutoff.
 func (j *Job) slideSource(ctx context.Context, g *group, files []string, read featurestore.Schema, ws []*window, ents *Entities,
 	cutoff time.Time) (int, bool, error) {
+	if er, ok := j.opt.Engine.(EventReader); ok {
+		return j.slideRemote(ctx, er, g, files, read, ws, ents, cutoff)
+	}
 	_, rows, err := parquet.Layout(files)
 	if err != nil {
 		return 0, false, err
@@ -95,6 +99,42 @@ func (j *Job) slideSource(ctx context.Context, g *group, files []string, read fe
 		g.src.Name, rows, membudget.Human(j.opt.budget()), dir, parts)
 	late, err := j.slideSpilled(ctx, g, files, read, ws, ents, cutoff, dir, parts)
 	return int(rows), late, err
+}
+
+// slideRemote has the engine read the events the entity rows' windows
+// can reach (their keys, from the earliest entity time less the longest
+// window to the latest) and slides the windows over them here.
+func (j *Job) slideRemote(ctx context.Context, er EventReader, g *group, files []string, read featurestore.Schema, ws []*window,
+	ents *Entities, cutoff time.Time) (int, bool, error) {
+	event := ents.Table.Lookup(ents.TimestampColumn).I64
+	in := EventsInput{Source: g.src, Files: files, JoinKeys: g.joinKeys, Columns: g.columns, Schema: read, Cutoff: cutoff,
+		From: math.MaxInt64, To: math.MinInt64}
+	for _, k := range g.joinKeys {
+		in.Keys = append(in.Keys, ents.Table.Lookup(k))
+	}
+	var span int64
+	for _, w := range ws {
+		span = max(span, w.span)
+	}
+	for _, t := range event {
+		in.From, in.To = min(in.From, t), max(in.To, t)
+	}
+	if len(event) == 0 {
+		return 0, false, nil
+	}
+	if in.From > math.MinInt64+span {
+		in.From -= span
+	}
+	rows, err := j.opt.Engine.Rows(ctx, files) // the snapshot's count: all the source's rows, as here
+	if err != nil {
+		return 0, false, err
+	}
+	table, err := er.ReadEvents(ctx, in)
+	if err != nil {
+		return 0, false, err
+	}
+	j.watch.step("source %s: read %d of its %d events elsewhere (Spark)", g.src.Name, table.Rows, rows)
+	return int(rows), false, j.slideTable(ctx, g, table, ws, ents, time.Time{})
 }
 
 // windowBytesPerEvent is what an event takes while its windows slide,

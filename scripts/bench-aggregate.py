@@ -166,7 +166,7 @@ def run(a, fs, work, n):
         print(f"{name:20s} wall {w:6.2f} s   cpu {c:6.2f} s   peak RSS {r:7.0f} MiB   fs is {w / fs_wall:5.1f}x faster")
     for peer in ("duckdb", "polars"):
         theirs = pd.read_parquet(work / f"{peer}.parquet")
-        print(f"fs and {peer}: " + "; ".join(agreement(got[name], theirs[name], fn) for name, fn, _, _ in FEATURES))
+        print(f"fs and {peer}: " + "; ".join(f"{name} " + agreement(got[name], theirs[name], fn) for name, fn, _, _ in FEATURES))
 
 
 def agreement(mine, theirs, fn):
@@ -177,7 +177,7 @@ def agreement(mine, theirs, fn):
         ok = (a == b) | both_null
     else:
         ok = (np.abs(a - b) <= 1e-9 * np.maximum(1, np.abs(b))) | both_null
-    return f"{fn} {ok.mean():.4%}"
+    return f"{ok.mean():.4%}"
 
 
 if __name__ == "__main__":

@@ -28,17 +28,30 @@ func picked(t arrow.Table, in materialize.PickInput, n int) (*materialize.Picked
 		out.Found[i] = ts.Valid[i]
 		out.Ts[i] = ts.I64[i] * 1000
 	}
-	for ci, name := range in.Columns {
-		c, ok := in.Schema.Lookup(name)
+	cols, err := sourceColumns(t, 2, in.Source.Name, in.Schema, in.Columns)
+	if err != nil {
+		return nil, err
+	}
+	out.Table.Series = cols
+	return out, nil
+}
+
+// sourceColumns reads Spark's columns from first on, named names, typed as
+// fs's own parquet reader types the source's columns.
+func sourceColumns(t arrow.Table, first int, source string, schema featurestore.Schema, names []string) ([]*featurestore.Series, error) {
+	n := int(t.NumRows())
+	var out []*featurestore.Series
+	for ci, name := range names {
+		c, ok := schema.Lookup(name)
 		if !ok {
-			return nil, fmt.Errorf("source %s has no column %s", in.Source.Name, name)
+			return nil, fmt.Errorf("source %s has no column %s", source, name)
 		}
 		s := featurestore.NewSeries(name, c.Type, n)
 		s.Physical, s.Valid = c.Physical, make([]bool, n)
-		if err := fill(s, t.Column(ci+2).Data(), c.Type == transforms.Timestamp); err != nil {
+		if err := fill(s, t.Column(first+ci).Data(), c.Type == transforms.Timestamp); err != nil {
 			return nil, fmt.Errorf("column %s: %w", name, err)
 		}
-		out.Table.Series = append(out.Table.Series, s)
+		out = append(out, s)
 	}
 	return out, nil
 }

@@ -109,24 +109,13 @@ func (p *Engine) Pick(ctx context.Context, in materialize.PickInput) (*materiali
 		return nil, err
 	}
 	defer ents.Release()
-	df, err := p.session.CreateDataFrameFromArrow(ctx, ents)
+	tbl, err := p.queryOver(ctx, ents, fmt.Sprintf("fs_entities_%d", n), "pick the rows of source "+in.Source.Name,
+		func(view string) string { return pickSQL(in, view) })
 	if err != nil {
-		return nil, p.failed("upload the entity rows", err)
+		return nil, err
 	}
-	view := fmt.Sprintf("fs_entities_%d", n)
-	if err := df.CreateTempView(ctx, view, true, false); err != nil {
-		return nil, p.failed("upload the entity rows", err)
-	}
-	res, err := p.session.Sql(ctx, pickSQL(in, view))
-	if err != nil {
-		return nil, p.failed("pick the rows of source "+in.Source.Name, err)
-	}
-	tbl, err := res.ToArrow(ctx)
-	if err != nil {
-		return nil, p.failed("pick the rows of source "+in.Source.Name, err)
-	}
-	defer (*tbl).Release()
-	out, err := picked(*tbl, in, n)
+	defer tbl.Release()
+	out, err := picked(tbl, in, n)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +123,28 @@ func (p *Engine) Pick(ctx context.Context, in materialize.PickInput) (*materiali
 		return nil, err
 	}
 	return out, nil
+}
+
+// queryOver uploads rows as the temporary view named view, runs the query
+// built over it and returns Spark's answer (the caller releases it); what
+// names the step in errors.
+func (p *Engine) queryOver(ctx context.Context, rows arrow.Table, view, what string, query func(view string) string) (arrow.Table, error) {
+	df, err := p.session.CreateDataFrameFromArrow(ctx, rows)
+	if err != nil {
+		return nil, p.failed("upload the entity rows", err)
+	}
+	if err := df.CreateTempView(ctx, view, true, false); err != nil {
+		return nil, p.failed("upload the entity rows", err)
+	}
+	res, err := p.session.Sql(ctx, query(view))
+	if err != nil {
+		return nil, p.failed(what, err)
+	}
+	tbl, err := res.ToArrow(ctx)
+	if err != nil {
+		return nil, p.failed(what, err)
+	}
+	return *tbl, nil
 }
 
 // noteCreated asks Spark whether the source has created times and one by

@@ -233,6 +233,12 @@ func TestWebUI(t *testing.T) {
 	contains(t, "the diff", b.text("table.diff"), "expr", "avg_daily_trips / 24.0", "avg_daily_trips / 24.0 * 1.5", detail.Versions[1].ID.Short())
 	b.shot("diff")
 
+	// An aggregation's page says its function, window and filter.
+	b.open("/features/long_trips_1d", "dd.aggregation")
+	if got := b.text("dd.aggregation"); got != "count over a window of 1d, where distance_km > 10" {
+		t.Errorf("the aggregation reads %q", got)
+	}
+
 	// Runs: the table sorts; a sweep's page shows its runs, metrics equal to
 	// the JSON, the charts; two of its runs compare side by side.
 	var runs []trainer.Run

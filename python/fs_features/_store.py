@@ -83,6 +83,7 @@ class Store:
                  "registered_by": v.get("registered_by", ""),
                  "created": pd.Timestamp(v["created"]), "type": v["type"], "ttl_seconds": (v.get("ttl") or 0) / 1e9,
                  "expr": v["expr"], "canonical": v["canonical"], "source": v["source"]["name"],
+                 "aggregation": v.get("aggregation"),  # function, window (ns) and where of an aggregation, else None
                  "depends_on": [f"{x['name']}@{x['version'][:12]}" for x in v.get("depends_on") or []]}
                 for v in d["versions"]]
         df = pd.DataFrame(rows)

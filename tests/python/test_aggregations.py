@@ -82,3 +82,27 @@ def test_aggregations_against_duckdb(run_fs, tmp_path, seed):
             ok = (a == b) | both_null
         assert ok.all(), f"{name}: {np.flatnonzero(~ok)[:5]} differ: fs {a[~ok][:5]}, duckdb {b[~ok][:5]}"
     assert (got["n_3d"] > 0).mean() > 0.5, "most entity rows should see events: the test tests little"
+
+
+def test_python_client_takes_aggregations(fs_bin, tmp_path, monkeypatch):
+    """store.training_set computes the demo's aggregations as fs materialize does, and a
+    feature's versions say what an aggregation is."""
+    import subprocess
+
+    import fs_features as fs
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FS_BIN", fs_bin)
+    subprocess.run([fs_bin, "demo", "--data-only", "."], check=True, capture_output=True)
+    store = fs.Store.init(".fs")
+    store.register("features.yaml")
+    names = ["trips_7d", "fare_mean_7d", "long_trips_1d"]
+    train = store.training_set(names, entities="orders.tsv", as_of="2021-04-20")
+    subprocess.run([fs_bin, "materialize", "--features", ",".join(names), "--entities", "orders.tsv", "--out", "cli.parquet",
+                    "--as-of", "2021-04-20T00:00:00Z", "--store", ".fs"], check=True, capture_output=True)
+    cli = pd.read_parquet(tmp_path / "cli.parquet")
+    for name in names:
+        assert train[name].equals(cli[name]), name
+    assert train["trips_7d"].dtype == "int64" and (train["trips_7d"] > 0).mean() > 0.5
+    versions = store.feature("long_trips_1d")
+    agg = versions["aggregation"].iloc[0]
+    assert agg["function"] == "count" and agg["where"] == "distance_km > 10" and agg["window"] == 86400 * 10**9
