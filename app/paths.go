@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 )
 
@@ -19,10 +20,20 @@ type Roots []string
 const EFORBIDDEN = "forbidden"
 
 // NewRoots resolves each directory to an absolute path without symbolic
-// links; each must exist.
+// links; each must exist. A root may also be a bucket or a prefix in one
+// (s3://bucket/team/), which the server reads and writes with its own
+// credentials.
 func NewRoots(dirs []string) (Roots, error) {
 	out := Roots{}
 	for _, d := range dirs {
+		if featurestore.IsURI(d) {
+			root, err := bucketRoot(d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, root)
+			continue
+		}
 		abs, err := filepath.Abs(d)
 		if err == nil {
 			abs, err = filepath.EvalSymlinks(abs)
@@ -42,19 +53,34 @@ func NewRoots(dirs []string) (Roots, error) {
 	return out, nil
 }
 
-// Check refuses a local path outside the roots, naming the field. The
-// path is what the server will open: a URI is refused (it would be opened
-// as a local file named like one), and so is a ".." element (the kernel
-// resolves it after links, the check before); links are resolved before
-// the path is compared with the roots. The answer never depends on
-// whether a file outside the roots exists. Nil roots allow any path.
+// bucketRoot is a data root in a bucket, as blob.Split cleans it; a
+// scheme fs does not read itself is refused.
+func bucketRoot(uri string) (string, error) {
+	scheme, bucket, key, ok := blob.Split(uri)
+	if !ok || !blob.Handles(uri) {
+		return "", featurestore.Errorf(featurestore.EINVALID, "data root %s: not a bucket fs reads", uri).
+			WithHint("give a directory, or a bucket prefix such as s3://BUCKET/team/")
+	}
+	if key != "" && !strings.HasSuffix(key, "/") {
+		key += "/"
+	}
+	return blob.Join(scheme, bucket, key), nil
+}
+
+// Check refuses a path outside the roots, naming the field. The path is
+// what the server will open: an object in a bucket must lie under a root
+// in that bucket (blob.Within: no ".." element); another URI is refused
+// (it would be opened as a local file named like one), and so is a ".."
+// element (the kernel resolves it after links, the check before); links
+// are resolved before the path is compared with the roots. The answer
+// never depends on whether a file outside the roots exists. Nil roots
+// allow any path.
 func (r Roots) Check(field, path string) error {
 	if r == nil || path == "" {
 		return nil
 	}
 	if featurestore.IsURI(path) {
-		return featurestore.Errorf(EFORBIDDEN, "%s: %s is a URI; this fs server opens only files under its data roots", field, path).
-			WithHint("give a path under the server's data roots (only a source's path may be a URI, which Spark reads)")
+		return r.checkObject(field, path)
 	}
 	if hasDotDot(path) {
 		return featurestore.Errorf(EFORBIDDEN, "%s: %s has a .. element", field, path).
@@ -66,15 +92,30 @@ func (r Roots) Check(field, path string) error {
 	return outsideRoots(field, path)
 }
 
+// checkObject allows an object under a bucket root.
+func (r Roots) checkObject(field, uri string) error {
+	if blob.Handles(uri) {
+		for _, root := range r {
+			if featurestore.IsURI(root) && blob.Within(uri, root) {
+				return nil
+			}
+		}
+		return outsideRoots(field, uri)
+	}
+	return featurestore.Errorf(EFORBIDDEN, "%s: %s is a URI this fs server does not open", field, uri).
+		WithHint("give a path under the server's data roots (a source's path may also be a URI Spark reads)")
+}
+
 func outsideRoots(field, path string) error {
 	return featurestore.Errorf(EFORBIDDEN, "%s: %s is outside the server's data roots", field, path).
 		WithHint("the server reads and writes only under its data roots (fs serve --data-root); ask its operator, or copy the file there")
 }
 
 // CheckSource is Check for a source's path, which may also be a URI that
-// only Spark reads (the server never opens it itself).
+// only Spark reads (the server never opens it itself). An object in a
+// bucket the server reads itself must lie under a bucket root.
 func (r Roots) CheckSource(field, path string) error {
-	if featurestore.IsURI(path) && !strings.HasPrefix(strings.ToLower(path), "file:") {
+	if featurestore.IsURI(path) && !blob.Handles(path) && !strings.HasPrefix(strings.ToLower(path), "file:") {
 		return nil
 	}
 	return r.Check(field, path)
@@ -93,7 +134,7 @@ func (r Roots) CheckFiles(field string, files []string) error {
 
 func (r Roots) contains(abs string) bool {
 	for _, root := range r {
-		if within(abs, root) {
+		if !featurestore.IsURI(root) && within(abs, root) {
 			return true
 		}
 	}
@@ -151,7 +192,7 @@ func (s *Service) checkPath(field, path string) error {
 	if s.Roots == nil || path == "" {
 		return nil
 	}
-	if err := s.Roots.Check(field, path); err != nil {
+	if err := s.Roots.Check(field, path); err != nil || featurestore.IsURI(path) {
 		return err
 	}
 	return s.checkProtected(field, path)
@@ -247,3 +288,14 @@ const (
 	whatTarget   = "a parquet file, a directory of them, or a registered source's name"
 	whatNode     = "a run or dataset id, NAME@VERSION, or a feature, feature set or source name"
 )
+
+// absolute is a local path made absolute; a URI as it is.
+func absolute(path string) string {
+	if featurestore.IsURI(path) {
+		return path
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}

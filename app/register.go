@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/badger"
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
@@ -149,7 +150,7 @@ type sourceSchemas struct {
 }
 
 func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {
-	if !featurestore.IsURI(path) {
+	if !featurestore.IsURI(path) || blob.Handles(path) {
 		files, err := parquet.Files(path)
 		if err != nil {
 			return nil, err

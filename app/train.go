@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/badger"
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/materialize"
@@ -126,7 +127,7 @@ func (s *Service) loadDataset(ctx context.Context, arg string) (*trainer.Data, e
 	if err != nil {
 		return nil, err
 	}
-	abs, _ := filepath.Abs(path)
+	abs := absolute(path)
 	digest, _, err := materialize.FileSHA256(abs)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the dataset %s: %v", path, err)
@@ -161,7 +162,7 @@ func (s *Service) loadDataset(ctx context.Context, arg string) (*trainer.Data, e
 func (s *Service) datasetFile(ctx context.Context, arg string) (string, *featurestore.Dataset, error) {
 	pathErr := s.checkPath("dataset", arg)
 	if pathErr == nil {
-		if _, err := os.Stat(arg); err == nil {
+		if _, err := os.Stat(arg); err == nil || blob.Handles(arg) {
 			return arg, nil, nil
 		}
 	}

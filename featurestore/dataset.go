@@ -67,6 +67,11 @@ type FileSnapshot struct {
 	Path   string `json:"path"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// ETag and Version are an object's in a bucket (Version where the
+	// bucket keeps versions: reproduce reads that version again). Not
+	// part of the digest, which is the bytes'.
+	ETag    string `json:"etag,omitempty"`
+	Version string `json:"version_id,omitempty"`
 }
 
 // EntityFile is the labelled events a dataset was built on.

@@ -225,6 +225,9 @@ func (p *planner) checkSources() {
 		schema, err := p.schemas.ReadSchema(s.Path)
 		if err != nil {
 			e := p.defs.fieldError(f+".path", ErrorHint(err), "source %s: %v", s.Name, messageOf(err))
+			if ErrorCode(err) == ENOSTORE {
+				e.Code = ENOSTORE // unreachable storage, not a bad definition: the command exits as for any unreachable server
+			}
 			p.errs = append(p.errs, e)
 			continue
 		}

@@ -334,7 +334,7 @@ func unabs(r *strings.Replacer, err error) error {
 // abs makes a path absolute for the server, which resolves nothing
 // against the client's working directory.
 func abs(p string) string {
-	if p == "" {
+	if p == "" || featurestore.IsURI(p) {
 		return p
 	}
 	if a, err := filepath.Abs(p); err == nil {
@@ -391,6 +391,9 @@ func (c *Client) Materialize(ctx context.Context, req app.MaterializeRequest) (d
 	}
 	ctx, unabs := absPaths(ctx, req.Entities, req.Out)
 	req.Entities, req.Out = abs(req.Entities), abs(req.Out)
+	if featurestore.IsURI(req.Out) {
+		req.ServerSideOut = true // an object the server writes, with its own credentials
+	}
 	return ds, unabs(c.outputJob(ctx, "/materialize", req, req.Out, req.ServerSideOut, &ds))
 }
 

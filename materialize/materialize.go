@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fs-dev/fs/atomicfile"
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/internal/membudget"
@@ -35,6 +36,10 @@ type Request struct {
 	// they are not at its registered path (fs reproduce, for files that
 	// moved within the project).
 	SourcePaths map[string]string
+	// SourceFiles, by source name, are the exact files to read instead of
+	// listing the source's path again: fs reproduce pins a bucket's
+	// objects as recorded (s3://bucket/key?versionId=V for a version).
+	SourceFiles map[string][]string
 }
 
 // Options say how a job runs: the engine that picks the as-of rows, the
@@ -141,7 +146,7 @@ type group struct {
 // remote says whether path is a URI the job reads through its Sources, and
 // refuses one it has no Sources for.
 func (o Options) remote(src featurestore.Source) (bool, error) {
-	if !featurestore.IsURI(src.Path) {
+	if !featurestore.IsURI(src.Path) || blob.Handles(src.Path) {
 		return false, nil
 	}
 	if o.Engine == nil {
@@ -165,14 +170,16 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 		schema, err := j.opt.Engine.Schema(ctx, src.Path)
 		return files, schema, err
 	}
-	files, err := parquet.Files(src.Path)
-	if err != nil {
-		return nil, nil, err
+	files, pinned := j.req.SourceFiles[src.Name]
+	if !pinned {
+		if files, err = parquet.Files(src.Path); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := j.opt.allow(files); err != nil {
 		return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
-	schema, err := parquet.SchemaReader{}.ReadSchema(src.Path)
+	schema, err := parquet.FilesSchema(files)
 	return files, schema, err
 }
 
@@ -355,8 +362,9 @@ func (j *Job) groupBySource() {
 }
 
 // Materialize computes the dataset and writes it to req.Out through a
-// temporary file in the same directory, renames it into place, then calls
-// record with the dataset, so that only a file on disk is recorded. If
+// temporary file in the same directory, renames it into place (an object
+// in a bucket: an upload completed at the end), then calls record with
+// the dataset, so that only a file on disk is recorded. If
 // record fails, or ctx is cancelled, an earlier file at req.Out is put
 // back as it was. An output that is a directory, one of the inputs or in
 // the store is refused before any work.
@@ -372,28 +380,27 @@ func (j *Job) Materialize(ctx context.Context, opt Options, record func(*feature
 	if err != nil {
 		return nil, err
 	}
-	out, err := filepath.Abs(j.req.Out)
+	out, err := outputPath(j.req.Out)
 	if err != nil {
 		return nil, err
 	}
 	ds.Output = out
-	f, err := atomicfile.Create(out)
+	f, err := createOutput(ctx, out)
 	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", j.req.Out, rootCause(err)).
-			WithHint("check that the output directory exists and is writable")
+		return nil, err
 	}
-	defer f.Abort()
+	defer f.abort()
 	h := sha256.New()
 	if err := parquet.WriteTable(io.MultiWriter(f, h), table, Metadata(ds)); err != nil {
 		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
 	}
 	ds.FileDigest = hex.EncodeToString(h.Sum(nil))
-	j.watch.step("write %s", filepath.Base(out))
+	j.watch.step("write %s", path.Base(filepath.ToSlash(out)))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	earlier := atomicfile.KeepEarlier(out)
-	if err := f.Commit(); err != nil {
+	earlier := f.restorer()
+	if err := f.commit(ctx); err != nil {
 		earlier.Drop()
 		return nil, fmt.Errorf("write %s: %w", j.req.Out, err)
 	}
@@ -414,7 +421,7 @@ func (j *Job) Materialize(ctx context.Context, opt Options, record func(*feature
 func (j *Job) checkOutput() error {
 	inputs := []string{j.req.Entities}
 	for _, g := range j.groups {
-		if featurestore.IsURI(g.src.Path) {
+		if remote, _ := j.opt.remote(g.src); remote {
 			continue // not a file here: nothing here can overwrite it
 		}
 		files, err := parquet.Files(g.src.Path)
@@ -750,6 +757,10 @@ func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *En
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.
 func FileSHA256(path string) (string, int64, error) {
+	if _, ok := blob.For(path); ok {
+		f, err := hashFiles{}.File(path)
+		return f.SHA256, f.Size, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
@@ -774,11 +785,11 @@ func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnaps
 func SnapshotWith(d Digester, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
 	var fs []featurestore.FileSnapshot
 	for _, f := range files {
-		sum, n, err := d.Sum(f)
+		snap, err := d.File(f)
 		if err != nil {
 			return featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
 		}
-		fs = append(fs, featurestore.FileSnapshot{Path: f, Size: n, SHA256: sum})
+		fs = append(fs, snap)
 	}
 	return SnapshotOf(src, fs), nil
 }

@@ -24,7 +24,8 @@ import (
 // features over the aggregations evaluated per entity row.
 func (j *Job) computeWindowed(ctx context.Context, g *group, files []string, schema featurestore.Schema, ents *Entities,
 	cutoff time.Time, progress func(int)) (*groupResult, error) {
-	if _, ok := j.opt.Engine.(EventReader); featurestore.IsURI(g.src.Path) && !ok {
+	_, reads := j.opt.Engine.(EventReader)
+	if remote, _ := j.opt.remote(g.src); remote && !reads {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "aggregations read their source's events, and %s is a URI only an engine reaches", g.src.Path).
 			WithHint("materialize with --engine spark (a Spark Connect server that reaches that storage)")
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/materialize"
@@ -40,6 +41,9 @@ type SourceCheck struct {
 	Path    string   `json:"path"`
 	Changed bool     `json:"changed"`
 	Files   []string `json:"files"` // "modified PATH", "added PATH", "removed PATH"
+	// AsRecorded: the rebuild read the objects recorded (a bucket's, at
+	// their recorded versions), not what the source holds now.
+	AsRecorded bool `json:"as_recorded,omitempty"`
 }
 
 // fileSHA is the hex SHA-256 of a file.
@@ -110,11 +114,19 @@ func (rep *Report) findEntities(reg featurestore.Registry, d *featurestore.Datas
 
 // checkSources compares each source's files with its snapshot (where
 // they are, for a source at a URI); a local source moved within the
-// project is found by its files' content. It returns where moved sources
-// are now, by name.
-func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, engine materialize.Engine) (map[string]string, error) {
-	moved := map[string]string{}
+// project is found by its files' content, a bucket's objects are pinned
+// as recorded. It returns where the rebuild reads them.
+func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, engine materialize.Engine) (*pins, error) {
+	moved := &pins{paths: map[string]string{}, files: map[string][]string{}}
 	for i, s := range d.Sources {
+		if store, ok := blob.For(s.Path); ok {
+			c, files, err := checkObjectSource(ctx, store, s)
+			if err != nil {
+				return nil, err
+			}
+			rep.Sources, moved.files[s.Name] = append(rep.Sources, c), files
+			continue
+		}
 		if featurestore.IsURI(s.Path) {
 			var src materialize.Sources
 			if engine != nil {
@@ -130,7 +142,7 @@ func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, 
 		if _, err := parquet.Files(s.Path); err != nil && projectRoot(reg) != "" {
 			if at, snap, ok := relocate(projectRoot(reg), s); ok {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("source %s is not at %s as recorded; %s has its files' content and was used", s.Name, s.Path, at))
-				moved[s.Name], d.Sources[i] = at, snap
+				moved.paths[s.Name], d.Sources[i] = at, snap
 				s = snap
 			}
 		}
@@ -139,16 +151,23 @@ func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, 
 	return moved, nil
 }
 
+// pins are where the rebuild reads sources: local sources that moved,
+// by name, and the objects of sources in buckets, as recorded.
+type pins struct {
+	paths map[string]string
+	files map[string][]string
+}
+
 // rebuild materializes the dataset again: its pinned feature versions,
 // on its entity file, as of its cutoff.
-func rebuild(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, moved map[string]string, o Options) (
+func rebuild(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, moved *pins, o Options) (
 	*featurestore.Table, *featurestore.Dataset, error) {
 	var pinned []string
 	for _, f := range d.Features {
 		pinned = append(pinned, f.Name+"@"+f.Version.String())
 	}
 	job, err := materialize.Resolve(ctx, reg, materialize.Request{Features: pinned, Entities: d.Entities.Path,
-		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved})
+		TimestampColumn: d.TimestampColumn, AsOf: d.Cutoff, Now: d.Cutoff, SourcePaths: moved.paths, SourceFiles: moved.files})
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}
@@ -170,7 +189,7 @@ func (rep *Report) compareRows(ctx context.Context, d, rebuilt *featurestore.Dat
 		return err
 	}
 	rep.SameRows = hex.EncodeToString(h.Sum(nil)) == d.FileDigest
-	changed := slices.ContainsFunc(rep.Sources, func(s SourceCheck) bool { return s.Changed })
+	changed := slices.ContainsFunc(rep.Sources, func(s SourceCheck) bool { return s.Changed && !s.AsRecorded })
 	switch {
 	case rep.SameRows && changed:
 		rep.Notes = append(rep.Notes, "a source changed, but only in rows created after the cutoff "+

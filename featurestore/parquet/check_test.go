@@ -40,13 +40,7 @@ func TestPagesCheckedOncePerFileVersion(t *testing.T) {
 		}
 	}
 	open := func() error {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		_, err = openParquet(f, path)
-		return err
+		return withFile(path, func(*pq.File) error { return nil })
 	}
 	remembered := func() bool {
 		st, _ := os.Stat(path)

@@ -123,10 +123,10 @@ func mulChecked(x, m int64) (int64, bool) {
 // readRowGroup decodes the schema's columns of one row group into dst at
 // rows [off, off+rows); fileRow is the group's first row in its file, for
 // messages.
-func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) error {
+func readRowGroup(f *file, path string, rg, off, rows, fileRow int, schema featurestore.Schema, decoders []decoder, dst *featurestore.Table) error {
 	t := readTask{file: path, rg: rg, off: off, rows: rows, fileStart: off - fileRow}
 	for ci, c := range schema {
-		if err := readChunk(pf, t, c, decoders[ci], dst.Series[ci]); err != nil {
+		if err := readChunk(f, t, c, decoders[ci], dst.Series[ci]); err != nil {
 			return err
 		}
 	}
@@ -134,20 +134,23 @@ func readRowGroup(pf *pq.File, path string, rg, off, rows, fileRow int, schema f
 }
 
 // chunkOf is column c's chunk in a row group, and its leaf's maximum
-// definition level.
-func chunkOf(pf *pq.File, t readTask, c featurestore.Column) (pq.ColumnChunk, byte, error) {
-	leaf, ok := pf.Schema().Lookup(c.Name)
+// definition level; an object's chunk is fetched first.
+func chunkOf(f *file, t readTask, c featurestore.Column) (pq.ColumnChunk, byte, error) {
+	leaf, ok := f.pf.Schema().Lookup(c.Name)
 	if !ok {
 		return nil, 0, fmt.Errorf("%s: column %s vanished", t.file, c.Name)
 	}
-	return pf.RowGroups()[t.rg].ColumnChunks()[leaf.ColumnIndex], byte(leaf.MaxDefinitionLevel), nil
+	if err := f.holdChunk(t.file, t.rg, leaf.ColumnIndex); err != nil {
+		return nil, 0, err
+	}
+	return f.pf.RowGroups()[t.rg].ColumnChunks()[leaf.ColumnIndex], byte(leaf.MaxDefinitionLevel), nil
 }
 
 // readChunk decodes column c of a task's row group into s at its rows. A
 // damaged page is an error naming the file and column, never a panic.
-func readChunk(pf *pq.File, t readTask, c featurestore.Column, dec decoder, s *featurestore.Series) (err error) {
+func readChunk(f *file, t readTask, c featurestore.Column, dec decoder, s *featurestore.Series) (err error) {
 	defer recoverDamaged(&err, t, c)
-	chunk, maxDef, err := chunkOf(pf, t, c)
+	chunk, maxDef, err := chunkOf(f, t, c)
 	if err != nil {
 		return err
 	}
@@ -171,9 +174,9 @@ func recoverDamaged(err *error, t readTask, c featurestore.Column) {
 // readChunkRows decodes, in column c of a task's row group, the pages
 // that hold the rows wanted (table row numbers, ascending) and copies
 // their values to s from row at on.
-func readChunkRows(pf *pq.File, t readTask, c featurestore.Column, dec decoder, want []int64, at int, s *featurestore.Series) (err error) {
+func readChunkRows(f *file, t readTask, c featurestore.Column, dec decoder, want []int64, at int, s *featurestore.Series) (err error) {
 	defer recoverDamaged(&err, t, c)
-	chunk, maxDef, err := chunkOf(pf, t, c)
+	chunk, maxDef, err := chunkOf(f, t, c)
 	if err != nil {
 		return err
 	}

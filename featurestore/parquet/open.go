@@ -23,60 +23,75 @@ import (
 // file of many small row groups quadratic).
 type openFile struct {
 	path string
-	f    *os.File
-	pf   *pq.File
+	in   input
+	f    file
 }
 
-func (o *openFile) get(path string) (*pq.File, error) {
-	if o.pf != nil && o.path == path {
-		return o.pf, nil
+func (o *openFile) get(path string) (*file, error) {
+	if o.in != nil && o.path == path {
+		return &o.f, nil
 	}
 	o.close()
-	f, err := os.Open(path)
+	in, pf, obj, err := openPath(path)
 	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
-	}
-	pf, err := openParquet(f, path)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	o.path, o.f, o.pf = path, f, pf
-	return pf, nil
+	o.path, o.in, o.f = path, in, file{pf: pf, obj: obj}
+	return &o.f, nil
 }
 
 func (o *openFile) close() {
-	if o.f != nil {
-		o.f.Close()
+	if o.in != nil {
+		o.in.Close()
 	}
 	*o = openFile{}
 }
 
+// openPath opens a parquet file or object; the caller closes in.
+func openPath(path string) (in input, pf *pq.File, obj *objectCache, err error) {
+	in, size, obj, err := openInput(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if pf, err = openParquet(in, size, path, obj); err != nil {
+		in.Close()
+		return nil, nil, nil, err
+	}
+	return in, pf, obj, nil
+}
+
+// withFile opens path, calls fn with its footer, and closes it.
+func withFile(path string, fn func(pf *pq.File) error) error {
+	in, pf, _, err := openPath(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return fn(pf)
+}
+
 // fileLayout returns a file's schema and the row count of each row group.
-func fileLayout(path string) (featurestore.Schema, []int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
-	}
-	defer f.Close()
-	pf, err := openParquet(f, path)
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows []int64
-	for _, rg := range pf.Metadata().RowGroups {
-		rows = append(rows, rg.NumRows)
-	}
-	schema, err := schemaOf(pf.Metadata().Schema)
+func fileLayout(path string) (schema featurestore.Schema, rows []int64, err error) {
+	err = withFile(path, func(pf *pq.File) error {
+		for _, rg := range pf.Metadata().RowGroups {
+			rows = append(rows, rg.NumRows)
+		}
+		schema, err = schemaOf(pf.Metadata().Schema)
+		return err
+	})
 	return schema, rows, err
 }
 
-func openParquet(f *os.File, path string) (*pq.File, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", path, err)
+// openParquet reads and checks a file's footer; a local file's pages are
+// checked here (once while it stays as it was), an object's chunk by
+// chunk as they are read.
+func openParquet(in input, size int64, path string, obj *objectCache) (*pq.File, error) {
+	if obj != nil {
+		if err := obj.holdFooter(); err != nil {
+			return nil, err
+		}
 	}
-	pf, err := openChecked(f, st.Size())
+	pf, err := openChecked(in, size)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
 			WithHint("fs reads parquet files here (as written by pandas, pyarrow, Spark or DuckDB); CSV is read only as an entity file")
@@ -88,8 +103,14 @@ func openParquet(f *os.File, path string) (*pq.File, error) {
 	if err := checkCodecs(pf, path); err != nil {
 		return nil, err
 	}
-	if err := checkPagesOnce(f, pf, path, st); err != nil {
-		return nil, err
+	if f, ok := in.(*os.File); ok {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("stat %s: %w", path, err)
+		}
+		if err := checkPagesOnce(f, pf, path, st); err != nil {
+			return nil, err
+		}
 	}
 	return pf, nil
 }
@@ -180,10 +201,7 @@ const MaxPageSize = 64 << 20
 // each) and refuses a page that claims more bytes than its chunk holds, or
 // more than MaxPageSize once decompressed.
 func checkPages(f *os.File, pf *pq.File, path string) error {
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return err
-	}
+	size := pf.Size()
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, c := range rg.Columns {
 			if err := checkChunkPages(f, size, &c.MetaData); err != nil {
@@ -196,17 +214,10 @@ func checkPages(f *os.File, pf *pq.File, path string) error {
 	return nil
 }
 
-func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) error {
-	if md.NumValues == 0 && md.TotalCompressedSize >= 0 {
-		return nil // an empty row group's chunk: nothing is read (pyarrow writes its data page offset as 0)
-	}
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
-		start = md.DictionaryPageOffset
-	}
-	end := start + md.TotalCompressedSize
-	if start < 4 || md.TotalCompressedSize < 0 || end > fileSize || end < start {
-		return fmt.Errorf("its pages (bytes %d to %d) are not inside the file (%d bytes)", start, end, fileSize)
+func checkChunkPages(f io.ReaderAt, fileSize int64, md *format.ColumnMetaData) error {
+	start, end, err := chunkRange(md, fileSize)
+	if err != nil || start == end {
+		return err
 	}
 	var values int64
 	buf := make([]byte, 1<<10) // reused for every header of the chunk
@@ -231,12 +242,30 @@ func checkChunkPages(f *os.File, fileSize int64, md *format.ColumnMetaData) erro
 	return nil
 }
 
+// chunkRange is the bytes [start, end) of a column chunk's pages, checked
+// to lie inside the file; start == end for an empty row group's chunk,
+// of which nothing is read (pyarrow writes its data page offset as 0).
+func chunkRange(md *format.ColumnMetaData, fileSize int64) (start, end int64, err error) {
+	if md.NumValues == 0 && md.TotalCompressedSize >= 0 {
+		return 0, 0, nil
+	}
+	start = md.DataPageOffset
+	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+		start = md.DictionaryPageOffset
+	}
+	end = start + md.TotalCompressedSize
+	if start < 4 || md.TotalCompressedSize < 0 || end > fileSize || end < start {
+		return 0, 0, fmt.Errorf("its pages (bytes %d to %d) are not inside the file (%d bytes)", start, end, fileSize)
+	}
+	return start, end, nil
+}
+
 // readPageHeader decodes the page header at off from the bytes that are
 // there (a window of 1 KiB, which holds a usual header, else 64 KiB, else
 // up to 16 MiB for a header with long statistics), so that a length
 // inside it cannot make the decoder allocate more than the window; n is
 // the header's length.
-func readPageHeader(f *os.File, off, left int64, small []byte) (h format.PageHeader, n int64, err error) {
+func readPageHeader(f io.ReaderAt, off, left int64, small []byte) (h format.PageHeader, n int64, err error) {
 	for _, window := range []int64{int64(len(small)), 64 << 10, 16 << 20} {
 		w := min(window, left)
 		buf := small[:min(int64(len(small)), w)]
@@ -262,7 +291,7 @@ var thriftProtocol thrift.CompactProtocol
 
 // openChecked opens a parquet file, turning parquet-go's panics on a
 // damaged footer into an error.
-func openChecked(f *os.File, size int64) (pf *pq.File, err error) {
+func openChecked(f io.ReaderAt, size int64) (pf *pq.File, err error) {
 	if err := checkFooterLength(f, size); err != nil {
 		return nil, err
 	}
@@ -276,7 +305,7 @@ func openChecked(f *os.File, size int64) (pf *pq.File, err error) {
 
 // checkFooterLength refuses a footer longer than the file: parquet-go
 // would allocate what the length field says (up to 4 GB) before reading.
-func checkFooterLength(f *os.File, size int64) error {
+func checkFooterLength(f io.ReaderAt, size int64) error {
 	if size < 12 {
 		return fmt.Errorf("it is %d bytes, too short for parquet", size)
 	}

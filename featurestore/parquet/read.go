@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -86,7 +85,7 @@ func newTable(schema featurestore.Schema, rows int) (*featurestore.Table, []deco
 // readTasks runs read on each column ci of each task i, in parallel, and
 // returns the first error in their order; each worker opens a file once
 // for its tasks (they come in file order).
-func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf *pq.File, i, ci int) error) error {
+func readTasks(ctx context.Context, tasks []readTask, columns int, read func(f *file, i, ci int) error) error {
 	errs := make([]error, len(tasks)*columns)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -101,9 +100,9 @@ func readTasks(ctx context.Context, tasks []readTask, columns int, read func(pf 
 					errs[i] = ctx.Err()
 					continue
 				}
-				pf, err := open.get(tasks[i/columns].file)
+				f, err := open.get(tasks[i/columns].file)
 				if err == nil {
-					err = read(pf, i/columns, i%columns)
+					err = read(f, i/columns, i%columns)
 				}
 				errs[i] = err
 			}
@@ -147,8 +146,8 @@ func ReadTable(ctx context.Context, files []string, names []string) (*featuresto
 	if err != nil {
 		return nil, nil, err
 	}
-	err = readTasks(ctx, tasks, len(schema), func(pf *pq.File, i, ci int) error {
-		return readChunk(pf, tasks[i], schema[ci], decoders[ci], out.Series[ci])
+	err = readTasks(ctx, tasks, len(schema), func(f *file, i, ci int) error {
+		return readChunk(f, tasks[i], schema[ci], decoders[ci], out.Series[ci])
 	})
 	if err != nil {
 		return nil, nil, err
@@ -181,8 +180,8 @@ func ReadRows(ctx context.Context, files []string, names []string, rows []int64)
 		}
 	}
 	from = append(from, len(rows))
-	err = readTasks(ctx, wanted, len(schema), func(pf *pq.File, i, ci int) error {
-		return readChunkRows(pf, wanted[i], schema[ci], decoders[ci], rows[from[i]:from[i+1]], from[i], out.Series[ci])
+	err = readTasks(ctx, wanted, len(schema), func(f *file, i, ci int) error {
+		return readChunkRows(f, wanted[i], schema[ci], decoders[ci], rows[from[i]:from[i+1]], from[i], out.Series[ci])
 	})
 	if err != nil {
 		return nil, err
@@ -215,9 +214,9 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 		if err != nil {
 			return nil, err
 		}
-		pf, err := open.get(t.file)
+		f, err := open.get(t.file)
 		if err == nil {
-			err = readRowGroup(pf, t.file, t.rg, 0, t.rows, t.off-t.fileStart, schema, decoders, tab)
+			err = readRowGroup(f, t.file, t.rg, 0, t.rows, t.off-t.fileStart, schema, decoders, tab)
 		}
 		if err != nil {
 			return nil, err
@@ -232,20 +231,14 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 
 // FileMetadata returns a parquet file's key-value metadata.
 func FileMetadata(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
-	}
-	defer f.Close()
-	pf, err := openParquet(f, path)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]string{}
-	for _, kv := range pf.Metadata().KeyValueMetadata {
-		out[kv.Key] = kv.Value
-	}
-	return out, nil
+	err := withFile(path, func(pf *pq.File) error {
+		for _, kv := range pf.Metadata().KeyValueMetadata {
+			out[kv.Key] = kv.Value
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Layout reads only the footers of files: the first file's schema and the

@@ -1,15 +1,18 @@
 package parquet
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/transforms"
 )
@@ -22,6 +25,9 @@ var _ featurestore.SchemaReader = SchemaReader{}
 // Files expands a source path: a file, every *.parquet file under a
 // directory (recursively), or the files matching a glob; sorted.
 func Files(path string) ([]string, error) {
+	if store, ok := blob.For(path); ok {
+		return objectFiles(store, path)
+	}
 	var files []string
 	if strings.ContainsAny(path, "*?[") {
 		m, err := filepath.Glob(path)
@@ -51,6 +57,24 @@ func Files(path string) ([]string, error) {
 			WithHint("a source path is a parquet file, a directory of .parquet files or a glob")
 	}
 	sort.Strings(files)
+	return files, nil
+}
+
+// objectFiles lists a source's objects in a bucket: a key, a prefix or a
+// glob (blob.Store.List).
+func objectFiles(store blob.Store, path string) ([]string, error) {
+	objs, err := store.List(context.Background(), path)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "no parquet objects at %s", path).
+			WithHint("a source in a bucket is an object, a prefix ending in / holding .parquet objects, or a glob")
+	}
+	files := make([]string, len(objs))
+	for i, o := range objs {
+		files[i] = o.URI
+	}
 	return files, nil
 }
 
@@ -111,6 +135,12 @@ func (SchemaReader) ReadSchema(path string) (featurestore.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	return FilesSchema(files)
+}
+
+// FilesSchema is the schema of a source's files, which must all have the
+// same columns with the same types.
+func FilesSchema(files []string) (featurestore.Schema, error) {
 	var first featurestore.Schema
 	for i, f := range files {
 		s, err := FileSchema(f)
@@ -148,17 +178,12 @@ func diffSchema(a, b featurestore.Schema) string {
 }
 
 // FileSchema reads one parquet file's footer.
-func FileSchema(path string) (featurestore.Schema, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read %s: %v", path, rootCause(err))
-	}
-	defer f.Close()
-	pf, err := openParquet(f, path)
-	if err != nil {
-		return nil, err
-	}
-	return schemaOf(pf.Metadata().Schema)
+func FileSchema(path string) (schema featurestore.Schema, err error) {
+	err = withFile(path, func(pf *pq.File) error {
+		schema, err = schemaOf(pf.Metadata().Schema)
+		return err
+	})
+	return schema, err
 }
 
 // schemaOf flattens footer schema elements (depth-first, root first) into
