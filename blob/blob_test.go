@@ -40,3 +40,16 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+func TestVersioned(t *testing.T) {
+	u := Versioned("s3://b/k.parquet", "V1")
+	if p, v := SplitVersion(u); u != "s3://b/k.parquet?versionId=V1" || p != "s3://b/k.parquet" || v != "V1" {
+		t.Errorf("Versioned: %s, split %s %s", u, p, v)
+	}
+	if u := Versioned("s3://b/k", ""); u != "s3://b/k" {
+		t.Errorf("no version: %s", u)
+	}
+	if p, v := SplitVersion("s3://b/k"); p != "s3://b/k" || v != "" {
+		t.Errorf("SplitVersion of a plain URI: %s %s", p, v)
+	}
+}

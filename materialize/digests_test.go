@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fs-dev/fs/blob"
+	"github.com/fs-dev/fs/blob/s3"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/filestat"
+	"github.com/fs-dev/fs/internal/s3test"
 )
 
 // A file whose size, times and inode did not change is not read again; a
@@ -123,4 +126,34 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 		}
 	})
+}
+
+// An object's digest is remembered with its ETag and version id: a second
+// snapshot reads nothing, a replaced object is read again.
+func TestDigestCacheReusesUnchangedObjects(t *testing.T) {
+	s3test.Setenv(t)
+	s3.Register()
+	bucket := s3test.Bucket(t, true)
+	uri := "s3://" + bucket + "/a.parquet"
+	s3test.Put(t, bucket, "a.parquet", bytes.Repeat([]byte("x"), 3000))
+	c := OpenDigestCache(filepath.Join(t.TempDir(), "digests.json"))
+	first, err := c.File(uri)
+	if err != nil || first.Size != 3000 || first.ETag == "" || first.Version == "" || c.Hashed != 3000 {
+		t.Fatalf("first: %+v %v, hashed %d", first, err, c.Hashed)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	c = OpenDigestCache(c.path)
+	if again, err := c.File(uri); err != nil || again != first || c.Hashed != 0 {
+		t.Fatalf("unchanged: %+v %v, hashed %d", again, err, c.Hashed)
+	}
+	s3test.Put(t, bucket, "a.parquet", bytes.Repeat([]byte("y"), 3000))
+	changed, err := c.File(uri)
+	if err != nil || changed.SHA256 == first.SHA256 || changed.Version == first.Version || c.Hashed != 3000 {
+		t.Fatalf("replaced: %+v %v, hashed %d", changed, err, c.Hashed)
+	}
+	if sum, n, err := FileSHA256(blob.Versioned(uri, first.Version)); err != nil || sum != first.SHA256 || n != 3000 {
+		t.Fatalf("the first version, read again: %s %d %v", sum, n, err)
+	}
 }

@@ -6,8 +6,8 @@
 #     parallel),
 #   - graphviz, chromium and Java 17 from Debian when missing (apt-get: root,
 #     or sudo without a password),
-# then starts a real MLflow server and a real Spark Connect server on free
-# 127.0.0.1 ports, runs gofmt, go vet, the Go tests (unit, conformance, CLI
+# then starts a real MLflow server, a real Spark Connect server and an
+# S3-compatible server (versitygw, built with go install) on free 127.0.0.1 ports, runs gofmt, go vet, the Go tests (unit, conformance, CLI
 # scripts, kills, the web UI in Chromium, MLflow), a short run of each fuzz
 # target, installs the Python client and runs the Python tests, stops the
 # servers, and prints how long each step took. A skipped test fails the run in
@@ -17,6 +17,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+versitygw_version=v1.8.0
 
 # step NAME: a new step; the time of the last one is kept for the summary.
 started=$(date +%s)
@@ -65,7 +66,7 @@ stop_mlflow() {
   wait "$mlflow_pid" 2>/dev/null || true
   rm -rf "$mlflow_dir"
 }
-stop_servers() { stop_mlflow; stop_spark 2>/dev/null || true; }
+stop_servers() { stop_mlflow; stop_spark 2>/dev/null || true; stop_s3 2>/dev/null || true; }
 trap stop_servers EXIT
 healthy() { "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$mlflow_port/health" 2>/dev/null; }
 for i in $(seq 1 180); do
@@ -76,6 +77,25 @@ done
 healthy || { cat "$mlflow_dir/server.log"; echo "mlflow server did not start"; exit 1; }
 export FS_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
 echo "mlflow server at $FS_MLFLOW_URI"
+
+step "S3-compatible server (versitygw $versitygw_version, built from the Go module proxy once; posix backend, versioning on, 127.0.0.1)"
+versitygw_dir="$(go env GOPATH)/fs-test-tools/versitygw-$versitygw_version"
+if [ ! -x "$versitygw_dir/versitygw" ]; then
+  GOBIN="$versitygw_dir" go install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
+fi
+s3_dir=$(mktemp -d)
+mkdir -p "$s3_dir/root" "$s3_dir/versions"
+s3_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export FS_TEST_S3_ACCESS_KEY=fs-test-access FS_TEST_S3_SECRET_KEY=fs-test-secret-key
+"$versitygw_dir/versitygw" --access "$FS_TEST_S3_ACCESS_KEY" --secret "$FS_TEST_S3_SECRET_KEY" --port "127.0.0.1:$s3_port" \
+  posix --versioning-dir "$s3_dir/versions" "$s3_dir/root" > "$s3_dir/server.log" 2>&1 &
+s3_pid=$!
+stop_s3() { kill "$s3_pid" 2>/dev/null || true; wait "$s3_pid" 2>/dev/null || true; rm -rf "$s3_dir"; }
+s3_up() { "$venv/bin/python" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)' "$s3_port" 2>/dev/null; }
+for i in $(seq 1 60); do s3_up && break; sleep 0.5; done
+s3_up || { cat "$s3_dir/server.log"; echo "the S3-compatible server did not start"; exit 1; }
+export FS_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
+echo "S3-compatible server at $FS_TEST_S3_ENDPOINT"
 
 # debian_install PACKAGE COMMAND WHY: install a Debian package when its
 # command is missing.

@@ -34,6 +34,15 @@ func classify(err error) (code, hint string) {
 	return featurestore.EINTERNAL, ""
 }
 
+// apiCode is the server's error code ("" for a network error).
+func apiCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
 // reason is the error's own words: the server's code and message, or the
 // network's.
 func reason(err error) string {

@@ -112,8 +112,8 @@ func (s *Store) head(ctx context.Context, uri, version string) (blob.Object, err
 	}
 	out, err := c.HeadObject(ctx, in)
 	if err != nil {
-		if code, _ := classify(err); code == featurestore.ENOTFOUND {
-			return blob.Object{}, s.missing(ctx, c, uri, bucket, version)
+		if code, _ := classify(err); code == featurestore.ENOTFOUND || version != "" && apiCode(err) == "BadRequest" {
+			return blob.Object{}, s.missing(ctx, c, uri, bucket, version) // (a version id the server cannot parse is none it keeps)
 		}
 		return blob.Object{}, s.failed("read", uri, version, err)
 	}

@@ -37,6 +37,36 @@ def mlflow_uri():
     return uri
 
 
+class S3:
+    """The S3-compatible server the test command started (versitygw): its AWS environment, a client,
+    fresh buckets."""
+
+    def __init__(self, endpoint, access, secret):
+        import boto3
+        self.env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret,
+                    "AWS_REGION": "us-east-1"}
+        self.client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access, aws_secret_access_key=secret,
+                                   region_name="us-east-1")
+
+    def bucket(self, versioned=False):
+        import secrets
+        name = "fs-py-" + secrets.token_hex(6)
+        self.client.create_bucket(Bucket=name)
+        if versioned:
+            self.client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+
+@pytest.fixture(scope="session")
+def s3():
+    endpoint = os.environ.get("FS_TEST_S3_ENDPOINT")
+    if not endpoint:
+        if os.environ.get("CI"):
+            pytest.fail("FS_TEST_S3_ENDPOINT is not set in CI: the test command must start the S3-compatible server")
+        pytest.skip("FS_TEST_S3_ENDPOINT is not set: run the tests with scripts/test.sh, which starts versitygw")
+    return S3(endpoint, os.environ["FS_TEST_S3_ACCESS_KEY"], os.environ["FS_TEST_S3_SECRET_KEY"])
+
+
 @pytest.fixture()
 def fs_serve(fs_bin):
     """Starts a real fs serve: fs_serve(cwd, store, *flags, env=None) -> URL; stopped after the test."""

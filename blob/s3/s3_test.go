@@ -1,0 +1,177 @@
+package s3_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/fs-dev/fs/blob"
+	"github.com/fs-dev/fs/blob/s3"
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/internal/s3test"
+)
+
+// store is an s3 store of the test server.
+func store(t *testing.T) *s3.Store {
+	env := s3test.Env(t)
+	return s3.New(func(k string) string { return env[k] })
+}
+
+func TestListStatAndRangedReads(t *testing.T) {
+	s3test.Setenv(t)
+	st, ctx := store(t), context.Background()
+	b := s3test.Bucket(t, false)
+	data := bytes.Repeat([]byte("0123456789"), 100_000)
+	for _, k := range []string{"src/a.parquet", "src/b.parquet", "src/_SUCCESS", "src/.hidden.parquet", "src/sub/c.parquet", "other/d.parquet", "src/notes.txt"} {
+		s3test.Put(t, b, k, data)
+	}
+	list := func(uri string) []string {
+		objs, err := st.List(ctx, uri)
+		if err != nil {
+			t.Fatalf("List(%s): %v", uri, err)
+		}
+		var out []string
+		for _, o := range objs {
+			out = append(out, strings.TrimPrefix(o.URI, "s3://"+b+"/"))
+		}
+		return out
+	}
+	for uri, want := range map[string]string{
+		"s3://" + b + "/src/":          "src/a.parquet src/b.parquet src/sub/c.parquet",
+		"s3://" + b + "/src":           "src/a.parquet src/b.parquet src/sub/c.parquet",
+		"s3://" + b + "/src/*.parquet": "src/a.parquet src/b.parquet",
+		"s3://" + b + "/src/a.parquet": "src/a.parquet",
+		"s3://" + b + "/*/*.parquet":   "other/d.parquet src/a.parquet src/b.parquet",
+	} {
+		if got := strings.Join(list(uri), " "); got != want {
+			t.Errorf("List(%s) = %s, want %s", uri, got, want)
+		}
+	}
+	o, err := st.Stat(ctx, "s3://"+b+"/src/a.parquet")
+	if err != nil || o.Size != int64(len(data)) || o.ETag == "" || strings.Contains(o.ETag, `"`) {
+		t.Fatalf("Stat = %+v, %v", o, err)
+	}
+	r, err := st.Open(ctx, o.URI, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 25)
+	if n, err := r.ReadAt(buf, 999_990); n != 10 || err != io.EOF || string(buf[:n]) != "0123456789" {
+		t.Errorf("ReadAt at the end: %d %v %q", n, err, buf[:n])
+	}
+	if n, err := r.ReadAt(buf, 12); n != 25 || err != nil || string(buf) != "2345678901234567890123456" {
+		t.Errorf("ReadAt: %d %v %q", n, err, buf)
+	}
+	// Replaced while open: the reader is pinned to what it opened.
+	s3test.Put(t, b, "src/a.parquet", []byte("something else entirely"))
+	if _, err := r.ReadAt(buf, 0); featurestore.ErrorCode(err) != featurestore.ECONFLICT {
+		t.Errorf("a read of a replaced object: %v, want a conflict", err)
+	}
+}
+
+func TestVersionsAreReadAsAsked(t *testing.T) {
+	s3test.Setenv(t)
+	st, ctx := store(t), context.Background()
+	b := s3test.Bucket(t, true)
+	uri := "s3://" + b + "/k.parquet"
+	s3test.Put(t, b, "k.parquet", []byte("first"))
+	first, err := st.Stat(ctx, uri)
+	if err != nil || first.Version == "" {
+		t.Fatalf("Stat in a versioned bucket: %+v %v", first, err)
+	}
+	s3test.Put(t, b, "k.parquet", []byte("second!"))
+	for _, c := range []struct{ uri, version, want string }{
+		{uri, "", "second!"}, {uri, first.Version, "first"}, {blob.Versioned(uri, first.Version), "", "first"},
+	} {
+		r, err := st.Open(ctx, c.uri, c.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, r.Object().Size)
+		if _, err := r.ReadAt(got, 0); err != nil || string(got) != c.want || r.Object().URI != uri {
+			t.Errorf("Open(%s, %q) read %q (%v), object %+v", c.uri, c.version, got, err, r.Object())
+		}
+	}
+	_, err = st.Stat(ctx, blob.Versioned(uri, "no-such-version"))
+	check(t, "a version that does not exist", err, featurestore.ENOTFOUND, "version no-such-version is gone")
+}
+
+// A multipart upload appears only when committed; an aborted one never.
+func TestWritesAppearWholeOrNotAtAll(t *testing.T) {
+	s3test.Setenv(t)
+	st, ctx := store(t), context.Background()
+	b := s3test.Bucket(t, false)
+	big := bytes.Repeat([]byte("abcdefgh"), 5<<20) // 40 MiB: three parts
+	for _, c := range []struct {
+		key  string
+		data []byte
+	}{{"small.parquet", []byte("tiny")}, {"big.parquet", big}} {
+		uri := "s3://" + b + "/" + c.key
+		w, err := st.Create(ctx, uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(c.data[:len(c.data)/2])
+		w.Write(c.data[len(c.data)/2:])
+		if _, err := st.Stat(ctx, uri); featurestore.ErrorCode(err) != featurestore.ENOTFOUND {
+			t.Errorf("%s is visible before Commit: %v", c.key, err)
+		}
+		if err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		o, err := st.Stat(ctx, uri)
+		if err != nil || o.Size != int64(len(c.data)) {
+			t.Errorf("%s after Commit: %+v %v", c.key, o, err)
+		}
+		aborted := "s3://" + b + "/aborted-" + c.key
+		w, _ = st.Create(ctx, aborted)
+		w.Write(c.data)
+		if err := w.Abort(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Stat(ctx, aborted); featurestore.ErrorCode(err) != featurestore.ENOTFOUND {
+			t.Errorf("aborted %s is visible: %v", c.key, err)
+		}
+	}
+}
+
+// Each failure says what it is, with fs's code and a hint.
+func TestErrorsSayWhatIsWrong(t *testing.T) {
+	env := s3test.Env(t)
+	ctx := context.Background()
+	b := s3test.Bucket(t, false)
+	with := func(k, v string) *s3.Store {
+		return s3.New(func(n string) string {
+			if n == k {
+				return v
+			}
+			return env[n]
+		})
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", env["AWS_ACCESS_KEY_ID"])
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+	t.Setenv("AWS_ENDPOINT_URL", env["AWS_ENDPOINT_URL"])
+	_, err := with("", "").Stat(ctx, "s3://"+b+"/x.parquet")
+	check(t, "wrong secret", err, featurestore.EINVALID, "AWS_SECRET_ACCESS_KEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", env["AWS_SECRET_ACCESS_KEY"])
+	_, err = with("", "").Stat(ctx, "s3://no-such-bucket-fs/x.parquet")
+	check(t, "missing bucket", err, featurestore.ENOTFOUND, "no bucket no-such-bucket-fs")
+	_, err = with("", "").List(ctx, "s3://no-such-bucket-fs/dir/")
+	check(t, "missing bucket, listed", err, featurestore.ENOTFOUND, "no bucket no-such-bucket-fs")
+	_, err = with("", "").Stat(ctx, "s3://"+b+"/none.parquet")
+	check(t, "missing key", err, featurestore.ENOTFOUND, "no such object")
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	_, err = with("AWS_ENDPOINT_URL", "http://127.0.0.1:1").Stat(ctx, "s3://"+b+"/x.parquet")
+	check(t, "unreachable", err, featurestore.ENOSTORE, "cannot reach http://127.0.0.1:1")
+	_, err = with("", "").Stat(ctx, "s3://"+b+"/../x")
+	check(t, "a .. element", err, featurestore.EINVALID, "not an s3://bucket/key URI")
+}
+
+func check(t *testing.T, what string, err error, code, says string) {
+	t.Helper()
+	if featurestore.ErrorCode(err) != code || !strings.Contains(err.Error()+" "+featurestore.ErrorHint(err), says) || featurestore.ErrorHint(err) == "" {
+		t.Errorf("%s: %v (code %s, hint %q); want code %s saying %q with a hint", what, err, featurestore.ErrorCode(err), featurestore.ErrorHint(err), code, says)
+	}
+}
