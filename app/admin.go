@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
@@ -18,6 +19,9 @@ type Checkup struct {
 	OK     bool                 `json:"ok"`
 	Report *badger.Report       `json:"report"`
 	Repair *badger.RepairResult `json:"repair,omitempty"`
+	// Warnings are what may stop a kept run from being reproduced: the
+	// table snapshots it read that are gone or about to expire.
+	Warnings []string `json:"warnings"`
 }
 
 // Doctor checks the store at dir without changing it or, with repair,
@@ -39,7 +43,8 @@ func Doctor(ctx context.Context, dir string, repair bool) (*Checkup, error) {
 		return nil, err
 	}
 	if c.OK = c.Report.OK(); c.OK {
-		return c, nil
+		c.Warnings, err = storeWarnings(ctx, dir)
+		return c, err
 	}
 	e := featurestore.Errorf(featurestore.EDAMAGED, "the store at %s is damaged", dir)
 	if repair {
@@ -55,4 +60,18 @@ func WriteDemo(dir string, force bool) error {
 	o := demo.DefaultOptions()
 	o.Force = force
 	return demo.Write(dir, o)
+}
+
+// storeWarnings reads a whole store for what fs doctor warns of.
+func storeWarnings(ctx context.Context, dir string) ([]string, error) {
+	st, release, err := Dir(dir).Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	w, err := checkSnapshots(ctx, st, tables(), time.Now())
+	if w == nil {
+		w = []string{}
+	}
+	return w, err
 }

@@ -87,7 +87,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 	if err != nil {
 		return nil, err
 	}
-	opt := materialize.Options{Digests: digests, Deliver: req.Deliver, Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile,
+	opt := materialize.Options{Digests: digests, Tables: tables(), Deliver: req.Deliver, Keep: []string{s.Store.Dir()}, Allow: s.allowSourceFile,
 		MemoryLimit: membudget.FromContext(ctx).SpillAt(req.MemoryLimit), SpillDir: badger.TempDir(s.Store.Dir()),
 		TuneGC: s.SoleJob, Progress: progress(ctx), Notify: func(line string) { notify(ctx, "%s", line) }, Timings: req.Timings}
 	engine, err := s.engine(ctx, req)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/materialize"
 )
 
 // Roots are the directories a server may read and write files in.
@@ -115,10 +116,27 @@ func outsideRoots(field, path string) error {
 // only Spark reads (the server never opens it itself). An object in a
 // bucket the server reads itself must lie under a bucket root.
 func (r Roots) CheckSource(field, path string) error {
-	if featurestore.IsURI(path) && !blob.Handles(path) && !strings.HasPrefix(strings.ToLower(path), "file:") {
+	if ref, err := featurestore.ParseTableRef(path); err == nil {
+		return r.checkCatalog(field, ref.Catalog)
+	}
+	if materialize.NeedsEngine(path) && !strings.HasPrefix(strings.ToLower(path), "file:") {
 		return nil
 	}
 	return r.Check(field, path)
+}
+
+// checkCatalog allows a table's catalog when its database lies under the
+// roots: a server opens no catalog elsewhere, and calls no REST catalog a
+// client names (the table's data files are checked as any source's).
+func (r Roots) checkCatalog(field string, c featurestore.Catalog) error {
+	if r == nil {
+		return nil
+	}
+	if db, ok := c.File(); ok {
+		return r.Check(field+" (the catalog's database)", db)
+	}
+	return featurestore.Errorf(EFORBIDDEN, "%s: catalog %s is a %s catalog at %s; this fs server reads only catalogs kept under its data roots",
+		field, c.Name, c.Type, c.URI).WithHint("register this source with fs on your machine, or keep the catalog in a SQLite file under the server's data roots")
 }
 
 // CheckFiles checks every file a directory or glob expanded to: a link

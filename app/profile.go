@@ -198,7 +198,7 @@ func sourceTarget(ctx context.Context, st Store, arg string, o *profile.Options)
 		if src.Name != arg {
 			continue
 		}
-		files, err := parquet.Files(src.Path)
+		files, table, err := sourceFiles(ctx, src)
 		if err != nil {
 			return nil, err
 		}
@@ -214,11 +214,17 @@ func sourceTarget(ctx context.Context, st Store, arg string, o *profile.Options)
 		if o.TimestampColumn == "" {
 			o.TimestampColumn = src.TimestampField
 		}
-		snap, err := materialize.Snapshot(src, files)
-		if err != nil {
-			return nil, err
+		digest := ""
+		if table != nil {
+			digest = featurestore.TableSnapshotDigest(table)
+		} else {
+			snap, err := materialize.Snapshot(src, files)
+			if err != nil {
+				return nil, err
+			}
+			digest = snap.Digest
 		}
-		return &target{path: src.Path, files: files, node: lineage.ID(lineage.Snapshot, snap.Digest)}, nil
+		return &target{path: src.Path, files: files, node: lineage.ID(lineage.Snapshot, digest)}, nil
 	}
 	return nil, featurestore.Errorf(featurestore.EINVALID, "%s is neither a file nor a registered source", arg).
 		WithHint("registered sources: %s", strings.Join(names, ", "))

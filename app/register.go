@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/badger"
-	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
 	"github.com/fs-dev/fs/featurestore/yaml"
+	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/spark"
 )
 
@@ -150,15 +150,18 @@ type sourceSchemas struct {
 }
 
 func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {
-	if !featurestore.IsURI(path) || blob.Handles(path) {
-		files, err := parquet.Files(path)
+	if !materialize.NeedsEngine(path) {
+		files, _, err := sourceFiles(r.ctx, featurestore.Source{Path: path})
 		if err != nil {
 			return nil, err
 		}
 		if err := r.s.checkFiles("source file", files); err != nil {
 			return nil, err
 		}
-		return parquet.SchemaReader{}.ReadSchema(path)
+		if featurestore.IsTable(path) {
+			return parquet.FileSchema(files[0]) // a table's data files share its schema
+		}
+		return parquet.FilesSchema(files)
 	}
 	if r.spark == nil {
 		p, err := r.s.connectSpark(r.ctx, "", "a source at a URI ("+path+")")

@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 
-	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/membudget"
+	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/reproduce"
 )
 
@@ -40,9 +40,9 @@ func (s *Service) Reproduce(ctx context.Context, arg string) (rep *reproduce.Rep
 		if err != nil {
 			return err
 		}
-		o := reproduce.Options{Allow: s.allowSourceFile, MemoryLimit: membudget.FromContext(ctx).Spill}
+		o := reproduce.Options{Allow: s.allowSourceFile, Tables: tables(), MemoryLimit: membudget.FromContext(ctx).Spill}
 		for _, src := range ds.Sources {
-			if featurestore.IsURI(src.Path) && !blob.Handles(src.Path) && o.Engine == nil {
+			if materialize.NeedsEngine(src.Path) && o.Engine == nil {
 				p, err := s.connectSpark(ctx, "", "reproducing a dataset of a source at a URI ("+src.Path+")")
 				if err != nil {
 					return err

@@ -60,13 +60,17 @@ type SourceSnapshot struct {
 	Files         []FileSnapshot `json:"files"`
 	Rows          int            `json:"rows"`   // rows read
 	Schema        Schema         `json:"schema"` // the columns read
+	// Snapshot is the table snapshot read, for a source that is a table:
+	// its Digest is then over the table, the snapshot and its data files'
+	// paths and sizes, not their bytes (TableSnapshotDigest).
+	Snapshot *TableSnapshot `json:"table_snapshot,omitempty"`
 }
 
 // FileSnapshot is one file of a source.
 type FileSnapshot struct {
 	Path   string `json:"path"`
 	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"` // "" for a table's data file (TableSnapshot)
 	// ETag and Version are an object's in a bucket (Version where the
 	// bucket keeps versions: reproduce reads that version again). Not
 	// part of the digest, which is the bytes'.

@@ -65,7 +65,8 @@ func sourceOf(ctx context.Context, reg Registry, project string, v *FeatureVersi
 	if !v.SourceVersion.IsZero() {
 		return reg.SourceVersion(ctx, v.SourceVersion)
 	}
-	return &SourceVersion{Name: v.Source.Name, Location: SourceLocation(project, v.Source.Path), Format: FormatParquet,
+	loc, format := sourceLocation(project, v.Source.Path)
+	return &SourceVersion{Name: v.Source.Name, Location: loc, Format: format,
 		Entity: v.Source.Entity, JoinKeys: v.JoinKeys, TimestampField: v.Source.TimestampField,
 		CreatedTimestampField: v.Source.CreatedTimestampField}, nil
 }

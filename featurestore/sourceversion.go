@@ -40,7 +40,8 @@ type SourceVersion struct {
 // NewSourceVersion is the version of src (whose entity is ent) in the
 // project directory project.
 func NewSourceVersion(src Source, ent Entity, project string) *SourceVersion {
-	v := &SourceVersion{Name: src.Name, Location: SourceLocation(project, src.Path), Format: FormatParquet,
+	loc, format := sourceLocation(project, src.Path)
+	v := &SourceVersion{Name: src.Name, Location: loc, Format: format,
 		Entity: ent.Name, JoinKeys: ent.JoinKeys, TimestampField: src.TimestampField,
 		CreatedTimestampField: src.CreatedTimestampField}
 	v.Descriptor = SourceDescriptor(v)
@@ -113,6 +114,15 @@ func SourceLocation(project, path string) string {
 		return filepath.ToSlash(rel)
 	}
 	return filepath.ToSlash(filepath.Clean(path))
+}
+
+// sourceLocation is a source path's location and format: a table's
+// identity in its catalog (TableRef.Location), else SourceLocation's.
+func sourceLocation(project, path string) (string, Format) {
+	if ref, err := ParseTableRef(path); err == nil {
+		return ref.Location(), FormatIceberg
+	}
+	return SourceLocation(project, path), FormatParquet
 }
 
 // relativeTo returns path relative to dir when path lies inside dir.

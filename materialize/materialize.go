@@ -50,6 +50,9 @@ type Options struct {
 	Engine Engine
 	// Digests gives the source files' digests; nil reads every file.
 	Digests Digester
+	// Tables reads the snapshots of sources that are tables in a catalog
+	// (featurestore.IsTable); nil refuses such a source.
+	Tables featurestore.Tables
 	// Allow, when set, is asked about every local file a source's path
 	// expands to before it is read (a server's data roots: a link in a
 	// source directory may point outside them).
@@ -127,6 +130,9 @@ type Job struct {
 	byID    map[featurestore.ID]*featurestore.FeatureVersion
 	groups  []*group
 	watch   *stopwatch // with Options.Timings
+	// tables are the snapshots read of the sources that are tables, by
+	// path: each is read once per job.
+	tables map[string]*featurestore.TableSnapshot
 }
 
 // group is the features that read one source definition.
@@ -146,7 +152,7 @@ type group struct {
 // remote says whether path is a URI the job reads through its Sources, and
 // refuses one it has no Sources for.
 func (o Options) remote(src featurestore.Source) (bool, error) {
-	if !featurestore.IsURI(src.Path) || blob.Handles(src.Path) {
+	if !NeedsEngine(src.Path) {
 		return false, nil
 	}
 	if o.Engine == nil {
@@ -154,6 +160,13 @@ func (o Options) remote(src featurestore.Source) (bool, error) {
 			WithHint("materialize with --engine spark (and a Spark Connect server that reaches that storage)")
 	}
 	return true, nil
+}
+
+// NeedsEngine reports whether a source path is a URI only an engine
+// (Spark) reads: not a local path, not an object of a bucket fs reads
+// itself (blob), not a table fs reads through its catalog.
+func NeedsEngine(path string) bool {
+	return featurestore.IsURI(path) && !blob.Handles(path) && !featurestore.IsTable(path)
 }
 
 // sourceFiles lists a source's files, where they are.
@@ -171,6 +184,13 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 		return files, schema, err
 	}
 	files, pinned := j.req.SourceFiles[src.Name]
+	if featurestore.IsTable(src.Path) {
+		snap, err := j.tableSnapshot(ctx, src.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		files, pinned = snap.Paths(), true
+	}
 	if !pinned {
 		if files, err = parquet.Files(src.Path); err != nil {
 			return nil, nil, err
@@ -183,8 +203,36 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 	return files, schema, err
 }
 
-// snapshot hashes a source's files: here, or where they are.
+// tableSnapshot reads the snapshot of the table at path (once).
+func (j *Job) tableSnapshot(ctx context.Context, path string) (*featurestore.TableSnapshot, error) {
+	if snap, ok := j.tables[path]; ok {
+		return snap, nil
+	}
+	ref, err := featurestore.ParseTableRef(path)
+	if err != nil {
+		return nil, err
+	}
+	if j.opt.Tables == nil {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is a table, and this job reads no catalog", ref)
+	}
+	snap, err := j.opt.Tables.Snapshot(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if j.tables == nil {
+		j.tables = map[string]*featurestore.TableSnapshot{}
+	}
+	j.tables[path] = snap
+	return snap, nil
+}
+
+// snapshot hashes a source's files: here, or where they are. A table's
+// snapshot is its snapshot id and data files, read from its catalog.
 func (j *Job) snapshot(ctx context.Context, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+	if snap, ok := j.tables[src.Path]; ok {
+		return featurestore.SourceSnapshot{Name: src.Name, Path: src.Path, Files: snap.Files,
+			Digest: featurestore.TableSnapshotDigest(snap), Snapshot: snap}, nil
+	}
 	if remote, _ := j.opt.remote(src); remote {
 		fs, err := j.opt.Engine.Digests(ctx, files)
 		if err != nil {
@@ -385,7 +433,7 @@ func (j *Job) Materialize(ctx context.Context, opt Options, record func(*feature
 		return nil, err
 	}
 	ds.Output = out
-	f, err := createOutput(ctx, out)
+	f, err := createOutput(ctx, out, j.req.Out)
 	if err != nil {
 		return nil, err
 	}
@@ -421,8 +469,8 @@ func (j *Job) Materialize(ctx context.Context, opt Options, record func(*feature
 func (j *Job) checkOutput() error {
 	inputs := []string{j.req.Entities}
 	for _, g := range j.groups {
-		if remote, _ := j.opt.remote(g.src); remote {
-			continue // not a file here: nothing here can overwrite it
+		if remote, _ := j.opt.remote(g.src); remote || featurestore.IsTable(g.src.Path) {
+			continue // not a file here, or a warehouse's: nothing here can overwrite it
 		}
 		files, err := parquet.Files(g.src.Path)
 		if err != nil {

@@ -26,10 +26,10 @@ type earlierOutput interface {
 	Drop()
 }
 
-// createOutput starts writing out: a local file through a temporary file
+// createOutput starts writing out (given: as the user named it): a local file through a temporary file
 // renamed into place, or an object in a bucket through an upload completed
 // on commit.
-func createOutput(ctx context.Context, out string) (output, error) {
+func createOutput(ctx context.Context, out, given string) (output, error) {
 	if store, ok := blob.For(out); ok {
 		w, err := store.Create(ctx, out)
 		if err != nil {
@@ -39,7 +39,7 @@ func createOutput(ctx context.Context, out string) (output, error) {
 	}
 	f, err := atomicfile.Create(out)
 	if err != nil {
-		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", out, rootCause(err)).
+		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot write %s: %v", given, rootCause(err)).
 			WithHint("check that the output directory exists and is writable")
 	}
 	return fileOutput{f}, nil

@@ -57,6 +57,7 @@ func fileSHA(path string) (string, error) {
 // local file and the memory budget, as materialize.Options.
 type Options struct {
 	Engine      materialize.Engine
+	Tables      featurestore.Tables // reads the snapshots of sources that are tables
 	Allow       func(file string) error
 	MemoryLimit int64
 }
@@ -70,7 +71,7 @@ func Run(ctx context.Context, reg featurestore.Registry, r *trainer.Run, d *feat
 	if !rep.findEntities(reg, d) {
 		return rep, nil
 	}
-	moved, err := rep.checkSources(ctx, reg, d, o.Engine)
+	moved, err := rep.checkSources(ctx, reg, d, o)
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +117,17 @@ func (rep *Report) findEntities(reg featurestore.Registry, d *featurestore.Datas
 // they are, for a source at a URI); a local source moved within the
 // project is found by its files' content, a bucket's objects are pinned
 // as recorded. It returns where the rebuild reads them.
-func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, engine materialize.Engine) (*pins, error) {
+func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, d *featurestore.Dataset, o Options) (*pins, error) {
 	moved := &pins{paths: map[string]string{}, files: map[string][]string{}}
 	for i, s := range d.Sources {
+		if featurestore.IsTable(s.Path) {
+			c, at, err := checkTableSource(ctx, o.Tables, s)
+			if err != nil {
+				return nil, err
+			}
+			rep.Sources, moved.paths[s.Name] = append(rep.Sources, c), at
+			continue
+		}
 		if store, ok := blob.For(s.Path); ok {
 			c, files, err := checkObjectSource(ctx, store, s)
 			if err != nil {
@@ -129,8 +138,8 @@ func (rep *Report) checkSources(ctx context.Context, reg featurestore.Registry, 
 		}
 		if featurestore.IsURI(s.Path) {
 			var src materialize.Sources
-			if engine != nil {
-				src = engine
+			if o.Engine != nil {
+				src = o.Engine
 			}
 			c, err := checkRemoteSource(ctx, src, s)
 			if err != nil {
@@ -171,7 +180,7 @@ func rebuild(ctx context.Context, reg featurestore.Registry, d *featurestore.Dat
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolve the recorded feature versions: %w", err)
 	}
-	table, rebuilt, err := job.Compute(ctx, materialize.Options{Engine: o.Engine, Allow: o.Allow, MemoryLimit: o.MemoryLimit})
+	table, rebuilt, err := job.Compute(ctx, materialize.Options{Engine: o.Engine, Tables: o.Tables, Allow: o.Allow, MemoryLimit: o.MemoryLimit})
 	if err != nil {
 		return nil, nil, fmt.Errorf("rebuild the dataset: %w", err)
 	}

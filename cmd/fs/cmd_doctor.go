@@ -30,6 +30,10 @@ Leftovers are what killed commands left that no command sees: the runs of a
 sweep whose own record was never written, and model directories of runs never
 recorded. They do not make the store damaged.
 
+Warnings are what may stop a kept run from being reproduced: a table snapshot
+(Iceberg) its dataset read that the table no longer keeps, or that the table's
+retention (history.expire.max-snapshot-age-ms) may expire within a day.
+
 --repair mends a damaged store: it renames it to DIR.backup-TIME (kept as it
 was) and rebuilds it from every record that can still be read, newest version
 of each winning, and says what it could not keep. On any store it then removes
@@ -108,5 +112,8 @@ func printDoctor(a *cli, c *app.Checkup) {
 	}
 	if len(rep.Leftovers) > 0 {
 		fmt.Fprintf(w, "          (harmless: no command sees them; fs doctor --repair removes them)\n")
+	}
+	for _, warn := range c.Warnings {
+		fmt.Fprintf(w, "warning   %s\n", warn)
 	}
 }

@@ -28,6 +28,7 @@ type fileEntity struct {
 type fileSource struct {
 	Name                  string `yaml:"name"`
 	Path                  string `yaml:"path"`
+	Table                 string `yaml:"table"`
 	Entity                string `yaml:"entity"`
 	TimestampField        string `yaml:"timestamp_field"`
 	CreatedTimestampField string `yaml:"created_timestamp_field"`
@@ -55,6 +56,7 @@ type fileSet struct {
 }
 
 type file struct {
+	Catalogs    []fileCatalog `yaml:"catalogs"`
 	Entities    []fileEntity  `yaml:"entities"`
 	Sources     []fileSource  `yaml:"sources"`
 	Features    []fileFeature `yaml:"features"`
@@ -157,8 +159,18 @@ func Parse(name, dir string, data []byte) (*featurestore.Definitions, error) {
 	for _, e := range f.Entities {
 		defs.Entities = append(defs.Entities, featurestore.Entity{Name: e.Name, JoinKeys: e.JoinKeys})
 	}
-	for _, s := range f.Sources {
-		defs.Sources = append(defs.Sources, featurestore.Source{Name: s.Name, Path: s.Path, Entity: s.Entity,
+	cats, problems := parseCatalogs(defs, loc, f.Catalogs)
+	errs = append(errs, problems...)
+	for i, s := range f.Sources {
+		path := s.Path
+		if s.Table != "" {
+			var e *featurestore.Error
+			if path, e = tableSource(defs, loc, i, s, cats); e != nil {
+				errs = append(errs, e)
+				path = s.Path
+			}
+		}
+		defs.Sources = append(defs.Sources, featurestore.Source{Name: s.Name, Path: path, Entity: s.Entity,
 			TimestampField: s.TimestampField, CreatedTimestampField: s.CreatedTimestampField})
 	}
 	for i, ff := range f.Features {

@@ -27,6 +27,7 @@ func fieldsOf(t reflect.Type) []string {
 // sections are the keys of the file and of the items of each list in it.
 var sections = map[string][]string{
 	"":             fieldsOf(reflect.TypeOf(file{})),
+	"catalogs":     fieldsOf(reflect.TypeOf(fileCatalog{})),
 	"entities":     fieldsOf(reflect.TypeOf(fileEntity{})),
 	"sources":      fieldsOf(reflect.TypeOf(fileSource{})),
 	"features":     fieldsOf(reflect.TypeOf(fileFeature{})),
