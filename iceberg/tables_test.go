@@ -21,7 +21,7 @@ import (
 
 // lake is a SQL catalog in a temporary directory with a table
 // rides.trips written by iceberg-go: two appends (two snapshots).
-func lake(t *testing.T, props ice.Properties) (featurestore.TableRef, *table.Table) {
+func lake(t testing.TB, props ice.Properties) (featurestore.TableRef, *table.Table) {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", filepath.Join(dir, "catalog.db"))
@@ -54,7 +54,7 @@ func lake(t *testing.T, props ice.Properties) (featurestore.TableRef, *table.Tab
 	return ref, tbl
 }
 
-func arrowTable(t *testing.T, ids []int64) arrow.Table {
+func arrowTable(t testing.TB, ids []int64) arrow.Table {
 	sc := arrow.NewSchema([]arrow.Field{{Name: "driver_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "fare", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)

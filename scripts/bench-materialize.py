@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchtime import timed
+from benchtime import timed, write_asof_data
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -74,35 +74,7 @@ def pandas_fits(rows, events):
 
 def run(a, work):
     work.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(1)
-    t0 = pd.Timestamp("2024-01-01", tz="UTC").value // 1000
-    span = 90 * 86400 * 10**6
-
-    src = work / "source.parquet"
-    if not src.exists():
-        # Written 10M rows at a time, so that generating 100M rows fits in memory.
-        with tempfile.NamedTemporaryFile(dir=work, suffix=".parquet", delete=False) as tmp:
-            writer = None
-            for lo in range(0, a.rows, 10_000_000):
-                n = min(10_000_000, a.rows - lo)
-                ts = t0 + rng.integers(0, span, n)
-                table = pa.table({
-                    "entity_id": pa.array(rng.integers(0, a.entities, n), pa.int64()),
-                    "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
-                    "created": pa.array(ts + rng.integers(0, 3600 * 10**6, n), pa.timestamp("us", tz="UTC")),
-                    **{f"f{i}": pa.array(rng.normal(size=n)) for i in range(5)},
-                })
-                writer = writer or pq.ParquetWriter(tmp.name, table.schema)
-                writer.write_table(table, row_group_size=1_000_000)
-            writer.close()
-        os.replace(tmp.name, src)
-    ents = work / "entities.parquet"
-    if not ents.exists():
-        pq.write_table(pa.table({
-            "entity_id": pa.array(rng.integers(0, a.entities, a.events), pa.int64()),
-            "event_timestamp": pa.array(t0 + rng.integers(0, span, a.events), pa.timestamp("us", tz="UTC")),
-            "label": pa.array(rng.normal(size=a.events)),
-        }), ents)
+    src, ents = write_asof_data(work, a.rows, a.entities, a.events)
 
     fs = work / "fs"
     subprocess.run(["go", "build", "-o", str(fs), "./cmd/fs"], cwd=ROOT, check=True)

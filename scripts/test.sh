@@ -114,7 +114,9 @@ debian_install chromium chromium "the web UI's tests drive a headless browser"
 
 debian_install openjdk-17-jre-headless java "the Spark Connect server runs on Java 17"
 
-step "Spark Connect server (pyspark's own, local[2], on a free port of 127.0.0.1; it starts while the Go tests run)"
+# hadoop-aws (S3A) and the parts of the AWS SDK it uses, from Maven Central (about 40 MB, kept in ~/.ivy2*):
+# Spark reads s3:// sources as s3a:// from the S3-compatible server above. The SDK's 690 MB bundle is left out.
+step "Spark Connect server (pyspark's own, local[2], S3A, on a free port of 127.0.0.1; it starts while the Go tests run)"
 spark_home=$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
 spark_dir=$(mktemp -d)
 spark_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -122,7 +124,13 @@ spark_env() { env SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_PID_DI
 spark_env "$spark_home/sbin/start-connect-server.sh" --master 'local[2]' --driver-memory 2g \
   --conf spark.connect.grpc.binding.address=127.0.0.1 --conf spark.connect.grpc.binding.port="$spark_port" \
   --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 --conf spark.sql.session.timeZone=UTC \
-  --conf spark.driver.bindAddress=127.0.0.1 > "$spark_dir/start.log" 2>&1
+  --conf spark.driver.bindAddress=127.0.0.1 \
+  --packages "org.apache.hadoop:hadoop-aws:3.5.0,software.amazon.awssdk:s3:2.35.4,software.amazon.awssdk:sts:2.35.4,software.amazon.awssdk:s3-transfer-manager:2.35.4" \
+  --conf spark.jars.excludes=software.amazon.awssdk:bundle \
+  --conf spark.hadoop.fs.s3a.endpoint="$FS_TEST_S3_ENDPOINT" --conf spark.hadoop.fs.s3a.endpoint.region=us-east-1 \
+  --conf spark.hadoop.fs.s3a.path.style.access=true --conf spark.hadoop.fs.s3a.connection.ssl.enabled=false \
+  --conf spark.hadoop.fs.s3a.access.key="$FS_TEST_S3_ACCESS_KEY" --conf spark.hadoop.fs.s3a.secret.key="$FS_TEST_S3_SECRET_KEY" \
+  > "$spark_dir/start.log" 2>&1
 stop_spark() { spark_env "$spark_home/sbin/stop-connect-server.sh" > /dev/null 2>&1; rm -rf "$spark_dir"; }
 export FS_SPARK_REMOTE="sc://127.0.0.1:$spark_port"
 spark_up() { "$venv/bin/python" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)' "$spark_port" 2>/dev/null; }

@@ -60,8 +60,8 @@ func eventsSQL(in materialize.EventsInput, view string) string {
 		if f := in.Source.CreatedTimestampField; !in.Cutoff.IsZero() && f != "" {
 			where = append(where, fmt.Sprintf("(%s IS NULL OR unix_micros(CAST(%s AS TIMESTAMP)) <= %d)", quote(f), quote(f), floorDiv(in.Cutoff.UnixNano(), 1000)))
 		}
-		files = append(files, fmt.Sprintf("SELECT *, %d AS _file, _metadata.row_index AS _rowi FROM parquet.%s WHERE %s",
-			i, quote(f), strings.Join(where, " AND ")))
+		files = append(files, fmt.Sprintf("SELECT *, %d AS _file, _metadata.row_index AS _rowi FROM %s WHERE %s",
+			i, table(f), strings.Join(where, " AND ")))
 	}
 	var keys []string
 	for _, k := range in.JoinKeys {

@@ -38,7 +38,7 @@ func (p *Engine) Files(ctx context.Context, path string) ([]string, error) {
 // them; the physical names are Spark's (a source read through Spark is
 // always read through it, so its versions compare like with like).
 func (p *Engine) Schema(ctx context.Context, path string) (featurestore.Schema, error) {
-	df, err := p.session.Sql(ctx, fmt.Sprintf("SELECT * FROM parquet.%s LIMIT 0", quote(path)))
+	df, err := p.session.Sql(ctx, fmt.Sprintf("SELECT * FROM %s LIMIT 0", table(path)))
 	if err != nil {
 		return nil, p.failed("read the schema of "+path, err)
 	}
@@ -76,7 +76,7 @@ func columnType(t types.DataType) (transforms.Type, string) {
 func (p *Engine) Rows(ctx context.Context, files []string) (int64, error) {
 	var parts []string
 	for _, f := range files {
-		parts = append(parts, "SELECT count(*) AS n FROM parquet."+quote(f))
+		parts = append(parts, "SELECT count(*) AS n FROM "+table(f))
 	}
 	rows, err := p.collect(ctx, "SELECT sum(n) FROM ("+strings.Join(parts, " UNION ALL ")+")")
 	if err != nil || len(rows) == 0 {

@@ -191,7 +191,7 @@ func createdSQL(in materialize.PickInput) string {
 	created := "unix_micros(CAST(" + quote(f) + " AS TIMESTAMP))"
 	var files []string
 	for _, file := range in.Files {
-		files = append(files, fmt.Sprintf("SELECT %s AS _created FROM parquet.%s", created, quote(file)))
+		files = append(files, fmt.Sprintf("SELECT %s AS _created FROM %s", created, table(file)))
 	}
 	return fmt.Sprintf("SELECT count(_created) AS _any, count_if(_created <= %d) AS _by FROM (%s)",
 		floorDiv(in.Cutoff.UnixNano(), 1000), strings.Join(files, " UNION ALL "))
@@ -204,6 +204,16 @@ func (p *Engine) failed(what string, err error) error {
 
 // quote is a Spark SQL identifier.
 func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
+
+// table is the SQL of a parquet file or object read where it is: an s3://
+// object through Hadoop's S3A connector (s3a://), which the server needs
+// (hadoop-aws), as a path otherwise.
+func table(path string) string {
+	if rest, ok := strings.CutPrefix(path, "s3://"); ok {
+		path = "s3a://" + rest
+	}
+	return "parquet." + quote(path)
+}
 
 // pickSQL unions the source rows (kind 0: not null keys and time, created
 // by the cutoff) with the entity rows (kind 1) and keeps, for each entity
@@ -234,8 +244,8 @@ func pickSQL(in materialize.PickInput, view string) string {
 			where = append(where, fmt.Sprintf("(%s IS NULL OR %s <= %d)", quote(in.Source.CreatedTimestampField), created, floorDiv(in.Cutoff.UnixNano(), 1000)))
 		}
 		files = append(files, fmt.Sprintf("SELECT %s, %s AS _ts, 0 AS _kind, %s AS _created, %d AS _file, _metadata.row_index AS _rowi, "+
-			"named_struct('_ts', %s, %s) AS _v, CAST(NULL AS BIGINT) AS _row FROM parquet.%s WHERE %s",
-			keyList, ts, created, i, ts, namedFields(in.Columns), quote(f), strings.Join(where, " AND ")))
+			"named_struct('_ts', %s, %s) AS _v, CAST(NULL AS BIGINT) AS _row FROM %s WHERE %s",
+			keyList, ts, created, i, ts, namedFields(in.Columns), table(f), strings.Join(where, " AND ")))
 	}
 	union := strings.Join(files, " UNION ALL ")
 	return fmt.Sprintf(`WITH src AS (%s),

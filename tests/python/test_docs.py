@@ -83,12 +83,34 @@ def definition_blocks():
                 yield pytest.param(body, id=f"{doc.name}:{line}")
 
 
+def where_data_lives(cwd, env, s3):
+    """What docs/storage.md's examples name: the demo's files in the buckets team and warehouse of the test
+    command's S3 server, and the catalog lake (catalog.db) with the table rides.trips in s3://warehouse/wh."""
+    from pyiceberg.catalog.sql import SqlCatalog
+    import pyarrow.parquet as pq
+    env.update(s3.env)
+    names = {b["Name"] for b in s3.client.list_buckets()["Buckets"]}
+    for bucket in ("team", "warehouse"):
+        if bucket not in names:
+            s3.client.create_bucket(Bucket=bucket)
+    s3.client.upload_file(str(cwd / "driver_stats.parquet"), "team", "events/driver_stats.parquet")
+    s3.client.upload_file(str(cwd / "trips.parquet"), "team", "events/trips/part-0.parquet")
+    cat = SqlCatalog("lake", uri=f"sqlite:///{cwd}/catalog.db", warehouse="s3://warehouse/wh",
+                     **{"s3.endpoint": s3.env["AWS_ENDPOINT_URL"], "s3.access-key-id": s3.env["AWS_ACCESS_KEY_ID"],
+                        "s3.secret-access-key": s3.env["AWS_SECRET_ACCESS_KEY"], "s3.region": "us-east-1"})
+    cat.create_namespace_if_not_exists("rides")
+    trips = pq.read_table(cwd / "trips.parquet")
+    cat.create_table_if_not_exists("rides.trips", schema=trips.schema).append(trips)
+
+
 @pytest.mark.parametrize("body", list(definition_blocks()))
-def test_definition_examples_register(body, demo_dir, fs_bin):
+def test_definition_examples_register(body, demo_dir, fs_bin, request):
     """Every definition file shown in the README and docs/ registers, in a new store
     over the demo's data (with the files the example names, when they are data the
-    demo does not have)."""
+    demo does not have: objects in a bucket and a table of a catalog for docs/storage.md)."""
     cwd, env = demo_dir
+    if "s3://" in body or "catalogs:" in body:
+        where_data_lives(cwd, env, request.getfixturevalue("s3"))
     store = cwd / "example-store"
     subprocess.run([fs_bin, "init", "--store", str(store)], cwd=cwd, env=env, check=True, capture_output=True)
     (cwd / "example.yaml").write_text(body)

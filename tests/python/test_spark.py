@@ -10,6 +10,7 @@ import subprocess
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from test_materialize import DEFS, T0, random_source
@@ -199,3 +200,38 @@ features:
     read = re.search(r"source rides: read (\d+) of its (\d+) events elsewhere \(Spark\)", proc.stderr)
     assert read, proc.stderr
     assert 0 < int(read[1]) < int(read[2]) == 10000
+
+
+def test_bucket_and_table_sources_same_bytes(fs_bin, tmp_path, spark_remote, s3):
+    """Sources in a bucket (s3://, which Spark reads as s3a://) and an Iceberg table (Spark reads the data files of
+    the snapshot fs lists): the Spark engine's file is byte for byte the local engine's."""
+    from pyiceberg.catalog.sql import SqlCatalog
+    env = {**os.environ, **s3.env, "FS_STORE": str(tmp_path / ".fs")}
+
+    def fs(*args):
+        proc = subprocess.run([fs_bin, *args], cwd=tmp_path, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, f"fs {' '.join(args)}: {proc.stderr}"
+        return proc
+    fs.cwd = tmp_path
+    fs("demo", "--data-only", ".")
+    bucket = s3.bucket()
+    s3.client.upload_file(str(tmp_path / "driver_stats.parquet"), bucket, "team/driver_stats.parquet")
+    cat = SqlCatalog("lake", uri=f"sqlite:///{tmp_path}/catalog.db", warehouse=f"file://{tmp_path}/wh")
+    cat.create_namespace("rides")
+    trips = pq.read_table(tmp_path / "trips.parquet")
+    t = cat.create_table("rides.trips", schema=trips.schema)
+    t.append(trips.slice(0, 900))
+    t.append(trips.slice(900))
+    defs = (tmp_path / "features.yaml").read_text()
+    (tmp_path / "mixed.yaml").write_text(
+        f"catalogs: [{{name: lake, type: sql, uri: 'sqlite:///catalog.db', warehouse: 'file://{tmp_path}/wh'}}]\n"
+        + defs.replace("path: driver_stats.parquet", f"path: s3://{bucket}/team/driver_stats.parquet")
+        .replace("    path: trips.parquet\n", "    table: lake.rides.trips\n"))
+    fs("init")
+    fs("register", "mixed.yaml")
+    got = both_engines(fs, spark_remote, "--features", "conv_rate,acc_rate,trips_7d,fare_mean_7d,long_trips_1d",
+                       "--entities", "orders.tsv", "--as-of", "2021-05-01T00:00:00Z")
+    (local, lb), (spark, sb) = got["local"], got["spark"]
+    assert lb == sb, "the spark engine's file differs from the local engine's"
+    assert spark["id"] == local["id"]
+    assert {s["name"]: s["digest"] for s in spark["sources"]} == {s["name"]: s["digest"] for s in local["sources"]}
