@@ -1,10 +1,12 @@
 package openlineage
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -115,6 +117,20 @@ func Write(w io.Writer, datasets []featurestore.Dataset, runs []trainer.Run) err
 	return nil
 }
 
+// datasetName is a path's dataset namespace and name, as OpenLineage
+// names them: a file's in "file", an object's in its bucket (s3://BUCKET,
+// KEY), a table's in its warehouse (or its catalog's URI) by
+// NAMESPACE.TABLE.
+func datasetName(path string) (namespace, name string) {
+	if ref, err := featurestore.ParseTableRef(path); err == nil {
+		return cmp.Or(ref.Catalog.Warehouse, ref.Catalog.URI), ref.Table
+	}
+	if bucket, key, ok := strings.Cut(strings.TrimPrefix(path, "s3://"), "/"); ok && strings.HasPrefix(path, "s3://") {
+		return "s3://" + bucket, key
+	}
+	return fileNamespace, path
+}
+
 // materializeEvents: the source snapshots (with their schemas) and the
 // entity file in, the dataset out, the feature versions as a run facet.
 func materializeEvents(d *featurestore.Dataset) []runEvent {
@@ -124,7 +140,8 @@ func materializeEvents(d *featurestore.Dataset) []runEvent {
 		for i, c := range s.Schema {
 			fields = append(fields, map[string]any{"name": c.Name, "type": c.Physical, "ordinal_position": i + 1})
 		}
-		inputs = append(inputs, datasetRef{Namespace: fileNamespace, Name: s.Path,
+		ns, name := datasetName(s.Path)
+		inputs = append(inputs, datasetRef{Namespace: ns, Name: name,
 			Facets: map[string]facet{"schema": schemaFacet(fields), "version": versionFacet(s.Digest)}})
 	}
 	inputs = append(inputs, datasetRef{Namespace: fileNamespace, Name: d.Entities.Path,
@@ -134,7 +151,8 @@ func materializeEvents(d *featurestore.Dataset) []runEvent {
 		fields = append(fields, map[string]any{"name": f.Name, "ordinal_position": i + 1,
 			"description": "feature version " + f.Version.String()})
 	}
-	outputs := []datasetRef{{Namespace: fileNamespace, Name: d.Output,
+	ns, name := datasetName(d.Output)
+	outputs := []datasetRef{{Namespace: ns, Name: name,
 		Facets: map[string]facet{"schema": schemaFacet(fields), "version": versionFacet(d.ID.String())}}}
 	runFacets := map[string]facet{"fs_features": with(base(featuresURL), "features", featureList(d.Features),
 		"cutoff", timeOrEmpty(d.Cutoff))}
