@@ -41,4 +41,9 @@ type API interface {
 
 	Profile(ctx context.Context, req ProfileRequest) (*profile.Profile, error)
 	Validate(ctx context.Context, req ValidateRequest) (*Validation, error)
+
+	OnlineSync(ctx context.Context, req OnlineSyncRequest) (*OnlineSyncResult, error)
+	OnlineGet(ctx context.Context, req OnlineRequest) (*OnlineResult, error)
+	OnlineCheck(ctx context.Context, req OnlineCheckRequest) (*OnlineCheckResult, error)
+	Push(ctx context.Context, req PushRequest) (*PushResult, error)
 }

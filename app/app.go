@@ -22,6 +22,12 @@ type Service struct {
 	// Outputs, when set, is the directory a server keeps its clients'
 	// files in: its own jobs write there; no request may name it.
 	Outputs string
+	// Online opens the online store; nil opens the Badger one beside the
+	// store for each use (badger.OnlineDir).
+	OnlineStore OnlineOpener
+	// LogRequests keeps each online request served with its answer, for
+	// fs online check.
+	LogRequests bool
 	// SoleJob says the process runs this one command (the command line):
 	// a use case may tune the Go runtime for itself (a spilling
 	// materialization bounds the heap).

@@ -17,10 +17,14 @@ type ServeConfig struct {
 	Outputs   string   // "": STORE-outputs, beside the store
 	Protected []Protected
 	Getenv    func(string) string
+	// Online is the online store's URL ("": embedded, beside the store);
+	// LogRequests keeps each online request answered (Service's).
+	Online      string
+	LogRequests bool
 }
 
-// OpenServe opens the store for a server's life (close the Shared when
-// done) and builds the service over it: its data roots, its outputs
+// OpenServe opens the store for a server's life (close the Shared, and
+// the service's online store, when done) and builds the service over it: its data roots, its outputs
 // directory (created), its protected files.
 func OpenServe(cfg ServeConfig) (*Service, *Shared, error) {
 	dirs, err := dataRoots(cfg)
@@ -46,7 +50,9 @@ func OpenServe(cfg ServeConfig) (*Service, *Shared, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := &Service{Store: shared, Getenv: cfg.Getenv, Roots: roots, Protected: cfg.Protected, Outputs: outputs}
+	svc := &Service{Store: shared, Getenv: cfg.Getenv, Roots: roots, Protected: cfg.Protected, Outputs: outputs,
+		LogRequests: cfg.LogRequests}
+	svc.holdOnline(cfg.Online)
 	return svc, shared, nil
 }
 

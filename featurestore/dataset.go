@@ -44,6 +44,24 @@ type FeatureNulls struct {
 	// Reason says in words why a mostly null feature is so, when fs
 	// knows; "" otherwise.
 	Reason string `json:"reason,omitempty"`
+	// Rows, when asked for, is each row's NullKind (NotNull for a value).
+	Rows []NullKind `json:"-"`
+}
+
+// NullKind is why one value is null, as FeatureNulls counts them.
+type NullKind byte
+
+// The kinds of null.
+const (
+	NotNull    NullKind = iota
+	NoRow               // no source row (no event in the window) at or before the event time
+	OutsideTTL          // the latest source row is older than the feature's TTL
+	NullValue           // the expression (or aggregation) gives null
+)
+
+// String is the kind as the JSON of online values names it.
+func (k NullKind) String() string {
+	return [...]string{"", "no_row", "outside_ttl", "null_value"}[k]
 }
 
 // MostlyNull reports whether at least half of rows rows are null.

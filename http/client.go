@@ -538,3 +538,25 @@ func (c *Client) Job(ctx context.Context, id string) (j *WireJob, err error) {
 func (c *Client) CancelJob(ctx context.Context, id string) (j *WireJob, err error) {
 	return j, c.do(ctx, http.MethodDelete, "/jobs/"+url.PathEscape(id), nil, nil, &j)
 }
+
+func (c *Client) OnlineSync(ctx context.Context, req app.OnlineSyncRequest) (res *app.OnlineSyncResult, err error) {
+	_, err = c.job(ctx, "/online/sync", req, &res)
+	return res, err
+}
+
+func (c *Client) OnlineGet(ctx context.Context, req app.OnlineRequest) (res *app.OnlineResult, err error) {
+	return res, c.do(ctx, http.MethodPost, "/online", nil, req, &res)
+}
+
+func (c *Client) OnlineCheck(ctx context.Context, req app.OnlineCheckRequest) (res *app.OnlineCheckResult, err error) {
+	_, err = c.job(ctx, "/online/check", req, &res)
+	return res, err
+}
+
+func (c *Client) Push(ctx context.Context, req app.PushRequest) (res *app.PushResult, err error) {
+	given := req.Input
+	ctx, unabs := absPaths(ctx, given)
+	req.Input = absIfFile(given)
+	_, err = c.job(ctx, "/push", req, &res)
+	return res, unabs(err)
+}

@@ -140,6 +140,23 @@ func init() {
 		{method: "POST", path: "/validate", op: "validate", summary: "Check data against expectations (fs validate); a job",
 			role: RoleRead, body: app.ValidateRequest{}, result: app.Validation{}, job: true, kind: "validate",
 			start: startValid},
+		{method: "POST", path: "/online", op: "online", summary: "Online values of features for entities (fs online get)",
+			role: RoleRead, body: app.OnlineRequest{}, result: app.OnlineResult{}, handle: handleOnline},
+		{method: "POST", path: "/online/sync", op: "onlineSync", summary: "Compute the online values of features as of a time (fs online sync); a job",
+			role: RoleWrite, body: app.OnlineSyncRequest{}, result: app.OnlineSyncResult{}, job: true, kind: "online-sync",
+			start: func(s *Server, r *request) (func(context.Context) (any, error), string, error) {
+				return startJSON(r, func(ctx context.Context, req app.OnlineSyncRequest) (any, error) { return s.app.OnlineSync(ctx, req) })
+			}},
+		{method: "POST", path: "/online/check", op: "onlineCheck", summary: "Replay logged online requests through materialize (fs online check); a job",
+			role: RoleRead, body: app.OnlineCheckRequest{}, result: app.OnlineCheckResult{}, job: true, kind: "online-check",
+			start: func(s *Server, r *request) (func(context.Context) (any, error), string, error) {
+				return startJSON(r, func(ctx context.Context, req app.OnlineCheckRequest) (any, error) { return s.app.OnlineCheck(ctx, req) })
+			}},
+		{method: "POST", path: "/push", op: "push", summary: "Append rows to a source and update their online values (fs push); a job",
+			role: RoleWrite, body: app.PushRequest{}, result: app.PushResult{}, job: true, kind: "push",
+			start: func(s *Server, r *request) (func(context.Context) (any, error), string, error) {
+				return startJSON(r, func(ctx context.Context, req app.PushRequest) (any, error) { return s.app.Push(ctx, req) })
+			}},
 		{method: "GET", path: "/jobs", op: "listJobs", summary: "Your jobs (an admin token: everyone's), newest first",
 			role: RoleRead, result: []Job{},
 			handle: func(s *Server, r *request) (any, error) {
@@ -355,4 +372,23 @@ func handleJobOutput(s *Server, r *request) (any, error) {
 		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "job %s has no output to fetch (it is %s)", j.ID, j.State)
 	}
 	return nil, serveFile(r.w, j.outPath)
+}
+
+// startJSON starts a job that decodes its request and calls run.
+func startJSON[R any](r *request, run func(context.Context, R) (any, error)) (func(context.Context) (any, error), string, error) {
+	var req R
+	if err := r.decode(&req); err != nil {
+		return nil, "", err
+	}
+	return func(ctx context.Context) (any, error) { return run(ctx, req) }, "", nil
+}
+
+// handleOnline answers an online request at once (not a job: a model
+// waits for it).
+func handleOnline(s *Server, r *request) (any, error) {
+	var req app.OnlineRequest
+	if err := r.decode(&req); err != nil {
+		return nil, err
+	}
+	return s.app.OnlineGet(r.Context(), req)
 }

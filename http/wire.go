@@ -83,7 +83,7 @@ func status(code string) int {
 		return http.StatusForbidden
 	case EUNAUTHORIZED:
 		return http.StatusUnauthorized
-	case EDRAINING:
+	case EDRAINING, featurestore.ENOSTORE: // ENOSTORE: storage the server needs is unreachable (Redis)
 		return http.StatusServiceUnavailable
 	case ECANCELED:
 		return 499 // as nginx: the client closed the request

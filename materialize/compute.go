@@ -273,6 +273,9 @@ func (j *Job) computeGroup(ctx context.Context, g *group, picked *Picked, ents *
 				nulls[k].Nulls++
 			}
 		}
+		if j.opt.RowNulls {
+			nulls[k].Rows = rowNulls(s, sel, withinTTL(sel, picked.Ts, event, int64(j.byID[j.outputs[g.outputs[k]].Version].TTL)))
+		}
 		nulls[k].NullValue = nulls[k].Nulls - nulls[k].NoRow - nulls[k].OutsideTTL
 		nulls[k].Inf = countInf(s)
 		if all {
@@ -369,6 +372,22 @@ func pickedRows(picked *Picked) []int32 {
 		}
 	}
 	return sel
+}
+
+// rowNulls is each row's kind of null.
+func rowNulls(s *featurestore.Series, sel, use []int32) []featurestore.NullKind {
+	out := make([]featurestore.NullKind, len(sel))
+	for i := range out {
+		switch {
+		case sel[i] < 0:
+			out[i] = featurestore.NoRow
+		case use[i] < 0:
+			out[i] = featurestore.OutsideTTL
+		case s.Null(i):
+			out[i] = featurestore.NullValue
+		}
+	}
+	return out
 }
 
 // countNulls counts the rows that got no source row (sel) and those whose

@@ -34,6 +34,13 @@ type Entities struct {
 // line; a header row) or parquet entity file. keys gives each join key
 // column the type its source has.
 func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]transforms.Type) (*Entities, error) {
+	return ReadRows(ctx, path, tsCol, keys, nil)
+}
+
+// ReadRows reads a file as ReadEntities does, a CSV file's other columns
+// parsed as types gives them when it names them (fs push: a source's
+// columns).
+func ReadRows(ctx context.Context, path, tsCol string, keys, types map[string]transforms.Type) (*Entities, error) {
 	data, err := readEntityFile(ctx, path)
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the entity file %s: %v", path, rootCause(err)).
@@ -44,7 +51,7 @@ func ReadEntities(ctx context.Context, path, tsCol string, keys map[string]trans
 	if bytes.HasPrefix(data, []byte("PAR1")) {
 		e.Table, err = readParquetEntities(ctx, path, tsCol, keys)
 	} else {
-		e.Table, err = readCSVEntities(path, data, tsCol, keys)
+		e.Table, err = readCSVEntities(path, data, tsCol, keys, types)
 	}
 	if err != nil {
 		return nil, err
@@ -157,7 +164,7 @@ func readParquetEntities(ctx context.Context, path, tsCol string, keys map[strin
 // types, the timestamp column as timestamps; every other column is int64
 // when all its values are integers, float64 when all are numbers, bool when
 // all are true/false, string otherwise. An empty field is null.
-func readCSVEntities(path string, data []byte, tsCol string, keys map[string]transforms.Type) (*featurestore.Table, error) {
+func readCSVEntities(path string, data []byte, tsCol string, keys, types map[string]transforms.Type) (*featurestore.Table, error) {
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	r := csv.NewReader(bufio.NewReader(bytes.NewReader(data)))
 	if bytes.Contains(first, []byte("\t")) {
@@ -207,6 +214,8 @@ func readCSVEntities(path string, data []byte, tsCol string, keys map[string]tra
 		switch {
 		case name == tsCol:
 			typ = transforms.Timestamp
+		case typ == "" && types[name] != "":
+			typ = types[name]
 		case typ == "":
 			typ = inferType(records, ci)
 		}

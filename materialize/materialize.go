@@ -40,6 +40,10 @@ type Request struct {
 	// listing the source's path again: fs reproduce pins a bucket's
 	// objects as recorded (s3://bucket/key?versionId=V for a version).
 	SourceFiles map[string][]string
+	// EntityRows, when set, are the entity rows, in memory, instead of the
+	// file Entities names (fs online sync: every key at one time). Their
+	// join keys must be typed as the sources type them.
+	EntityRows *Entities
 }
 
 // Options say how a job runs: the engine that picks the as-of rows, the
@@ -53,6 +57,9 @@ type Options struct {
 	// Tables reads the snapshots of sources that are tables in a catalog
 	// (featurestore.IsTable); nil refuses such a source.
 	Tables featurestore.Tables
+	// RowNulls fills each feature's FeatureNulls.Rows: why each null row
+	// is null (fs online sync keeps the reason with the value).
+	RowNulls bool
 	// Allow, when set, is asked about every local file a source's path
 	// expands to before it is read (a server's data roots: a link in a
 	// source directory may point outside them).
@@ -502,9 +509,11 @@ func (j *Job) Compute(ctx context.Context, opt Options) (*featurestore.Table, *f
 		return nil, nil, err
 	}
 	j.watch.step("read the sources' schemas")
-	ents, err := ReadEntities(ctx, j.req.Entities, j.req.TimestampColumn, srcs.keyTypes)
-	if err != nil {
-		return nil, nil, err
+	ents := j.req.EntityRows
+	if ents == nil {
+		if ents, err = ReadEntities(ctx, j.req.Entities, j.req.TimestampColumn, srcs.keyTypes); err != nil {
+			return nil, nil, err
+		}
 	}
 	j.watch.step("read the entity file (%d rows)", ents.Table.Rows)
 	if err := j.checkEntityColumns(ents); err != nil {

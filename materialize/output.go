@@ -7,6 +7,7 @@ import (
 	"github.com/fs-dev/fs/atomicfile"
 	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
 )
 
 // output is a dataset file being written: it appears at its path, whole,
@@ -89,3 +90,18 @@ type noEarlier struct{}
 
 func (noEarlier) Restore() {}
 func (noEarlier) Drop()    {}
+
+// WriteLike writes t to out (a local path or an object's URI) with the
+// parquet schema of the file like (parquet.WriteLike), whole or not at
+// all: fs push's new file of a source.
+func WriteLike(ctx context.Context, out, like string, t *featurestore.Table) error {
+	o, err := createOutput(ctx, out, out)
+	if err != nil {
+		return err
+	}
+	if err := parquet.WriteLike(o, like, t); err != nil {
+		o.abort()
+		return err
+	}
+	return o.commit(ctx)
+}

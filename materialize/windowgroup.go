@@ -356,9 +356,29 @@ func (j *Job) windowOutputs(ctx context.Context, g *group, ws []*window, n int, 
 		}
 		s.Name = name
 		res.series = append(res.series, s)
-		res.nulls = append(res.nulls, windowNulls(name, s, byID[v.ID], n, allLate, cutoff))
+		nulls := windowNulls(name, s, byID[v.ID], n, allLate, cutoff)
+		if j.opt.RowNulls {
+			nulls.Rows = windowRowNulls(s, byID[v.ID], n)
+		}
+		res.nulls = append(res.nulls, nulls)
 	}
 	return res, nil
+}
+
+// windowRowNulls is each row's kind of null: no event in the window, or a
+// null value.
+func windowRowNulls(s *featurestore.Series, w *window, n int) []featurestore.NullKind {
+	out := make([]featurestore.NullKind, n)
+	for i := range n {
+		switch {
+		case !s.Null(i):
+		case w != nil && w.noRow[i]:
+			out[i] = featurestore.NoRow
+		default:
+			out[i] = featurestore.NullValue
+		}
+	}
+	return out
 }
 
 // windowNulls counts a windowed feature's nulls: those of rows with no

@@ -15,6 +15,7 @@ type serveOptions struct {
 	addr, tokens, outputs string
 	dataRoots             []string
 	tlsCert, tlsKey       string
+	logRequests           bool
 	maxBody               int64
 	requestTimeout, grace time.Duration
 	quiet                 bool
@@ -74,6 +75,8 @@ Exit codes: 0 stopped cleanly, 1 error, 2 usage, 10 no store, 11 store in use, 1
 	f.IntVar(&o.jobs.Running, "max-jobs", 0, "jobs run at once, each with an equal share of --memory-limit (default: the processors, at least 2)")
 	f.IntVar(&o.jobs.Queued, "max-queued", 0, "jobs that may wait for a turn beyond those running (default: 4 x --max-jobs); more are refused with 429")
 	f.IntVar(&o.jobs.PerToken, "jobs-per-token", 0, "jobs one token may have running or waiting (default: --max-jobs); more are refused with 429")
+	f.StringVar(&a.onlineFlag, "online", "", "the online store: redis://HOST:PORT[/DB] (default $FS_ONLINE, else embedded beside the store)")
+	f.BoolVar(&o.logRequests, "log-requests", false, "keep each online request answered, with its answer, for fs online check (a week)")
 	f.StringVar(&o.memoryLimit, "memory-limit", "", "memory all running jobs may take together, e.g. 16GB (default: three quarters of the machine's)")
 	return cmd
 }
@@ -104,11 +107,12 @@ func (a *cli) runServe(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	svc, shared, err := app.OpenServe(app.ServeConfig{Store: a.storeDir(), DataRoots: o.dataRoots, Outputs: o.outputs,
-		Protected: o.protected(), Getenv: a.st.Getenv})
+		Protected: o.protected(), Getenv: a.st.Getenv, Online: a.onlineURL(), LogRequests: o.logRequests})
 	if err != nil {
 		return err
 	}
 	defer shared.Close()
+	defer svc.CloseOnline()
 	opts := fshttp.Options{OutDir: svc.Outputs, MaxBody: o.maxBody, RequestTimeout: o.requestTimeout, Jobs: o.jobs}
 	if !o.quiet {
 		opts.Log = a.st.Stderr

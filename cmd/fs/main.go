@@ -208,7 +208,7 @@ Exit codes:
 	root.SetVersionTemplate("fs {{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.storeFlag, "store", "", "store directory, or an fs server's URL (default $FS_STORE, else ./.fs)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(a), newRegisterCmd(a), newFeaturesCmd(a), newMaterializeCmd(a), newDatasetsCmd(a), newTrainCmd(a), newPredictCmd(a), newRunsCmd(a), newSyncCmd(a), newLineageCmd(a), newImpactCmd(a), newReproduceCmd(a), newProfileCmd(a), newValidateCmd(a), newDemoCmd(a), newDoctorCmd(a), newServeCmd(a), newJobsCmd(a))
+	root.AddCommand(newInitCmd(a), newRegisterCmd(a), newFeaturesCmd(a), newMaterializeCmd(a), newDatasetsCmd(a), newTrainCmd(a), newPredictCmd(a), newRunsCmd(a), newSyncCmd(a), newLineageCmd(a), newImpactCmd(a), newReproduceCmd(a), newProfileCmd(a), newValidateCmd(a), newDemoCmd(a), newDoctorCmd(a), newServeCmd(a), newJobsCmd(a), newOnlineCmd(a), newPushCmd(a))
 	return root
 }
 
@@ -216,6 +216,8 @@ Exit codes:
 type cli struct {
 	st        *State
 	storeFlag string
+	// onlineFlag is --online of the commands that use the online store.
+	onlineFlag string
 }
 
 // storeDir resolves the store directory: --store, FS_STORE, else the

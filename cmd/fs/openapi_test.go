@@ -138,6 +138,9 @@ func (p *probe) job(path string, body any, wantState string) fshttp.Job {
 	}
 	json.Unmarshal(out, &raw)
 	op := strings.TrimPrefix(path, "/")
+	if a, b, ok := strings.Cut(op, "/"); ok { // /online/sync: onlineSync
+		op = a + strings.ToUpper(b[:1]) + b[1:]
+	}
 	if raw.Result != nil {
 		schema := p.doc.Components.Schemas[fshttp.ResultSchema(op)]
 		if err := schema.Value.VisitJSON(raw.Result); err != nil {
@@ -223,6 +226,10 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	p.call("GET", "/compare?run="+sweep+"&run="+run, nil)
 	p.job("/predict", map[string]any{"model": run, "input": filepath.Join(dir, "train.parquet"), "out": "p.parquet"}, fshttp.JobSucceeded)
 	p.job("/sync", map[string]any{}, fshttp.JobFailed) // no MLFLOW_TRACKING_URI on this server: an error, described
+	p.job("/online/sync", map[string]any{"run": run}, fshttp.JobSucceeded)
+	p.call("POST", "/online", map[string]any{"run": run, "predict": true, "entities": []any{map[string]any{"driver_id": 1001}}})
+	p.job("/online/check", map[string]any{"last": 10}, fshttp.JobFailed)                                              // no request logged
+	p.job("/push", map[string]any{"source": "driver_stats", "input": filepath.Join(dir, "orders.tsv")}, fshttp.JobFailed) // a source of one file
 	p.call("GET", "/lineage?id=conv_rate&direction=downstream&depth=3", nil)
 	if code, out := p.call("GET", "/lineage.svg?id=conv_rate&direction=downstream", nil); code != 200 || !bytes.HasPrefix(out, []byte("<svg")) {
 		t.Errorf("lineage.svg: %d %.40q", code, out)

@@ -18,7 +18,7 @@ import (
 // whose commands work on the store's records. The others test the store
 // directory itself (init, lock, first_hour: finding .fs, fs init) or
 // --help.
-var remoteScripts = []string{"register", "sources", "v1store", "hardening", "materialize", "train", "lineage", "errors", "hostile"}
+var remoteScripts = []string{"register", "sources", "v1store", "hardening", "materialize", "train", "lineage", "errors", "hostile", "online"}
 
 // TestScriptsRemote runs the shared scripts with the CLI as a client: after
 // the script's fs init, a real fs serve on a free loopback port owns the

@@ -27,7 +27,24 @@ func (a *cli) api() app.API {
 	if a.remote() {
 		return a.client()
 	}
-	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv, SoleJob: true}
+	return &app.Service{Store: app.Dir(a.storeDir()), Getenv: a.st.Getenv, SoleJob: true, OnlineStore: a.onlineStore()}
+}
+
+// onlineStore is the online store --online or FS_ONLINE names; nil: the
+// embedded one.
+func (a *cli) onlineStore() app.OnlineOpener {
+	if u := a.onlineURL(); u != "" {
+		return app.OnlineAt(u)
+	}
+	return nil
+}
+
+// onlineURL is --online, else FS_ONLINE ("": the embedded store).
+func (a *cli) onlineURL() string {
+	if a.onlineFlag != "" {
+		return a.onlineFlag
+	}
+	return a.st.Getenv(app.OnlineEnv)
 }
 
 // ctx is the command's context with warnings and notes printed on stderr,

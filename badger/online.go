@@ -1,0 +1,163 @@
+package badger
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/online"
+)
+
+// Online is the online store on Badger: a database of its own (by default
+// beside the store: OnlineDir). Keys:
+//
+//	gen                      the last generation number (8 bytes)
+//	pend/<gen>               a generation being written (a killed sync leaves one)
+//	st/<version, 32 bytes>   online.State, JSON
+//	v/<gen><version><key>    an encoded value
+//	req/<ns><seq>            a logged request, JSON
+type Online struct {
+	db  *badgerdb.DB
+	dir string
+	seq uint64
+	mu  sync.Mutex
+}
+
+var _ online.Store = (*Online)(nil)
+
+// OnlineDir is where a store's online values are kept by default.
+func OnlineDir(store string) string { return store + "-online" }
+
+// OpenOnline opens (creating) the online store in dir. One process holds
+// it; another gets ELOCKED.
+func OpenOnline(dir string) (*Online, error) {
+	db, err := openDB(badgerdb.DefaultOptions(dir).WithLogger(nil).WithNumVersionsToKeep(1))
+	if err != nil {
+		if isLocked(err) {
+			return nil, featurestore.Errorf(featurestore.ELOCKED, "another fs process holds the online store at %s", dir).
+				WithHint("while fs serve runs, reach the online store through it (--store URL)")
+		}
+		return nil, fmt.Errorf("open the online store %s: %w", dir, err)
+	}
+	o := &Online{db: db, dir: dir}
+	return o, o.dropPending()
+}
+
+// Close closes the database.
+func (o *Online) Close() error { return o.db.Close() }
+
+func stateKey(v featurestore.ID) []byte { return append([]byte("st/"), v[:]...) }
+
+func genBytes(g uint64) []byte { return binary.BigEndian.AppendUint64(nil, g) }
+
+func valueKey(g uint64, v featurestore.ID, key []byte) []byte {
+	k := append([]byte("v/"), genBytes(g)...)
+	return append(append(k, v[:]...), key...)
+}
+
+// States implements online.Store.
+func (o *Online) States(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
+	out := map[featurestore.ID]online.State{}
+	err := o.db.View(func(txn *badgerdb.Txn) error {
+		if versions == nil {
+			return allStates(txn, out)
+		}
+		for _, v := range versions {
+			var st online.State
+			if ok, err := getJSONOK(txn, stateKey(v), &st); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			out[v] = st
+		}
+		return nil
+	})
+	return out, err
+}
+
+func getJSONOK(txn *badgerdb.Txn, key []byte, dst any) (bool, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(func(b []byte) error { return json.Unmarshal(b, dst) })
+}
+
+// Get implements online.Store: one read of each (version, key).
+func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) ([][][]byte, error) {
+	out := make([][][]byte, len(states))
+	err := o.db.View(func(txn *badgerdb.Txn) error {
+		for i, st := range states {
+			out[i] = make([][]byte, len(keys))
+			for j, k := range keys {
+				item, err := txn.Get(valueKey(st.Generation, st.Version, k))
+				if errors.Is(err, badgerdb.ErrKeyNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if out[i][j], err = item.ValueCopy(nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Update implements online.Store: one transaction.
+func (o *Online) Update(ctx context.Context, changes []online.Change) error {
+	return o.db.Update(func(txn *badgerdb.Txn) error {
+		for _, c := range changes {
+			st := c.State
+			var cur online.State
+			if ok, err := getJSONOK(txn, stateKey(st.Version), &cur); err != nil || !ok || cur.Generation != st.Generation {
+				if err == nil {
+					err = featurestore.Errorf(featurestore.ECONFLICT, "feature %s was synced again meanwhile", st.Name).
+						WithHint("run the command again")
+				}
+				return err
+			}
+			b, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(stateKey(st.Version), b); err != nil {
+				return err
+			}
+			for i, k := range c.Keys {
+				if err := txn.Set(valueKey(st.Generation, st.Version, k), c.Values[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// allStates reads every version's state.
+func allStates(txn *badgerdb.Txn, out map[featurestore.ID]online.State) error {
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte("st/"), PrefetchValues: true, PrefetchSize: 64})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var st online.State
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &st) }); err != nil {
+			return err
+		}
+		out[st.Version] = st
+	}
+	return nil
+}

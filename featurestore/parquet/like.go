@@ -1,0 +1,159 @@
+package parquet
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// WriteLike writes t to w as parquet with the schema of the file at like
+// (its columns, physical types, units and order), so that the file joins
+// like's source (fs push). Every column of like must be in t or optional
+// (then null); t may have no other column. Values are converted to the
+// column's physical type where that loses nothing: an integer into INT32
+// when it fits, a float64 into FLOAT as the nearest float32, a time into
+// the column's unit when it is a whole number of them.
+func WriteLike(w io.Writer, like string, t *featurestore.Table) error {
+	var schema *pq.Schema
+	var meta []format.SchemaElement
+	err := withFile(like, func(pf *pq.File) error {
+		schema, meta = pf.Schema(), pf.Metadata().Schema
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fields := schema.Fields()
+	if len(meta) != len(fields)+1 {
+		return featurestore.Errorf(featurestore.EINVALID, "%s has nested columns: fs cannot append to it", like)
+	}
+	for _, s := range t.Series {
+		if !hasField(fields, s.Name) {
+			return featurestore.Errorf(featurestore.EINVALID, "the rows have a column %s, which the source's files do not", s.Name).
+				WithHint("drop it, or register a source with it")
+		}
+	}
+	cols := make([]*featurestore.Series, len(fields))
+	defs := make([]featurestore.Column, len(fields))
+	for i, f := range fields {
+		defs[i] = Column(meta[i+1])
+		if !f.Leaf() || f.Repeated() || defs[i].Name != f.Name() {
+			return featurestore.Errorf(featurestore.EINVALID, "column %s of %s is nested: fs cannot append to it", f.Name(), like)
+		}
+		cols[i] = t.Lookup(f.Name())
+		if cols[i] == nil && f.Required() {
+			return featurestore.Errorf(featurestore.EINVALID, "the rows have no column %s, which the source requires", f.Name()).
+				WithHint("give every column of the source's files")
+		}
+	}
+	pw := pq.NewWriter(w, schema, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.CreatedBy("fs", "1", ""))
+	rows := make([]pq.Row, 0, 1024)
+	for r := 0; r < t.Rows; r++ {
+		row := make(pq.Row, len(fields))
+		for i, f := range fields {
+			v, err := likeValue(defs[i], cols[i], r)
+			if err != nil {
+				return featurestore.Errorf(featurestore.EINVALID, "row %d: column %s: %v", r+1, f.Name(), err)
+			}
+			row[i] = v.Level(0, defLevel(f, v), i)
+		}
+		if rows = append(rows, row); len(rows) == cap(rows) || r == t.Rows-1 {
+			if _, err := pw.WriteRows(rows); err != nil {
+				return err
+			}
+			rows = rows[:0]
+		}
+	}
+	return pw.Close()
+}
+
+func hasField(fields []pq.Field, name string) bool {
+	for _, f := range fields {
+		if f.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+func defLevel(f pq.Field, v pq.Value) int {
+	if f.Optional() && !v.IsNull() {
+		return 1
+	}
+	return 0
+}
+
+// likeValue is row r of s as a value of column c (null when s is nil).
+func likeValue(c featurestore.Column, s *featurestore.Series, r int) (pq.Value, error) {
+	if s == nil || s.Null(r) {
+		if !c.Nullable {
+			return pq.Value{}, fmt.Errorf("null, in a column that may not be")
+		}
+		return pq.NullValue(), nil
+	}
+	if c.Type == "" || strings.Contains(c.Physical, "/INT(") || strings.HasSuffix(c.Physical, "/DATE") {
+		return pq.Value{}, fmt.Errorf("fs cannot write %s", c.Physical)
+	}
+	if c.Type == transforms.Timestamp {
+		if s.Type != transforms.Timestamp {
+			return pq.Value{}, fmt.Errorf("%s, not a timestamp", s.Type)
+		}
+		return timeValue(c.Physical, s.I64[r])
+	}
+	return convert(c, s, r)
+}
+
+func convert(c featurestore.Column, s *featurestore.Series, r int) (pq.Value, error) {
+	switch want := c.Type; {
+	case want == transforms.Float64 && s.Type == transforms.Int64:
+		return floatValue(c.Physical, float64(s.I64[r])), nil
+	case s.Type != want:
+		return pq.Value{}, fmt.Errorf("%s, not %s", s.Type, want)
+	case want == transforms.Float64:
+		return floatValue(c.Physical, s.F64[r]), nil
+	case want == transforms.Int64 && c.Physical == "INT32":
+		if s.I64[r] < math.MinInt32 || s.I64[r] > math.MaxInt32 {
+			return pq.Value{}, fmt.Errorf("%d does not fit the column's 32 bits", s.I64[r])
+		}
+		return pq.Int32Value(int32(s.I64[r])), nil
+	case want == transforms.Int64:
+		return pq.Int64Value(s.I64[r]), nil
+	case want == transforms.Bool:
+		return pq.BooleanValue(s.Bool[r]), nil
+	}
+	return pq.ByteArrayValue([]byte(s.Str[r])), nil
+}
+
+// floatValue is v in a DOUBLE column, or the nearest float32 in a FLOAT
+// one.
+func floatValue(physical string, v float64) pq.Value {
+	if physical == "FLOAT" {
+		return pq.FloatValue(float32(v))
+	}
+	return pq.DoubleValue(v)
+}
+
+// timeValue is ns (nanoseconds since the epoch) in the unit of a
+// TIMESTAMP column.
+func timeValue(physical string, ns int64) (pq.Value, error) {
+	per := int64(1)
+	switch {
+	case strings.Contains(physical, "MILLIS"):
+		per = 1_000_000
+	case strings.Contains(physical, "MICROS"):
+		per = 1_000
+	}
+	if ns%per != 0 {
+		return pq.Value{}, fmt.Errorf("%s is finer than the column's unit", time.Unix(0, ns).UTC().Format(time.RFC3339Nano))
+	}
+	return pq.Int64Value(ns / per), nil
+}

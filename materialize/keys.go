@@ -1,0 +1,98 @@
+package materialize
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// Version is the feature version id of the job's (an output or one it
+// reads), nil when it has none of that id.
+func (j *Job) Version(id featurestore.ID) *featurestore.FeatureVersion { return j.byID[id] }
+
+// Keys are the distinct entity keys of the job's sources (the join key
+// columns, typed as the sources type them; keys with a null left out), in
+// order of first appearance: the entity rows of an online sync. Every
+// output must have the same join keys. only, when set, restricts the
+// files read to those it holds (the files added since a sync).
+func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*featurestore.Table, error) {
+	j.opt = opt
+	var joinKeys []string
+	out := &featurestore.Table{}
+	seen := map[keyOf]bool{}
+	for _, g := range j.groups {
+		if joinKeys == nil {
+			joinKeys = g.joinKeys
+		} else if !slices.Equal(joinKeys, g.joinKeys) {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "the features have different join keys (%s and %s)",
+				strings.Join(joinKeys, ", "), strings.Join(g.joinKeys, ", ")).WithHint("sync the features of each entity separately")
+		}
+		files, _, err := j.sourceFiles(ctx, g.src)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		if only != nil {
+			files = slices.DeleteFunc(files, func(f string) bool { return !only[f] })
+		}
+		if len(files) == 0 {
+			continue
+		}
+		t, _, err := parquet.ReadTable(ctx, files, joinKeys)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+		if err := appendDistinct(out, t, joinKeys, seen); err != nil {
+			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// appendDistinct appends t's rows with keys not seen yet to out (whose
+// columns it makes on the first call); seen holds the keys as keyFuncFor
+// gives them.
+func appendDistinct(out, t *featurestore.Table, joinKeys []string, seen map[keyOf]bool) error {
+	var cols []*featurestore.Series
+	for _, k := range joinKeys {
+		cols = append(cols, t.Lookup(k))
+	}
+	if out.Series == nil {
+		for _, c := range cols {
+			out.Series = append(out.Series, &featurestore.Series{Name: c.Name, Type: c.Type, Physical: c.Physical})
+		}
+	}
+	for i, c := range cols {
+		if c.Type != out.Series[i].Type {
+			return featurestore.Errorf(featurestore.EINVALID, "join key %s is %s here and %s in another source", c.Name, c.Type, out.Series[i].Type)
+		}
+	}
+	key := keyFuncFor(cols)
+	for r := range t.Rows {
+		ik, sk, ok := key(r)
+		if !ok || seen[keyOf{ik, sk}] {
+			continue
+		}
+		seen[keyOf{ik, sk}] = true
+		for i, c := range cols {
+			d := out.Series[i]
+			if c.Type == transforms.Int64 {
+				d.I64 = append(d.I64, c.I64[r])
+			} else {
+				d.Str = append(d.Str, c.Str[r])
+			}
+		}
+		out.Rows++
+	}
+	return nil
+}
+
+// keyOf is a key as keyFuncFor gives it.
+type keyOf struct {
+	i int64
+	s string
+}
