@@ -228,7 +228,7 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	p.job("/sync", map[string]any{}, fshttp.JobFailed) // no MLFLOW_TRACKING_URI on this server: an error, described
 	p.job("/online/sync", map[string]any{"run": run}, fshttp.JobSucceeded)
 	p.call("POST", "/online", map[string]any{"run": run, "predict": true, "entities": []any{map[string]any{"driver_id": 1001}}})
-	p.job("/online/check", map[string]any{"last": 10}, fshttp.JobFailed)                                              // no request logged
+	p.job("/online/check", map[string]any{"last": 10}, fshttp.JobFailed)                                                  // no request logged
 	p.job("/push", map[string]any{"source": "driver_stats", "input": filepath.Join(dir, "orders.tsv")}, fshttp.JobFailed) // a source of one file
 	p.call("GET", "/lineage?id=conv_rate&direction=downstream&depth=3", nil)
 	if code, out := p.call("GET", "/lineage.svg?id=conv_rate&direction=downstream", nil); code != 200 || !bytes.HasPrefix(out, []byte("<svg")) {
