@@ -28,6 +28,8 @@ type Service struct {
 	// LogRequests keeps each online request served with its answer, for
 	// fs online check.
 	LogRequests bool
+	// refs caches online requests' feature versions (a server's).
+	refs refCache
 	// SoleJob says the process runs this one command (the command line):
 	// a use case may tune the Go runtime for itself (a spilling
 	// materialization bounds the heap).

@@ -180,7 +180,7 @@ func (sy *syncer) group(ctx context.Context, g *onlineGroup) ([]OnlineFeatureSyn
 	for i, r := range g.refs {
 		ids[i] = r.Version
 	}
-	prev, err := sy.store.States(ctx, ids)
+	prev, err := sy.store.SyncStates(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

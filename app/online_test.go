@@ -69,7 +69,7 @@ var t0 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 // writeEvents writes n random events of keys 1..keys as a parquet file:
 // times in 10 days to the second (ties on a key are common), rows
 // created up to 2 days late, null fares, a few cities.
-func writeEvents(t *testing.T, rng *rand.Rand, path string, n, keys int) {
+func writeEvents(t testing.TB, rng *rand.Rand, path string, n, keys int) {
 	t.Helper()
 	tb := &featurestore.Table{Rows: n}
 	id := featurestore.NewSeries("driver_id", transforms.Int64, n)
@@ -93,7 +93,7 @@ func writeEvents(t *testing.T, rng *rand.Rand, path string, n, keys int) {
 	writeTable(t, path, tb)
 }
 
-func writeTable(t *testing.T, path string, tb *featurestore.Table) {
+func writeTable(t testing.TB, path string, tb *featurestore.Table) {
 	t.Helper()
 	var b bytes.Buffer
 	if err := parquet.WriteTable(&b, tb, nil); err != nil {
@@ -106,7 +106,7 @@ func writeTable(t *testing.T, path string, tb *featurestore.Table) {
 
 // onlineProject is a store with onlineDefs registered over two files of
 // random events.
-func onlineProject(t *testing.T, rng *rand.Rand) (string, *app.Service) {
+func onlineProject(t testing.TB, rng *rand.Rand) (string, *app.Service) {
 	t.Helper()
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "events"), 0o755)
@@ -159,7 +159,7 @@ func offline(t *testing.T, svc *app.Service, dir string, keys []int64, at time.T
 }
 
 // online reads the features for the keys and returns each row's values.
-func online(t *testing.T, svc *app.Service, keys []int64) ([][]any, *app.OnlineResult) {
+func onlineRows(t *testing.T, svc *app.Service, keys []int64) ([][]any, *app.OnlineResult) {
 	t.Helper()
 	req := app.OnlineRequest{Features: onlineFeatures}
 	for _, k := range keys {
@@ -234,7 +234,7 @@ func onlineIsMaterialize(t *testing.T, url string) {
 		if res.Features[0].Status != app.SyncFull || res.Features[0].Keys != 50 {
 			t.Fatalf("sync at %s: %+v", T, res.Features[0])
 		}
-		got, _ := online(t, svc, keys)
+		got, _ := onlineRows(t, svc, keys)
 		checkParity(t, "sync at "+T.String(), keys, got, offline(t, svc, dir, keys, T))
 	}
 	T := t0.Add(12 * 24 * time.Hour)
@@ -250,12 +250,12 @@ func onlineIsMaterialize(t *testing.T, url string) {
 		t.Fatalf("incremental sync: %+v", f)
 	}
 	keys = append(keys, 56, 57, 58, 59, 60)
-	inc, _ := online(t, svc, keys)
+	inc, _ := onlineRows(t, svc, keys)
 	checkParity(t, "incremental", keys, inc, offline(t, svc, dir, keys, T))
 	if _, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: T}, Full: true}); err != nil {
 		t.Fatal(err)
 	}
-	full, _ := online(t, svc, keys)
+	full, _ := onlineRows(t, svc, keys)
 	checkParity(t, "full after incremental", keys, inc, full)
 	again, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: T}})
 	if err != nil || again.Features[0].Status != app.SyncUnchanged {
@@ -277,13 +277,13 @@ func onlineIsMaterialize(t *testing.T, url string) {
 		t.Fatalf("push: %+v", pr)
 	}
 	pushed := []int64{3, 70}
-	got, _ := online(t, svc, pushed)
+	got, _ := onlineRows(t, svc, pushed)
 	checkParity(t, "push", pushed, got, offline(t, svc, dir, pushed, pr.AsOf))
 	if got[0][0] != 99.5 || got[1][1] != nil {
 		t.Fatalf("pushed values: %v", got)
 	}
 	others := []int64{4, 5}
-	got, _ = online(t, svc, others)
+	got, _ = onlineRows(t, svc, others)
 	checkParity(t, "not pushed", others, got, offline(t, svc, dir, others, T))
 }
 
@@ -295,14 +295,14 @@ func TestOnlineNulls(t *testing.T) {
 	if _, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: T}}); err != nil {
 		t.Fatal(err)
 	}
-	_, res := online(t, svc, []int64{1, 99})
+	_, res := onlineRows(t, svc, []int64{1, 99})
 	if res.Nulls[0]["fare_ttl"] != "outside_ttl" || res.Nulls[1]["last_fare"] != "no_row" || res.Rows[0]["rides_2d"] != int64(0) {
 		t.Fatalf("nulls: %v, rows %v", res.Nulls, res.Rows)
 	}
 	if _, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: t0.Add(-time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}
-	_, res = online(t, svc, []int64{1})
+	_, res = onlineRows(t, svc, []int64{1})
 	if res.Nulls[0]["last_fare"] != "no_row" {
 		t.Fatalf("before every event: %v", res.Nulls)
 	}

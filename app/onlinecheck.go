@@ -59,7 +59,7 @@ func (s *Service) OnlineCheck(ctx context.Context, req OnlineCheckRequest) (*Onl
 		return nil, featurestore.Errorf(featurestore.ENOTFOUND, "no online requests are logged").
 			WithHint("start fs serve with --log-requests: it keeps each request it answers for %d days", int(online.RequestsKept.Hours()/24))
 	}
-	res := &OnlineCheckResult{Requests: len(logged)}
+	res := &OnlineCheckResult{Requests: len(logged), Differences: []OnlineDifference{}}
 	for _, b := range replayBatches(logged) {
 		if err := s.replay(ctx, b, res); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -175,21 +176,62 @@ func (s *Service) onlineRefs(ctx context.Context, req OnlineRequest) ([]features
 	return d.Run.Features, d.Run, nil
 }
 
-// currentRefs resolves features or a feature set to their versions.
+// currentRefs resolves features or a feature set to their versions,
+// from the cache while the store has not changed since.
 func (s *Service) currentRefs(ctx context.Context, req OnlineRequest) ([]featurestore.FeatureRef, error) {
 	if len(req.Features) == 0 && req.FeatureSet == "" {
 		return nil, featurestore.Errorf(featurestore.EUSAGE, "no features asked for").
 			WithHint("give features, a feature set or a run (--features a,b, --feature-set NAME, --run RUN)")
 	}
-	var job *materialize.Job
-	err := s.read(ctx, func(st Store) (err error) {
-		job, err = materialize.Resolve(ctx, st, materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet})
-		return err
+	key := strings.Join(req.Features, ",") + "\x00" + req.FeatureSet
+	var refs []featurestore.FeatureRef
+	err := s.read(ctx, func(st Store) error {
+		c, ok := st.(changeCounter)
+		if ok {
+			if refs = s.refs.get(key, c.Changes()); refs != nil {
+				return nil
+			}
+		}
+		job, err := materialize.Resolve(ctx, st, materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet})
+		if err != nil {
+			return err
+		}
+		if refs = job.Outputs(); ok {
+			s.refs.put(key, c.Changes(), refs)
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
+	return refs, err
+}
+
+// changeCounter is a store that says when it changed (badger.Store).
+type changeCounter interface{ Changes() uint64 }
+
+// refCache keeps resolved feature versions by request while the store
+// does not change: an online request resolves its features without
+// reading their versions again.
+type refCache struct {
+	mu sync.Mutex
+	at uint64
+	m  map[string][]featurestore.FeatureRef
+}
+
+func (c *refCache) get(key string, at uint64) []featurestore.FeatureRef {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != at {
+		return nil
 	}
-	return job.Outputs(), nil
+	return c.m[key]
+}
+
+func (c *refCache) put(key string, at uint64, refs []featurestore.FeatureRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != at || c.m == nil || len(c.m) > 10_000 {
+		c.at, c.m = at, map[string][]featurestore.FeatureRef{}
+	}
+	c.m[key] = refs
 }
 
 // predict adds the run's model's predictions from the rows' values.

@@ -186,7 +186,7 @@ func (s *Service) pushOnline(ctx context.Context, src featurestore.Source, file 
 		return err
 	}
 	defer release()
-	all, err := store.States(ctx, nil)
+	all, err := store.SyncStates(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,55 @@ type Online struct {
 	dir string
 	seq uint64
 	mu  sync.Mutex
+	// states caches the states requests read; every write empties it
+	// (one process holds the database).
+	states stateCache
+}
+
+// stateCache is the states read since the last write.
+type stateCache struct {
+	mu     sync.Mutex
+	writes uint64
+	m      map[featurestore.ID]online.State
+}
+
+// get returns the cached states of versions (all or none) and the write
+// count they are valid at.
+func (c *stateCache) get(versions []featurestore.ID) (map[featurestore.ID]online.State, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[featurestore.ID]online.State, len(versions))
+	for _, v := range versions {
+		st, ok := c.m[v]
+		if !ok {
+			return nil, c.writes
+		}
+		out[v] = st
+	}
+	return out, c.writes
+}
+
+// put caches states read when the write count was at.
+func (c *stateCache) put(states map[featurestore.ID]online.State, at uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writes != at {
+		return
+	}
+	if c.m == nil {
+		c.m = map[featurestore.ID]online.State{}
+	}
+	for v, st := range states {
+		c.m[v] = st
+	}
+}
+
+// wrote empties the cache after a write.
+func (c *stateCache) wrote() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes++
+	c.m = nil
 }
 
 var _ online.Store = (*Online)(nil)
@@ -54,6 +103,26 @@ func (o *Online) Close() error { return o.db.Close() }
 
 func stateKey(v featurestore.ID) []byte { return append([]byte("st/"), v[:]...) }
 
+func syncKey(v featurestore.ID) []byte { return append([]byte("sy/"), v[:]...) }
+
+// putState writes a version's state: without its sources under st/ (what
+// every request reads), whole under sy/ (what a sync reads).
+func putState(txn *badgerdb.Txn, st online.State) error {
+	full, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	st.Snapshots, st.Files = nil, nil
+	light, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(stateKey(st.Version), light); err != nil {
+		return err
+	}
+	return txn.Set(syncKey(st.Version), full)
+}
+
 func genBytes(g uint64) []byte { return binary.BigEndian.AppendUint64(nil, g) }
 
 func valueKey(g uint64, v featurestore.ID, key []byte) []byte {
@@ -61,16 +130,37 @@ func valueKey(g uint64, v featurestore.ID, key []byte) []byte {
 	return append(append(k, v[:]...), key...)
 }
 
-// States implements online.Store.
+// States implements online.Store, from the cache when it holds them:
+// a request does not decode its versions' states again.
 func (o *Online) States(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
+	if versions == nil {
+		return o.readStates(nil, stateKey, "st/")
+	}
+	got, at := o.states.get(versions)
+	if got != nil {
+		return got, nil
+	}
+	got, err := o.readStates(versions, stateKey, "st/")
+	if err == nil && len(got) == len(versions) {
+		o.states.put(got, at)
+	}
+	return got, err
+}
+
+// SyncStates implements online.Store.
+func (o *Online) SyncStates(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
+	return o.readStates(versions, syncKey, "sy/")
+}
+
+func (o *Online) readStates(versions []featurestore.ID, key func(featurestore.ID) []byte, prefix string) (map[featurestore.ID]online.State, error) {
 	out := map[featurestore.ID]online.State{}
 	err := o.db.View(func(txn *badgerdb.Txn) error {
 		if versions == nil {
-			return allStates(txn, out)
+			return allStates(txn, prefix, out)
 		}
 		for _, v := range versions {
 			var st online.State
-			if ok, err := getJSONOK(txn, stateKey(v), &st); err != nil || !ok {
+			if ok, err := getJSONOK(txn, key(v), &st); err != nil || !ok {
 				if err != nil {
 					return err
 				}
@@ -120,6 +210,7 @@ func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) 
 
 // Update implements online.Store: one transaction.
 func (o *Online) Update(ctx context.Context, changes []online.Change) error {
+	defer o.states.wrote()
 	return o.db.Update(func(txn *badgerdb.Txn) error {
 		for _, c := range changes {
 			st := c.State
@@ -131,11 +222,7 @@ func (o *Online) Update(ctx context.Context, changes []online.Change) error {
 				}
 				return err
 			}
-			b, err := json.Marshal(st)
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(stateKey(st.Version), b); err != nil {
+			if err := putState(txn, st); err != nil {
 				return err
 			}
 			for i, k := range c.Keys {
@@ -149,8 +236,8 @@ func (o *Online) Update(ctx context.Context, changes []online.Change) error {
 }
 
 // allStates reads every version's state.
-func allStates(txn *badgerdb.Txn, out map[featurestore.ID]online.State) error {
-	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte("st/"), PrefetchValues: true, PrefetchSize: 64})
+func allStates(txn *badgerdb.Txn, prefix string, out map[featurestore.ID]online.State) error {
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: true, PrefetchSize: 64})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		var st online.State

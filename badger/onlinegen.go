@@ -65,6 +65,7 @@ func (g *generation) Commit(ctx context.Context, states []online.State) error {
 		return err
 	}
 	var old []uint64
+	defer g.o.states.wrote()
 	err := g.o.db.Update(func(txn *badgerdb.Txn) error {
 		for _, st := range states {
 			var prev online.State
@@ -74,11 +75,7 @@ func (g *generation) Commit(ctx context.Context, states []online.State) error {
 				old = append(old, prev.Generation)
 			}
 			st.Generation = g.gen
-			b, err := json.Marshal(st)
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(stateKey(st.Version), b); err != nil {
+			if err := putState(txn, st); err != nil {
 				return err
 			}
 		}

@@ -253,3 +253,7 @@ func seqKey(prefix, name string, seq uint64) string {
 func (s *Store) Ping(ctx context.Context) error {
 	return s.view(func(txn *badgerdb.Txn) error { return ctx.Err() })
 }
+
+// Changes is a number that grows with every write committed to the store
+// (Badger's last commit timestamp): what a cache of records keys on.
+func (s *Store) Changes() uint64 { return s.db.MaxVersion() }

@@ -50,8 +50,11 @@ type Change struct {
 // Store keeps online values.
 type Store interface {
 	// States returns the current state of each version synced (absent:
-	// never synced); versions nil: every version synced.
+	// never synced); versions nil: every version synced. These states
+	// leave out Snapshots and Files (what a request needs is small).
 	States(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]State, error)
+	// SyncStates is States with Snapshots and Files: what a sync needs.
+	SyncStates(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]State, error)
 	// NewGeneration starts writing the values of a sync.
 	NewGeneration(ctx context.Context) (Generation, error)
 	// Get reads, for each version, the encoded value of each key (nil for

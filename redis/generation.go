@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -69,8 +68,7 @@ func (g *generation) Commit(ctx context.Context, states []online.State) error {
 	_, err = g.s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		for _, st := range states {
 			st.Generation = g.gen
-			b, _ := json.Marshal(st)
-			p.HSet(ctx, keyStates, st.Version.String(), b)
+			putState(ctx, p, st)
 		}
 		p.ZRem(ctx, keyPending, strconv.FormatUint(g.gen, 10))
 		return nil

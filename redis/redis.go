@@ -18,7 +18,8 @@ import (
 const (
 	keyGen      = "fs:gen"  // the last generation number (INCR)
 	keyPending  = "fs:pend" // generations being written, scored by start time
-	keyStates   = "fs:st"   // version (hex) -> online.State JSON
+	keyStates   = "fs:st"   // version (hex) -> online.State JSON, without its sources
+	keySync     = "fs:sy"   // version (hex) -> online.State JSON, whole
 	keyRequests = "fs:req"  // logged requests, newest first
 	// maxRequests is how many logged requests are kept.
 	maxRequests = 100_000
@@ -88,10 +89,29 @@ func (s *Store) Close() error { return s.c.Close() }
 
 // States implements online.Store.
 func (s *Store) States(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
+	return s.states(ctx, keyStates, versions)
+}
+
+// SyncStates implements online.Store.
+func (s *Store) SyncStates(ctx context.Context, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
+	return s.states(ctx, keySync, versions)
+}
+
+// putState queues the writes of a version's state: without its sources
+// in keyStates, whole in keySync.
+func putState(ctx context.Context, p goredis.Pipeliner, st online.State) {
+	full, _ := json.Marshal(st)
+	st.Snapshots, st.Files = nil, nil
+	light, _ := json.Marshal(st)
+	p.HSet(ctx, keyStates, st.Version.String(), light)
+	p.HSet(ctx, keySync, st.Version.String(), full)
+}
+
+func (s *Store) states(ctx context.Context, hash string, versions []featurestore.ID) (map[featurestore.ID]online.State, error) {
 	out := map[featurestore.ID]online.State{}
 	var raw []any
 	if versions == nil {
-		all, err := s.c.HGetAll(ctx, keyStates).Result()
+		all, err := s.c.HGetAll(ctx, hash).Result()
 		if err != nil {
 			return nil, s.wrap(err)
 		}
@@ -104,7 +124,7 @@ func (s *Store) States(ctx context.Context, versions []featurestore.ID) (map[fea
 			fields[i] = v.String()
 		}
 		var err error
-		if raw, err = s.c.HMGet(ctx, keyStates, fields...).Result(); err != nil {
+		if raw, err = s.c.HMGet(ctx, hash, fields...).Result(); err != nil {
 			return nil, s.wrap(err)
 		}
 	}
@@ -174,8 +194,7 @@ func (s *Store) Update(ctx context.Context, changes []online.Change) error {
 				for i := range c.Keys {
 					p.HSet(ctx, key, string(c.Keys[i]), c.Values[i])
 				}
-				b, _ := json.Marshal(c.State)
-				p.HSet(ctx, keyStates, c.State.Version.String(), b)
+				putState(ctx, p, c.State)
 			}
 			return nil
 		})

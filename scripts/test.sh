@@ -4,7 +4,7 @@
 #   - a Python virtual environment in .venv with the pinned requirements-test.txt
 #     (re-created when that file changes; installed with uv, which fetches in
 #     parallel),
-#   - graphviz, chromium and Java 17 from Debian when missing (apt-get: root,
+#   - graphviz, chromium, redis-server and Java 17 from Debian when missing (apt-get: root,
 #     or sudo without a password),
 # then starts a real MLflow server, a real Spark Connect server and an
 # S3-compatible server (versitygw, built with go install) on free 127.0.0.1 ports, runs gofmt, go vet, the Go tests (unit, conformance, CLI
@@ -111,6 +111,7 @@ debian_install() {
 }
 debian_install graphviz dot "the lineage test renders dot"
 debian_install chromium chromium "the web UI's tests drive a headless browser"
+debian_install redis-server redis-server "the online store's Redis tests start their own redis-server"
 
 debian_install openjdk-17-jre-headless java "the Spark Connect server runs on Java 17"
 

@@ -49,6 +49,8 @@ class Local:
         self.stderr = proc.stderr
         if proc.returncode not in ok and proc.returncode not in (0,):
             raise self._error(proc)
+        if proc.returncode != 0 and want_json and not proc.stdout.strip():
+            raise self._error(proc)  # an exit code in ok, but an error, not a result
         out: Any = proc.stdout
         if want_json and proc.stdout.strip():
             out = json.loads(proc.stdout)

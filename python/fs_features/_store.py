@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tempfile
 from typing import Any, Optional, Sequence, Union
@@ -319,6 +320,88 @@ class Store:
             raise _errors.NotReproducible("the rebuild is not identical: " + "; ".join(rep.get("differences") or []), report=rep)
         return rep
 
+    # -- online serving ---------------------------------------------------------------------
+
+    def online_sync(self, features: Optional[Sequence[str]] = None, *, feature_set: Optional[str] = None,
+                    run: Union[Run, str, None] = None, as_of: Any = None, full: bool = False) -> dict[str, Any]:
+        """Computes the features' online values for every entity key of their sources as of
+        ``as_of`` (default now), by materialize's own rule (``fs online sync``); returns what
+        each feature's sync did (``synced``, ``updated``, ``unchanged``)."""
+        req = _online_what(features, feature_set, run)
+        cutoff, full = _time("as_of", as_of), _args.flag("full", full)
+        if self._local:
+            args = ["online", "sync", *_online_args(req)] + (["--as-of", cutoff] if cutoff else []) + ["--full"] * full
+            return self._local.run(*args)[1]
+        req.update({"as_of": cutoff} if cutoff else {})
+        req.update({"full": True} if full else {})
+        return self._remote.job("/online/sync", req)["result"]
+
+    def online(self, features: Optional[Sequence[str]] = None, *, feature_set: Optional[str] = None,
+               run: Union[Run, str, None] = None, entities: Any, predict: bool = False) -> pd.DataFrame:
+        """The online values of features for entities, one row per entity in order
+        (``fs online get``, ``POST /api/v1/online``): the join keys, then each feature.
+
+        ``entities`` is a list of dicts of join key values, a dict of lists, or a DataFrame of
+        the join key columns (at most 10,000 rows). ``run`` reads the versions a run's model was
+        trained on; ``predict=True`` (with ``run``) adds the model's prediction. The result's
+        ``.attrs["fs"]`` holds the feature versions, ``as_of``, each feature's sync, and
+        ``nulls``: for each row, why each null feature is null (``no_row``, ``outside_ttl``,
+        ``null_value``).
+
+        >>> store.online(feature_set="driver_ranking", entities=[{"driver_id": 1001}])
+        """
+        req = _online_what(features, feature_set, run)
+        ents = _entities(entities)
+        if _args.flag("predict", predict):
+            if "run" not in req:
+                raise _errors.UsageError("predict=True needs the run whose model predicts", code="usage",
+                                         hint="store.online(run=run, entities=..., predict=True)")
+            req["predict"] = True
+        if self._local:
+            if req.get("predict"):
+                args = ["predict", "--online", "--model", req["run"]]
+            else:
+                args = ["online", "get", *_online_args(req)]
+            for e in ents:
+                args += ["--entity", ",".join(f"{k}={json.dumps(v)}" for k, v in e.items())]
+            res = self._local.run(*args)[1]
+        else:
+            res = self._remote.post("/online", {**req, "entities": ents})
+        df = pd.DataFrame(res["rows"], columns=res["columns"])
+        df.attrs["fs"] = {"versions": res["versions"], "as_of": res["as_of"], "features": res["features"],
+                          "nulls": res["nulls"]}
+        return df
+
+    def online_check(self, last: int = 100) -> dict[str, Any]:
+        """Replays the last online requests a server logged (``fs serve --log-requests``)
+        through materialize (``fs online check``); returns the replay, whose ``differences``
+        lists every value served that materialize gives otherwise."""
+        last = _args.integer("last", last, lo=1)
+        if self._local:
+            return self._local.run("online", "check", "--last", str(last), ok=(1,))[1]
+        return self._remote.job("/online/check", {"last": last})["result"]
+
+    def push(self, source: str, rows: Union[pd.DataFrame, PathLike]) -> dict[str, Any]:
+        """Appends rows (a DataFrame, or a parquet or CSV file) to a source as a new file and
+        updates the pushed keys' online values (``fs push``). Rows that do not match the
+        source's files are refused and nothing is appended. Through a server, ``rows`` is a
+        file under its data roots."""
+        source = _args.text("source", source)
+        if isinstance(rows, pd.DataFrame):
+            if self._remote:
+                raise _errors.UsageError("a server cannot read a DataFrame of this process", code="usage",
+                                         hint="write the rows to a file under the server's data root and push the file")
+            path = os.path.join(tempfile.mkdtemp(prefix="fs-"), "rows.parquet")
+            rows.to_parquet(path, index=False)
+            try:
+                return self._local.run("push", source, path)[1]
+            finally:
+                _remove(path)
+        path = _args.path("rows", rows)
+        if self._local:
+            return self._local.run("push", source, path)[1]
+        return self._remote.job("/push", {"source": source, "input": os.path.abspath(path)})["result"]
+
     # -- data quality -----------------------------------------------------------------------
 
     def profile(self, data: PathLike, target: Optional[str] = None) -> Profile:
@@ -356,6 +439,39 @@ class Store:
         if res["violations"]:
             raise _errors.ValidationFailed(f"{len(res['violations'])} expectations failed", violations=res["violations"])
         return []
+
+
+def _online_what(features: Optional[Sequence[str]], feature_set: Optional[str], run: Union[Run, str, None]) -> dict[str, Any]:
+    """What an online call asks for: features, a feature set or a run (one of them)."""
+    if sum(x is not None for x in (features, feature_set, run)) != 1:
+        raise _errors.UsageError("give one of features, feature_set and run", code="usage",
+                                 hint='features=["conv_rate"], feature_set="driver_ranking", or run=run')
+    if run is not None:
+        return {"run": run.id if isinstance(run, Run) else _args.text("run", run)}
+    if feature_set is not None:
+        return {"feature_set": _args.text("feature_set", feature_set)}
+    return {"features": _args.texts("features", features)}
+
+
+def _online_args(req: dict[str, Any]) -> list[str]:
+    """The command line flags of what an online call asks for."""
+    if "run" in req:
+        return ["--run", req["run"]]
+    if "feature_set" in req:
+        return ["--feature-set", req["feature_set"]]
+    return ["--features", ",".join(req["features"])]
+
+
+def _entities(entities: Any) -> list[dict[str, Any]]:
+    """Entities as a list of dicts of plain Python values (ints, strings)."""
+    if isinstance(entities, pd.DataFrame):
+        entities = entities.to_dict("records")
+    elif isinstance(entities, dict):
+        entities = pd.DataFrame(entities).to_dict("records")
+    if not isinstance(entities, (list, tuple)) or not all(isinstance(e, dict) for e in entities):
+        raise _errors.UsageError("entities: give a list of dicts of join key values, a dict of lists or a DataFrame",
+                                 code="usage", hint='entities=[{"driver_id": 1001}]')
+    return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in e.items()} for e in entities]
 
 
 def _time(name: str, t: Any) -> Optional[str]:
