@@ -22,7 +22,8 @@ type OnlineSyncRequest struct {
 	// Run syncs the versions a run's model was trained on.
 	Run  string `json:"run,omitempty"`
 	AsOf Time   `json:"as_of,omitzero"` // default now
-	// Full recomputes every key even when the sources only gained files.
+	// Full recomputes every key, even when the sources are unchanged or
+	// only gained files.
 	Full bool `json:"full,omitempty"`
 }
 
@@ -188,13 +189,14 @@ func (sy *syncer) group(ctx context.Context, g *onlineGroup) ([]OnlineFeatureSyn
 	if err != nil {
 		return nil, err
 	}
-	switch added, ok := sy.onlyAdded(g, prev, now); {
-	case ok && len(added) == 0:
+	added, ok := sy.onlyAdded(g, prev, now)
+	switch {
+	case sy.full || !ok:
+		return sy.fullSync(ctx, g, now)
+	case len(added) == 0:
 		return sy.unchanged(g, prev), nil
-	case ok && !sy.full:
-		return sy.incremental(ctx, g, prev, now, added)
 	}
-	return sy.fullSync(ctx, g, now)
+	return sy.incremental(ctx, g, prev, now, added)
 }
 
 // onlyAdded reports whether every feature of g was synced at this time
@@ -247,13 +249,14 @@ func (sy *syncer) fullSync(ctx context.Context, g *onlineGroup, now sourceState)
 			return nil, err
 		}
 	}
+	group, err := sy.gen.Put(vals.keys, vals.values)
+	if err != nil {
+		return nil, err
+	}
 	var out []OnlineFeatureSync
 	for i, ref := range g.refs {
-		if err := sy.gen.Put(ref.Version, vals.keys, vals.values[i]); err != nil {
-			return nil, err
-		}
 		st := vals.state(i, ref, g.versions[i], sy.asOf, now)
-		st.Keys = len(vals.keys)
+		st.Keys, st.Group, st.Slot = len(vals.keys), group, i
 		sy.states = append(sy.states, st)
 		out = append(out, OnlineFeatureSync{Name: ref.Name, Version: ref.Version, Status: SyncFull, Keys: st.Keys, Updated: st.Keys})
 	}
@@ -273,6 +276,7 @@ func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[feat
 	for i, ref := range g.refs {
 		st := vals.state(i, ref, g.versions[i], sy.asOf, now)
 		old := prev[ref.Version]
+		st.Group, st.Slot = old.Group, old.Slot
 		if st.KeyTypes == nil { // the files added hold no row
 			st.KeyTypes, st.Absent = old.KeyTypes, old.Absent
 		}

@@ -125,9 +125,10 @@ func putState(txn *badgerdb.Txn, st online.State) error {
 
 func genBytes(g uint64) []byte { return binary.BigEndian.AppendUint64(nil, g) }
 
-func valueKey(g uint64, v featurestore.ID, key []byte) []byte {
+// valueKey is where the record of a key of a sync's group is.
+func valueKey(g uint64, group uint32, key []byte) []byte {
 	k := append([]byte("v/"), genBytes(g)...)
-	return append(append(k, v[:]...), key...)
+	return append(binary.BigEndian.AppendUint32(k, group), key...)
 }
 
 // States implements online.Store, from the cache when it holds them:
@@ -187,19 +188,24 @@ func getJSONOK(txn *badgerdb.Txn, key []byte, dst any) (bool, error) {
 // Get implements online.Store: one read of each (version, key).
 func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) ([][][]byte, error) {
 	out := make([][][]byte, len(states))
+	for i := range out {
+		out[i] = make([][]byte, len(keys))
+	}
 	err := o.db.View(func(txn *badgerdb.Txn) error {
-		for i, st := range states {
-			out[i] = make([][]byte, len(keys))
+		for _, idx := range byRecord(states) {
+			st := states[idx[0]]
 			for j, k := range keys {
-				item, err := txn.Get(valueKey(st.Generation, st.Version, k))
-				if errors.Is(err, badgerdb.ErrKeyNotFound) {
-					continue
-				}
+				rec, err := getRecord(txn, valueKey(st.Generation, st.Group, k))
 				if err != nil {
 					return err
 				}
-				if out[i][j], err = item.ValueCopy(nil); err != nil {
-					return err
+				if rec == nil {
+					continue // no value of this key
+				}
+				for _, i := range idx {
+					if out[i][j], err = online.RecordSlot(rec, states[i].Slot); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -208,7 +214,39 @@ func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) 
 	return out, err
 }
 
-// Update implements online.Store: one transaction.
+// byRecord groups the indices of states whose values share records.
+func byRecord(states []online.State) [][]int {
+	at := map[[12]byte]int{}
+	var out [][]int
+	for i, st := range states {
+		var k [12]byte
+		binary.BigEndian.PutUint64(k[:], st.Generation)
+		binary.BigEndian.PutUint32(k[8:], st.Group)
+		j, ok := at[k]
+		if !ok {
+			j = len(out)
+			at[k] = j
+			out = append(out, nil)
+		}
+		out[j] = append(out[j], i)
+	}
+	return out
+}
+
+// getRecord reads a record (nil when there is none).
+func getRecord(txn *badgerdb.Txn, key []byte) ([]byte, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// Update implements online.Store: one transaction, each key's record
+// read, its version's slot set, and written back.
 func (o *Online) Update(ctx context.Context, changes []online.Change) error {
 	defer o.states.wrote()
 	return o.db.Update(func(txn *badgerdb.Txn) error {
@@ -226,7 +264,15 @@ func (o *Online) Update(ctx context.Context, changes []online.Change) error {
 				return err
 			}
 			for i, k := range c.Keys {
-				if err := txn.Set(valueKey(st.Generation, st.Version, k), c.Values[i]); err != nil {
+				key := valueKey(st.Generation, st.Group, k)
+				rec, err := getRecord(txn, key)
+				if err != nil {
+					return err
+				}
+				if rec, err = online.SetSlot(rec, st.Slot, c.Values[i]); err != nil {
+					return err
+				}
+				if err := txn.Set(key, rec); err != nil {
 					return err
 				}
 			}

@@ -1,24 +1,26 @@
 package badger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
-	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/online"
 )
 
 // generation is a sync being written: a write batch of values under a new
 // generation number, marked pending until Commit.
 type generation struct {
-	o   *Online
-	gen uint64
-	wb  *badgerdb.WriteBatch
+	o      *Online
+	gen    uint64
+	groups uint32
+	wb     *badgerdb.WriteBatch
 }
 
 // NewGeneration implements online.Store.
@@ -49,13 +51,31 @@ func (o *Online) NewGeneration(ctx context.Context) (online.Generation, error) {
 	return &generation{o: o, gen: gen, wb: o.db.NewWriteBatch()}, nil
 }
 
-func (g *generation) Put(version featurestore.ID, keys, values [][]byte) error {
-	for i, k := range keys {
-		if err := g.wb.Set(valueKey(g.gen, version, k), values[i]); err != nil {
-			return err
+// Put implements online.Generation.
+func (g *generation) Put(keys [][]byte, values [][][]byte) (uint32, error) {
+	group := g.groups
+	g.groups++
+	slots := make([][]byte, len(values))
+	for _, i := range byteOrder(keys) {
+		for s := range values {
+			slots[s] = values[s][i]
+		}
+		if err := g.wb.Set(valueKey(g.gen, group, keys[i]), online.EncodeRecord(slots)); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return group, nil
+}
+
+// byteOrder is the indices of keys in the keys' byte order: written in
+// that order, the database inserts each next to the last.
+func byteOrder(keys [][]byte) []int {
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	return order
 }
 
 // Commit writes the values, then makes them current for every version in

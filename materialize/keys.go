@@ -24,7 +24,7 @@ func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*fea
 	j.opt = opt
 	var joinKeys []string
 	out := &featurestore.Table{}
-	seen := map[keyOf]bool{}
+	seen := &seenKeys{ints: map[int64]struct{}{}, keys: map[keyOf]struct{}{}}
 	for _, g := range j.groups {
 		if joinKeys == nil {
 			joinKeys = g.joinKeys
@@ -53,10 +53,32 @@ func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*fea
 	return out, nil
 }
 
+// seenKeys is the keys appended: one integer key by value, others as
+// keyFuncFor gives them.
+type seenKeys struct {
+	ints map[int64]struct{}
+	keys map[keyOf]struct{}
+}
+
+// add reports whether the key is new, and notes it.
+func (s *seenKeys) add(ik int64, sk string, oneInt bool) bool {
+	if oneInt {
+		if _, ok := s.ints[ik]; ok {
+			return false
+		}
+		s.ints[ik] = struct{}{}
+		return true
+	}
+	if _, ok := s.keys[keyOf{ik, sk}]; ok {
+		return false
+	}
+	s.keys[keyOf{ik, sk}] = struct{}{}
+	return true
+}
+
 // appendDistinct appends t's rows with keys not seen yet to out (whose
-// columns it makes on the first call); seen holds the keys as keyFuncFor
-// gives them.
-func appendDistinct(out, t *featurestore.Table, joinKeys []string, seen map[keyOf]bool) error {
+// columns it makes on the first call).
+func appendDistinct(out, t *featurestore.Table, joinKeys []string, seen *seenKeys) error {
 	var cols []*featurestore.Series
 	for _, k := range joinKeys {
 		cols = append(cols, t.Lookup(k))
@@ -72,12 +94,12 @@ func appendDistinct(out, t *featurestore.Table, joinKeys []string, seen map[keyO
 		}
 	}
 	key := keyFuncFor(cols)
+	oneInt := len(cols) == 1 && cols[0].Type == transforms.Int64
 	for r := range t.Rows {
 		ik, sk, ok := key(r)
-		if !ok || seen[keyOf{ik, sk}] {
+		if !ok || !seen.add(ik, sk, oneInt) {
 			continue
 		}
-		seen[keyOf{ik, sk}] = true
 		for i, c := range cols {
 			d := out.Series[i]
 			if c.Type == transforms.Int64 {

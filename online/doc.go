@@ -9,9 +9,11 @@
 // of (EncodeValue). Keys are the join key values, typed, in order
 // (EncodeKey).
 //
-// A sync writes a new generation of a version's values and makes it
-// current, for every version of the sync at once, only when it is
-// complete (Generation.Commit): a sync killed midway leaves the last
-// complete one in place. A push (Store.Update) replaces the values of some
-// keys in the current generation, atomically per call.
+// A sync writes a new generation of values and makes it current, for
+// every version of the sync at once, only when it is complete
+// (Generation.Commit): a sync killed midway leaves the last complete one
+// in place. The versions synced together (one entity) share one record
+// per key (EncodeRecord), a slot each: a request reads a key once for all
+// of them. A push (Store.Update) replaces some keys' slots of a version in
+// its current generation, atomically per call.
 package online

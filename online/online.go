@@ -22,8 +22,13 @@ type State struct {
 	Entity   string            `json:"entity"`
 	JoinKeys []string          `json:"join_keys"`
 	KeyTypes []transforms.Type `json:"key_types"`
-	// Generation numbers the sync whose values are current.
+	// Generation numbers the sync whose values are current; Group is the
+	// records of that sync the version's values are in (one record per
+	// key holds the values of the versions synced together), Slot its
+	// place in them.
 	Generation uint64    `json:"generation"`
+	Group      uint32    `json:"group"`
+	Slot       int       `json:"slot"`
 	AsOf       time.Time `json:"as_of"`
 	Synced     time.Time `json:"synced"`
 	Keys       int       `json:"keys"`
@@ -41,7 +46,8 @@ type State struct {
 	Absent []byte `json:"absent,omitempty"`
 }
 
-// Change is new values of some keys of a version, and its new state.
+// Change is new values of some keys of a version (in its slot of their
+// records, the other slots kept), and its new state.
 type Change struct {
 	State        State
 	Keys, Values [][]byte
@@ -58,7 +64,8 @@ type Store interface {
 	// NewGeneration starts writing the values of a sync.
 	NewGeneration(ctx context.Context) (Generation, error)
 	// Get reads, for each version, the encoded value of each key (nil for
-	// a key without one).
+	// a key without one): one read of a key's record for all the versions
+	// it holds.
 	Get(ctx context.Context, states []State, keys [][]byte) ([][][]byte, error)
 	// Update replaces the values of some keys in the current generations
 	// of versions, and their states, all or none (a push, an incremental
@@ -74,7 +81,10 @@ type Store interface {
 // Generation is a sync's values being written: invisible until Commit,
 // which makes them current for every version at once; Abort drops them.
 type Generation interface {
-	Put(version featurestore.ID, keys, values [][]byte) error
+	// Put writes one record per key holding the values of several
+	// versions (values: per slot, per key) and returns the group number
+	// their states name.
+	Put(keys [][]byte, values [][][]byte) (group uint32, err error)
 	Commit(ctx context.Context, states []State) error
 	Abort(ctx context.Context) error
 }
@@ -175,4 +185,62 @@ func DecodeValue(t transforms.Type, b []byte) (Value, error) {
 		return Value{}, fmt.Errorf("an online value of type %s with %d bytes", t, len(p))
 	}
 	return v, nil
+}
+
+// EncodeRecord packs the values of one key, a slot each (nil: none), as
+// a record: per slot, a uvarint of the length plus one (0: none), then
+// the bytes.
+func EncodeRecord(slots [][]byte) []byte {
+	var out []byte
+	for _, v := range slots {
+		if v == nil {
+			out = binary.AppendUvarint(out, 0)
+			continue
+		}
+		out = binary.AppendUvarint(out, uint64(len(v))+1)
+		out = append(out, v...)
+	}
+	return out
+}
+
+// RecordSlot is slot i of a record (nil when the record has none).
+func RecordSlot(rec []byte, i int) ([]byte, error) {
+	for j := 0; len(rec) > 0; j++ {
+		n, w := binary.Uvarint(rec)
+		if w <= 0 || uint64(len(rec)-w) < max(n, 1)-1 {
+			return nil, fmt.Errorf("a damaged online record")
+		}
+		rec = rec[w:]
+		if n == 0 {
+			if j == i {
+				return nil, nil
+			}
+			continue
+		}
+		if j == i {
+			return rec[: n-1 : n-1], nil
+		}
+		rec = rec[n-1:]
+	}
+	return nil, nil
+}
+
+// SetSlot returns rec with slot i set to v (slots added as needed).
+func SetSlot(rec []byte, i int, v []byte) ([]byte, error) {
+	var slots [][]byte
+	for j := 0; len(rec) > 0 || j <= i; j++ {
+		if len(rec) == 0 {
+			slots = append(slots, nil)
+			continue
+		}
+		cur, err := RecordSlot(rec, 0)
+		if err != nil {
+			return nil, err
+		}
+		slots = append(slots, cur)
+		n, w := binary.Uvarint(rec)
+		rec = rec[w+int(max(n, 1)-1):]
+	}
+	slots[i] = v
+	return EncodeRecord(slots), nil
 }

@@ -13,10 +13,9 @@ import (
 
 // generation is a sync's values being written under a new number.
 type generation struct {
-	s   *Store
-	gen uint64
-	// versions are those Put, whose hashes Abort unlinks.
-	versions map[featurestore.ID]bool
+	s      *Store
+	gen    uint64
+	groups uint32
 }
 
 // putBatch is how many fields one HSET carries.
@@ -32,30 +31,35 @@ func (s *Store) NewGeneration(ctx context.Context) (online.Generation, error) {
 	if err != nil {
 		return nil, s.wrap(err)
 	}
-	return &generation{s: s, gen: gen, versions: map[featurestore.ID]bool{}}, nil
+	return &generation{s: s, gen: gen}, nil
 }
 
-// Put implements online.Generation: HSETs of putBatch fields, pipelined.
-func (g *generation) Put(version featurestore.ID, keys, values [][]byte) error {
+// Put implements online.Generation: HSETs of putBatch records, pipelined.
+func (g *generation) Put(keys [][]byte, values [][][]byte) (uint32, error) {
 	ctx := context.Background()
-	g.versions[version] = true
-	key := valuesKey(g.gen, version)
+	group := g.groups
+	g.groups++
+	key := valuesKey(g.gen, group)
+	slots := make([][]byte, len(values))
 	_, err := g.s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for lo := 0; lo < len(keys); lo += putBatch {
 			hi := min(lo+putBatch, len(keys))
 			args := make([]any, 0, 2*(hi-lo))
 			for i := lo; i < hi; i++ {
-				args = append(args, keys[i], values[i])
+				for s := range values {
+					slots[s] = values[s][i]
+				}
+				args = append(args, keys[i], online.EncodeRecord(slots))
 			}
 			p.HSet(ctx, key, args...)
 		}
 		return nil
 	})
-	return g.s.wrap(err)
+	return group, g.s.wrap(err)
 }
 
 // Commit implements online.Generation: the states in one transaction,
-// then the replaced generations' hashes unlinked.
+// then the hashes no state names any more unlinked.
 func (g *generation) Commit(ctx context.Context, states []online.State) error {
 	ids := make([]featurestore.ID, len(states))
 	for i, st := range states {
@@ -76,12 +80,29 @@ func (g *generation) Commit(ctx context.Context, states []online.State) error {
 	if err != nil {
 		return g.s.wrap(err)
 	}
+	return g.s.dropUnused(ctx, old)
+}
+
+// dropUnused unlinks the hashes of the old states that no state names
+// now.
+func (s *Store) dropUnused(ctx context.Context, old map[featurestore.ID]online.State) error {
+	all, err := s.States(ctx, nil)
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, st := range all {
+		used[valuesKey(st.Generation, st.Group)] = true
+	}
 	var stale []string
 	for _, st := range old {
-		stale = append(stale, valuesKey(st.Generation, st.Version))
+		if k := valuesKey(st.Generation, st.Group); !used[k] {
+			used[k] = true
+			stale = append(stale, k)
+		}
 	}
 	if len(stale) > 0 {
-		return g.s.wrap(g.s.c.Unlink(ctx, stale...).Err())
+		return s.wrap(s.c.Unlink(ctx, stale...).Err())
 	}
 	return nil
 }
@@ -89,8 +110,8 @@ func (g *generation) Commit(ctx context.Context, states []online.State) error {
 // Abort implements online.Generation.
 func (g *generation) Abort(ctx context.Context) error {
 	var keys []string
-	for v := range g.versions {
-		keys = append(keys, valuesKey(g.gen, v))
+	for group := range g.groups {
+		keys = append(keys, valuesKey(g.gen, group))
 	}
 	if len(keys) > 0 {
 		if err := g.s.c.Unlink(ctx, keys...).Err(); err != nil {

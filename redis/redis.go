@@ -35,7 +35,9 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 func init() { goredis.SetLogger(quiet{}) }
 
-func valuesKey(gen uint64, v featurestore.ID) string { return fmt.Sprintf("fs:v:%d:%s", gen, v) }
+// valuesKey is the hash of a sync's group of records: field, an encoded
+// key; value, its record.
+func valuesKey(gen uint64, group uint32) string { return fmt.Sprintf("fs:v:%d:%d", gen, group) }
 
 // Store is an online store in a Redis database.
 type Store struct {
@@ -142,16 +144,19 @@ func (s *Store) states(ctx context.Context, hash string, versions []featurestore
 	return out, nil
 }
 
-// Get implements online.Store: one HMGET per version, in one round trip.
+// Get implements online.Store: one HMGET per group of records, in one
+// round trip.
 func (s *Store) Get(ctx context.Context, states []online.State, keys [][]byte) ([][][]byte, error) {
 	fields := make([]string, len(keys))
 	for i, k := range keys {
 		fields[i] = string(k)
 	}
-	cmds := make([]*goredis.SliceCmd, len(states))
+	groups := byRecord(states)
+	cmds := make([]*goredis.SliceCmd, len(groups))
 	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, st := range states {
-			cmds[i] = p.HMGet(ctx, valuesKey(st.Generation, st.Version), fields...)
+		for i, idx := range groups {
+			st := states[idx[0]]
+			cmds[i] = p.HMGet(ctx, valuesKey(st.Generation, st.Group), fields...)
 		}
 		return nil
 	})
@@ -159,47 +164,117 @@ func (s *Store) Get(ctx context.Context, states []online.State, keys [][]byte) (
 		return nil, s.wrap(err)
 	}
 	out := make([][][]byte, len(states))
-	for i, c := range cmds {
+	for i := range out {
 		out[i] = make([][]byte, len(keys))
+	}
+	for g, c := range cmds {
 		for j, v := range c.Val() {
-			if str, ok := v.(string); ok {
-				out[i][j] = []byte(str)
+			rec, ok := v.(string)
+			if !ok {
+				continue
+			}
+			for _, i := range groups[g] {
+				if out[i][j], err = online.RecordSlot([]byte(rec), states[i].Slot); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
 	return out, nil
 }
 
+// byRecord groups the indices of states whose values share records.
+func byRecord(states []online.State) [][]int {
+	at := map[string]int{}
+	var out [][]int
+	for i, st := range states {
+		k := valuesKey(st.Generation, st.Group)
+		j, ok := at[k]
+		if !ok {
+			j = len(out)
+			at[k] = j
+			out = append(out, nil)
+		}
+		out[j] = append(out[j], i)
+	}
+	return out
+}
+
 // Update implements online.Store: a transaction watching the states, so
-// that a sync made meanwhile fails it (ECONFLICT).
+// that a sync made meanwhile fails it (ECONFLICT); each key's record is
+// read, its version's slot set, and written back.
 func (s *Store) Update(ctx context.Context, changes []online.Change) error {
 	return s.wrap(s.c.Watch(ctx, func(tx *goredis.Tx) error {
-		ids := make([]featurestore.ID, len(changes))
-		for i, c := range changes {
-			ids[i] = c.State.Version
+		if err := s.checkGenerations(ctx, changes); err != nil {
+			return err
 		}
-		now, err := s.States(ctx, ids)
+		recs, err := s.records(ctx, changes)
 		if err != nil {
 			return err
 		}
-		for _, c := range changes {
-			if cur, ok := now[c.State.Version]; !ok || cur.Generation != c.State.Generation {
-				return featurestore.Errorf(featurestore.ECONFLICT, "%s was synced again meanwhile", c.State.Name).
-					WithHint("run the command again")
-			}
-		}
 		_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			for field, rec := range recs {
+				p.HSet(ctx, field.hash, field.key, rec)
+			}
 			for _, c := range changes {
-				key := valuesKey(c.State.Generation, c.State.Version)
-				for i := range c.Keys {
-					p.HSet(ctx, key, string(c.Keys[i]), c.Values[i])
-				}
 				putState(ctx, p, c.State)
 			}
 			return nil
 		})
 		return err
 	}, keyStates))
+}
+
+// checkGenerations refuses changes to versions synced again since.
+func (s *Store) checkGenerations(ctx context.Context, changes []online.Change) error {
+	ids := make([]featurestore.ID, len(changes))
+	for i, c := range changes {
+		ids[i] = c.State.Version
+	}
+	now, err := s.States(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if cur, ok := now[c.State.Version]; !ok || cur.Generation != c.State.Generation {
+			return featurestore.Errorf(featurestore.ECONFLICT, "%s was synced again meanwhile", c.State.Name).
+				WithHint("run the command again")
+		}
+	}
+	return nil
+}
+
+// recordField is a key's record in a group's hash.
+type recordField struct{ hash, key string }
+
+// records reads the records the changes touch and sets their slots.
+func (s *Store) records(ctx context.Context, changes []online.Change) (map[recordField][]byte, error) {
+	recs := map[recordField][]byte{}
+	for _, c := range changes {
+		hash := valuesKey(c.State.Generation, c.State.Group)
+		fields := make([]string, len(c.Keys))
+		for i, k := range c.Keys {
+			fields[i] = string(k)
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		got, err := s.c.HMGet(ctx, hash, fields...).Result()
+		if err != nil {
+			return nil, err
+		}
+		for i, f := range fields {
+			rf := recordField{hash, f}
+			rec, seen := recs[rf]
+			if str, ok := got[i].(string); ok && !seen {
+				rec = []byte(str)
+			}
+			if recs[rf], err = online.SetSlot(rec, c.State.Slot, c.Values[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return recs, nil
 }
 
 // LogRequest implements online.Store: the newest maxRequests are kept.

@@ -46,7 +46,7 @@ once: a sync that fails or is killed leaves the last complete one.
 
 A later sync at the same time reads only what changed: sources unchanged are
 not read again; sources that only gained files have the keys of those files
-computed again (--full computes every key). A sync at another time computes
+computed again (--full computes every key in any case). A sync at another time computes
 every key, as TTLs and windows move with the time.` + onlineExitCodes,
 		Example: `  fs online sync --feature-set driver_ranking
   fs online sync --run 3f2a
@@ -80,7 +80,7 @@ every key, as TTLs and windows move with the time.` + onlineExitCodes,
 	f.StringVar(&req.FeatureSet, "feature-set", "", "a feature set, NAME or NAME@VERSION")
 	f.StringVar(&req.Run, "run", "", "a run: the feature versions its model was trained on")
 	f.StringVar(&asOf, "as-of", "", "the time the values are as of (default now)")
-	f.BoolVar(&req.Full, "full", false, "compute every key, even when the sources only gained files")
+	f.BoolVar(&req.Full, "full", false, "compute every key, even when the sources are unchanged or only gained files")
 	f.BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
 }

@@ -48,11 +48,18 @@ func sync(t *testing.T, s online.Store, base float64, kill bool, versions ...fea
 		t.Fatal(err)
 	}
 	var states []online.State
-	for _, v := range versions {
-		if err := g.Put(v, [][]byte{key(1), key(2)}, [][]byte{value(base + 1), value(base + 2)}); err != nil {
-			t.Fatal(err)
-		}
+	var values [][][]byte
+	for i, v := range versions { // one group: a record per key holds every version's value
+		values = append(values, [][]byte{value(base + 1 + float64(i)*100), value(base + 2 + float64(i)*100)})
 		states = append(states, state(v))
+		states[i].Slot = i
+	}
+	group, err := g.Put([][]byte{key(1), key(2)}, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range states {
+		states[i].Group = group
 	}
 	if kill {
 		return
@@ -62,7 +69,7 @@ func sync(t *testing.T, s online.Store, base float64, kill bool, versions ...fea
 	}
 }
 
-// values reads keys 1, 2 and 3 of v.
+// values reads keys 1, 2 and 3 of v (after key 4, which no sync writes).
 func values(t *testing.T, s online.Store, v featurestore.ID) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -74,12 +81,15 @@ func values(t *testing.T, s online.Store, v featurestore.ID) []string {
 	if !ok {
 		return nil
 	}
-	got, err := s.Get(ctx, []online.State{st}, [][]byte{key(1), key(2), key(3)})
+	got, err := s.Get(ctx, []online.State{st}, [][]byte{key(4), key(1), key(2), key(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got[0][0] != nil {
+		t.Fatalf("a key never written has a value")
+	}
 	var out []string
-	for _, b := range got[0] {
+	for _, b := range got[0][1:] {
 		if b == nil {
 			out = append(out, "-")
 			continue
@@ -111,7 +121,7 @@ func Run(t *testing.T, o Opener) {
 	}
 	sync(t, s, 10, false, id(1), id(2))
 	want(t, values(t, s, id(1)), "[11 12 -]")
-	want(t, values(t, s, id(2)), "[11 12 -]")
+	want(t, values(t, s, id(2)), "[111 112 -]")
 
 	// A sync killed midway: its values never show, in this process or
 	// the next.
@@ -121,19 +131,30 @@ func Run(t *testing.T, o Opener) {
 	want(t, values(t, s, id(1)), "[11 12 -]")
 	sync(t, s, 30, false, id(1))
 	want(t, values(t, s, id(1)), "[31 32 -]")
-	want(t, values(t, s, id(2)), "[11 12 -]")
+	want(t, values(t, s, id(2)), "[111 112 -]")
 	all, err := s.States(ctx, nil)
 	if err != nil || len(all) != 2 || all[id(1)].Generation == all[id(2)].Generation {
 		t.Fatalf("every state: %+v, %v", all, err)
 	}
 
-	// An update in place, and one made stale by a sync.
+	// Updates in place: one version's slot of a shared record, the other
+	// kept; a new key; then one made stale by a sync.
+	st2 := all[id(2)]
+	err = s.Update(ctx, []online.Change{{State: st2, Keys: [][]byte{key(2), key(3)}, Values: [][]byte{value(122), value(133)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, values(t, s, id(2)), "[111 122 133]")
 	st := all[id(1)]
 	st.Keys = 3
 	if err := s.Update(ctx, []online.Change{{State: st, Keys: [][]byte{key(3)}, Values: [][]byte{value(33)}}}); err != nil {
 		t.Fatal(err)
 	}
 	want(t, values(t, s, id(1)), "[31 32 33]")
+	sync(t, s, 50, false, id(2), id(3)) // a generation another version (id 1) does not share
+	want(t, values(t, s, id(1)), "[31 32 33]")
+	want(t, values(t, s, id(2)), "[51 52 -]")
+	want(t, values(t, s, id(3)), "[151 152 -]")
 	sync(t, s, 40, false, id(1))
 	err = s.Update(ctx, []online.Change{{State: st, Keys: [][]byte{key(3)}, Values: [][]byte{value(99)}}})
 	if featurestore.ErrorCode(err) != featurestore.ECONFLICT {
