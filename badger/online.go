@@ -192,7 +192,7 @@ func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) 
 		out[i] = make([][]byte, len(keys))
 	}
 	err := o.db.View(func(txn *badgerdb.Txn) error {
-		for _, idx := range byRecord(states) {
+		for _, idx := range online.ByRecord(states) {
 			st := states[idx[0]]
 			for j, k := range keys {
 				rec, err := getRecord(txn, valueKey(st.Generation, st.Group, k))
@@ -212,25 +212,6 @@ func (o *Online) Get(ctx context.Context, states []online.State, keys [][]byte) 
 		return nil
 	})
 	return out, err
-}
-
-// byRecord groups the indices of states whose values share records.
-func byRecord(states []online.State) [][]int {
-	at := map[[12]byte]int{}
-	var out [][]int
-	for i, st := range states {
-		var k [12]byte
-		binary.BigEndian.PutUint64(k[:], st.Generation)
-		binary.BigEndian.PutUint32(k[8:], st.Group)
-		j, ok := at[k]
-		if !ok {
-			j = len(out)
-			at[k] = j
-			out = append(out, nil)
-		}
-		out[j] = append(out[j], i)
-	}
-	return out
 }
 
 // getRecord reads a record (nil when there is none).

@@ -244,3 +244,25 @@ func SetSlot(rec []byte, i int, v []byte) ([]byte, error) {
 	slots[i] = v
 	return EncodeRecord(slots), nil
 }
+
+// ByRecord groups the indices of states whose values share records (the
+// same generation and group), in order of first appearance.
+func ByRecord(states []State) [][]int {
+	type rec struct {
+		gen   uint64
+		group uint32
+	}
+	at := map[rec]int{}
+	var out [][]int
+	for i, st := range states {
+		k := rec{st.Generation, st.Group}
+		j, ok := at[k]
+		if !ok {
+			j = len(out)
+			at[k] = j
+			out = append(out, nil)
+		}
+		out[j] = append(out[j], i)
+	}
+	return out
+}

@@ -151,7 +151,7 @@ func (s *Store) Get(ctx context.Context, states []online.State, keys [][]byte) (
 	for i, k := range keys {
 		fields[i] = string(k)
 	}
-	groups := byRecord(states)
+	groups := online.ByRecord(states)
 	cmds := make([]*goredis.SliceCmd, len(groups))
 	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, idx := range groups {
@@ -181,23 +181,6 @@ func (s *Store) Get(ctx context.Context, states []online.State, keys [][]byte) (
 		}
 	}
 	return out, nil
-}
-
-// byRecord groups the indices of states whose values share records.
-func byRecord(states []online.State) [][]int {
-	at := map[string]int{}
-	var out [][]int
-	for i, st := range states {
-		k := valuesKey(st.Generation, st.Group)
-		j, ok := at[k]
-		if !ok {
-			j = len(out)
-			at[k] = j
-			out = append(out, nil)
-		}
-		out[j] = append(out[j], i)
-	}
-	return out
 }
 
 // Update implements online.Store: a transaction watching the states, so

@@ -96,6 +96,15 @@ def line(peer, load, rep):
           f"{rep['success'] * 100:.1f}% | {rep['throughput']:.0f} |", flush=True)
 
 
+def loads(work, peer, url, bodies, keys, a):
+    """The three loads against one server, after a warm-up."""
+    tag = peer.split()[0].lower()
+    vegeta(work, tag + "warm", url, bodies(keys, 100, 1), 50, 2)
+    for rate in (1000, 5000):
+        line(peer, f"1 entity, {rate:,}/s", vegeta(work, f"{tag}{rate}", url, bodies(keys, 5000, 1), rate, a.seconds))
+    line(peer, "100 entities, 100/s", vegeta(work, tag + "batch", url, bodies(keys, 500, 100), 100, a.seconds))
+
+
 def fs_cmd(fs, store, *args, **kw):
     return subprocess.run([fs, *args, "--store", str(store)], check=True, capture_output=True, text=True, **kw)
 
@@ -128,11 +137,7 @@ def serve_fs(work, fs, src, keys, a):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/api/v1/health")
-        url = base + "/api/v1/online"
-        vegeta(work, "warm", url, bodies_fs(keys, 100, 1), 200, 2)
-        for rate in (1000, 5000):
-            line("fs", f"1 entity, {rate:,}/s", vegeta(work, f"fs{rate}", url, bodies_fs(keys, 5000, 1), rate, a.seconds))
-        line("fs", "100 entities, 100/s", vegeta(work, "fsbatch", url, bodies_fs(keys, 500, 100), 100, a.seconds))
+        loads(work, "fs", base + "/api/v1/online", bodies_fs, keys, a)
     finally:
         proc.terminate()
         proc.wait()
@@ -174,11 +179,7 @@ stats = FeatureView(name="stats", entities=[entity], ttl=timedelta(days=3650), s
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/health")
-        url = base + "/get-online-features"
-        vegeta(work, "fwarm", url, bodies_feast(keys, 100, 1), 50, 2)
-        for rate in (1000, 5000):
-            line("Feast 0.67 (SQLite)", f"1 entity, {rate:,}/s", vegeta(work, f"feast{rate}", url, bodies_feast(keys, 5000, 1), rate, a.seconds))
-        line("Feast 0.67 (SQLite)", "100 entities, 100/s", vegeta(work, "feastbatch", url, bodies_feast(keys, 500, 100), 100, a.seconds))
+        loads(work, f"Feast 0.67 (SQLite, {os.cpu_count()} workers)", base + "/get-online-features", bodies_feast, keys, a)
     finally:
         proc.terminate()
         proc.wait()
