@@ -200,13 +200,13 @@ def bench_sync(work, fs, a):
     pq.write_table(pa.table({"entity_id": keys, "event_timestamp": pa.array(
         np.full(len(keys), pd.Timestamp(AS_OF).value // 1000), pa.timestamp("us", tz="UTC"))}), ents)
     wall, cpu, rss = timed([fs, "online", "sync", "--features", ",".join(FEATURES), "--as-of", AS_OF, "--store", str(store)],
-                           stdout=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"| fs online sync | {len(keys):,} keys x 5 | {wall:.2f} s | {cpu:.1f} s | {rss:.0f} MiB |")
     wall, cpu, rss = timed([fs, "online", "sync", "--features", ",".join(FEATURES), "--as-of", AS_OF, "--store", str(store)],
-                           stdout=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"| fs online sync, nothing changed | {len(keys):,} keys x 5 | {wall:.2f} s | {cpu:.1f} s | {rss:.0f} MiB |")
     wall, cpu, rss = timed([fs, "materialize", "--features", ",".join(FEATURES), "--entities", str(ents), "--out",
-                            str(sync / "out.parquet"), "--as-of", AS_OF, "--store", str(store)], stdout=subprocess.DEVNULL)
+                            str(sync / "out.parquet"), "--as-of", AS_OF, "--store", str(store)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"| fs materialize | {len(keys):,} entity rows x 5 | {wall:.2f} s | {cpu:.1f} s | {rss:.0f} MiB |", flush=True)
 
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -15,6 +16,8 @@ import (
 	"github.com/fs-dev/fs/badger"
 	"github.com/fs-dev/fs/demo"
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/featurestore/parquet"
+	"github.com/fs-dev/fs/transforms"
 )
 
 // manyFeatures returns a definition file of n features over the demo's
@@ -202,4 +205,85 @@ func TestInterruptedMaterializeLeavesNothing(t *testing.T) {
 		t.Errorf("%d datasets recorded, want %d: one per completed run", n, completed)
 	}
 	t.Logf("full run %v; %d of 6 runs interrupted", full, interrupted)
+}
+
+// TestKilledOnlineSyncKeepsTheLast kills `fs online sync` with SIGKILL at
+// points spread over its run: the online values are then those of the
+// last complete sync or of the killed one, whole, never a mix; a later
+// sync works.
+func TestKilledOnlineSyncKeepsTheLast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns many processes")
+	}
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "ev"), 0o755)
+	const keys = 100_000
+	tb := &featurestore.Table{Rows: 2 * keys}
+	id := featurestore.NewSeries("id", transforms.Int64, tb.Rows)
+	ts := featurestore.NewSeries("ts", transforms.Timestamp, tb.Rows)
+	x := featurestore.NewSeries("x", transforms.Float64, tb.Rows)
+	for i := range tb.Rows {
+		id.I64[i], x.F64[i] = int64(i%keys), float64(i)
+		ts.I64[i] = time.Date(2024, 1, 1+i/keys*10, 0, 0, 0, 0, time.UTC).UnixNano() // Jan 1, then Jan 11
+	}
+	tb.Series = []*featurestore.Series{id, ts, x}
+	var b bytes.Buffer
+	if err := parquet.WriteTable(&b, tb, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "ev", "a.parquet"), b.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "f.yaml"), []byte("entities: [{name: e, join_keys: [id]}]\n"+
+		"sources: [{name: ev, path: ev/, entity: e, timestamp_field: ts}]\n"+
+		"features:\n  - {name: x, source: ev, expr: x}\n  - {name: x2, source: ev, expr: x * 2}\n"), 0o644)
+	runFS(t, dir, "init")
+	runFS(t, dir, "register", "f.yaml")
+	get := func() string {
+		cmd := exec.Command("fs", "online", "get", "--features", "x,x2", "--entity", "id=7", "--entity", "id=99999")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("online get: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	sync := func(asOf string) { runFS(t, dir, "online", "sync", "--features", "x,x2", "--as-of", asOf) }
+	start := time.Now()
+	sync("2024-01-20T00:00:00Z")
+	full := time.Since(start)
+	late := get()
+	sync("2024-01-05T00:00:00Z")
+	early := get()
+	if early == late {
+		t.Fatalf("the two syncs give the same values:\n%s", early)
+	}
+	var kept, done int
+	const tries = 6
+	for i := range tries {
+		delay := time.Duration(float64(full) * (0.2 + 1.0*float64(i)/tries))
+		cmd := exec.Command("fs", "online", "sync", "--features", "x,x2", "--as-of", "2024-01-20T00:00:00Z")
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		switch got := get(); got {
+		case early:
+			kept++
+		case late:
+			done++
+			sync("2024-01-05T00:00:00Z")
+		default:
+			t.Fatalf("a kill after %v left values of neither sync:\n%s", delay, got)
+		}
+	}
+	t.Logf("full sync of %d keys x 2: %v; %d kills kept the last sync, %d came after the commit", keys, full, kept, done)
+	if kept == 0 {
+		t.Errorf("no kill landed before the commit: the test did not exercise a killed sync")
+	}
+	sync("2024-01-20T00:00:00Z")
+	if got := get(); got != late {
+		t.Errorf("a sync after the kills:\n%s\nwant\n%s", got, late)
+	}
 }
