@@ -71,13 +71,43 @@ func TestServerServesOnline(t *testing.T) {
 			t.Errorf("%.60s: %d %s", c.body, code, out)
 		}
 	}
-	code, stdout, stderr := client(t, dir, url, readToken, "online", "check", "--json")
+	// A run's model predicts from the online values of the versions it
+	// was trained on.
+	_, out, _ = client(t, dir, url, readToken, "runs", "list", "--json")
+	var runs []struct {
+		ID    string `json:"id"`
+		Model any    `json:"model"`
+	}
+	json.Unmarshal([]byte(out), &runs)
+	run := ""
+	for _, r := range runs {
+		if r.Model != nil {
+			run = r.ID
+		}
+	}
+	if code, _, stderr := client(t, dir, url, writeToken, "online", "sync", "--run", run); code != 0 {
+		t.Fatalf("sync a run's versions: %s", stderr)
+	}
+	code, stdout, stderr := client(t, dir, url, readToken, "predict", "--model", run, "--online", "--entity", "driver_id=1001", "--json")
+	var pred struct {
+		Columns []string         `json:"columns"`
+		Rows    []map[string]any `json:"rows"`
+	}
+	json.Unmarshal([]byte(stdout), &pred)
+	if code != 0 || len(pred.Rows) != 1 || pred.Columns[len(pred.Columns)-1] != "prediction" {
+		t.Fatalf("predict --online: exit %d %s %s", code, stdout, stderr)
+	}
+	if _, ok := pred.Rows[0]["prediction"]; !ok {
+		t.Fatalf("no prediction: %s", stdout)
+	}
+	code, stdout, stderr = client(t, dir, url, readToken, "online", "check", "--json")
 	var check struct {
 		Requests, Values int
 		Differences      []any
 	}
 	json.Unmarshal([]byte(stdout), &check)
-	if code != 0 || check.Requests != 1 || check.Values != 9 || len(check.Differences) != 0 {
+	served := 9 + len(pred.Columns) - 2 // the run's features beside driver_id and prediction
+	if code != 0 || check.Requests != 2 || check.Values != served || len(check.Differences) != 0 {
 		t.Fatalf("check: exit %d %s %s", code, stdout, stderr)
 	}
 
@@ -99,7 +129,7 @@ func TestServerServesOnline(t *testing.T) {
 	os.WriteFile(stats+".new", b.Bytes(), 0o644)
 	os.Rename(stats+".new", stats)
 	code, stdout, stderr = client(t, dir, url, readToken, "online", "check")
-	if code != 1 || !strings.Contains(stdout, "1 requests, 9 values replayed, ") || !regexp.MustCompile(`(?m)^conv_rate +[0-9a-f]{12}  \{"driver_id":1001\}  2021-04-12T10:00:00Z  0\.\d+ +0\.99$`).MatchString(stdout) ||
+	if code != 1 || !strings.Contains(stdout, fmt.Sprintf("2 requests, %d values replayed, ", served)) || !regexp.MustCompile(`(?m)^conv_rate +[0-9a-f]{12}  \{"driver_id":1001\}  2021-04-12T10:00:00Z +0\.\d+ +0\.99$`).MatchString(stdout) ||
 		!strings.Contains(stderr, "values served differ from materialize") {
 		t.Fatalf("check of a changed source: exit %d\n%s%s", code, stdout, stderr)
 	}
