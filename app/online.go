@@ -271,6 +271,9 @@ func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[feat
 	if err != nil {
 		return nil, err
 	}
+	if len(vals.keys)*len(g.refs) > online.MaxUpdate { // too many for one transaction: a new generation, whole
+		return sy.fullSync(ctx, g, now)
+	}
 	var changes []online.Change
 	var out []OnlineFeatureSync
 	for i, ref := range g.refs {

@@ -366,3 +366,37 @@ func TestOnlineRefusals(t *testing.T) {
 		t.Fatalf("a refused push left files: %v", after)
 	}
 }
+
+// TestOnlineLargeChanges: a push of more values than one update carries
+// is applied in parts, and a file of as many new keys is synced as a new
+// generation; both give materialize's values.
+func TestOnlineLargeChanges(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(9, 9))
+	dir, svc := onlineProject(t, rng)
+	T := t0.Add(6 * 24 * time.Hour)
+	if _, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: T}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 25_000 // x 6 features: past online.MaxUpdate
+	big := filepath.Join(dir, "big.parquet")
+	writeEvents(t, rng, big, n, n)
+	pr, err := svc.Push(ctx, app.PushRequest{Source: "events", Input: big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := []int64{1, 77, 12_345, 24_999}
+	got, _ := onlineRows(t, svc, sample)
+	checkParity(t, "large push", sample, got, offline(t, svc, dir, sample, pr.AsOf))
+
+	writeEvents(t, rng, filepath.Join(dir, "events", "z.parquet"), n, n)
+	res, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: onlineFeatures, AsOf: app.Time{Time: T}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Features[0]; f.Status != app.SyncFull {
+		t.Fatalf("a large addition: %+v, want a full sync", f)
+	}
+	got, _ = onlineRows(t, svc, sample)
+	checkParity(t, "large addition", sample, got, offline(t, svc, dir, sample, T))
+}

@@ -218,5 +218,29 @@ func (s *Service) pushOnline(ctx context.Context, src featurestore.Source, file 
 			res.Features = append(res.Features, OnlineFeatureSync{Name: ref.Name, Version: ref.Version, Status: SyncAdded, Keys: st.Keys, Updated: len(vals.keys)})
 		}
 	}
-	return store.Update(ctx, changes)
+	return updateInParts(ctx, store, changes)
+}
+
+// updateInParts applies changes in one update when they carry at most
+// online.MaxUpdate values, else a version and online.MaxUpdate keys at a
+// time: a large push is updated in parts, each whole (each value is as of
+// the push, or as it was).
+func updateInParts(ctx context.Context, store online.Store, changes []online.Change) error {
+	n := 0
+	for _, c := range changes {
+		n += len(c.Keys)
+	}
+	if n <= online.MaxUpdate {
+		return store.Update(ctx, changes)
+	}
+	for _, c := range changes {
+		for lo := 0; lo < len(c.Keys); lo += online.MaxUpdate {
+			hi := min(lo+online.MaxUpdate, len(c.Keys))
+			part := online.Change{State: c.State, Keys: c.Keys[lo:hi], Values: c.Values[lo:hi]}
+			if err := store.Update(ctx, []online.Change{part}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

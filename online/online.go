@@ -46,6 +46,10 @@ type State struct {
 	Absent []byte `json:"absent,omitempty"`
 }
 
+// MaxUpdate is the most values one Store.Update should carry (keys times
+// versions): what one Badger transaction holds with room to spare.
+const MaxUpdate = 20_000
+
 // Change is new values of some keys of a version (in its slot of their
 // records, the other slots kept), and its new state.
 type Change struct {
