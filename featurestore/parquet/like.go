@@ -23,48 +23,16 @@ import (
 // when it fits, a float64 into FLOAT as the nearest float32, a time into
 // the column's unit when it is a whole number of them.
 func WriteLike(w io.Writer, like string, t *featurestore.Table) error {
-	var schema *pq.Schema
-	var meta []format.SchemaElement
-	err := withFile(like, func(pf *pq.File) error {
-		schema, meta = pf.Schema(), pf.Metadata().Schema
-		return nil
-	})
+	l, err := readLike(like, t)
 	if err != nil {
 		return err
 	}
-	fields := schema.Fields()
-	if len(meta) != len(fields)+1 {
-		return featurestore.Errorf(featurestore.EINVALID, "%s has nested columns: fs cannot append to it", like)
-	}
-	for _, s := range t.Series {
-		if !hasField(fields, s.Name) {
-			return featurestore.Errorf(featurestore.EINVALID, "the rows have a column %s, which the source's files do not", s.Name).
-				WithHint("drop it, or register a source with it")
-		}
-	}
-	cols := make([]*featurestore.Series, len(fields))
-	defs := make([]featurestore.Column, len(fields))
-	for i, f := range fields {
-		defs[i] = Column(meta[i+1])
-		if !f.Leaf() || f.Repeated() || defs[i].Name != f.Name() {
-			return featurestore.Errorf(featurestore.EINVALID, "column %s of %s is nested: fs cannot append to it", f.Name(), like)
-		}
-		cols[i] = t.Lookup(f.Name())
-		if cols[i] == nil && f.Required() {
-			return featurestore.Errorf(featurestore.EINVALID, "the rows have no column %s, which the source requires", f.Name()).
-				WithHint("give every column of the source's files")
-		}
-	}
-	pw := pq.NewWriter(w, schema, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.CreatedBy("fs", "1", ""))
+	pw := pq.NewWriter(w, l.schema, pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.CreatedBy("fs", "1", ""))
 	rows := make([]pq.Row, 0, 1024)
 	for r := 0; r < t.Rows; r++ {
-		row := make(pq.Row, len(fields))
-		for i, f := range fields {
-			v, err := likeValue(defs[i], cols[i], r)
-			if err != nil {
-				return featurestore.Errorf(featurestore.EINVALID, "row %d: column %s: %v", r+1, f.Name(), err)
-			}
-			row[i] = v.Level(0, defLevel(f, v), i)
+		row, err := l.row(r)
+		if err != nil {
+			return err
 		}
 		if rows = append(rows, row); len(rows) == cap(rows) || r == t.Rows-1 {
 			if _, err := pw.WriteRows(rows); err != nil {
@@ -74,6 +42,64 @@ func WriteLike(w io.Writer, like string, t *featurestore.Table) error {
 		}
 	}
 	return pw.Close()
+}
+
+// likeFile is the schema of the file rows are written like, and the rows'
+// column for each of its columns (nil: none).
+type likeFile struct {
+	schema *pq.Schema
+	fields []pq.Field
+	defs   []featurestore.Column
+	cols   []*featurestore.Series
+}
+
+// readLike reads like's schema and matches t's columns to it.
+func readLike(like string, t *featurestore.Table) (*likeFile, error) {
+	var meta []format.SchemaElement
+	l := &likeFile{}
+	err := withFile(like, func(pf *pq.File) error {
+		l.schema, meta = pf.Schema(), pf.Metadata().Schema
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.fields = l.schema.Fields()
+	if len(meta) != len(l.fields)+1 {
+		return nil, featurestore.Errorf(featurestore.EINVALID, "%s has nested columns: fs cannot append to it", like)
+	}
+	for _, s := range t.Series {
+		if !hasField(l.fields, s.Name) {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "the rows have a column %s, which the source's files do not", s.Name).
+				WithHint("drop it, or register a source with it")
+		}
+	}
+	for i, f := range l.fields {
+		def := Column(meta[i+1])
+		if !f.Leaf() || f.Repeated() || def.Name != f.Name() {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "column %s of %s is nested: fs cannot append to it", f.Name(), like)
+		}
+		col := t.Lookup(f.Name())
+		if col == nil && f.Required() {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "the rows have no column %s, which the source requires", f.Name()).
+				WithHint("give every column of the source's files")
+		}
+		l.defs, l.cols = append(l.defs, def), append(l.cols, col)
+	}
+	return l, nil
+}
+
+// row is row r of the rows as a parquet row of the file's schema.
+func (l *likeFile) row(r int) (pq.Row, error) {
+	row := make(pq.Row, len(l.fields))
+	for i, f := range l.fields {
+		v, err := likeValue(l.defs[i], l.cols[i], r)
+		if err != nil {
+			return nil, featurestore.Errorf(featurestore.EINVALID, "row %d: column %s: %v", r+1, f.Name(), err)
+		}
+		row[i] = v.Level(0, defLevel(f, v), i)
+	}
+	return row, nil
 }
 
 func hasField(fields []pq.Field, name string) bool {
