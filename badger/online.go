@@ -127,7 +127,8 @@ func genBytes(g uint64) []byte { return binary.BigEndian.AppendUint64(nil, g) }
 
 // valueKey is where the record of a key of a sync's group is.
 func valueKey(g uint64, group uint32, key []byte) []byte {
-	k := append([]byte("v/"), genBytes(g)...)
+	k := make([]byte, 0, 2+8+4+len(key))
+	k = binary.BigEndian.AppendUint64(append(k, "v/"...), g)
 	return append(binary.BigEndian.AppendUint32(k, group), key...)
 }
 

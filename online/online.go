@@ -195,7 +195,11 @@ func DecodeValue(t transforms.Type, b []byte) (Value, error) {
 // a record: per slot, a uvarint of the length plus one (0: none), then
 // the bytes.
 func EncodeRecord(slots [][]byte) []byte {
-	var out []byte
+	n := 0
+	for _, v := range slots {
+		n += len(v) + binary.MaxVarintLen64
+	}
+	out := make([]byte, 0, n)
 	for _, v := range slots {
 		if v == nil {
 			out = binary.AppendUvarint(out, 0)
