@@ -103,6 +103,9 @@ func (s *Service) OnlineSync(ctx context.Context, req OnlineSyncRequest) (*Onlin
 type onlineGroup struct {
 	refs     []featurestore.FeatureRef
 	versions []*featurestore.FeatureVersion
+	// steady: no feature (nor any it reads) has a TTL or a window, so its
+	// values change only with new rows, not with the time alone.
+	steady bool
 }
 
 // onlineGroups resolves the features asked for and groups them by join
@@ -126,13 +129,28 @@ func (s *Service) onlineGroups(ctx context.Context, features []string, set strin
 		k := strings.Join(v.JoinKeys, "\x00")
 		g := byKeys[k]
 		if g == nil {
-			g = &onlineGroup{}
+			g = &onlineGroup{steady: true}
 			byKeys[k] = g
 			out = append(out, g)
 		}
 		g.refs, g.versions = append(g.refs, ref), append(g.versions, v)
+		g.steady = g.steady && steady(job, v)
 	}
 	return out, nil
+}
+
+// steady reports whether v's values change only with new rows: neither v
+// nor a feature it reads has a TTL or is an aggregation over a window.
+func steady(job *materialize.Job, v *featurestore.FeatureVersion) bool {
+	if v == nil || v.TTL != 0 || v.Aggregation != nil {
+		return false
+	}
+	for _, d := range v.DependsOn {
+		if !steady(job, job.Version(d.Version)) {
+			return false
+		}
+	}
+	return true
 }
 
 // pinned is the refs as NAME@VERSION.
@@ -192,21 +210,49 @@ func (sy *syncer) group(ctx context.Context, g *onlineGroup) ([]OnlineFeatureSyn
 	added, ok := sy.onlyAdded(g, prev, now)
 	switch {
 	case sy.full || !ok:
-		return sy.fullSync(ctx, g, now)
-	case len(added) == 0:
+	case sy.at(g, prev, sy.asOf.Equal) && len(added) == 0:
 		return sy.unchanged(g, prev), nil
+	case sy.at(g, prev, sy.asOf.Equal):
+		return sy.incremental(ctx, g, prev, now, added)
+	case g.steady && sy.at(g, prev, sy.asOf.After) && noRowAfter(g, prev):
+		// Only rows can change steady values, and the files read held none
+		// after the last sync: the keys of the files added are all to do.
+		return sy.incremental(ctx, g, prev, now, added)
 	}
-	return sy.incremental(ctx, g, prev, now, added)
+	return sy.fullSync(ctx, g, now)
 }
 
-// onlyAdded reports whether every feature of g was synced at this time
-// from files that are all still there as they were, and which files were
-// added since.
+// at reports whether when holds of the last sync time of every feature of
+// g.
+func (sy *syncer) at(g *onlineGroup, prev map[featurestore.ID]online.State, when func(time.Time) bool) bool {
+	for _, ref := range g.refs {
+		if !when(prev[ref.Version].AsOf) {
+			return false
+		}
+	}
+	return true
+}
+
+// noRowAfter reports whether the rows each feature of g was last synced
+// from were all at or before that sync's time (events and creations).
+func noRowAfter(g *onlineGroup, prev map[featurestore.ID]online.State) bool {
+	for _, ref := range g.refs {
+		st := prev[ref.Version]
+		if st.Through.After(st.AsOf) || (st.Through.IsZero() && st.Keys > 0) { // zero with keys: not known
+			return false
+		}
+	}
+	return true
+}
+
+// onlyAdded reports whether every feature of g was synced before from
+// files that are all still there as they were, and which files were added
+// since.
 func (sy *syncer) onlyAdded(g *onlineGroup, prev map[featurestore.ID]online.State, now sourceState) (map[string]bool, bool) {
 	added := map[string]bool{}
 	for _, ref := range g.refs {
 		st, ok := prev[ref.Version]
-		if !ok || !st.AsOf.Equal(sy.asOf) {
+		if !ok {
 			return nil, false
 		}
 		for src, files := range now.files {
@@ -282,6 +328,9 @@ func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[feat
 		st.Group, st.Slot = old.Group, old.Slot
 		if st.KeyTypes == nil { // the files added hold no row
 			st.KeyTypes, st.Absent = old.KeyTypes, old.Absent
+		}
+		if old.Through.After(st.Through) {
+			st.Through = old.Through
 		}
 		st.Generation, st.Keys = old.Generation, old.Keys+vals.newKeys(ctx, sy.store, old)
 		changes = append(changes, online.Change{State: st, Keys: vals.keys, Values: vals.values[i]})

@@ -127,6 +127,11 @@ func onlineProject(t testing.TB, rng *rand.Rand) (string, *app.Service) {
 // each row's values as online get gives them (nil for a null).
 func offline(t *testing.T, svc *app.Service, dir string, keys []int64, at time.Time) [][]any {
 	t.Helper()
+	return offlineOf(t, svc, dir, onlineFeatures, keys, at)
+}
+
+func offlineOf(t *testing.T, svc *app.Service, dir string, features []string, keys []int64, at time.Time) [][]any {
+	t.Helper()
 	ents := filepath.Join(dir, fmt.Sprintf("ents-%d.csv", at.UnixNano()))
 	var b strings.Builder
 	b.WriteString("driver_id,event_timestamp\n")
@@ -135,18 +140,18 @@ func offline(t *testing.T, svc *app.Service, dir string, keys []int64, at time.T
 	}
 	os.WriteFile(ents, []byte(b.String()), 0o644)
 	out := filepath.Join(dir, fmt.Sprintf("off-%d.parquet", at.UnixNano()))
-	_, err := svc.Materialize(context.Background(), app.MaterializeRequest{Features: onlineFeatures, Entities: ents, Out: out,
+	_, err := svc.Materialize(context.Background(), app.MaterializeRequest{Features: features, Entities: ents, Out: out,
 		AsOf: app.Time{Time: at}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, _, err := parquet.ReadTable(context.Background(), []string{out}, onlineFeatures)
+	tb, _, err := parquet.ReadTable(context.Background(), []string{out}, features)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := make([][]any, tb.Rows)
 	for r := range rows {
-		for _, f := range onlineFeatures {
+		for _, f := range features {
 			c := tb.Lookup(f)
 			v := c.Value(r)
 			if c.Type == transforms.Int64 && v != nil {
@@ -161,7 +166,12 @@ func offline(t *testing.T, svc *app.Service, dir string, keys []int64, at time.T
 // online reads the features for the keys and returns each row's values.
 func onlineRows(t *testing.T, svc *app.Service, keys []int64) ([][]any, *app.OnlineResult) {
 	t.Helper()
-	req := app.OnlineRequest{Features: onlineFeatures}
+	return onlineRowsOf(t, svc, onlineFeatures, keys)
+}
+
+func onlineRowsOf(t *testing.T, svc *app.Service, features []string, keys []int64) ([][]any, *app.OnlineResult) {
+	t.Helper()
+	req := app.OnlineRequest{Features: features}
 	for _, k := range keys {
 		req.Entities = append(req.Entities, app.Entity{"driver_id": json.Number(fmt.Sprint(k))})
 	}
@@ -171,7 +181,7 @@ func onlineRows(t *testing.T, svc *app.Service, keys []int64) ([][]any, *app.Onl
 	}
 	rows := make([][]any, len(keys))
 	for r := range rows {
-		for _, f := range onlineFeatures {
+		for _, f := range features {
 			rows[r] = append(rows[r], res.Rows[r][f])
 		}
 	}
@@ -399,4 +409,83 @@ func TestOnlineLargeChanges(t *testing.T) {
 	}
 	got, _ = onlineRows(t, svc, sample)
 	checkParity(t, "large addition", sample, got, offline(t, svc, dir, sample, T))
+}
+
+// TestOnlineSteadyFeatures: features without TTL or window, synced at a
+// later time with no row after the last sync, compute only the keys of
+// the files added, and still give materialize's values; a row after the
+// sync's time (a late or future row) makes the next sync compute every
+// key.
+func TestOnlineSteadyFeatures(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(4, 2))
+	dir, svc := onlineProject(t, rng)
+	steady := []string{"last_fare", "city"}
+	keys := []int64{1, 2, 3, 17, 33, 49, 58, 61}
+	sync := func(at time.Time) app.OnlineFeatureSync {
+		t.Helper()
+		res, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: steady, AsOf: app.Time{Time: at}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Features[0]
+	}
+	check := func(how string, at time.Time) {
+		t.Helper()
+		got, _ := onlineRowsOf(t, svc, steady, keys)
+		want := offlineOf(t, svc, dir, steady, keys, at)
+		for r := range keys {
+			for j := range steady {
+				if !sameBits(got[r][j], want[r][j]) {
+					t.Fatalf("%s: driver %d %s: online %v, materialize %v", how, keys[r], steady[j], got[r][j], want[r][j])
+				}
+			}
+		}
+	}
+	T1 := t0.Add(12 * 24 * time.Hour) // after every row and its creation
+	if f := sync(T1); f.Status != app.SyncFull {
+		t.Fatalf("first sync: %+v", f)
+	}
+	check("T1", T1)
+	late := func(name string, from time.Time) {
+		tb := &featurestore.Table{Rows: 20}
+		id := featurestore.NewSeries("driver_id", transforms.Int64, 20)
+		ts := featurestore.NewSeries("ts", transforms.Timestamp, 20)
+		cr := featurestore.NewSeries("created", transforms.Timestamp, 20)
+		fare := featurestore.NewSeries("fare", transforms.Float64, 20)
+		city := featurestore.NewSeries("city", transforms.String, 20)
+		for i := range 20 {
+			id.I64[i] = int64(55 + i%10)
+			ts.I64[i] = from.Add(time.Duration(i) * time.Hour).UnixNano()
+			cr.I64[i], fare.F64[i], city.Str[i] = ts.I64[i], float64(i), "late"
+		}
+		tb.Series = []*featurestore.Series{id, ts, cr, fare, city}
+		writeTable(t, filepath.Join(dir, "events", name), tb)
+	}
+	late("c.parquet", T1.Add(time.Hour))
+	T2 := T1.Add(2 * 24 * time.Hour)
+	if f := sync(T2); f.Status != app.SyncAdded || f.Updated != 10 {
+		t.Fatalf("a later sync with a file added: %+v", f)
+	}
+	check("T2, incremental", T2)
+	T3 := T2.Add(time.Hour)
+	if f := sync(T3); f.Status != app.SyncAdded || f.Updated != 0 {
+		t.Fatalf("a later sync, nothing added: %+v", f)
+	}
+	check("T3", T3)
+	late("d.parquet", T3.Add(48*time.Hour)) // rows after T4: the sync at T4 cannot know they are not yet due
+	T4 := T3.Add(time.Hour)
+	if f := sync(T4); f.Status != app.SyncAdded {
+		t.Fatalf("rows after the sync time, added: %+v", f)
+	}
+	check("T4", T4)
+	T5 := T4.Add(72 * time.Hour)
+	if f := sync(T5); f.Status != app.SyncFull {
+		t.Fatalf("a later sync after rows past the last sync time: %+v, want every key", f)
+	}
+	check("T5", T5)
+	if res, err := svc.OnlineSync(ctx, app.OnlineSyncRequest{Features: []string{"last_fare", "fare_ttl"}, AsOf: app.Time{Time: T5.Add(time.Hour)}}); err != nil ||
+		res.Features[0].Status != app.SyncFull {
+		t.Fatalf("a TTL among the features: %+v %v", res, err)
+	}
 }

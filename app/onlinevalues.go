@@ -20,6 +20,7 @@ type onlineVals struct {
 	keyTypes []transforms.Type
 	values   [][][]byte // per feature, per key
 	absent   [][]byte   // per feature: the value of a key in no source
+	latest   time.Time  // the latest event or created time of the rows read
 }
 
 // onlineValues computes a group's values as of asOf, by materialize, for
@@ -29,11 +30,16 @@ func (s *Service) onlineValues(ctx context.Context, g *onlineGroup, asOf time.Ti
 	if err != nil {
 		return nil, err
 	}
-	keys, err := job.Keys(ctx, opt, only)
+	keys, latest, err := job.Keys(ctx, opt, only)
 	if err != nil {
 		return nil, err
 	}
-	return s.computeOnline(ctx, job, opt, ents, keys, asOf)
+	vals, err := s.computeOnline(ctx, job, opt, ents, keys, asOf)
+	if err != nil {
+		return nil, err
+	}
+	vals.latest = latest
+	return vals, nil
 }
 
 // onlineValuesOf computes a group's values as of asOf for the keys given
@@ -179,7 +185,7 @@ func (v *onlineVals) state(i int, ref featurestore.FeatureRef, fv *featurestore.
 		KeyTypes: v.keyTypes, AsOf: asOf, Synced: time.Now().UTC(),
 		Snapshots: map[string]string{fv.Source.Name: now.digests[fv.Source.Name]},
 		Files:     map[string][]featurestore.FileSnapshot{fv.Source.Name: now.files[fv.Source.Name]},
-		Absent:    v.absentOf(i)}
+		Absent:    v.absentOf(i), Through: v.latest}
 }
 
 // newKeys counts the keys the store had no value of in old's generation.

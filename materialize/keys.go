@@ -3,8 +3,10 @@ package materialize
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
@@ -17,24 +19,26 @@ func (j *Job) Version(id featurestore.ID) *featurestore.FeatureVersion { return 
 
 // Keys are the distinct entity keys of the job's sources (the join key
 // columns, typed as the sources type them; keys with a null left out), in
-// order of first appearance: the entity rows of an online sync. Every
+// order of first appearance: the entity rows of an online sync; and the
+// latest event or created time of any row read (zero: none). Every
 // output must have the same join keys. only, when set, restricts the
 // files read to those it holds (the files added since a sync).
-func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*featurestore.Table, error) {
+func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*featurestore.Table, time.Time, error) {
 	j.opt = opt
 	var joinKeys []string
+	var latest int64 = math.MinInt64
 	out := &featurestore.Table{}
 	seen := &seenKeys{ints: map[int64]struct{}{}, keys: map[keyOf]struct{}{}}
 	for _, g := range j.groups {
 		if joinKeys == nil {
 			joinKeys = g.joinKeys
 		} else if !slices.Equal(joinKeys, g.joinKeys) {
-			return nil, featurestore.Errorf(featurestore.EINVALID, "the features have different join keys (%s and %s)",
+			return nil, time.Time{}, featurestore.Errorf(featurestore.EINVALID, "the features have different join keys (%s and %s)",
 				strings.Join(joinKeys, ", "), strings.Join(g.joinKeys, ", ")).WithHint("sync the features of each entity separately")
 		}
 		files, _, err := j.sourceFiles(ctx, g.src)
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+			return nil, time.Time{}, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
 		if only != nil {
 			files = slices.DeleteFunc(files, func(f string) bool { return !only[f] })
@@ -42,15 +46,36 @@ func (j *Job) Keys(ctx context.Context, opt Options, only map[string]bool) (*fea
 		if len(files) == 0 {
 			continue
 		}
-		t, _, err := parquet.ReadTable(ctx, files, joinKeys)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
-		}
-		if err := appendDistinct(out, t, joinKeys, seen); err != nil {
-			return nil, fmt.Errorf("source %s: %w", g.src.Name, err)
+		if err := readKeys(ctx, g, files, joinKeys, out, seen, &latest); err != nil {
+			return nil, time.Time{}, fmt.Errorf("source %s: %w", g.src.Name, err)
 		}
 	}
-	return out, nil
+	if latest == math.MinInt64 {
+		return out, time.Time{}, nil
+	}
+	return out, time.Unix(0, latest).UTC(), nil
+}
+
+// readKeys reads the join keys and times of a group's files: the new
+// keys into out, the latest time into latest.
+func readKeys(ctx context.Context, g *group, files, joinKeys []string, out *featurestore.Table, seen *seenKeys, latest *int64) error {
+	times := []string{g.src.TimestampField}
+	if g.src.CreatedTimestampField != "" {
+		times = append(times, g.src.CreatedTimestampField)
+	}
+	t, _, err := parquet.ReadTable(ctx, files, append(slices.Clone(joinKeys), times...))
+	if err != nil {
+		return err
+	}
+	for _, name := range times {
+		c := t.Lookup(name)
+		for r, v := range c.I64 {
+			if v > *latest && !c.Null(r) {
+				*latest = v
+			}
+		}
+	}
+	return appendDistinct(out, t, joinKeys, seen)
 }
 
 // seenKeys is the keys appended: one integer key by value, others as

@@ -40,6 +40,11 @@ type State struct {
 	// at the same time of sources that only gained files recomputes the
 	// keys of the new files alone.
 	Files map[string][]featurestore.FileSnapshot `json:"files,omitempty"`
+	// Through is the latest event or created time of any row the values
+	// were computed from: a sync at a later time of features that neither
+	// expire nor slide (no TTL, no window), with no row after AsOf, need
+	// only compute the keys of files added since.
+	Through time.Time `json:"through,omitzero"`
 	// Absent is the encoded value, as of AsOf, of a key in no source (a
 	// count's 0; most often a null of no row): what a key the store has
 	// no value of gets.
