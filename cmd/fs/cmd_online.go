@@ -44,10 +44,12 @@ value as of --as-of (default now) under the materialize rule (as-of join, TTL,
 created cutoff, windows ending then) and make them the online values, all at
 once: a sync that fails or is killed leaves the last complete one.
 
-A later sync at the same time reads only what changed: sources unchanged are
-not read again; sources that only gained files have the keys of those files
-computed again (--full computes every key in any case). A sync at another time computes
-every key, as TTLs and windows move with the time.` + onlineExitCodes,
+A later sync reads only what changed: at the same time, sources unchanged are
+not read again and sources that only gained files have the keys of those files
+computed again; at a later time, so are features without TTL or window when no
+row was dated or created after the last sync's time. Otherwise (TTLs and
+windows move with the time) every key is computed; --full computes every key
+in any case.` + onlineExitCodes,
 		Example: `  fs online sync --feature-set driver_ranking
   fs online sync --run 3f2a
   fs online sync --features conv_rate,acc_rate --as-of 2021-04-12T10:00:00Z --json`,
