@@ -45,7 +45,13 @@ type Run struct {
 	// SelectedBy, for a sweep, is the test metric that picked Best.
 	SelectedBy string `json:"selected_by,omitempty"`
 
-	Created   time.Time `json:"created"`
+	Created time.Time `json:"created"`
+	// Started and Ended are when the fit began and the evaluation ended (a
+	// sweep: its first run's start, its last run's end): the run's own
+	// times in MLflow, however late it is pushed. Zero for runs recorded
+	// before fs kept them.
+	Started   time.Time `json:"started,omitzero"`
+	Ended     time.Time `json:"ended,omitzero"`
 	FSVersion string    `json:"fs_version"`
 	MLflow    MLflowRef `json:"mlflow"`
 }

@@ -89,14 +89,17 @@ func Train(ctx context.Context, req Request, data *Data, now time.Time) (*Result
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		started := time.Now().UTC()
 		f, err := est.Fit(ctx, p, sets)
 		if err != nil {
 			return nil, err
 		}
+		ended := time.Now().UTC()
 		run := &Run{Dataset: data.Ref, Features: pr.refs, Target: req.Target, Dtypes: pandasDtypes(pr.features, pr.target),
 			Estimator: est.Name(), Params: p, Split: pr.split, NullRule: nullRule(req.DropNulls), Dropped: pr.dropped,
 			Model: f.Model, Train: f.Train, Test: f.Test, FitSeconds: f.FitSeconds, PredictSeconds: f.PredictSeconds,
-			Gate: req.Gate, Warnings: f.Warnings, Created: now.UTC(), FSVersion: featurestore.Version, MLflow: MLflowRef{State: SyncLocal}}
+			Gate: req.Gate, Warnings: f.Warnings, Created: now.UTC(), Started: started, Ended: ended, FSVersion: featurestore.Version,
+			MLflow: MLflowRef{State: SyncLocal}}
 		run.Gate.Check(f.Test)
 		run.ID = featurestore.Hash([]byte(RunDescriptor(run)))
 		res.Runs = append(res.Runs, run)
@@ -181,6 +184,7 @@ func (res *Result) sweep() {
 	}
 	best := res.Best.ID
 	parent.Best = &best
+	parent.Started, parent.Ended = res.Runs[0].Started, res.Runs[len(res.Runs)-1].Ended
 	parent.ID = featurestore.Hash([]byte("fs sweep v1\n" + idsText(parent.Children)))
 	for _, r := range res.Runs {
 		id := parent.ID

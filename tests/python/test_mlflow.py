@@ -165,6 +165,12 @@ def test_unreachable_server_then_sync(run_fs, dataset, mlflow_uri):
     client = MlflowClient(mlflow_uri)
     (r,) = runs_with_tag(client, exp, "fs.run_id", run["id"])
     assert r.info.status == "FINISHED" and r.data.params["alpha"] == "1.0"
+    # The run's own times, not the push's: MLflow's start and end are the fit's start and the evaluation's end
+    # the store recorded, to the millisecond, and so are the metrics' times.
+    started, ended = (int(pd.Timestamp(run[k]).value // 10**6) for k in ("started", "ended"))
+    assert (r.info.start_time, r.info.end_time) == (started, ended), (r.info.start_time, r.info.end_time, run)
+    assert ended - started < 10_000
+    assert {m.timestamp for m in client.get_metric_history(r.info.run_id, "training_mean_squared_error")} == {ended}
     # Nothing left: a second sync does nothing and creates nothing.
     assert json.loads(sync(run_fs, mlflow_uri)) == []
     assert len(runs_with_tag(client, exp, "fs.run_id", run["id"])) == 1

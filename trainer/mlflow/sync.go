@@ -83,7 +83,7 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 			return err
 		}
 	}
-	if err := step("end", func() error { return t.Client.EndRun(ctx, ref.RunID, "FINISHED", t.now()) }); err != nil {
+	if err := step("end", func() error { return t.Client.EndRun(ctx, ref.RunID, "FINISHED", t.endOf(r)) }); err != nil {
 		return err
 	}
 	ref.State = trainer.SyncSynced
@@ -121,7 +121,7 @@ func (t *Tracker) createRun(ctx context.Context, r *trainer.Run, parent *trainer
 	if parent != nil && parent.MLflow.RunID != "" {
 		tags = append(tags, Tag{"mlflow.parentRunId", parent.MLflow.RunID})
 	}
-	info, err := t.Client.FindOrCreateRun(ctx, exp, runName(r), r.Created, identity, tags)
+	info, err := t.Client.FindOrCreateRun(ctx, exp, runName(r), startOf(r), identity, tags)
 	if err != nil {
 		return err
 	}
@@ -155,6 +155,25 @@ func (t *Tracker) now() time.Time {
 		return t.Now()
 	}
 	return time.Now()
+}
+
+// startOf is when r began in MLflow: its fit's start (runs recorded
+// before fs kept it: when it was recorded).
+func startOf(r *trainer.Run) time.Time {
+	if r.Started.IsZero() {
+		return r.Created
+	}
+	return r.Started
+}
+
+// endOf is when r ended in MLflow, and its metrics' time: its
+// evaluation's end, however late it is pushed (runs recorded before fs
+// kept it: now).
+func (t *Tracker) endOf(r *trainer.Run) time.Time {
+	if r.Ended.IsZero() {
+		return t.now()
+	}
+	return r.Ended
 }
 
 func runName(r *trainer.Run) string {
@@ -207,7 +226,7 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 	for _, f := range r.Features {
 		params = append(params, Tag{"fs.feature." + f.Name, versions[f.Name]})
 	}
-	now := t.now().UnixMilli()
+	now := t.endOf(r).UnixMilli()
 	var metrics []Metric
 	add := func(k string, v float64) {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) { // JSON has no NaN; MLflow would refuse it
