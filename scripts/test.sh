@@ -6,7 +6,7 @@
 #     parallel),
 #   - graphviz, chromium, redis-server and Java 17 from Debian when missing (apt-get: root,
 #     or sudo without a password),
-# then starts a real MLflow server, a real Spark Connect server and an
+# then starts a real MLflow server (and an MLflow 2 one, from its own venv), a real Spark Connect server and an
 # S3-compatible server (versitygw, built with go install) on free 127.0.0.1 ports, runs gofmt, go vet, the Go tests (unit, conformance, CLI
 # scripts, kills, the web UI in Chromium, MLflow), a short run of each fuzz
 # target, installs the Python client and runs the Python tests, stops the
@@ -66,17 +66,41 @@ stop_mlflow() {
   wait "$mlflow_pid" 2>/dev/null || true
   rm -rf "$mlflow_dir"
 }
-stop_servers() { stop_mlflow; stop_spark 2>/dev/null || true; stop_s3 2>/dev/null || true; }
+stop_servers() { stop_mlflow; stop_mlflow2 2>/dev/null || true; stop_spark 2>/dev/null || true; stop_s3 2>/dev/null || true; }
 trap stop_servers EXIT
-healthy() { "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$mlflow_port/health" 2>/dev/null; }
-for i in $(seq 1 180); do
-  if healthy; then break; fi
-  if ! kill -0 "$mlflow_pid" 2>/dev/null; then cat "$mlflow_dir/server.log"; echo "mlflow server died"; exit 1; fi
-  sleep 1
-done
-healthy || { cat "$mlflow_dir/server.log"; echo "mlflow server did not start"; exit 1; }
+# wait_mlflow PORT PID DIR: wait for an mlflow server to answer /health (3 minutes at most).
+wait_mlflow() {
+  healthy() { "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$1/health" 2>/dev/null; }
+  for i in $(seq 1 180); do
+    if healthy "$1"; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then cat "$3/server.log"; echo "the mlflow server on port $1 died"; exit 1; fi
+    sleep 1
+  done
+  healthy "$1" || { cat "$3/server.log"; echo "the mlflow server on port $1 did not start"; exit 1; }
+}
+wait_mlflow "$mlflow_port" "$mlflow_pid" "$mlflow_dir"
 export FS_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
 echo "mlflow server at $FS_MLFLOW_URI"
+
+step "MLflow 2 server (requirements-mlflow2.txt in .venv-mlflow2: a server without logged models, for the fallback)"
+venv2="$top/.venv-mlflow2"
+want2=$(sha256sum requirements-mlflow2.txt | cut -d' ' -f1)
+if [ ! -x "$venv2/bin/mlflow" ] || [ "$(cat "$venv2/.requirements.sha256" 2>/dev/null)" != "$want2" ]; then
+  rm -rf "$venv2"
+  python3 -m venv "$venv2"
+  "$venv/bin/uv" pip install --quiet --python "$venv2/bin/python" -r requirements-mlflow2.txt
+  echo "$want2" > "$venv2/.requirements.sha256"
+fi
+mlflow2_dir=$(mktemp -d)
+mlflow2_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv2/bin/mlflow" server --host 127.0.0.1 --port "$mlflow2_port" \
+  --backend-store-uri "sqlite:///$mlflow2_dir/mlflow.db" --artifacts-destination "$mlflow2_dir/artifacts" \
+  --workers 1 > "$mlflow2_dir/server.log" 2>&1 &
+mlflow2_pid=$!
+stop_mlflow2() { kill "$mlflow2_pid" 2>/dev/null || true; pkill -P "$mlflow2_pid" 2>/dev/null || true; wait "$mlflow2_pid" 2>/dev/null || true; rm -rf "$mlflow2_dir"; }
+wait_mlflow "$mlflow2_port" "$mlflow2_pid" "$mlflow2_dir"
+export FS_MLFLOW2_URI="http://127.0.0.1:$mlflow2_port"
+echo "MLflow 2 server at $FS_MLFLOW2_URI"
 
 step "S3-compatible server (versitygw $versitygw_version, built from the Go module proxy once; posix backend, versioning on, 127.0.0.1)"
 versitygw_dir="$(go env GOPATH)/fs-test-tools/versitygw-$versitygw_version"

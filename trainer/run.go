@@ -166,6 +166,10 @@ type MLflowRef struct {
 	// (when the gate passes); ModelVersion is the version created.
 	RegisterModel string `json:"register_model,omitempty"`
 	ModelVersion  string `json:"model_version,omitempty"`
+	// ModelID is the run's MLflow 3 logged model; NoLoggedModel says the
+	// server has none (MLflow 2: the model is the run's artifact only).
+	ModelID       string `json:"model_id,omitempty"`
+	NoLoggedModel bool   `json:"no_logged_model,omitempty"`
 	LastError     string `json:"last_error,omitempty"`
 }
 

@@ -8,6 +8,7 @@ import urllib.request
 import uuid
 
 import mlflow
+from mlflow.entities import LoggedModelStatus
 import numpy as np
 import pandas as pd
 import pytest
@@ -87,6 +88,7 @@ def test_run_carries_everything(run_fs, tmp_path, dataset, mlflow_uri):
     assert [c["name"] for c in json.loads(inp.dataset.schema)["mlflow_colspec"]] == FEATS + ["trip_completed"]
     assert json.loads(inp.dataset.profile)["num_rows"] == 800
     assert json.loads(inp.dataset.source)["uri"].endswith("/train.parquet")
+    mlflow.set_tracking_uri(mlflow_uri)  # runs:/RUN/model resolves to the logged model through the global tracking URI
     arts = {a.path for a in client.list_artifacts(r.info.run_id, "model")}
     assert {"model/MLmodel", "model/code", "model/data", "model/python_env.yaml", "model/requirements.txt"} <= arts
     (mv,) = client.search_model_versions(f"name = '{model_name}'")
@@ -106,6 +108,24 @@ def test_run_carries_everything(run_fs, tmp_path, dataset, mlflow_uri):
     listed = run_fs("runs", "list").stdout
     assert f"synced {r.info.run_id}" in listed
 
+    # MLflow 3: the run's model is a logged model, READY, the run's output, with the estimator's params, fs's tags,
+    # the run's metrics linked to it (and to the dataset), loadable as models:/<id> and the registered version's.
+    (out_model,) = r.outputs.model_outputs
+    lm = client.get_logged_model(out_model.model_id)
+    assert lm.model_id == run["mlflow"]["model_id"] and lm.status == LoggedModelStatus.READY and lm.name == "model"
+    assert lm.source_run_id == r.info.run_id and lm.tags["fs.run_id"] == run["id"]
+    assert lm.tags["fs.feature.conv_rate"] == dataset["conv_rate"] and lm.tags["fs.dataset_id"] == run["dataset"]["id"]
+    assert lm.params == {k: p[k] for k in lm.params} and {"alpha", "l1_ratio", "max_iter", "tol"} <= set(lm.params)
+    linked = {x.key: x for x in lm.metrics}
+    assert set(linked) == set(m) - {"fit_time", "predict_time"}  # the scores; the times are the run's
+    assert all(x.model_id == lm.model_id and x.dataset_digest == run["dataset"]["id"][:12] for x in linked.values())
+    # The registered version points at the logged model (MLflow lists it on the model's page).
+    assert mv.source == f"models:/{lm.model_id}"
+    assert json.loads(lm.tags["mlflow.modelVersions"]) == [{"name": model_name, "version": int(mv.version)}]
+    model = mlflow.pyfunc.load_model(f"models:/{lm.model_id}")
+    got = np.asarray(model.predict(pred.loc[ok, FEATS].astype("float64")))
+    np.testing.assert_allclose(got, pred.loc[ok, "prediction"].to_numpy(), rtol=1e-12, atol=1e-12)
+
 
 def test_sweep_is_a_parent_with_children(run_fs, dataset, mlflow_uri):
     exp = f"sweep-{uuid.uuid4().hex[:8]}"
@@ -123,6 +143,15 @@ def test_sweep_is_a_parent_with_children(run_fs, dataset, mlflow_uri):
     assert parent[0].data.tags["fs.best_run"] == out["run"]["id"]
     best = [c for c in children if c.data.tags["fs.run_id"] == out["run"]["id"]][0]
     assert best.data.metrics["testing_rmse"] == min(c.data.metrics["testing_rmse"] for c in children)
+    # Each child run has its logged model; the best one's is tagged with the sweep; the parent has none.
+    models = {m.source_run_id: m for m in client.search_logged_models(experiment_ids=[e.experiment_id])}
+    assert set(models) == {c.info.run_id for c in children}
+    tagged = [m for m in models.values() if "fs.best_in_sweep" in m.tags]
+    assert [m.source_run_id for m in tagged] == [best.info.run_id]
+    assert tagged[0].tags["fs.best_in_sweep"] == parent[0].data.tags["fs.run_id"]
+    # Their times: each child's own fit, inside the parent's.
+    assert parent[0].info.start_time <= min(c.info.start_time for c in children)
+    assert parent[0].info.end_time >= max(c.info.end_time for c in children)
 
 
 def test_failed_gate_is_logged_and_not_registered(run_fs, dataset, mlflow_uri):
@@ -236,7 +265,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 server.server_close()  # later connections are refused
             threading.Thread(target=stop).start()
 
-    do_GET = do_POST = do_PUT = forward
+    do_GET = do_POST = do_PUT = do_PATCH = forward
 
 
 def test_server_stops_mid_run_then_sync_finishes_it_once(run_fs, dataset, mlflow_uri):
@@ -257,7 +286,56 @@ def test_server_stops_mid_run_then_sync_finishes_it_once(run_fs, dataset, mlflow
     (r,) = runs_with_tag(client, exp, "fs.run_id", run["id"])
     assert r.info.run_id == mid and r.info.status == "FINISHED"
     assert r.data.params["features"] == str(FEATS) and "testing_rmse" in r.data.metrics
+    mlflow.set_tracking_uri(mlflow_uri)  # runs:/RUN/model resolves to the logged model through the global tracking URI
     assert {a.path for a in client.list_artifacts(mid, "model")} >= {"model/MLmodel"}
+
+
+class FailingUploadProxy(http.server.ThreadingHTTPServer):
+    """Forwards everything but the uploads of a logged model's files, which fail with 500."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.failed = threading.Event()
+        super().__init__(("127.0.0.1", 0), FailingUploadHandler)
+
+
+class FailingUploadHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def forward(self):
+        if self.command == "PUT" and "/models/m-" in self.path:
+            self.server.failed.set()
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer(self, 500, b'{"error_code": "INTERNAL_ERROR", "message": "disk full"}')
+            return
+        status, data = ask_upstream(self)
+        answer(self, status, data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = forward
+
+
+def test_failed_model_upload_is_finished_by_sync(run_fs, dataset, mlflow_uri):
+    """A logged model whose upload fails is left FAILED and the run pending; fs sync uploads it again and makes
+    that same model READY: one model, no second."""
+    proxy = FailingUploadProxy(mlflow_uri)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    exp = f"upload-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, f"http://127.0.0.1:{proxy.server_address[1]}", "--experiment", exp, "--json", env=FAST)
+    proxy.shutdown()
+    assert proxy.failed.is_set()
+    run = json.loads(proc.stdout)["run"]
+    assert run["mlflow"]["state"] == "pending" and "uploading the logged model" in proc.stderr, proc.stderr
+    client = MlflowClient(mlflow_uri)
+    model_id = run["mlflow"]["model_id"]
+    assert client.get_logged_model(model_id).status == LoggedModelStatus.FAILED
+    synced = json.loads(sync(run_fs, mlflow_uri))
+    assert [r["mlflow"]["state"] for r in synced] == ["synced"] and synced[0]["mlflow"]["model_id"] == model_id
+    exp_id = client.get_experiment_by_name(exp).experiment_id
+    (m,) = client.search_logged_models(experiment_ids=[exp_id])
+    assert m.model_id == model_id and m.status == LoggedModelStatus.READY
+    mlflow.set_tracking_uri(mlflow_uri)
+    assert mlflow.pyfunc.load_model(f"models:/{model_id}") is not None
 
 
 class LosingProxy(http.server.ThreadingHTTPServer):
@@ -283,7 +361,7 @@ class LosingHandler(http.server.BaseHTTPRequestHandler):
             return  # the run exists upstream; its answer is lost
         answer(self, status, data)
 
-    do_GET = do_POST = do_PUT = forward
+    do_GET = do_POST = do_PUT = do_PATCH = forward
 
 
 def test_lost_create_answer_makes_no_second_run(run_fs, dataset, mlflow_uri):
@@ -408,7 +486,7 @@ class RefusingHandler(http.server.BaseHTTPRequestHandler):
         status, data = ask_upstream(self)
         answer(self, status, data)
 
-    do_GET = do_POST = do_PUT = forward
+    do_GET = do_POST = do_PUT = do_PATCH = forward
 
 
 def test_refused_run_prints_results_then_resumes_or_is_abandoned(run_fs, dataset, mlflow_uri):
@@ -458,13 +536,23 @@ def test_fs_run_speaks_autologs_vocabulary(run_fs, tmp_path, dataset, mlflow_uri
     X_tr, X_te, y_tr, y_te = train_test_split(df[FEATS], df["trip_completed"], test_size=0.2, random_state=17)
     mlflow.set_tracking_uri(mlflow_uri)
     mlflow.set_experiment(exp)
-    mlflow.sklearn.autolog(log_models=False, log_datasets=False, silent=True)
+    mlflow.sklearn.autolog(log_datasets=False, silent=True)
     try:
         with mlflow.start_run() as nb:
             ElasticNet(alpha=0.01, l1_ratio=0.2).fit(X_tr, y_tr)
     finally:
         mlflow.sklearn.autolog(disable=True)
     client = MlflowClient(mlflow_uri)
+    # The logged models: the same param keys and values, the same linked training metric keys and values.
+    (auto_m,) = client.search_logged_models(experiment_ids=[client.get_experiment_by_name(exp).experiment_id],
+                                            filter_string=f"source_run_id = '{nb.info.run_id}'")
+    ours_m = client.get_logged_model(run["mlflow"]["model_id"])
+    assert ours_m.params == auto_m.params
+    auto_linked = {x.key: x.value for x in auto_m.metrics}
+    ours_linked = {x.key: x.value for x in ours_m.metrics if x.key.startswith("training_")}
+    assert set(ours_linked) == set(auto_linked)
+    for k, v in auto_linked.items():
+        assert ours_linked[k] == pytest.approx(v, rel=1e-12), k
     auto, ours = client.get_run(nb.info.run_id).data, client.get_run(run["mlflow"]["run_id"]).data
     assert auto.metrics and auto.params
     for k, v in auto.metrics.items():
@@ -528,3 +616,31 @@ def test_classifier_run_in_mlflow(run_fs, tmp_path, dataset, mlflow_uri):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     assert ((proba["proba_1"] > 0.5).astype(int).to_numpy() == np.asarray(labels)).all()
     assert model.metadata.get_output_schema().to_dict() == [{"type": "long", "required": True}]
+
+
+@pytest.fixture(scope="session")
+def mlflow2_uri():
+    """A real MLflow 2 server (no logged models) the test command started."""
+    import os
+    uri = os.environ.get("FS_MLFLOW2_URI")
+    if not uri:
+        if os.environ.get("CI"):
+            pytest.fail("FS_MLFLOW2_URI is not set in CI: the test command must start the MLflow 2 server")
+        pytest.skip("FS_MLFLOW2_URI is not set: run the tests with scripts/test.sh, which starts an MLflow 2 server")
+    return uri
+
+
+def test_mlflow2_keeps_the_run_artifact(run_fs, tmp_path, dataset, mlflow2_uri):
+    """A server before MLflow 3 has no logged models: fs says so once and logs the model as the run's artifact, as
+    before; the run is synced and its model loads."""
+    exp = f"mlflow2-{uuid.uuid4().hex[:8]}"
+    proc = train(run_fs, mlflow2_uri, "--alpha", "0.01", "--experiment", exp, "--json")
+    run = json.loads(proc.stdout)["run"]
+    assert run["mlflow"]["state"] == "synced" and run["mlflow"].get("no_logged_model") is True, proc.stderr
+    assert proc.stderr.count("has no logged models (before MLflow 3)") == 1, proc.stderr
+    got = urllib.request.urlopen(f"{mlflow2_uri}/api/2.0/mlflow/runs/get?run_id={run['mlflow']['run_id']}").read()
+    info = json.loads(got)["run"]
+    assert info["info"]["status"] == "FINISHED" and {p["key"] for p in info["data"]["params"]} >= {"alpha", "l1_ratio"}
+    arts = json.loads(urllib.request.urlopen(
+        f"{mlflow2_uri}/api/2.0/mlflow/artifacts/list?run_id={run['mlflow']['run_id']}&path=model").read())
+    assert {"model/MLmodel", "model/data"} <= {f["path"] for f in arts["files"]}

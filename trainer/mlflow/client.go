@@ -243,6 +243,11 @@ type Metric struct {
 	Value     float64 `json:"value"`
 	Timestamp int64   `json:"timestamp"`
 	Step      int64   `json:"step"`
+	// ModelID links the value to a logged model (MLflow 3), with the
+	// dataset it was measured on.
+	ModelID       string `json:"model_id,omitempty"`
+	DatasetName   string `json:"dataset_name,omitempty"`
+	DatasetDigest string `json:"dataset_digest,omitempty"`
 }
 
 // RunInfo is what MLflow says of a run.
@@ -405,8 +410,9 @@ func (c *Client) EndRun(ctx context.Context, runID, status string, end time.Time
 }
 
 // RegisterModel creates a model version of name (creating the registered
-// model if needed) from a run's model and returns its version.
-func (c *Client) RegisterModel(ctx context.Context, name, source, runID string, tags []Tag) (string, error) {
+// model if needed) from a run's model (its logged model when modelID is
+// set) and returns its version.
+func (c *Client) RegisterModel(ctx context.Context, name, source, runID, modelID string, tags []Tag) (string, error) {
 	err := c.do(ctx, "POST", "/api/2.0/mlflow/registered-models/create", map[string]any{"name": name}, nil)
 	if err != nil && !IsCode(err, "RESOURCE_ALREADY_EXISTS") {
 		return "", err
@@ -416,8 +422,11 @@ func (c *Client) RegisterModel(ctx context.Context, name, source, runID string, 
 			Version string `json:"version"`
 		} `json:"model_version"`
 	}
-	err = c.do(ctx, "POST", "/api/2.0/mlflow/model-versions/create", map[string]any{
-		"name": name, "source": source, "run_id": runID, "tags": tags}, &out)
+	req := map[string]any{"name": name, "source": source, "run_id": runID, "tags": tags}
+	if modelID != "" {
+		req["model_id"] = modelID
+	}
+	err = c.do(ctx, "POST", "/api/2.0/mlflow/model-versions/create", req, &out)
 	return out.ModelVersion.Version, err
 }
 

@@ -65,6 +65,11 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 	if len(r.Children) > 0 && !allChildrenSynced(r) {
 		return nil // the sweep's own data comes after its children
 	}
+	if len(r.Children) == 0 && r.HasModel() && !ref.NoLoggedModel {
+		if err := step("logged_model", func() error { return t.createLoggedModel(ctx, r, parent) }); err != nil {
+			return err
+		}
+	}
 	if err := step("data", func() error { return t.logData(ctx, r) }); err != nil {
 		return err
 	}
@@ -75,6 +80,11 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 		if r.HasModel() {
 			if err := step("model", func() error { return t.uploadModel(ctx, r, modelDir) }); err != nil {
 				return err
+			}
+			if ref.ModelID != "" {
+				if err := step("logged_model_ready", func() error { return t.finishLoggedModel(ctx, r, modelDir) }); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -92,11 +102,13 @@ func (t *Tracker) Sync(ctx context.Context, r *trainer.Run, parent *trainer.Run,
 
 // stepWords says what each sync step does, for errors.
 var stepWords = map[string]string{
-	"data":     "logging the params, metrics and tags",
-	"inputs":   "logging the dataset input",
-	"model":    "uploading the model to the run's artifact store",
-	"registry": "registering the model",
-	"end":      "finishing the run",
+	"logged_model":       "creating the logged model",
+	"logged_model_ready": "uploading the logged model",
+	"data":               "logging the params, metrics and tags",
+	"inputs":             "logging the dataset input",
+	"model":              "uploading the model to the run's artifact store",
+	"registry":           "registering the model",
+	"end":                "finishing the run",
 }
 
 // createRun gives r its MLflow run. A run this store created before (found
@@ -236,6 +248,12 @@ func (t *Tracker) logData(ctx context.Context, r *trainer.Run) error {
 	for _, m := range logged.Metrics {
 		add(m.Name, m.Num)
 	}
+	if id := r.MLflow.ModelID; id != "" { // MLflow 3 links them to the model, measured on the dataset
+		name, digest := datasetName(r)
+		for i := range metrics {
+			metrics[i].ModelID, metrics[i].DatasetName, metrics[i].DatasetDigest = id, name, digest
+		}
+	}
 	add("fit_time", r.FitSeconds)
 	add("predict_time", r.PredictSeconds)
 	fv, _ := json.Marshal(versions)
@@ -278,13 +296,19 @@ func (t *Tracker) logInput(ctx context.Context, r *trainer.Run) error {
 	profile, _ := json.Marshal(map[string]any{"num_rows": r.Dataset.Rows, "num_elements": r.Dataset.Rows * len(cols),
 		"train_rows": r.Split.TrainRows, "test_rows": r.Split.TestRows})
 	source, _ := json.Marshal(map[string]string{"uri": "file://" + r.Dataset.Path})
+	name, digest := datasetName(r)
+	return t.Client.LogInput(ctx, r.MLflow.RunID, DatasetInput{
+		Name: name, Digest: digest, SourceType: "local", Source: string(source),
+		Schema: string(schema), Profile: string(profile)}, "training")
+}
+
+// datasetName is the name and digest the run's dataset is logged with.
+func datasetName(r *trainer.Run) (string, string) {
 	digest := r.Dataset.ID
 	if len(digest) > 12 {
 		digest = digest[:12]
 	}
-	return t.Client.LogInput(ctx, r.MLflow.RunID, DatasetInput{
-		Name: "fs-dataset-" + digest, Digest: digest, SourceType: "local", Source: string(source),
-		Schema: string(schema), Profile: string(profile)}, "training")
+	return "fs-dataset-" + digest, digest
 }
 
 func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) error {
@@ -292,14 +316,8 @@ func (t *Tracker) uploadModel(ctx context.Context, r *trainer.Run, dir string) e
 	if err := pyfunc.Write(dir, r, Version); err != nil {
 		return err
 	}
-	for _, f := range pyfunc.Files(r) {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			return err
-		}
-		if err := t.Client.UploadArtifact(ctx, r.MLflow.ArtifactURI, "model/"+f, data); err != nil {
-			return err
-		}
+	if err := t.uploadFiles(ctx, r, dir, r.MLflow.ArtifactURI, "model/"); err != nil {
+		return err
 	}
 	e, ok := trainer.Lookup(r.Estimator)
 	if !ok {
@@ -323,10 +341,28 @@ func (t *Tracker) register(ctx context.Context, r *trainer.Run) error {
 		}
 		tags = append(tags, Tag{"fs.feature." + f.Name, v})
 	}
-	v, err := t.Client.RegisterModel(ctx, r.MLflow.RegisterModel, r.MLflow.ArtifactURI+"/model", r.MLflow.RunID, tags)
+	source := r.MLflow.ArtifactURI + "/model"
+	if r.MLflow.ModelID != "" {
+		source = "models:/" + r.MLflow.ModelID
+	}
+	v, err := t.Client.RegisterModel(ctx, r.MLflow.RegisterModel, source, r.MLflow.RunID, r.MLflow.ModelID, tags)
 	if err != nil {
 		return err
 	}
 	r.MLflow.ModelVersion = v
+	return nil
+}
+
+// uploadFiles puts the model's files under artifactURI/prefix.
+func (t *Tracker) uploadFiles(ctx context.Context, r *trainer.Run, dir, artifactURI, prefix string) error {
+	for _, f := range pyfunc.Files(r) {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return err
+		}
+		if err := t.Client.UploadArtifact(ctx, artifactURI, prefix+f, data); err != nil {
+			return err
+		}
+	}
 	return nil
 }
