@@ -125,6 +125,8 @@ def test_run_carries_everything(run_fs, tmp_path, dataset, mlflow_uri):
     model = mlflow.pyfunc.load_model(f"models:/{lm.model_id}")
     got = np.asarray(model.predict(pred.loc[ok, FEATS].astype("float64")))
     np.testing.assert_allclose(got, pred.loc[ok, "prediction"].to_numpy(), rtol=1e-12, atol=1e-12)
+    est = mlflow.sklearn.load_model(f"models:/{lm.model_id}")  # the sklearn flavour: a fitted ElasticNet
+    np.testing.assert_array_equal(est.predict(pred.loc[ok, FEATS]), pred.loc[ok, "prediction"].to_numpy())
 
 
 def test_sweep_is_a_parent_with_children(run_fs, dataset, mlflow_uri):

@@ -1,6 +1,7 @@
 package pyfunc
 
 import (
+	"encoding/binary"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -99,6 +100,10 @@ func Write(dir string, r *trainer.Run, mlflowVersion string) error {
 	sig := "[" + strings.Join(inputs, ", ") + "]"
 	mlmodel := fmt.Sprintf(`artifact_path: model
 flavors:
+  sklearn:
+    code: code
+    pickled_model: data/model.pkl
+    serialization_format: pickle
   python_function:
     code: code
     data: data
@@ -121,6 +126,7 @@ utc_time_created: '%s'
 		"requirements.txt":         "numpy\npandas\n",
 		"code/" + l.Module + ".py": code,
 		"data/model.json":          string(model) + "\n",
+		"data/model.pkl":           string(sklearnPickle(l.Module, string(model))),
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
@@ -165,7 +171,21 @@ func ColumnType(r *trainer.Run, i int) string {
 
 // Files returns the file names of r's layout, for uploads.
 func Files(r *trainer.Run) []string {
-	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + r.Model.Flavour().Module + ".py", "data/model.json"}
+	return []string{"MLmodel", "python_env.yaml", "requirements.txt", "code/" + r.Model.Flavour().Module + ".py", "data/model.json",
+		"data/model.pkl"}
+}
+
+// sklearnPickle is the sklearn flavour's model.pkl: a pickle (protocol 2)
+// of one call, MODULE._sklearn_from_json(model), which builds the fitted
+// scikit-learn estimator from the model's JSON, so that
+// mlflow.sklearn.load_model loads it (the flavour puts code/ on the path)
+// with no object of fs's pickled.
+func sklearnPickle(module, modelJSON string) []byte {
+	out := []byte("\x80\x02c" + module + "\n_sklearn_from_json\n")
+	out = append(out, 'X')
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(modelJSON)))
+	out = append(out, modelJSON...)
+	return append(out, 0x85, 'R', '.') // TUPLE1, REDUCE, STOP
 }
 
 // IsLayout reports whether dir holds a model layout fs wrote and nothing

@@ -1,4 +1,5 @@
-"""fs Elastic Net model, loadable with mlflow.pyfunc.load_model (no pickles)."""
+"""fs Elastic Net model, loadable with mlflow.pyfunc.load_model, and with mlflow.sklearn.load_model (its
+model.pkl pickles no object: it is one call of _sklearn_from_json on the model's JSON)."""
 import json
 import os
 
@@ -84,3 +85,9 @@ class FsElasticNet:
 def _load_pyfunc(data_path):
     with open(os.path.join(data_path, "model.json")) as f:
         return FsElasticNet(json.load(f))
+
+
+def _sklearn_from_json(text):
+    """What the sklearn flavour's model.pkl calls: the fitted scikit-learn
+    estimator of the model's JSON (mlflow.sklearn.load_model)."""
+    return FsElasticNet(json.loads(text)).estimator()

@@ -101,3 +101,9 @@ class FsLogistic:
 def _load_pyfunc(data_path):
     with open(os.path.join(data_path, "model.json")) as f:
         return FsLogistic(json.load(f))
+
+
+def _sklearn_from_json(text):
+    """What the sklearn flavour's model.pkl calls: the fitted scikit-learn
+    estimator of the model's JSON (mlflow.sklearn.load_model)."""
+    return FsLogistic(json.loads(text)).estimator()
