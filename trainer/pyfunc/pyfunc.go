@@ -1,8 +1,8 @@
 package pyfunc
 
 import (
-	"encoding/binary"
 	"embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
