@@ -73,8 +73,27 @@ func (c *Client) SetLoggedModelTags(ctx context.Context, modelID string, tags []
 		"model_id": modelID, "tags": tags}, nil)
 }
 
-// LogOutputs links a logged model to the run as its output.
+// LogOutputs links a logged model to the run as its output, once: a link
+// an earlier (interrupted) sync made is left as it is (MLflow refuses a
+// second).
 func (c *Client) LogOutputs(ctx context.Context, runID, modelID string) error {
+	var run struct {
+		Run struct {
+			Outputs struct {
+				Models []struct {
+					ModelID string `json:"model_id"`
+				} `json:"model_outputs"`
+			} `json:"outputs"`
+		} `json:"run"`
+	}
+	if err := c.do(ctx, "GET", "/api/2.0/mlflow/runs/get?run_id="+url.QueryEscape(runID), nil, &run); err != nil {
+		return err
+	}
+	for _, m := range run.Run.Outputs.Models {
+		if m.ModelID == modelID {
+			return nil
+		}
+	}
 	return c.do(ctx, "POST", "/api/2.0/mlflow/runs/outputs", map[string]any{
 		"run_id": runID, "models": []map[string]any{{"model_id": modelID, "step": 0}}}, nil)
 }
