@@ -75,7 +75,7 @@ func (s *Service) Materialize(ctx context.Context, req MaterializeRequest) (*fea
 		}
 		req.Entities = kept
 	}
-	digests := materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
+	digests := s.digestCache()
 	digests.Verify = req.VerifySources
 	mreq := materialize.Request{Features: req.Features, FeatureSet: req.FeatureSet, Entities: req.Entities,
 		TimestampColumn: req.TimestampColumn, Out: req.Out, Now: time.Now(), AsOf: req.AsOf.Time}

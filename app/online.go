@@ -81,8 +81,7 @@ func (s *Service) OnlineSync(ctx context.Context, req OnlineSyncRequest) (*Onlin
 		return nil, err
 	}
 	defer release()
-	sy := &syncer{s: s, store: store, asOf: asOf, full: req.Full,
-		digests: materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))}
+	sy := &syncer{s: s, store: store, asOf: asOf, full: req.Full, digests: s.digestCache()}
 	res := &OnlineSyncResult{AsOf: asOf}
 	for _, g := range groups {
 		done, err := sy.group(ctx, g)
@@ -97,6 +96,12 @@ func (s *Service) OnlineSync(ctx context.Context, req OnlineSyncRequest) (*Onlin
 	}
 	sy.digests.Save()
 	return res, nil
+}
+
+// digestCache is the store's cache of source file digests (save it when
+// done).
+func (s *Service) digestCache() *materialize.DigestCache {
+	return materialize.OpenDigestCache(filepath.Join(s.Store.Dir(), DigestsFile))
 }
 
 // onlineGroup is features of one entity (the same join keys).
@@ -286,7 +291,7 @@ func (sy *syncer) unchanged(g *onlineGroup, prev map[featurestore.ID]online.Stat
 
 // fullSync computes every key's values into the sync's generation.
 func (sy *syncer) fullSync(ctx context.Context, g *onlineGroup, now sourceState) ([]OnlineFeatureSync, error) {
-	vals, err := sy.s.onlineValues(ctx, g, sy.asOf, nil)
+	vals, err := sy.s.onlineValues(ctx, g, sy.asOf, nil, sy.digests)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +318,7 @@ func (sy *syncer) fullSync(ctx context.Context, g *onlineGroup, now sourceState)
 // the same time and writes them in place, with the new states, at once.
 func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[featurestore.ID]online.State, now sourceState,
 	added map[string]bool) ([]OnlineFeatureSync, error) {
-	vals, err := sy.s.onlineValues(ctx, g, sy.asOf, added)
+	vals, err := sy.s.onlineValues(ctx, g, sy.asOf, added, sy.digests)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +327,7 @@ func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[feat
 	}
 	var changes []online.Change
 	var out []OnlineFeatureSync
+	newKeys := vals.newKeys(ctx, sy.store, statesOf(g, prev))
 	for i, ref := range g.refs {
 		st := vals.state(i, ref, g.versions[i], sy.asOf, now)
 		old := prev[ref.Version]
@@ -332,7 +338,7 @@ func (sy *syncer) incremental(ctx context.Context, g *onlineGroup, prev map[feat
 		if old.Through.After(st.Through) {
 			st.Through = old.Through
 		}
-		st.Generation, st.Keys = old.Generation, old.Keys+vals.newKeys(ctx, sy.store, old)
+		st.Generation, st.Keys = old.Generation, old.Keys+newKeys[i]
 		changes = append(changes, online.Change{State: st, Keys: vals.keys, Values: vals.values[i]})
 		out = append(out, OnlineFeatureSync{Name: ref.Name, Version: ref.Version, Status: SyncAdded, Keys: st.Keys, Updated: len(vals.keys)})
 	}

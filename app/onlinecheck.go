@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/online"
-	"github.com/fs-dev/fs/transforms"
 )
 
 // OnlineCheckRequest asks to replay the last logged online requests.
@@ -60,11 +60,13 @@ func (s *Service) OnlineCheck(ctx context.Context, req OnlineCheckRequest) (*Onl
 			WithHint("start fs serve with --log-requests: it keeps each request it answers for %d days", int(online.RequestsKept.Hours()/24))
 	}
 	res := &OnlineCheckResult{Requests: len(logged), Differences: []OnlineDifference{}}
+	digests := s.digestCache()
 	for _, b := range replayBatches(logged) {
-		if err := s.replay(ctx, b, res); err != nil {
+		if err := s.replay(ctx, b, res, digests); err != nil {
 			return nil, err
 		}
 	}
+	digests.Save()
 	return res, nil
 }
 
@@ -103,13 +105,13 @@ func replayBatches(logged []online.LoggedRequest) []*replayBatch {
 }
 
 // replay computes one batch by materialize and compares.
-func (s *Service) replay(ctx context.Context, b *replayBatch, res *OnlineCheckResult) error {
+func (s *Service) replay(ctx context.Context, b *replayBatch, res *OnlineCheckResult, d materialize.Digester) error {
 	keys, err := replayKeys(b)
 	if err != nil {
 		return err
 	}
 	g := &onlineGroup{refs: []featurestore.FeatureRef{{Name: b.st.Name, Version: b.st.Version}}}
-	vals, err := s.onlineValuesOf(ctx, g, b.asOf, keys)
+	vals, err := s.onlineValuesOf(ctx, g, b.asOf, keys, d)
 	if err != nil {
 		return fmt.Errorf("replay %s@%s: %w", b.st.Name, b.st.Version.Short(), err)
 	}
@@ -139,11 +141,7 @@ func replayKeys(b *replayBatch) (*featurestore.Table, error) {
 			if err != nil {
 				return nil, fmt.Errorf("a logged entity: %w", err)
 			}
-			if c := t.Series[i]; c.Type == transforms.Int64 {
-				c.I64[r] = v.(int64)
-			} else {
-				c.Str[r] = v.(string)
-			}
+			t.Series[i].Set(r, t.Rows, v)
 		}
 	}
 	return t, nil

@@ -120,7 +120,7 @@ func (s *Service) OnlineGet(ctx context.Context, req OnlineRequest) (*OnlineResu
 	if err != nil {
 		return nil, err
 	}
-	res, logged, err := readOnline(ctx, store, states, req.Entities)
+	res, logged, err := readOnline(ctx, store, states, req.Entities, s.LogRequests)
 	if err != nil {
 		return nil, err
 	}
@@ -241,16 +241,7 @@ func (res *OnlineResult) predict(run *trainer.Run, states []online.State) error 
 	for _, st := range states {
 		c := featurestore.NewSeries(st.Name, st.Type, n)
 		for r, row := range res.Rows {
-			switch v := row[st.Name].(type) {
-			case float64:
-				c.F64[r] = v
-			case int64:
-				c.I64[r] = v
-			case bool:
-				c.Bool[r] = v
-			default:
-				c.SetNull(r, n)
-			}
+			c.Set(r, n, row[st.Name]) // decoded online values: float64, int64, bool, or nil
 		}
 		t.Series = append(t.Series, c)
 	}
@@ -292,13 +283,18 @@ func syncedStates(ctx context.Context, store online.Store, refs []featurestore.F
 }
 
 // readOnline reads and decodes the values, grouping the versions by how
-// their keys are encoded.
-func readOnline(ctx context.Context, store online.Store, states []online.State, ents []Entity) (*OnlineResult, *online.LoggedRequest, error) {
+// their keys are encoded; with log, it also returns the request and its
+// answer to keep.
+func readOnline(ctx context.Context, store online.Store, states []online.State, ents []Entity, log bool) (*OnlineResult, *online.LoggedRequest, error) {
 	res := newOnlineResult(states, len(ents))
-	logged := &online.LoggedRequest{Time: time.Now().UTC(), Versions: states, Entities: make([]json.RawMessage, len(ents)),
-		Values: make([][][]byte, len(ents))}
-	for i, e := range ents {
-		logged.Entities[i], _ = json.Marshal(e) // values parsed from JSON or the command line
+	var logged *online.LoggedRequest
+	if log {
+		logged = &online.LoggedRequest{Time: time.Now().UTC(), Versions: states, Entities: make([]json.RawMessage, len(ents)),
+			Values: make([][][]byte, len(ents))}
+		for i, e := range ents {
+			logged.Entities[i], _ = json.Marshal(e) // values parsed from JSON or the command line
+			logged.Values[i] = make([][]byte, len(states))
+		}
 	}
 	for _, g := range groupStates(states) {
 		keys, err := entityKeys(ents, g[0].st)
@@ -445,14 +441,12 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-// fill decodes one group's values into the result and the log.
+// fill decodes one group's values into the result and the log (when
+// there is one).
 func (res *OnlineResult) fill(g []indexedState, keys *onlineKeys, got [][][]byte, logged *online.LoggedRequest) error {
 	for r := range res.Rows {
 		for i, name := range keys.joinKeys {
 			res.Rows[r][name] = keys.values[r][i]
-		}
-		if logged.Values[r] == nil {
-			logged.Values[r] = make([][]byte, len(logged.Versions))
 		}
 		for j, x := range g {
 			b := got[j][r]
@@ -463,7 +457,9 @@ func (res *OnlineResult) fill(g []indexedState, keys *onlineKeys, got [][][]byte
 			if err != nil {
 				return fmt.Errorf("%s@%s: %w", x.st.Name, x.st.Version.Short(), err)
 			}
-			logged.Values[r][x.i] = b
+			if logged != nil {
+				logged.Values[r][x.i] = b
+			}
 			res.Rows[r][x.st.Name] = v.Any
 			switch {
 			case v.Missing:

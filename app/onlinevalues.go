@@ -24,9 +24,10 @@ type onlineVals struct {
 }
 
 // onlineValues computes a group's values as of asOf, by materialize, for
-// every key of its sources (only: of those files).
-func (s *Service) onlineValues(ctx context.Context, g *onlineGroup, asOf time.Time, only map[string]bool) (*onlineVals, error) {
-	job, opt, ents, err := s.onlineJob(ctx, g, asOf)
+// every key of its sources (only: of those files); d gives the sources'
+// digests (the files hashed once per use case, not once per computation).
+func (s *Service) onlineValues(ctx context.Context, g *onlineGroup, asOf time.Time, only map[string]bool, d materialize.Digester) (*onlineVals, error) {
+	job, opt, ents, err := s.onlineJob(ctx, g, asOf, d)
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +45,8 @@ func (s *Service) onlineValues(ctx context.Context, g *onlineGroup, asOf time.Ti
 
 // onlineValuesOf computes a group's values as of asOf for the keys given
 // (the join key columns, typed as the sources type them).
-func (s *Service) onlineValuesOf(ctx context.Context, g *onlineGroup, asOf time.Time, keys *featurestore.Table) (*onlineVals, error) {
-	job, opt, ents, err := s.onlineJob(ctx, g, asOf)
+func (s *Service) onlineValuesOf(ctx context.Context, g *onlineGroup, asOf time.Time, keys *featurestore.Table, d materialize.Digester) (*onlineVals, error) {
+	job, opt, ents, err := s.onlineJob(ctx, g, asOf, d)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func (s *Service) onlineValuesOf(ctx context.Context, g *onlineGroup, asOf time.
 
 // onlineJob resolves a group's pinned versions into a materialize job
 // whose entity rows are in memory.
-func (s *Service) onlineJob(ctx context.Context, g *onlineGroup, asOf time.Time) (*materialize.Job, materialize.Options, *materialize.Entities, error) {
+func (s *Service) onlineJob(ctx context.Context, g *onlineGroup, asOf time.Time, d materialize.Digester) (*materialize.Job, materialize.Options, *materialize.Entities, error) {
 	ents := &materialize.Entities{Digest: "online", TimestampColumn: onlineKeyColumn}
 	var job *materialize.Job
 	err := s.read(ctx, func(st Store) (err error) {
@@ -62,7 +63,7 @@ func (s *Service) onlineJob(ctx context.Context, g *onlineGroup, asOf time.Time)
 			TimestampColumn: onlineKeyColumn, EntityRows: ents})
 		return err
 	})
-	opt := materialize.Options{Tables: tables(), Allow: s.allowSourceFile, RowNulls: true,
+	opt := materialize.Options{Digests: d, Tables: tables(), Allow: s.allowSourceFile, RowNulls: true,
 		MemoryLimit: membudget.FromContext(ctx).Spill, SpillDir: badger.TempDir(s.Store.Dir())}
 	return job, opt, ents, err
 }
@@ -188,19 +189,31 @@ func (v *onlineVals) state(i int, ref featurestore.FeatureRef, fv *featurestore.
 		Absent:    v.absentOf(i), Through: v.latest}
 }
 
-// newKeys counts the keys the store had no value of in old's generation.
-func (v *onlineVals) newKeys(ctx context.Context, store online.Store, old online.State) int {
-	got, err := store.Get(ctx, []online.State{old}, v.keys)
+// newKeys counts, for each of olds, the keys its generation has no value
+// of: one read of the keys for all of them.
+func (v *onlineVals) newKeys(ctx context.Context, store online.Store, olds []online.State) []int {
+	out := make([]int, len(olds))
+	got, err := store.Get(ctx, olds, v.keys)
 	if err != nil {
-		return 0
+		return out
 	}
-	n := 0
-	for _, b := range got[0] {
-		if b == nil {
-			n++
+	for i := range olds {
+		for _, b := range got[i] {
+			if b == nil {
+				out[i]++
+			}
 		}
 	}
-	return n
+	return out
+}
+
+// statesOf is the states of g's versions, in order.
+func statesOf(g *onlineGroup, states map[featurestore.ID]online.State) []online.State {
+	out := make([]online.State, len(g.refs))
+	for i, r := range g.refs {
+		out[i] = states[r.Version]
+	}
+	return out
 }
 
 // rawValue is row r of c as online values hold it: int64 for integers.

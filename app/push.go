@@ -58,7 +58,7 @@ func (s *Service) Push(ctx context.Context, req PushRequest) (*PushResult, error
 	if err != nil {
 		return nil, err
 	}
-	file, err := s.appendRows(ctx, src, ents.Table)
+	file, err := s.appendRows(ctx, src, cols.files[0], ents.Table)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Input, err)
 	}
@@ -69,9 +69,11 @@ func (s *Service) Push(ctx context.Context, req PushRequest) (*PushResult, error
 	return res, nil
 }
 
-// sourceColumns are the types of a source's join keys and columns.
+// sourceColumns are the types of a source's join keys and columns, and
+// its files (the first: the schema of any new one).
 type sourceColumns struct {
 	keys, types map[string]transforms.Type
+	files       []string
 }
 
 // pushSource finds a source rows can be appended to, and its columns.
@@ -92,7 +94,7 @@ func (s *Service) pushSource(ctx context.Context, name string) (featurestore.Sou
 		if src.Name == "" {
 			return featurestore.Errorf(featurestore.ENOTFOUND, "no source %s", name).WithHint("registered sources: %s", strings.Join(names, ", "))
 		}
-		return s.columnTypes(ctx, st, src, cols)
+		return s.columnTypes(ctx, st, src, &cols)
 	})
 	if err != nil {
 		return src, cols, err
@@ -103,8 +105,9 @@ func (s *Service) pushSource(ctx context.Context, name string) (featurestore.Sou
 	return src, cols, nil
 }
 
-// columnTypes fills cols with the types of src's join keys and columns.
-func (s *Service) columnTypes(ctx context.Context, st Store, src featurestore.Source, cols sourceColumns) error {
+// columnTypes fills cols with src's files and the types of its join keys
+// and columns.
+func (s *Service) columnTypes(ctx context.Context, st Store, src featurestore.Source, cols *sourceColumns) error {
 	ents, err := st.Entities(ctx)
 	if err != nil {
 		return err
@@ -118,6 +121,7 @@ func (s *Service) columnTypes(ctx context.Context, st Store, src featurestore.So
 	if err != nil {
 		return err
 	}
+	cols.files = files
 	for _, c := range schema {
 		cols.types[c.Name] = c.Type
 	}
@@ -154,14 +158,10 @@ func pushDir(src featurestore.Source) (string, error) {
 		WithHint("make the source's path a directory or a glob (data/stats/*.parquet) and register it again")
 }
 
-// appendRows writes t as a new file of src, with its files' schema,
-// whole or not at all, and returns its path as the source lists it.
-func (s *Service) appendRows(ctx context.Context, src featurestore.Source, t *featurestore.Table) (string, error) {
+// appendRows writes t as a new file of src with the schema of its file
+// like, whole or not at all, and returns its path as the source lists it.
+func (s *Service) appendRows(ctx context.Context, src featurestore.Source, like string, t *featurestore.Table) (string, error) {
 	dir, err := pushDir(src)
-	if err != nil {
-		return "", err
-	}
-	files, _, err := sourceFiles(ctx, src)
 	if err != nil {
 		return "", err
 	}
@@ -173,9 +173,9 @@ func (s *Service) appendRows(ctx context.Context, src featurestore.Source, t *fe
 		return "", featurestore.Errorf(featurestore.EINVALID, "source %s's glob %s would not list a pushed file (%s)", src.Name, src.Path, name).
 			WithHint("make the glob match *.parquet")
 	}
-	// The file has the first file's parquet schema, so the source's files
-	// still agree (parquet.FilesSchema).
-	return target, materialize.WriteLike(ctx, target, files[0], t)
+	// The file has like's parquet schema, so the source's files still
+	// agree (parquet.FilesSchema).
+	return target, materialize.WriteLike(ctx, target, like, t)
 }
 
 // pushOnline recomputes the pushed keys of the versions on src that have
@@ -205,15 +205,18 @@ func (s *Service) pushOnline(ctx context.Context, src featurestore.Source, file 
 		return err
 	}
 	var changes []online.Change
+	digests := s.digestCache()
+	defer digests.Save()
 	for _, g := range groups {
-		vals, err := s.onlineValues(ctx, g, res.AsOf, map[string]bool{file: true})
+		vals, err := s.onlineValues(ctx, g, res.AsOf, map[string]bool{file: true}, digests)
 		if err != nil {
 			return err
 		}
 		res.Keys = len(vals.keys)
+		added := vals.newKeys(ctx, store, statesOf(g, prev))
 		for i, ref := range g.refs {
 			st := prev[ref.Version]
-			st.Keys += vals.newKeys(ctx, store, st)
+			st.Keys += added[i]
 			changes = append(changes, online.Change{State: st, Keys: vals.keys, Values: vals.values[i]})
 			res.Features = append(res.Features, OnlineFeatureSync{Name: ref.Name, Version: ref.Version, Status: SyncAdded, Keys: st.Keys, Updated: len(vals.keys)})
 		}

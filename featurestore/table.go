@@ -80,6 +80,23 @@ func NewSeries(name string, t transforms.Type, n int) *Series {
 	return c
 }
 
+// Set sets row i (of n) to v: a float64, int64, bool or string as the
+// column holds it, nil for a null (another type leaves the row as it was).
+func (c *Series) Set(i, n int, v any) {
+	switch x := v.(type) {
+	case nil:
+		c.SetNull(i, n)
+	case float64:
+		c.F64[i] = x
+	case int64:
+		c.I64[i] = x
+	case bool:
+		c.Bool[i] = x
+	case string:
+		c.Str[i] = x
+	}
+}
+
 // SetNull marks row i null, allocating Valid on first use.
 func (c *Series) SetNull(i, n int) {
 	if c.Valid == nil {

@@ -132,21 +132,6 @@ func convert(v any, t transforms.Type) any {
 	return v
 }
 
-func set(s *featurestore.Series, i, n int, v any) {
-	switch x := v.(type) {
-	case nil:
-		s.SetNull(i, n)
-	case float64:
-		s.F64[i] = x
-	case int64:
-		s.I64[i] = x
-	case bool:
-		s.Bool[i] = x
-	case string:
-		s.Str[i] = x
-	}
-}
-
 // gather copies src[sel[i]] to dst[i] for the rows in [lo, hi) whose
 // sel is not negative, converting an integer to a float for a float
 // feature; a null stays null (Valid[i] false).
@@ -353,7 +338,7 @@ func evaluate(ctx context.Context, g *group, v *featurestore.FeatureVersion, pro
 			}
 			if val != nil {
 				dst.Valid[i] = true
-				set(dst, i, n, val)
+				dst.Set(i, n, val)
 			}
 		}
 		return nil

@@ -312,7 +312,7 @@ func evaluateAll(ctx context.Context, table *featurestore.Table, v *featurestore
 			}
 			if val != nil {
 				dst.Valid[r] = true
-				set(dst, r, n, val)
+				dst.Set(r, n, val)
 			}
 		}
 		return nil

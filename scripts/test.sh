@@ -54,18 +54,20 @@ fi
 export FS_PYTHON="$venv/bin/python"
 
 step "mlflow server (real, on 127.0.0.1, sqlite backend, served artifacts)"
-mlflow_dir=$(mktemp -d)
-mlflow_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/mlflow" server --host 127.0.0.1 --port "$mlflow_port" \
-  --backend-store-uri "sqlite:///$mlflow_dir/mlflow.db" --artifacts-destination "$mlflow_dir/artifacts" \
-  --workers 1 > "$mlflow_dir/server.log" 2>&1 &
-mlflow_pid=$!
-stop_mlflow() {
-  kill "$mlflow_pid" 2>/dev/null || true
-  pkill -P "$mlflow_pid" 2>/dev/null || true
-  wait "$mlflow_pid" 2>/dev/null || true
-  rm -rf "$mlflow_dir"
+# start_mlflow MLFLOW DIR PORT: an mlflow server on 127.0.0.1:PORT keeping its database and artifacts in DIR; its
+# pid in started_pid. stop_mlflow_at PID DIR stops it and removes DIR.
+start_mlflow() {
+  "$1" server --host 127.0.0.1 --port "$3" --backend-store-uri "sqlite:///$2/mlflow.db" --artifacts-destination "$2/artifacts" \
+    --workers 1 > "$2/server.log" 2>&1 &
+  started_pid=$!
 }
+stop_mlflow_at() { kill "$1" 2>/dev/null || true; pkill -P "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; rm -rf "$2"; }
+free_port() { "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mlflow_dir=$(mktemp -d)
+mlflow_port=$(free_port)
+start_mlflow "$venv/bin/mlflow" "$mlflow_dir" "$mlflow_port"
+mlflow_pid=$started_pid
+stop_mlflow() { stop_mlflow_at "$mlflow_pid" "$mlflow_dir"; }
 stop_servers() { stop_mlflow; stop_mlflow2 2>/dev/null || true; stop_spark 2>/dev/null || true; stop_s3 2>/dev/null || true; }
 trap stop_servers EXIT
 # wait_mlflow PORT PID DIR: wait for an mlflow server to answer /health (3 minutes at most).
@@ -92,12 +94,10 @@ if [ ! -x "$venv2/bin/mlflow" ] || [ "$(cat "$venv2/.requirements.sha256" 2>/dev
   echo "$want2" > "$venv2/.requirements.sha256"
 fi
 mlflow2_dir=$(mktemp -d)
-mlflow2_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv2/bin/mlflow" server --host 127.0.0.1 --port "$mlflow2_port" \
-  --backend-store-uri "sqlite:///$mlflow2_dir/mlflow.db" --artifacts-destination "$mlflow2_dir/artifacts" \
-  --workers 1 > "$mlflow2_dir/server.log" 2>&1 &
-mlflow2_pid=$!
-stop_mlflow2() { kill "$mlflow2_pid" 2>/dev/null || true; pkill -P "$mlflow2_pid" 2>/dev/null || true; wait "$mlflow2_pid" 2>/dev/null || true; rm -rf "$mlflow2_dir"; }
+mlflow2_port=$(free_port)
+start_mlflow "$venv2/bin/mlflow" "$mlflow2_dir" "$mlflow2_port"
+mlflow2_pid=$started_pid
+stop_mlflow2() { stop_mlflow_at "$mlflow2_pid" "$mlflow2_dir"; }
 wait_mlflow "$mlflow2_port" "$mlflow2_pid" "$mlflow2_dir"
 export FS_MLFLOW2_URI="http://127.0.0.1:$mlflow2_port"
 echo "MLflow 2 server at $FS_MLFLOW2_URI"
@@ -109,7 +109,7 @@ if [ ! -x "$versitygw_dir/versitygw" ]; then
 fi
 s3_dir=$(mktemp -d)
 mkdir -p "$s3_dir/root" "$s3_dir/versions"
-s3_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+s3_port=$(free_port)
 export FS_TEST_S3_ACCESS_KEY=fs-test-access FS_TEST_S3_SECRET_KEY=fs-test-secret-key
 "$versitygw_dir/versitygw" --access "$FS_TEST_S3_ACCESS_KEY" --secret "$FS_TEST_S3_SECRET_KEY" --port "127.0.0.1:$s3_port" \
   posix --versioning-dir "$s3_dir/versions" "$s3_dir/root" > "$s3_dir/server.log" 2>&1 &
@@ -144,7 +144,7 @@ debian_install openjdk-17-jre-headless java "the Spark Connect server runs on Ja
 step "Spark Connect server (pyspark's own, local[2], S3A, on a free port of 127.0.0.1; it starts while the Go tests run)"
 spark_home=$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
 spark_dir=$(mktemp -d)
-spark_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+spark_port=$(free_port)
 spark_env() { env SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_PID_DIR="$spark_dir" SPARK_LOG_DIR="$spark_dir" PATH="$venv/bin:$PATH" "$@"; }
 spark_env "$spark_home/sbin/start-connect-server.sh" --master 'local[2]' --driver-memory 2g \
   --conf spark.connect.grpc.binding.address=127.0.0.1 --conf spark.connect.grpc.binding.port="$spark_port" \
