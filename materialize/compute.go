@@ -19,6 +19,7 @@ type program struct {
 	prog *transforms.Program
 	copy *featurestore.Series   // set when the expression is one column
 	cols []*featurestore.Series // the columns v.Columns names, in order
+	col  *transforms.Columnar   // the column form, when it has one and no dependency
 }
 
 // compile prepares every version of the group against the source table.
@@ -62,6 +63,9 @@ func compileVersion(v *featurestore.FeatureVersion, src string, declared transfo
 	}
 	if p.prog, err = transforms.Compile(e, env, declared); err != nil {
 		return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
+	}
+	if len(v.DependsOn) == 0 && p.prog.Output() == v.Type {
+		p.col = p.prog.Columnar()
 	}
 	return p, nil
 }
@@ -328,6 +332,9 @@ func evaluate(ctx context.Context, g *group, v *featurestore.FeatureVersion, pro
 			gather(dst, p.copy, use, lo, hi)
 			return nil
 		}
+		if p.byColumn(dst, use, lo, hi) {
+			return nil
+		}
 		for i := lo; i < hi; i++ {
 			if use[i] < 0 {
 				continue
@@ -344,6 +351,68 @@ func evaluate(ctx context.Context, g *group, v *featurestore.FeatureVersion, pro
 		return nil
 	}, func() *evaluator { return newEvaluator(picked.Table, progs) })
 	return dst, err
+}
+
+// byColumn computes rows [lo, hi) of dst with the column form when the
+// program has one and each row takes its own source row (or none). It
+// reports false when it did not: the row form then computes the block
+// and names the row that fails.
+func (p *program) byColumn(dst *featurestore.Series, use []int32, lo, hi int) bool {
+	if p.col == nil {
+		return false
+	}
+	active := make([]bool, hi-lo)
+	for i := lo; i < hi; i++ {
+		if use[i] >= 0 && int(use[i]) != i {
+			return false
+		}
+		active[i-lo] = use[i] >= 0
+	}
+	in := make(map[string]*transforms.Vector, len(p.cols))
+	for k, c := range p.v.Columns {
+		in[c.Name] = vectorOf(p.cols[k], lo, hi)
+	}
+	out, ok := p.col.Eval(in, active, hi-lo)
+	if !ok {
+		return false
+	}
+	for k, valid := range out.Valid {
+		if !valid {
+			continue
+		}
+		i := lo + k
+		dst.Valid[i] = true
+		switch dst.Type {
+		case transforms.Float64:
+			dst.F64[i] = out.F64[k]
+		case transforms.Int64:
+			dst.I64[i] = out.I64[k]
+		case transforms.Bool:
+			dst.Bool[i] = out.Bool[k]
+		default:
+			dst.Str[i] = out.Str[k]
+		}
+	}
+	return true
+}
+
+// vectorOf is rows [lo, hi) of s as the column form reads them.
+func vectorOf(s *featurestore.Series, lo, hi int) *transforms.Vector {
+	v := &transforms.Vector{Type: s.Type}
+	if s.Valid != nil {
+		v.Valid = s.Valid[lo:hi]
+	}
+	switch s.Type {
+	case transforms.Float64:
+		v.F64 = s.F64[lo:hi]
+	case transforms.Int64:
+		v.I64 = s.I64[lo:hi]
+	case transforms.Bool:
+		v.Bool = s.Bool[lo:hi]
+	case transforms.String:
+		v.Str = s.Str[lo:hi]
+	}
+	return v
 }
 
 // pickedRows is, for each entity row, the row of the picked table it

@@ -20,6 +20,7 @@ type Program struct {
 	expr   *Expr
 	output Type
 	prog   *vm.Program
+	col    *Columnar // nil: no column form
 }
 
 // Output returns the type of the values the program produces.
@@ -96,7 +97,9 @@ func Compile(e *Expr, env Env, want Type) (*Program, error) {
 	if err != nil {
 		return nil, fromExprError(e.src, err)
 	}
-	return &Program{expr: e, output: want, prog: prog}, nil
+	p := &Program{expr: e, output: want, prog: prog}
+	p.col = columnar(p, env)
+	return p, nil
 }
 
 // typeOf maps the static type of the expression's root to a Type.
@@ -160,7 +163,13 @@ func (ev *Evaluator) Eval(vals map[string]any) (any, error) {
 	return out, nil
 }
 
+// isNilError reports whether err is a nil meeting an operator that cannot
+// take it. Only the message is read: the error's text also quotes the
+// expression, which may spell nil where the error is another.
 func isNilError(err error) bool {
+	if fe, ok := err.(*file.Error); ok {
+		return strings.Contains(fe.Message, "nil")
+	}
 	return strings.Contains(err.Error(), "nil")
 }
 
