@@ -1,10 +1,12 @@
 package parquet
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -228,6 +230,12 @@ func (pr *pageRows) copyRows(dst *featurestore.Series, want []int64, at int, off
 			start += n
 			continue
 		}
+		last := k + sort.Search(len(want)-k, func(j int) bool { return want[k+j] >= start+n })
+		if gatherFast(dst, at+k, want[k:last], start, page, pr.maxDef, pr.col) {
+			pq.Release(page)
+			k, start = last, start+n
+			continue
+		}
 		b, err := pr.decode(page, int(n))
 		pq.Release(page)
 		if err != nil {
@@ -237,12 +245,58 @@ func (pr *pageRows) copyRows(dst *featurestore.Series, want []int64, at int, off
 			pr.badAt = b
 			return int(start-off) + b, nil
 		}
-		for ; k < len(want) && want[k] < start+n; k++ {
+		for ; k < last; k++ {
 			copyValue(dst, at+k, pr.scratch, int(want[k]-start))
 		}
 		start += n
 	}
 	return -1, nil
+}
+
+// gatherFast copies the wanted rows of a page (want, ascending, the page's
+// first row being start) to dst from row at on, straight from the page's
+// values, when the page holds a number that needs no scaling and has no
+// null; it reports false for the others, which decode whole.
+func gatherFast(dst *featurestore.Series, at int, want []int64, start int64, page pq.Page, maxDef byte, c featurestore.Column) bool {
+	n := int(page.NumValues())
+	if defs := page.DefinitionLevels(); len(defs) != 0 && bytes.Count(defs[:n], []byte{maxDef}) != n {
+		return false
+	}
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	data := page.Data()
+	var idx []int32
+	if d := page.Dictionary(); d != nil {
+		idx, data = data.Int32(), d.Page().Data()
+	}
+	switch {
+	case phys == "DOUBLE" && c.Type == transforms.Float64:
+		gather(dst.F64, dst.Valid, at, want, start, data.Double(), idx)
+	case phys == "FLOAT" && c.Type == transforms.Float64:
+		gather(dst.F64, dst.Valid, at, want, start, data.Float(), idx)
+	case phys == "INT64" && c.Type == transforms.Int64 && !isTime(phys, logical):
+		gather(dst.I64, dst.Valid, at, want, start, data.Int64(), idx)
+	default:
+		return false
+	}
+	return true
+}
+
+func isTime(phys, logical string) bool {
+	_, ok := timeUnit(phys, logical)
+	return ok
+}
+
+// gather sets dst[at+k] to the page's value of row want[k] (idx, when
+// set, maps a row to vals through a dictionary). A damaged page indexes
+// out of range and panics, which readChunkRows turns into an error.
+func gather[T, U number](dst []U, valid []bool, at int, want []int64, start int64, vals []T, idx []int32) {
+	for k, r := range want {
+		j := int(r - start)
+		if idx != nil {
+			j = int(idx[j])
+		}
+		dst[at+k], valid[at+k] = U(vals[j]), true
+	}
 }
 
 // decode decodes a page of n values into scratch's first n rows.
@@ -517,35 +571,23 @@ func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxD
 }
 
 // scatterScaled is scatter for timestamps and dates, whose scaling to
-// nanoseconds can overflow.
+// nanoseconds can overflow: it scatters, then scales the rows set in
+// place, keeping a value that overflows unscaled.
 func scatterScaled[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) int {
-	dst, valid = dst[start:start+n], valid[start:start+n]
+	scatter(dst, valid, start, n, defs, maxDef, vals, idx, 1)
+	// v*mult fits where v is within [lo, hi] (mult is positive; Go's
+	// division truncates toward zero): comparisons, not a division a value.
+	lo, hi := int64(math.MinInt64)/int64(mult), int64(math.MaxInt64)/int64(mult)
 	bad := -1
-	put := func(k, j int) {
-		if idx != nil {
-			j = int(idx[j])
-		}
-		v := U(vals[j])
-		y := v * mult
-		if y/mult != v {
+	for k, v := range dst[start : start+n] {
+		switch {
+		case !valid[start+k]:
+		case int64(v) < lo || int64(v) > hi:
 			if bad < 0 {
 				bad = start + k
 			}
-			y = v
-		}
-		dst[k], valid[k] = y, true
-	}
-	if len(defs) == 0 {
-		for k := 0; k < n; k++ {
-			put(k, k)
-		}
-		return bad
-	}
-	j := 0
-	for k, d := range defs[:n] {
-		if d == maxDef {
-			put(k, j)
-			j++
+		default:
+			dst[start+k] = v * mult
 		}
 	}
 	return bad

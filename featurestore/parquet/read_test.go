@@ -215,3 +215,62 @@ func TestWriteTableDeterministicAcrossRowGroups(t *testing.T) {
 		t.Errorf("column order %s, %s", got[0].Name(), got[3].Name())
 	}
 }
+
+type gatherRow struct {
+	D *float64 `parquet:"d,optional,dict"`
+	P *float64 `parquet:"p,optional"`
+	F float32  `parquet:"f,dict"`
+	I *int64   `parquet:"i,optional"`
+}
+
+// TestReadRowsGathersPages holds ReadRows, which copies the rows asked
+// straight from a page without nulls, to ReadTable, which decodes every
+// page: dictionary and plain pages, small ones, with nulls in the first
+// half of the rows only.
+func TestReadRowsGathersPages(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 20_000
+	rows := make([]gatherRow, n)
+	for r := range rows {
+		d, p, i := float64(rng.IntN(50)), rng.NormFloat64(), rng.Int64()
+		rows[r] = gatherRow{D: &d, P: &p, F: float32(rng.IntN(9)), I: &i}
+		if r < n/2 && rng.IntN(7) == 0 {
+			rows[r].D, rows[r].P, rows[r].I = nil, nil, nil
+		}
+	}
+	w := pq.NewGenericWriter[gatherRow](f, pq.PageBufferSize(512), pq.MaxRowsPerRowGroup(n/3))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cols := []string{"d", "p", "f", "i"}
+	whole, _, err := parquet.ReadTable(context.Background(), []string{path}, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, every := range []int{3, 40, 900} {
+		var want []int64
+		for r := rng.IntN(every); r < n; r += 1 + rng.IntN(every) {
+			want = append(want, int64(r))
+		}
+		got, err := parquet.ReadRows(context.Background(), []string{path}, cols, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, r := range want {
+			for _, c := range cols {
+				if g, w := got.Lookup(c).Value(k), whole.Lookup(c).Value(int(r)); g != w {
+					t.Fatalf("row %d, %s: %v, want %v", r, c, g, w)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package parquet
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/fs-dev/fs/featurestore"
+	"github.com/fs-dev/fs/transforms"
+)
+
+// TestScatterScaledBounds holds the range check of scaled timestamps to
+// the multiplication it stands for, at the edges of int64.
+func TestScatterScaledBounds(t *testing.T) {
+	for _, mult := range []int64{1000, 1_000_000, 86400e9} {
+		hi, lo := int64(math.MaxInt64)/mult, int64(math.MinInt64)/mult
+		vals := []int64{0, hi, hi + 1, lo, lo - 1, -1, math.MaxInt64, math.MinInt64}
+		for k, v := range vals {
+			dst, valid := make([]int64, 1), make([]bool, 1)
+			bad := scatterScaled(dst, valid, 0, 1, nil, 1, vals[k:k+1], nil, mult)
+			y := v * mult
+			fits := y/mult == v && !(v == -1 && y == math.MinInt64)
+			if fits != (bad < 0) {
+				t.Errorf("%d * %d: flagged %v, fits %v", v, mult, bad >= 0, fits)
+			}
+			if fits && dst[0] != y || !fits && dst[0] != v || !valid[0] {
+				t.Errorf("%d * %d: got %d valid %v", v, mult, dst[0], valid[0])
+			}
+		}
+	}
+}
+
+// BenchmarkWriteTableLevels writes a table shaped as the benchmark's
+// output (1M rows: a key, a timestamp and six random floats) at each zstd
+// level, and reports the file's size.
+func BenchmarkWriteTableLevels(b *testing.B) {
+	const rows = 1 << 20
+	r := rand.New(rand.NewPCG(1, 2))
+	t := &featurestore.Table{Rows: rows}
+	key, ts := featurestore.NewSeries("entity_id", transforms.Int64, rows), featurestore.NewSeries("event_timestamp", transforms.Timestamp, rows)
+	for i := range rows {
+		key.I64[i], ts.I64[i] = r.Int64N(100_000), 1_704_067_200_000_000_000+r.Int64N(90*86400e9)/1000*1000
+	}
+	t.Series = append(t.Series, key, ts)
+	for c := range 6 {
+		s := featurestore.NewSeries(fmt.Sprintf("f%d", c), transforms.Float64, rows)
+		for i := range rows {
+			s.F64[i] = r.NormFloat64()
+		}
+		t.Series = append(t.Series, s)
+	}
+	defer func(l zstd.Level) { zstdLevel = l }(zstdLevel)
+	for _, l := range []zstd.Level{zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression, zstd.SpeedBestCompression} {
+		b.Run(fmt.Sprintf("level=%d", l), func(b *testing.B) {
+			zstdLevel = l
+			var size int
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := WriteTable(&buf, t, nil); err != nil {
+					b.Fatal(err)
+				}
+				size = buf.Len()
+			}
+			b.ReportMetric(float64(size)/(1<<20), "MiB")
+		})
+	}
+}
