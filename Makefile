@@ -27,4 +27,5 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzDefinitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/yaml
 	go test -run '^$$' -fuzz '^FuzzEntities$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./materialize
 	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./transforms
+	go test -run '^$$' -fuzz '^FuzzColumnsMatchRows$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./transforms
 	go test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./http

@@ -329,18 +329,21 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 	key := keyFuncFor(src.keys)
 	parallelN(workers, func(w int) {
 		counts[w] = make([]int, nb)
-		for i := lo + w*step; i < min(lo+(w+1)*step, hi); i++ {
-			ik, sk, ok := key(i)
+		from, to := lo+w*step, min(lo+(w+1)*step, hi)
+		if intKeyed {
+			bucketIntRows(src, nb, lo, from, to, of, counts[w])
+			return
+		}
+		for i := from; i < to; i++ {
+			_, sk, ok := key(i)
 			if !ok || src.skip(i) {
 				of[i-lo] = noBucket
 				continue
 			}
-			b := bucketOf(keyHash(ik, sk, intKeyed), nb)
+			b := bucketOf(hashString(sk), nb)
 			of[i-lo] = uint16(b)
 			counts[w][b]++
-			if strs != nil {
-				strs[i-lo] = sk
-			}
+			strs[i-lo] = sk
 		}
 	})
 	sp, place := newSpread(counts, nb, intKeyed)
@@ -362,6 +365,29 @@ func spreadSource(src asOfSource, intKeyed bool, nb, workers, lo, hi int) spread
 		}
 	})
 	return sp
+}
+
+// bucketIntRows is spreadSource's first pass over rows [from, to) on one
+// integer key, written out: of[i-lo] is row i's bucket (noBucket: skipped,
+// as asOfSource.skip says), counts the rows of each bucket.
+func bucketIntRows(src asOfSource, nb, lo, from, to int, of []uint16, counts []int) {
+	keys, kv, tv := src.keys[0].I64, src.keys[0].Valid, src.ts.Valid
+	cut := src.hasCutoff && src.created != nil
+	var cv []bool
+	var created []int64
+	if cut {
+		cv, created = src.created.Valid, src.created.I64
+	}
+	shift := 65 - bits.Len(uint(nb))
+	for i := from; i < to; i++ {
+		if (kv != nil && !kv[i]) || (tv != nil && !tv[i]) || (cut && (cv == nil || cv[i]) && created[i] > src.cutoff) {
+			of[i-lo] = noBucket
+			continue
+		}
+		b := int(mix(uint64(keys[i])) >> shift)
+		of[i-lo] = uint16(b)
+		counts[b]++
+	}
 }
 
 // newSpread lays out the spread of the rows the workers counted by bucket:

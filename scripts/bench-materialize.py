@@ -1,12 +1,14 @@
-"""Benchmark: fs materialize against DuckDB's ASOF JOIN and pandas merge_asof
-on the same files, in the same run.
+"""Benchmark: fs materialize against DuckDB's ASOF JOIN and Polars' join_asof (and pandas' merge_asof with
+--pandas) on the same files, in the same run, on several layouts of the same source rows.
 
-Generates 10,000,000 source rows (100,000 entities, 5 numeric columns, an event
-and a created timestamp) and 1,000,000 entity rows, then times:
-  - fs materialize of the 5 features (whole process: wall time, CPU time, peak RSS),
-  - DuckDB: the same as-of join (read parquet, ASOF LEFT JOIN, write parquet),
-  - pandas: read parquet, merge_asof, write parquet.
-Run with the test environment's Python: .venv/bin/python scripts/bench-materialize.py [--rows N --entities N]
+Generates 10,000,000 source rows (100,000 entities, 5 float columns, an event and a created timestamp) and 1,000,000
+entity rows; writes the source as one row group, as 64 row groups and as 100 files (--shapes); then times, as its own
+process under GNU time (wall, CPU, peak RSS), each tool computing five features (three columns, two expressions):
+  - fs materialize,
+  - DuckDB: read parquet, ASOF LEFT JOIN, write zstd parquet,
+  - Polars: read parquet, sort both sides, join_asof(by=key, strategy="backward"), sort back, write zstd parquet.
+and checks that they agree. Run with the test environment's Python:
+    .venv/bin/python scripts/bench-materialize.py [--shapes one,64,files --runs N --keep DIR --steps --fs BIN]
 """
 import argparse
 import json
@@ -23,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchtime import timed, write_asof_data
+from benchtime import SHAPES, timed, write_asof_data
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -36,20 +38,31 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="runs of each tool; the median is reported")
     ap.add_argument("--keep", help="work directory to keep (default: a temporary one)")
     ap.add_argument("--memory-limit", help="fs materialize's --memory-limit and DuckDB's memory_limit (e.g. 2GiB)")
-    ap.add_argument("--no-pandas", action="store_true", help="skip pandas (it holds everything in memory)")
+    ap.add_argument("--shapes", default="one,64,files",
+                    help="layouts of the same source rows, compared side by side: " +
+                         ", ".join(f"{k} ({v})" for k, v in SHAPES.items()))
+    ap.add_argument("--pandas", action="store_true", help="also time pandas (it holds everything in memory)")
     ap.add_argument("--spark", help="also time fs materialize --engine spark on this Spark Connect server (sc://HOST:PORT)")
+    ap.add_argument("--steps", action="store_true",
+                    help="also print fs materialize --timings per step and shape (the median of --runs runs)")
+    ap.add_argument("--fs", help="time this fs binary (e.g. an earlier commit's) instead of building ./cmd/fs")
     ap.add_argument("--sizes", help="several sizes in one run, e.g. 10M,100M: 10M source rows (100k keys) x 1M entity "
                                     "rows, 100M (1M keys) x 10M; overrides --rows, --entities, --events")
     a = ap.parse_args()
     base = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-"))
-    if not a.sizes:
-        run(a, base)
-        return
-    for size in a.sizes.split(","):
-        n = int(size.rstrip("M")) * 1_000_000
+    fs = pathlib.Path(a.fs).resolve() if a.fs else base / "fs"
+    if not a.fs:
+        subprocess.run(["go", "build", "-o", str(fs), "./cmd/fs"], cwd=ROOT, check=True)
+    sizes = a.sizes.split(",") if a.sizes else [None]
+    for size in sizes:
         b = argparse.Namespace(**vars(a))
-        b.rows, b.entities, b.events = n, n // 100, n // 10
-        run(b, base / size)
+        work = base
+        if size:
+            n = int(size.rstrip("M")) * 1_000_000
+            b.rows, b.entities, b.events = n, n // 100, n // 10
+            work = base / size
+        results = {shape: run(b, work, shape, fs) for shape in a.shapes.split(",")}
+        report(b, results)
         print(flush=True)
 
 
@@ -72,59 +85,117 @@ def pandas_fits(rows, events):
     return need < 0.8 * avail, need
 
 
-def run(a, work):
-    work.mkdir(parents=True, exist_ok=True)
-    src, ents = write_asof_data(work, a.rows, a.entities, a.events)
+# The five features: three columns and two expressions, as fs, SQL and Polars write them.
+EXPRS = [("f0", "s.f0", "pl.col('f0')"), ("f1", "s.f1", "pl.col('f1')"), ("f2", "s.f2", "pl.col('f2')"),
+         ("f3 * 2.0 + f4", "s.f3 * 2.0 + s.f4", "pl.col('f3') * 2.0 + pl.col('f4')"),
+         ("f0 > 0 ? f1 - f2 : f1 * f2", "CASE WHEN s.f0 > 0 THEN s.f1 - s.f2 ELSE s.f1 * s.f2 END",
+          "pl.when(pl.col('f0') > 0).then(pl.col('f1') - pl.col('f2')).otherwise(pl.col('f1') * pl.col('f2'))")]
+CUTOFF = "2030-01-01T00:00:00Z"
 
-    fs = work / "fs"
-    subprocess.run(["go", "build", "-o", str(fs), "./cmd/fs"], cwd=ROOT, check=True)
-    (work / "features.yaml").write_text(
+
+def run(a, work, shape, fs):
+    """Times every tool on one shape of the source; returns {tool: (wall, cpu, rss)} and the rows' agreement."""
+    work.mkdir(parents=True, exist_ok=True)
+    src, ents = write_asof_data(work, a.rows, a.entities, a.events, shape)
+    files = src / "*.parquet" if src.is_dir() else src
+    out = work / shape
+    out.mkdir(exist_ok=True)
+    (out / "features.yaml").write_text(
         "entities: [{name: e, join_keys: [entity_id]}]\n"
-        "sources: [{name: s, path: source.parquet, entity: e, timestamp_field: ts, created_timestamp_field: created}]\n"
-        "features:\n" + "".join(f"  - {{name: g{i}, source: s, expr: f{i}}}\n" for i in range(5)))
-    env = {**os.environ, "FS_STORE": str(work / "store")}
-    if not (work / "store").exists():
+        f"sources: [{{name: s, path: {src}, entity: e, timestamp_field: ts, created_timestamp_field: created}}]\n"
+        "features:\n" + "".join(f"  - {{name: g{i}, source: s, expr: '{e[0]}', type: float64}}\n"
+                                for i, e in enumerate(EXPRS)))
+    env = {**os.environ, "FS_STORE": str(out / "store")}
+    if not (out / "store").exists():
         subprocess.run([str(fs), "init"], env=env, check=True, capture_output=True)
-    subprocess.run([str(fs), "register", "features.yaml"], cwd=work, env=env, check=True, capture_output=True)
+    subprocess.run([str(fs), "register", "features.yaml"], cwd=out, env=env, check=True, capture_output=True)
 
     def median_run(*args, **kw):
-        warm_cache(src, ents)
+        warm_cache(*(src.glob("*.parquet") if src.is_dir() else [src]), ents)
         runs = sorted((timed(*args, **kw) for _ in range(a.runs)), key=lambda r: r[0])
         return runs[len(runs) // 2]
 
+    features = ",".join(f"g{i}" for i in range(len(EXPRS)))
     limit = ["--memory-limit", a.memory_limit] if a.memory_limit else []
-    fs_wall, fs_cpu, fs_rss = median_run(
-        [str(fs), "materialize", "--features", "g0,g1,g2,g3,g4", "--entities", "entities.parquet",
-         "--out", "fs.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet", *limit],
-        cwd=work, env=env, stdout=subprocess.DEVNULL)
-
-    spark = None
+    fs_cmd = [str(fs), "materialize", "--features", features, "--entities", str(ents), "--out", "fs.parquet",
+              "--as-of", CUTOFF, "--quiet", *limit]
+    res = {"fs materialize": median_run(fs_cmd, cwd=out, env=env, stdout=subprocess.DEVNULL)}
+    steps = fs_steps(fs_cmd, out, env, a.runs) if a.steps else None
     if a.spark:
-        spark = median_run(
-            [str(fs), "materialize", "--features", "g0,g1,g2,g3,g4", "--entities", "entities.parquet",
-             "--out", "spark.parquet", "--as-of", "2030-01-01T00:00:00Z", "--quiet", "--engine", "spark",
-             "--spark-remote", a.spark], cwd=work, env=env, stdout=subprocess.DEVNULL)
-        same = (work / "spark.parquet").read_bytes() == (work / "fs.parquet").read_bytes()
+        res["fs --engine spark"] = median_run(
+            [str(fs), "materialize", "--features", features, "--entities", str(ents),
+             "--out", "spark.parquet", "--as-of", CUTOFF, "--quiet", "--engine", "spark",
+             "--spark-remote", a.spark], cwd=out, env=env, stdout=subprocess.DEVNULL)
+        print(f"{shape}: the spark engine's file is byte for byte the local engine's:",
+              (out / "spark.parquet").read_bytes() == (out / "fs.parquet").read_bytes())
 
     # The entity rows keep their order, as fs keeps it.
     duck_limit = f"SET memory_limit='{a.memory_limit}';" if a.memory_limit else ""
+    cols = ", ".join(f"{e[1]} AS g{i}" for i, e in enumerate(EXPRS))
     duck_sql = f"""
         SET TimeZone='UTC';{duck_limit}
-        SET temp_directory='{work / "duckdb.tmp"}';
+        SET temp_directory='{out / "duckdb.tmp"}';
         SET enable_progress_bar=false;
         COPY (
-          SELECT e.entity_id, e.event_timestamp, e.label, s.f0 AS g0, s.f1 AS g1, s.f2 AS g2, s.f3 AS g3, s.f4 AS g4
+          SELECT e.entity_id, e.event_timestamp, e.label, {cols}
           FROM (SELECT *, row_number() OVER () AS _row FROM '{ents}') e
-          ASOF LEFT JOIN (SELECT * FROM '{src}' WHERE created <= TIMESTAMPTZ '2030-01-01') s
+          ASOF LEFT JOIN (SELECT * FROM '{files}' WHERE created <= TIMESTAMPTZ '2030-01-01') s
             ON e.entity_id = s.entity_id AND e.event_timestamp >= s.ts
           ORDER BY e._row
-        ) TO '{work / "duckdb.parquet"}' (FORMAT parquet, COMPRESSION zstd)"""
-    duck_wall, duck_cpu, duck_rss = median_run(
-        [sys.executable, "-c", f"import duckdb; duckdb.connect().execute({duck_sql!r})"])
+        ) TO '{out / "duckdb.parquet"}' (FORMAT parquet, COMPRESSION zstd)"""
+    res["duckdb ASOF JOIN"] = median_run([sys.executable, "-c", f"import duckdb; duckdb.connect().execute({duck_sql!r})"])
 
-    pandas_code = f"""
+    # Polars: join_asof needs both sides sorted on time; the sorts are part of its time.
+    pcols = ", ".join(f"({e[2]}).alias('g{i}')" for i, e in enumerate(EXPRS))
+    polars_code = f"""
+import datetime, warnings, polars as pl
+warnings.filterwarnings('ignore')  # join_asof cannot check sortedness within groups; both sides are sorted
+s = pl.read_parquet('{files}').filter(pl.col('created') <= datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
+s = s.drop('created').sort('ts')
+e = pl.read_parquet('{ents}').with_row_index('_row').sort('event_timestamp')
+m = e.join_asof(s, left_on='event_timestamp', right_on='ts', by='entity_id', strategy='backward')
+del s, e
+m = m.sort('_row').select('entity_id', 'event_timestamp', 'label', {pcols})
+m.write_parquet('{out / "polars.parquet"}', compression='zstd')
+"""
+    res["polars join_asof"] = median_run([sys.executable, "-c", polars_code])
+
+    if a.pandas:
+        fits, need = pandas_fits(a.rows, a.events)
+        if fits:
+            res["pandas merge_asof"] = median_run([sys.executable, "-c", pandas_code(files, ents, out)])
+        else:
+            print(f"pandas merge_asof not run: it would need about {need / 2**30:.0f} GiB, more than is free")
+
+    # Same answers (DuckDB breaks ties arbitrarily; random timestamps in micros make ties vanishingly rare).
+    got = pd.read_parquet(out / "fs.parquet")
+    agree = {}
+    for peer in ("duckdb", "polars"):
+        theirs = pd.read_parquet(out / f"{peer}.parquet")
+        agree[peer] = min(np.mean((got[c].to_numpy() == theirs[c].to_numpy()) |
+                                  (np.isnan(got[c].to_numpy()) & np.isnan(theirs[c].to_numpy())))
+                          for c in (f"g{i}" for i in range(len(EXPRS))))
+    sizes = {peer: (out / f"{peer}.parquet").stat().st_size for peer in ("fs", "duckdb", "polars")}
+    return res, agree, sizes, steps
+
+
+def fs_steps(cmd, out, env, runs):
+    """fs materialize --timings, run runs times: {step: median seconds}, steps in their order."""
+    seen = {}
+    for _ in range(runs):
+        err = subprocess.run([*cmd, "--timings"], cwd=out, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, check=True).stderr
+        for line in err.splitlines():
+            if line.startswith("fs: timing: "):
+                step, secs = line[len("fs: timing: "):].rsplit(None, 2)[:2]
+                seen.setdefault(step.strip().replace("fs.parquet", "the output"), []).append(float(secs))
+    return {k: sorted(v)[len(v) // 2] for k, v in seen.items()}
+
+
+def pandas_code(files, ents, out):
+    return f"""
 import pandas as pd
-s = pd.read_parquet('{src}')
+s = pd.read_parquet('{files.parent if files.name == "*.parquet" else files}')
 s = s[s['created'] <= pd.Timestamp('2030-01-01', tz='UTC')].drop(columns='created')
 s = s.sort_values('ts', ignore_index=True)
 e = pd.read_parquet('{ents}')
@@ -132,35 +203,41 @@ e['_row'] = range(len(e))
 m = pd.merge_asof(e.sort_values('event_timestamp'), s, left_on='event_timestamp', right_on='ts', by='entity_id')
 del s, e
 m = m.sort_values('_row').drop(columns=['_row', 'ts'])
-m.rename(columns={{f'f{{i}}': f'g{{i}}' for i in range(5)}}).to_parquet('{work / "pandas.parquet"}', compression='zstd')
+m['g3'] = m['f3'] * 2.0 + m['f4']
+m['g4'] = m['f1'].where(m['f0'] <= 0, m['f1'] - m['f2']).where(m['f0'] > 0, m['f1'] * m['f2'])
+m = m.rename(columns={{'f0': 'g0', 'f1': 'g1', 'f2': 'g2'}})[['entity_id', 'event_timestamp', 'label', 'g0', 'g1', 'g2', 'g3', 'g4']]
+m.to_parquet('{out / "pandas.parquet"}', compression='zstd')
 """
-    fits, need = pandas_fits(a.rows, a.events)
-    pandas = median_run([sys.executable, "-c", pandas_code]) if fits and not a.no_pandas else None
 
-    # Same answers (DuckDB breaks ties arbitrarily; random timestamps in micros make ties vanishingly rare).
-    got = pd.read_parquet(work / "fs.parquet", columns=["g0"])["g0"].to_numpy()
-    want = duckdb.sql(f"SELECT g0 FROM '{work / 'duckdb.parquet'}'").df()["g0"].to_numpy()
-    agree = np.mean((got == want) | (np.isnan(got) & np.isnan(want)))
-    if pandas:
-        theirs = pd.read_parquet(work / "pandas.parquet", columns=["g0"])["g0"].to_numpy()
-        agree_pandas = np.mean((got == theirs) | (np.isnan(got) & np.isnan(theirs)))
 
+def report(a, results):
     cores = os.cpu_count()
-    print(f"data: {a.rows:,} source rows ({a.entities:,} entities, 5 features), {a.events:,} entity rows, "
-          f"{cores} cores; median of {a.runs} runs each" + (f"; memory limit {a.memory_limit}" if a.memory_limit else ""))
-    rows = {"fs materialize": (fs_wall, fs_cpu, fs_rss), "duckdb ASOF JOIN": (duck_wall, duck_cpu, duck_rss)}
-    if pandas:
-        rows["pandas merge_asof"] = pandas
-    elif not a.no_pandas:
-        print(f"pandas merge_asof  not run: it would need about {need / 2**30:.0f} GiB, more than this machine has free")
-    if spark:
-        rows["fs --engine spark"] = spark
-    for name, (w, c, r) in rows.items():
-        print(f"{name:18s} wall {w:6.2f} s   cpu {c:6.2f} s   cores busy {c / w:4.2f}/{cores}   peak RSS {r:7.0f} MiB")
-    print(f"fs and duckdb agree on {agree:.6%} of rows" + (f"; fs and pandas on {agree_pandas:.6%}" if pandas else ""))
-    if spark:
-        print("the spark engine's file is byte for byte the local engine's:", same,
-              "(cpu and peak RSS are the fs process's; Spark's own are not counted)")
+    print(f"data: {a.rows:,} source rows ({a.entities:,} entities; 5 features: 3 columns, 2 expressions), "
+          f"{a.events:,} entity rows, {cores} cores; median of {a.runs} runs each"
+          + (f"; memory limit {a.memory_limit}" if a.memory_limit else ""))
+    tools = list(next(iter(results.values()))[0])
+    print(f"{'':20s}" + "".join(f"{SHAPES[s]:>36s}" for s in results))
+    for tool in tools:
+        line = f"{tool:20s}"
+        for res, *_ in results.values():
+            w, c, r = res[tool]
+            line += f"{w:8.2f} s {c:6.2f} s cpu {r:6.0f} MiB    "
+        print(line)
+    line = f"{'fs / best peer':20s}"
+    for res, *_ in results.values():
+        best = min(res[t][0] for t in res if not t.startswith("fs"))
+        line += f"{res['fs materialize'][0] / best:36.2f}"
+    print(line)
+    for shape, (_, agree, sizes, _) in results.items():
+        print(f"{SHAPES[shape]}: fs agrees with duckdb on {agree['duckdb']:.6%} of rows, with polars on "
+              f"{agree['polars']:.6%}; output sizes fs {sizes['fs'] / 2**20:.1f} MiB, duckdb "
+              f"{sizes['duckdb'] / 2**20:.1f} MiB, polars {sizes['polars'] / 2**20:.1f} MiB")
+    steps = {shape: r[3] for shape, r in results.items() if r[3]}
+    if steps:
+        print("fs materialize --timings, seconds (median):")
+        print(f"{'':58s}" + "".join(f"{SHAPES[s]:>26s}" for s in steps))
+        for step in next(iter(steps.values())):
+            print(f"{step:58s}" + "".join(f"{st.get(step, float('nan')):26.3f}" for st in steps.values()))
 
 
 if __name__ == "__main__":

@@ -182,6 +182,7 @@ go_status=0
 # Each fuzz target runs briefly here; make fuzz runs them longer.
 fuzz() { step "fuzz: $1 ($3)"; go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" -fuzzminimizetime 0s "$2"; }
 fuzz FuzzCanonical ./transforms 20s
+fuzz FuzzColumnsMatchRows ./transforms 10s
 fuzz FuzzReadParquet ./featurestore/parquet 20s
 fuzz FuzzDefinitions ./featurestore/yaml 10s
 fuzz FuzzEntities ./materialize 10s

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -245,5 +246,23 @@ func TestColumnFormCovers(t *testing.T) {
 		if got := p.Columnar() != nil; got != want {
 			t.Errorf("%s: column form %v, want %v", src, got, want)
 		}
+	}
+}
+
+// TestErrorNotNullForSpellingNil: an error other than a nil meeting an
+// operator stays an error, even where the expression spells nil (the
+// error's text quotes it) and an input is null.
+func TestErrorNotNullForSpellingNil(t *testing.T) {
+	e, err := Parse(`(i ?? 2) * j + (s == nil ? 0 : 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(e, diffEnv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.NewEvaluator().Eval(map[string]any{"i": nil, "j": math.MaxInt64, "s": "x"})
+	if err == nil || !strings.Contains(err.Error(), "overflow") {
+		t.Fatalf("got %v, %v; want the overflow", v, err)
 	}
 }
