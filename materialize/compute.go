@@ -64,7 +64,7 @@ func compileVersion(v *featurestore.FeatureVersion, src string, declared transfo
 	if p.prog, err = transforms.Compile(e, env, declared); err != nil {
 		return nil, fmt.Errorf("feature %s@%s: %w", v.Name, v.ID.Short(), err)
 	}
-	if len(v.DependsOn) == 0 && p.prog.Output() == v.Type {
+	if len(v.DependsOn) == 0 {
 		p.col = p.prog.Columnar()
 	}
 	return p, nil
@@ -354,19 +354,19 @@ func evaluate(ctx context.Context, g *group, v *featurestore.FeatureVersion, pro
 }
 
 // byColumn computes rows [lo, hi) of dst with the column form when the
-// program has one and each row takes its own source row (or none). It
-// reports false when it did not: the row form then computes the block
-// and names the row that fails.
+// program has one and each row takes its own source row (or none; use nil:
+// every row its own). It reports false when it did not: the row form then
+// computes the block and names the row that fails.
 func (p *program) byColumn(dst *featurestore.Series, use []int32, lo, hi int) bool {
-	if p.col == nil {
+	if p.col == nil || p.prog.Output() != dst.Type {
 		return false
 	}
 	active := make([]bool, hi-lo)
 	for i := lo; i < hi; i++ {
-		if use[i] >= 0 && int(use[i]) != i {
+		if use != nil && use[i] >= 0 && int(use[i]) != i {
 			return false
 		}
-		active[i-lo] = use[i] >= 0
+		active[i-lo] = use == nil || use[i] >= 0
 	}
 	in := make(map[string]*transforms.Vector, len(p.cols))
 	for k, c := range p.v.Columns {

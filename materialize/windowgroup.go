@@ -305,6 +305,9 @@ func evaluateAll(ctx context.Context, table *featurestore.Table, v *featurestore
 	with := maps.Clone(progs)
 	with[v.ID] = p
 	err := blocks(ctx, n, func(lo, hi int, ev *evaluator) error {
+		if p.byColumn(dst, nil, lo, hi) {
+			return nil
+		}
 		for r := lo; r < hi; r++ {
 			val, err := ev.value(v.ID, r)
 			if err != nil {
