@@ -24,6 +24,7 @@ load:
 FUZZTIME ?= 5m
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzReadParquet$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/parquet
+	go test -run '^$$' -fuzz '^FuzzOwnPagesAreParquetGos$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/parquet
 	go test -run '^$$' -fuzz '^FuzzDefinitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./featurestore/yaml
 	go test -run '^$$' -fuzz '^FuzzEntities$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./materialize
 	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./transforms

@@ -184,6 +184,7 @@ fuzz() { step "fuzz: $1 ($3)"; go test -run '^$' -fuzz "^$1\$" -fuzztime "$3" -f
 fuzz FuzzCanonical ./transforms 20s
 fuzz FuzzColumnsMatchRows ./transforms 10s
 fuzz FuzzReadParquet ./featurestore/parquet 20s
+fuzz FuzzOwnPagesAreParquetGos ./featurestore/parquet 10s
 fuzz FuzzDefinitions ./featurestore/yaml 10s
 fuzz FuzzEntities ./materialize 10s
 fuzz FuzzRequests ./http 10s

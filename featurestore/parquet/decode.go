@@ -152,6 +152,9 @@ func chunkOf(f *file, t readTask, c featurestore.Column) (pq.ColumnChunk, byte, 
 // damaged page is an error naming the file and column, never a panic.
 func readChunk(f *file, t readTask, c featurestore.Column, dec decoder, s *featurestore.Series) (err error) {
 	defer recoverDamaged(&err, t, c)
+	if readOwn(f, t, c, s) {
+		return nil
+	}
 	chunk, maxDef, err := chunkOf(f, t, c)
 	if err != nil {
 		return err
@@ -178,6 +181,9 @@ func recoverDamaged(err *error, t readTask, c featurestore.Column) {
 // their values to s from row at on.
 func readChunkRows(f *file, t readTask, c featurestore.Column, dec decoder, want []int64, at int, s *featurestore.Series) (err error) {
 	defer recoverDamaged(&err, t, c)
+	if readRowsOwn(f, t, c, want, at, s) {
+		return nil
+	}
 	chunk, maxDef, err := chunkOf(f, t, c)
 	if err != nil {
 		return err

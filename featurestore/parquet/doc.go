@@ -13,4 +13,16 @@
 // allocation of what a damaged length says; decode.go turns pages into
 // columns, timeUnit being the one place that decides what a stored time
 // counts.
+//
+// pages.go is fs's own page reader for the chunks read most (a local
+// file's flat INT32, INT64, FLOAT or DOUBLE column, PLAIN or dictionary
+// pages, v1 or v2, any codec parquet-go has, CRCs checked): it finds a
+// chunk's pages by their headers, so that workers decode them apart (one
+// large row group is not one worker), reads values from the page's bytes
+// without copying them first, and reads only the dictionary values of
+// the rows asked. A chunk it does not take, or where it meets anything
+// unexpected (a damaged page, a time out of range), is read again by
+// parquet-go, which gives the error. TestOwnPagesAreParquetGos,
+// TestOwnRowsAreParquetGos and FuzzOwnPagesAreParquetGos hold the two to
+// the same values.
 package parquet

@@ -23,8 +23,9 @@ type input interface {
 
 // file is an open parquet file; obj is set for a bucket's object.
 type file struct {
-	pf  *pq.File
-	obj *objectCache
+	pf    *pq.File
+	obj   *objectCache
+	local *os.File // a local file, which fs's own page reader reads (pages.go)
 }
 
 // openInput opens path for reading: a bucket's object when a blob store

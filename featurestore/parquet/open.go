@@ -36,7 +36,8 @@ func (o *openFile) get(path string) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.path, o.in, o.f = path, in, file{pf: pf, obj: obj}
+	local, _ := in.(*os.File)
+	o.path, o.in, o.f = path, in, file{pf: pf, obj: obj, local: local}
 	return &o.f, nil
 }
 
