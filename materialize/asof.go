@@ -437,25 +437,40 @@ func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 		if !found {
 			continue
 		}
-		// The first slot at or after t (a search without branches to
-		// mispredict: the conditional moves).
 		s, end := bk.start[g], bk.start[g+1]
-		for n := end - s; n > 1; {
-			half := n >> 1
-			if bk.times[s+half-1] < t {
-				s += half
-			}
-			n -= half
-		}
-		if s < end && bk.times[s] < t {
-			s++
-		}
+		s = firstAtOrAfter(bk.times, s, end, t)
 		// Rows come in source order: row r follows the one kept, and wins ties.
 		if s == end || later(src.created, b.row[s], b.ts[s], r, t) {
 			continue
 		}
 		b.row[s], b.ts[s] = r, t
 	}
+}
+
+// firstAtOrAfter is the first slot of [s, end) whose time is t or later
+// (times ascending there): for a few slots a count of those before t,
+// else a search; neither has a branch to mispredict but the loop's.
+func firstAtOrAfter(times []int64, s, end int32, t int64) int32 {
+	if end-s <= 16 {
+		k := s
+		for _, x := range times[s:end] {
+			if x < t {
+				k++
+			}
+		}
+		return k
+	}
+	for n := end - s; n > 1; {
+		half := n >> 1
+		if times[s+half-1] < t {
+			s += half
+		}
+		n -= half
+	}
+	if s < end && times[s] < t {
+		s++
+	}
+	return s
 }
 
 // answer writes each query's answer to sel and selTs: the best row
