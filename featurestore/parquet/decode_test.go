@@ -69,3 +69,36 @@ func BenchmarkWriteTableLevels(b *testing.B) {
 		})
 	}
 }
+
+// failAfter is a writer that fails once it has taken n bytes.
+type failAfter struct{ n int }
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, fmt.Errorf("disk full")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteTableFailsWhole: a writer that fails while row groups are
+// committed, as later ones are still encoded, fails the write (no hang),
+// wherever it fails.
+func TestWriteTableFailsWhole(t *testing.T) {
+	const rows = 3*rowGroupRows + 17
+	tab := &featurestore.Table{Rows: rows}
+	s := featurestore.NewSeries("x", transforms.Float64, rows)
+	for i := range rows {
+		s.F64[i] = float64(i) / 3
+	}
+	tab.Series = append(tab.Series, s)
+	var whole bytes.Buffer
+	if err := WriteTable(&whole, tab, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 100, whole.Len() / 3, whole.Len() - 10} {
+		if err := WriteTable(&failAfter{n: n}, tab, nil); err == nil {
+			t.Errorf("a writer failing after %d of %d bytes: no error", n, whole.Len())
+		}
+	}
+}

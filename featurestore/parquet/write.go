@@ -86,14 +86,19 @@ func WriteTable(w io.Writer, t *featurestore.Table, meta map[string]string) erro
 	}
 	pw := pq.NewWriter(w, opts...)
 	// Row groups are encoded and compressed in parallel, a column at a
-	// time, then committed in order: the bytes are the same as a
-	// sequential write.
+	// time, and committed in order as each is whole, while later ones
+	// are encoded: the bytes are the same as a sequential write.
 	var groups []*pq.ConcurrentRowGroupWriter
 	for lo := 0; lo < t.Rows; lo += rowGroupRows {
 		groups = append(groups, pw.BeginRowGroup())
 	}
 	width := len(t.Series)
 	errs := make([]error, len(groups)*width)
+	left := make([]atomic.Int32, len(groups)) // columns of each group still to encode
+	for gi := range left {
+		left[gi].Store(int32(width))
+	}
+	whole := make(chan int, len(groups))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(errs)) {
@@ -105,19 +110,37 @@ func WriteTable(w io.Writer, t *featurestore.Table, meta map[string]string) erro
 				lo := gi * rowGroupRows
 				col := groups[gi].ColumnWriters()[ci]
 				errs[task] = writeColumn(col, t.Series[ci], ci, lo, min(lo+rowGroupRows, t.Rows))
+				if left[gi].Add(-1) == 0 {
+					whole <- gi
+				}
 			}
 		}()
 	}
+	err := commitInOrder(groups, whole, func(gi int) error { return errors.Join(errs[gi*width : (gi+1)*width]...) })
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return err
 	}
-	for _, rg := range groups {
-		if _, err := rg.Commit(); err != nil {
-			return err
+	return pw.Close()
+}
+
+// commitInOrder commits the row groups in order as whole says each is
+// encoded (every group comes once, in any order), stopping at the first
+// whose encoding failed (failed says) or whose commit does.
+func commitInOrder(groups []*pq.ConcurrentRowGroupWriter, whole <-chan int, failed func(gi int) error) error {
+	done := make([]bool, len(groups))
+	for next := 0; next < len(groups); {
+		done[<-whole] = true
+		for ; next < len(groups) && done[next]; next++ {
+			if err := failed(next); err != nil {
+				return err
+			}
+			if _, err := groups[next].Commit(); err != nil {
+				return err
+			}
 		}
 	}
-	return pw.Close()
+	return nil
 }
 
 // writeColumn writes rows [lo, hi) of column s (the ci-th) into its
