@@ -36,10 +36,15 @@ func (p *picks) fetch(ctx context.Context, files []string, cols featurestore.Sch
 	batch := max(1, int(maxBytes/parquet.BytesPerRow(cols)))
 	// The picks of each batch: a counting sort by batch.
 	at := make([]int32, len(p.rows)) // where each pick's row is among the rows
+	step := (len(at) + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	parallelN(runtime.GOMAXPROCS(0), func(w int) {
+		for k := w * step; k < min((w+1)*step, len(at)); k++ {
+			at[k] = int32(set.rank(p.rows[k]))
+		}
+	})
 	start := make([]int, (len(set.rows)+batch-1)/batch+1)
-	for k, r := range p.rows {
-		at[k] = int32(set.rank(r))
-		start[int(at[k])/batch+1]++
+	for _, a := range at {
+		start[int(a)/batch+1]++
 	}
 	for b := 1; b < len(start); b++ {
 		start[b] += start[b-1]
@@ -83,7 +88,7 @@ type rowSet struct {
 }
 
 func newRowSet(rows []int64) rowSet {
-	s := rowSet{bits: make([]uint64, slices.Max(rows)/64+1)}
+	s := rowSet{bits: make([]uint64, slices.Max(rows)/64+1), rows: make([]int64, 0, len(rows))}
 	for _, r := range rows {
 		s.bits[r/64] |= 1 << (r % 64)
 	}
