@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -28,6 +29,10 @@ func (s *Store) Create(ctx context.Context, uri string) (blob.Writer, error) {
 	}
 	return &writer{store: s, c: c, ctx: ctx, uri: uri, bucket: bucket, key: key}, nil
 }
+
+// createTimeout bounds the start of a multipart upload, which an
+// interruption does not cut short.
+const createTimeout = 30 * time.Second
 
 // writer buffers a part and uploads each full one in the background (one
 // at a time beside the writing).
@@ -69,11 +74,18 @@ func (w *writer) failure() error {
 // send uploads a part after the one before it.
 func (w *writer) send(part []byte) error {
 	if w.upload == nil {
-		out, err := w.c.CreateMultipartUpload(w.ctx, &awss3.CreateMultipartUploadInput{Bucket: &w.bucket, Key: &w.key})
+		// Not cancelled with the write: an upload the server made while the
+		// answer was cut short would be left behind, its id unknown to Abort.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), createTimeout)
+		out, err := w.c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: &w.bucket, Key: &w.key})
+		cancel()
 		if err != nil {
 			return w.store.failed("write", w.uri, "", err)
 		}
 		w.upload = out.UploadId
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
 	}
 	w.pending.Wait()
 	if err := w.failure(); err != nil {
