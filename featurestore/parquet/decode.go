@@ -292,6 +292,21 @@ func isTime(phys, logical string) bool {
 	return ok
 }
 
+// columnUnit is timeUnit of a column: what its stored values are
+// multiplied by (1 for a column that holds no time).
+func columnUnit(c featurestore.Column) int64 {
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	unit, _ := timeUnit(phys, logical)
+	return unit
+}
+
+// scaleBounds is the range of values v for which v*mult fits in an int64
+// (mult is positive; Go's division truncates toward zero): comparisons,
+// not a division a value.
+func scaleBounds(mult int64) (lo, hi int64) {
+	return math.MinInt64 / mult, math.MaxInt64 / mult
+}
+
 // gather sets dst[at+k] to the page's value of row want[k] (idx, when
 // set, maps a row to vals through a dictionary). A damaged page indexes
 // out of range and panics, which readChunkRows turns into an error.
@@ -581,9 +596,7 @@ func scatter[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxD
 // place, keeping a value that overflows unscaled.
 func scatterScaled[T, U number](dst []U, valid []bool, start, n int, defs []byte, maxDef byte, vals []T, idx []int32, mult U) int {
 	scatter(dst, valid, start, n, defs, maxDef, vals, idx, 1)
-	// v*mult fits where v is within [lo, hi] (mult is positive; Go's
-	// division truncates toward zero): comparisons, not a division a value.
-	lo, hi := int64(math.MinInt64)/int64(mult), int64(math.MaxInt64)/int64(mult)
+	lo, hi := scaleBounds(int64(mult))
 	bad := -1
 	for k, v := range dst[start : start+n] {
 		switch {

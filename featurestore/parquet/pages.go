@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -36,6 +35,7 @@ type pageLoc struct {
 	h   format.PageHeader
 	off int64
 	row int
+	n   int // a data page's rows (values, nulls included)
 }
 
 // chunkPlan is a chunk's pages, found by their headers.
@@ -74,9 +74,9 @@ func planChunk(f *os.File, size int64, md *format.ColumnMetaData, maxDef, maxRep
 			h.UncompressedPageSize < 0 || h.UncompressedPageSize > MaxPageSize {
 			return nil, false
 		}
-		loc := pageLoc{h: h, off: off + n, row: rows}
-		off += n + int64(h.CompressedPageSize)
 		values, ok := p.supported(h)
+		loc := pageLoc{h: h, off: off + n, row: rows, n: values}
+		off += n + int64(h.CompressedPageSize)
 		switch {
 		case !ok:
 			return nil, false
@@ -363,7 +363,7 @@ func (p *chunkPlan) open(loc pageLoc, n int, sc *pageScratch) (defs, data []byte
 // decodePage decodes one data page into s; false on anything unexpected,
 // a value out of range included.
 func (p *chunkPlan) decodePage(loc pageLoc, dict *dictionary, s *featurestore.Series, off, rows int, c featurestore.Column, sc *pageScratch) bool {
-	n, _ := p.supported(loc.h)
+	n := loc.n
 	if loc.row+n > rows {
 		return false
 	}
@@ -451,8 +451,7 @@ func dataEncoding(h format.PageHeader) format.Encoding {
 // returns the first row out of range, or -1 (and 0 for a type it does not
 // take, which the caller treats as a failure).
 func scatterPage(s *featurestore.Series, start, n int, defs []byte, maxDef byte, vals any, idx []int32, c featurestore.Column) int {
-	phys, logical, _ := strings.Cut(c.Physical, "/")
-	mult, _ := timeUnit(phys, logical)
+	mult := columnUnit(c)
 	ints := c.Type == transforms.Int64 || c.Type == transforms.Timestamp
 	switch v := vals.(type) {
 	case []float64:
@@ -550,9 +549,8 @@ func plainInPlace(s *featurestore.Series, start int, data []byte, c featurestore
 			dst[k] = math.Float64frombits(le.Uint64(data[8*k:]))
 		}
 	case phys == format.Int64 && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
-		p, logical, _ := strings.Cut(c.Physical, "/")
-		mult, _ := timeUnit(p, logical)
-		lo, hi := int64(math.MinInt64)/mult, int64(math.MaxInt64)/mult
+		mult := columnUnit(c)
+		lo, hi := scaleBounds(mult)
 		dst := s.I64[start : start+n]
 		for k := range dst {
 			v := int64(le.Uint64(data[8*k:]))
@@ -597,7 +595,7 @@ func (p *chunkPlan) readRows(s *featurestore.Series, want []int64, at, rows int,
 
 // pageRows copies the rows wanted of one data page to s from row at on.
 func (p *chunkPlan) pageRows(loc pageLoc, dict *dictionary, s *featurestore.Series, want []int64, at int, c featurestore.Column, sc *pageScratch) bool {
-	n, _ := p.supported(loc.h)
+	n := loc.n
 	defs, data, nonNull, ok := p.open(loc, n, sc)
 	if !ok {
 		return false
@@ -648,8 +646,7 @@ func (p *chunkPlan) pageRows(loc pageLoc, dict *dictionary, s *featurestore.Seri
 // for a null, left null), through idx when set (a dictionary). Timestamps
 // are scaled; false for one out of range or a type it does not take.
 func gatherPage(s *featurestore.Series, at int, rowsAt []int, vals any, idx []int32, c featurestore.Column) bool {
-	phys, logical, _ := strings.Cut(c.Physical, "/")
-	mult, _ := timeUnit(phys, logical)
+	mult := columnUnit(c)
 	ints := c.Type == transforms.Int64 || c.Type == transforms.Timestamp
 	switch v := vals.(type) {
 	case []float64:
@@ -668,7 +665,7 @@ func gatherPage(s *featurestore.Series, at int, rowsAt []int, vals any, idx []in
 
 // gatherVals is gatherPage for one type; mult scales (an int64 result).
 func gatherVals[T, U number](dst []U, valid []bool, at int, rowsAt []int, vals []T, idx []int32, mult int64) bool {
-	lo, hi := int64(math.MinInt64)/mult, int64(math.MaxInt64)/mult
+	lo, hi := scaleBounds(mult)
 	for k, j := range rowsAt {
 		if j < 0 {
 			continue
@@ -713,9 +710,8 @@ func gatherPlain(s *featurestore.Series, at int, rowsAt []int, data []byte, nonN
 			}
 		}
 	case phys == format.Int64 && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
-		p, logical, _ := strings.Cut(c.Physical, "/")
-		mult, _ := timeUnit(p, logical)
-		lo, hi := int64(math.MinInt64)/mult, int64(math.MaxInt64)/mult
+		mult := columnUnit(c)
+		lo, hi := scaleBounds(mult)
 		for k, j := range rowsAt {
 			if j < 0 {
 				continue
