@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -132,4 +134,29 @@ func latestByScan(src asOfSource, ents []*featurestore.Series, e int, at int64) 
 		}
 	}
 	return int32(best)
+}
+
+// TestFirstAtOrAfter checks the slot search against sort.Search on groups
+// of every size up to 40 (counted up to 16, searched above), with repeated
+// times and the int64 extremes, at every offset into the slots.
+func TestFirstAtOrAfter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	pool := []int64{math.MinInt64, math.MinInt64 + 1, -5, -1, 0, 1, 2, 7, math.MaxInt64 - 1, math.MaxInt64}
+	for size := 0; size <= 40; size++ {
+		for range 50 {
+			pad := rng.IntN(3)
+			times := make([]int64, pad+size+rng.IntN(3))
+			for i := range times {
+				times[i] = pool[rng.IntN(len(pool))]
+			}
+			group := times[pad : pad+size]
+			slices.Sort(group)
+			for _, q := range pool {
+				want := int32(pad + sort.Search(size, func(i int) bool { return group[i] >= q }))
+				if got := firstAtOrAfter(times, int32(pad), int32(pad+size), q); got != want {
+					t.Fatalf("times %v, slots [%d, %d), t=%d: got slot %d, want %d", times, pad, pad+size, q, got, want)
+				}
+			}
+		}
+	}
 }
