@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/fs-dev/fs/featurestore"
@@ -100,5 +102,60 @@ func TestWriteTableFailsWhole(t *testing.T) {
 		if err := WriteTable(&failAfter{n: n}, tab, nil); err == nil {
 			t.Errorf("a writer failing after %d of %d bytes: no error", n, whole.Len())
 		}
+	}
+}
+
+// TestValueBitsAreParquetGos checks that writing values by replacing the
+// bits of a leveled template (valueBits) builds the Values and the file
+// bytes that parquet-go's constructors and Value.Level do, with nulls,
+// NaN, -0 and the int64 and timestamp extremes; and that the offset is
+// found in the parquet-go version this module pins (else writing is
+// slower: a parquet-go upgrade that moves it must be looked at).
+func TestValueBitsAreParquetGos(t *testing.T) {
+	if valueBits < 0 {
+		t.Fatal("the bits of a parquet-go Value were not found: valuesOf calls Value.Level per value")
+	}
+	const rows = 3000
+	r := rand.New(rand.NewPCG(5, 6))
+	tab := &featurestore.Table{Rows: rows}
+	f, k, ts := featurestore.NewSeries("f", transforms.Float64, rows), featurestore.NewSeries("k", transforms.Int64, rows),
+		featurestore.NewSeries("ts", transforms.Timestamp, rows)
+	specials := []float64{math.NaN(), math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.MaxFloat64}
+	for i := range rows {
+		f.F64[i], k.I64[i], ts.I64[i] = r.NormFloat64(), r.Int64(), r.Int64()-r.Int64()
+		switch i % 97 {
+		case 0:
+			f.F64[i], k.I64[i], ts.I64[i] = specials[i%len(specials)], math.MinInt64, math.MinInt64
+		case 1:
+			k.I64[i], ts.I64[i] = math.MaxInt64, math.MaxInt64
+		case 2:
+			f.SetNull(i, rows)
+			k.SetNull(i, rows)
+			ts.SetNull(i, rows)
+		}
+	}
+	tab.Series = []*featurestore.Series{f, k, ts}
+	write := func() []byte {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, tab, map[string]string{"m": "v"}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	fast := write()
+	off := valueBits
+	defer func() { valueBits = off }()
+	for ci, s := range tab.Series {
+		got, want := make([]pq.Value, rows), make([]pq.Value, rows)
+		valueBits = off
+		valuesOf(got, s, 0, ci)
+		valueBits = -1
+		valuesOf(want, s, 0, ci)
+		if !slices.Equal(got, want) {
+			t.Fatalf("column %s: Values differ from parquet-go's", s.Name)
+		}
+	}
+	if !bytes.Equal(fast, write()) {
+		t.Fatal("the file written with replaced bits differs from the one written with Value.Level")
 	}
 }

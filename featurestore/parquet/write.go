@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -164,17 +166,14 @@ func writeColumn(col *pq.ColumnWriter, s *featurestore.Series, ci, lo, hi int) e
 func valuesOf(vs []pq.Value, s *featurestore.Series, i, ci int) {
 	switch s.Type {
 	case transforms.Float64:
-		for k := range vs {
-			vs[k] = pq.DoubleValue(s.F64[i+k]).Level(0, 1, ci)
-		}
+		bitsOf(vs, pq.DoubleValue(0).Level(0, 1, ci), func(k int) uint64 { return math.Float64bits(s.F64[i+k]) },
+			func(k int) pq.Value { return pq.DoubleValue(s.F64[i+k]) })
 	case transforms.Int64:
-		for k := range vs {
-			vs[k] = pq.Int64Value(s.I64[i+k]).Level(0, 1, ci)
-		}
+		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(s.I64[i+k]) },
+			func(k int) pq.Value { return pq.Int64Value(s.I64[i+k]) })
 	case transforms.Timestamp:
-		for k := range vs {
-			vs[k] = pq.Int64Value(floorDiv(s.I64[i+k], 1000)).Level(0, 1, ci)
-		}
+		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(floorDiv(s.I64[i+k], 1000)) },
+			func(k int) pq.Value { return pq.Int64Value(floorDiv(s.I64[i+k], 1000)) })
 	case transforms.Bool:
 		for k := range vs {
 			vs[k] = pq.BooleanValue(s.Bool[i+k]).Level(0, 1, ci)
@@ -192,6 +191,57 @@ func valuesOf(vs []pq.Value, s *featurestore.Series, i, ci int) {
 			vs[k] = pq.NullValue().Level(0, 0, ci)
 		}
 	}
+}
+
+// bitsOf sets vs[k] to the 64-bit value of that type whose bits are
+// bits(k), at template's levels: template with its bits replaced, where
+// parquet-go's Value keeps them (valueBits), else value(k) leveled as
+// template is, a call to Value.Level per value, which is not inlined.
+func bitsOf(vs []pq.Value, template pq.Value, bits func(k int) uint64, value func(k int) pq.Value) {
+	if valueBits < 0 {
+		for k := range vs {
+			vs[k] = value(k).Level(int(template.RepetitionLevel()), int(template.DefinitionLevel()), template.Column())
+		}
+		return
+	}
+	for k := range vs {
+		vs[k] = template
+		*(*uint64)(unsafe.Add(unsafe.Pointer(&vs[k]), valueBits)) = bits(k)
+	}
+}
+
+// valueBits is the offset of a 64-bit value's bits in a parquet-go Value
+// (whose fields are not exported), or -1 if Values built by replacing
+// those bits are not found to be the same as parquet-go's own.
+var valueBits = findValueBits()
+
+func findValueBits() int {
+	const probe = 0x0123456789abcdef
+	v := pq.Int64Value(probe)
+	for off := 0; off+8 <= int(unsafe.Sizeof(v)); off += 8 {
+		if *(*uint64)(unsafe.Add(unsafe.Pointer(&v), off)) == probe && sameWithBitsAt(off) {
+			return off
+		}
+	}
+	return -1
+}
+
+// sameWithBitsAt reports whether, for a few values of each 64-bit type
+// and levels, a leveled zero with the bits at off replaced equals the
+// value parquet-go builds and levels.
+func sameWithBitsAt(off int) bool {
+	for _, x := range []int64{0, 1, -1, math.MinInt64, math.MaxInt64, 0x0123456789abcdef} {
+		for _, ci := range []int{0, 1, 300} {
+			d, i := pq.DoubleValue(0).Level(0, 1, ci), pq.Int64Value(0).Level(0, 1, ci)
+			*(*uint64)(unsafe.Add(unsafe.Pointer(&d), off)) = uint64(x)
+			*(*uint64)(unsafe.Add(unsafe.Pointer(&i), off)) = uint64(x)
+			f := math.Float64frombits(uint64(x))
+			if d != pq.DoubleValue(f).Level(0, 1, ci) || i != pq.Int64Value(x).Level(0, 1, ci) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func floorDiv(a, b int64) int64 {
