@@ -439,26 +439,48 @@ func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 	if len(bk.times) == 0 {
 		return
 	}
-	intKeyed := src.intKeyed()
-	for p := lo; p < hi; p++ {
-		r, t := sp.row[p], sp.ts[p]
-		var g int32
-		var found bool
-		if intKeyed {
-			g, found = bk.ints.get(sp.key[p])
-		} else {
-			g, found = bk.strKeys[sp.str[p]]
+	// The keys' groups are looked up a batch of rows at a time, apart from
+	// the searches: lookups that do not wait on each other overlap.
+	var groups [256]int32
+	for at := lo; at < hi; at += len(groups) {
+		n := min(len(groups), hi-at)
+		bk.groupsOf(src, sp, at, groups[:n])
+		for k, g := range groups[:n] {
+			if g < 0 {
+				continue
+			}
+			p := at + k
+			r, t := sp.row[p], sp.ts[p]
+			s, end := bk.start[g], bk.start[g+1]
+			s = firstAtOrAfter(bk.times, s, end, t)
+			if s == end {
+				continue
+			}
+			// Rows come in source order: row r follows the one kept, and
+			// wins ties of time and created time.
+			if r0, t0 := b.row[s], b.ts[s]; r0 >= 0 && (t0 > t || t0 == t && later(src.created, r0, t0, r, t)) {
+				continue
+			}
+			b.row[s], b.ts[s] = r, t
 		}
+	}
+}
+
+// groupsOf sets groups[k] to the group of spread row at+k's key, -1 when
+// none of the bucket's queries has that key.
+func (bk *bucket) groupsOf(src asOfSource, sp spread, at int, groups []int32) {
+	if src.intKeyed() {
+		for k := range groups {
+			groups[k] = bk.ints.find(sp.key[at+k])
+		}
+		return
+	}
+	for k := range groups {
+		g, found := bk.strKeys[sp.str[at+k]]
 		if !found {
-			continue
+			g = -1
 		}
-		s, end := bk.start[g], bk.start[g+1]
-		s = firstAtOrAfter(bk.times, s, end, t)
-		// Rows come in source order: row r follows the one kept, and wins ties.
-		if s == end || later(src.created, b.row[s], b.ts[s], r, t) {
-			continue
-		}
-		b.row[s], b.ts[s] = r, t
+		groups[k] = g
 	}
 }
 
@@ -541,13 +563,12 @@ func newIntTable(m map[int64]int32) intTable {
 	return t
 }
 
-func (t *intTable) get(k int64) (int32, bool) {
+// find is k's group, -1 if none.
+func (t *intTable) find(k int64) int32 {
 	for i := mix(uint64(k)) & t.mask; ; i = (i + 1) & t.mask {
-		switch sl := t.slots[i]; {
-		case sl.group == 0:
-			return 0, false
-		case sl.key == k:
-			return sl.group - 1, true
+		sl := t.slots[i]
+		if sl.group == 0 || sl.key == k {
+			return sl.group - 1
 		}
 	}
 }
