@@ -31,6 +31,11 @@
 // that would make Badger change files (replay a log, drop an unfinished
 // table) opens a scratch copy instead (open.go).
 //
+// Badger writes a writer's changes as a new table when it closes, and a
+// command lives too short for Badger's background compactions, so a
+// writer's Close merges the tables once 8 have gathered (flattenAt);
+// otherwise every open would read one more table per command before it.
+//
 // # Checking and repair
 //
 // Check reads every file and record without changing anything (Report);

@@ -138,6 +138,9 @@ func (s *Store) Dir() string { return s.dir }
 // Close closes the database. A writer then verifies the tables it wrote
 // (Badger writes them as it closes), so that readers need not.
 func (s *Store) Close() error {
+	if !s.readOnly && s.dir != "" && level0Tables(s.db) >= flattenAt {
+		_ = s.db.Flatten(1) // for speed only: a merge that fails leaves the tables as they were
+	}
 	err := s.db.Close()
 	if s.scratch != nil {
 		s.scratch.release()
@@ -148,6 +151,23 @@ func (s *Store) Close() error {
 		}
 	}
 	return err
+}
+
+// flattenAt is how many level-0 tables a writer's Close merges into one.
+// Badger writes its memtable as a new level-0 table when it closes, and a
+// command lives too short for Badger's own compactions: without merging,
+// every command that writes leaves a table that every later open reads
+// (materialize took 45 ms longer on a store of 211 tables than on one of
+// 15). Merging 212 such tables took 30 ms.
+const flattenAt = 8
+
+func level0Tables(db *badgerdb.DB) int {
+	for _, l := range db.Levels() {
+		if l.Level == 0 {
+			return l.NumTables
+		}
+	}
+	return 0
 }
 
 // DB exposes the database to the other adapters of this store (datasets,

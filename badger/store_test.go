@@ -116,3 +116,43 @@ func TestOpenAfterKillLeftAnEmptyValueLog(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestTablesDoNotPileUp opens the store, records a dataset of the same
+// feature and closes it 40 times, as 40 materializations do. Each close
+// writes the changes as a table; they must be merged as they come (a
+// command lives too short for Badger's background compactions), or every
+// open reads all of them. (Badger merges tables whose keys overlap, as
+// here the feature's lineage edges; tables of keys apart stay apart.)
+func TestTablesDoNotPileUp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := badger.Init(dir); err != nil {
+		t.Fatal(err)
+	}
+	id := func(i int) featurestore.ID { return featurestore.Hash([]byte(fmt.Sprint("dataset ", i))) }
+	feature := []featurestore.FeatureRef{{Name: "f", Version: featurestore.Hash([]byte("f1"))}}
+	for i := range 40 {
+		s, err := badger.Open(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordDataset(context.Background(), &featurestore.Dataset{ID: id(i), Output: fmt.Sprintf("/data/%d.parquet", i), Rows: 1, Features: feature}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tables, _ := filepath.Glob(filepath.Join(dir, "*.sst")); len(tables) > 10 {
+		t.Errorf("%d tables after 40 commands, want 10 or fewer", len(tables))
+	}
+	s, err := badger.Open(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 40 {
+		if _, err := s.Dataset(context.Background(), id(i)); err != nil {
+			t.Errorf("dataset %d after the merges: %v", i, err)
+		}
+	}
+}
