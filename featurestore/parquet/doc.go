@@ -25,4 +25,11 @@
 // parquet-go, which gives the error. TestOwnPagesAreParquetGos,
 // TestOwnRowsAreParquetGos and FuzzOwnPagesAreParquetGos hold the two to
 // the same values.
+//
+// write.go encodes row groups in parallel, a column at a time, and commits
+// them in order. It builds a column's 64-bit values by setting the bits of
+// one leveled parquet-go Value (valueBits: the offset, found at start by
+// comparing with parquet-go's constructors; without it, Value.Level per
+// value, which is not inlined); TestValueBitsAreParquetGos holds both to
+// the same bytes.
 package parquet
