@@ -7,8 +7,9 @@ process under GNU time (wall, CPU, peak RSS), each tool computing five features 
   - fs materialize,
   - DuckDB: read parquet, ASOF LEFT JOIN, write zstd parquet,
   - Polars: read parquet, sort both sides, join_asof(by=key, strategy="backward"), sort back, write zstd parquet.
-and checks that they agree. Run with the test environment's Python:
-    .venv/bin/python scripts/bench-materialize.py [--shapes one,64,files --runs N --keep DIR --steps --fs BIN]
+and checks that they agree. The tools take turns (a round runs each once), so that a slow spell of the machine does not
+fall on one of them; --before BIN times another fs binary in the same turns. Run with the test environment's Python:
+    .venv/bin/python scripts/bench-materialize.py [--shapes one,64,files --runs N --keep DIR --steps --fs BIN --before BIN]
 """
 import argparse
 import json
@@ -46,6 +47,8 @@ def main():
     ap.add_argument("--steps", action="store_true",
                     help="also print fs materialize --timings per step and shape (the median of --runs runs)")
     ap.add_argument("--fs", help="time this fs binary (e.g. an earlier commit's) instead of building ./cmd/fs")
+    ap.add_argument("--before", help="also time this fs binary (e.g. an earlier commit's), in turn with the others, "
+                                     "as 'fs before', and check that its file is the same")
     ap.add_argument("--sizes", help="several sizes in one run, e.g. 10M,100M: 10M source rows (100k keys) x 1M entity "
                                     "rows, 100M (1M keys) x 10M; overrides --rows, --entities, --events")
     a = ap.parse_args()
@@ -110,24 +113,21 @@ def run(a, work, shape, fs):
         subprocess.run([str(fs), "init"], env=env, check=True, capture_output=True)
     subprocess.run([str(fs), "register", "features.yaml"], cwd=out, env=env, check=True, capture_output=True)
 
-    def median_run(*args, **kw):
-        warm_cache(*(src.glob("*.parquet") if src.is_dir() else [src]), ents)
-        runs = sorted((timed(*args, **kw) for _ in range(a.runs)), key=lambda r: r[0])
-        return runs[len(runs) // 2]
+    cmds = {}  # tool: (args, keywords) of the command timed
 
     features = ",".join(f"g{i}" for i in range(len(EXPRS)))
     limit = ["--memory-limit", a.memory_limit] if a.memory_limit else []
     fs_cmd = [str(fs), "materialize", "--features", features, "--entities", str(ents), "--out", "fs.parquet",
               "--as-of", CUTOFF, "--quiet", *limit]
-    res = {"fs materialize": median_run(fs_cmd, cwd=out, env=env, stdout=subprocess.DEVNULL)}
-    steps = fs_steps(fs_cmd, out, env, a.runs) if a.steps else None
+    cmds["fs materialize"] = (fs_cmd, dict(cwd=out, env=env, stdout=subprocess.DEVNULL))
+    if a.before:
+        cmds["fs before"] = ([str(pathlib.Path(a.before).resolve()), *fs_cmd[1:7], "before.parquet", *fs_cmd[8:]],
+                             dict(cwd=out, env=env, stdout=subprocess.DEVNULL))
     if a.spark:
-        res["fs --engine spark"] = median_run(
+        cmds["fs --engine spark"] = (
             [str(fs), "materialize", "--features", features, "--entities", str(ents),
              "--out", "spark.parquet", "--as-of", CUTOFF, "--quiet", "--engine", "spark",
-             "--spark-remote", a.spark], cwd=out, env=env, stdout=subprocess.DEVNULL)
-        print(f"{shape}: the spark engine's file is byte for byte the local engine's:",
-              (out / "spark.parquet").read_bytes() == (out / "fs.parquet").read_bytes())
+             "--spark-remote", a.spark], dict(cwd=out, env=env, stdout=subprocess.DEVNULL))
 
     # The entity rows keep their order, as fs keeps it.
     duck_limit = f"SET memory_limit='{a.memory_limit}';" if a.memory_limit else ""
@@ -143,7 +143,7 @@ def run(a, work, shape, fs):
             ON e.entity_id = s.entity_id AND e.event_timestamp >= s.ts
           ORDER BY e._row
         ) TO '{out / "duckdb.parquet"}' (FORMAT parquet, COMPRESSION zstd)"""
-    res["duckdb ASOF JOIN"] = median_run([sys.executable, "-c", f"import duckdb; duckdb.connect().execute({duck_sql!r})"])
+    cmds["duckdb ASOF JOIN"] = ([sys.executable, "-c", f"import duckdb; duckdb.connect().execute({duck_sql!r})"], {})
 
     # Polars: join_asof needs both sides sorted on time; the sorts are part of its time.
     pcols = ", ".join(f"({e[2]}).alias('g{i}')" for i, e in enumerate(EXPRS))
@@ -158,14 +158,27 @@ del s, e
 m = m.sort('_row').select('entity_id', 'event_timestamp', 'label', {pcols})
 m.write_parquet('{out / "polars.parquet"}', compression='zstd')
 """
-    res["polars join_asof"] = median_run([sys.executable, "-c", polars_code])
+    cmds["polars join_asof"] = ([sys.executable, "-c", polars_code], {})
 
     if a.pandas:
         fits, need = pandas_fits(a.rows, a.events)
         if fits:
-            res["pandas merge_asof"] = median_run([sys.executable, "-c", pandas_code(files, ents, out)])
+            cmds["pandas merge_asof"] = ([sys.executable, "-c", pandas_code(files, ents, out)], {})
         else:
             print(f"pandas merge_asof not run: it would need about {need / 2**30:.0f} GiB, more than is free")
+
+    # The tools take turns, a round at a time, so that a slow spell of the machine falls on all of them.
+    times = {tool: [] for tool in cmds}
+    for _ in range(a.runs):
+        for tool, (args, kw) in cmds.items():
+            warm_cache(*(src.glob("*.parquet") if src.is_dir() else [src]), ents)
+            times[tool].append(timed(args, **kw))
+    res = {tool: sorted(ts, key=lambda r: r[0])[len(ts) // 2] for tool, ts in times.items()}
+    steps = fs_steps(fs_cmd, out, env, a.runs) if a.steps else None
+    for other, name in (("fs before", "before.parquet"), ("fs --engine spark", "spark.parquet")):
+        if other in cmds:
+            print(f"{shape}: {other}'s file is byte for byte fs materialize's:",
+                  (out / name).read_bytes() == (out / "fs.parquet").read_bytes())
 
     # Same answers (DuckDB breaks ties arbitrarily; random timestamps in micros make ties vanishingly rare).
     got = pd.read_parquet(out / "fs.parquet")
@@ -228,6 +241,12 @@ def report(a, results):
         best = min(res[t][0] for t in res if not t.startswith("fs"))
         line += f"{res['fs materialize'][0] / best:36.2f}"
     print(line)
+    if "fs before" in tools:
+        line = f"{'fs before / best peer':20s}"
+        for res, *_ in results.values():
+            best = min(res[t][0] for t in res if not t.startswith("fs"))
+            line += f"{res['fs before'][0] / best:36.2f}"
+        print(line)
     for shape, (_, agree, sizes, _) in results.items():
         print(f"{SHAPES[shape]}: fs agrees with duckdb on {agree['duckdb']:.6%} of rows, with polars on "
               f"{agree['polars']:.6%}; output sizes fs {sizes['fs'] / 2**20:.1f} MiB, duckdb "
