@@ -40,7 +40,7 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	src := sourceOf(t, in)
 	sel, ts := bq.pick(src, pickWorkers(src))
 	m.watch.step("source %s: pick", in.Source.Name)
-	var got picks
+	got := picks{ents: make([]int32, 0, len(sel)), rows: make([]int64, 0, len(sel))}
 	for e, r := range sel {
 		out.Rows[e] = int64(r)
 		if r >= 0 {

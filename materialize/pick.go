@@ -69,9 +69,12 @@ func (p *Picked) noteCreated(t *featurestore.Table, in PickInput) {
 	}
 	cut := in.Cutoff.UnixNano()
 	for i, v := range created.I64 {
+		if p.CreatedByCutoff {
+			return // and so AnyCreated: nothing more to learn
+		}
 		if !created.Null(i) {
 			p.AnyCreated = true
-			p.CreatedByCutoff = p.CreatedByCutoff || v <= cut
+			p.CreatedByCutoff = v <= cut
 		}
 	}
 }

@@ -159,3 +159,22 @@ func TestValueBitsAreParquetGos(t *testing.T) {
 		t.Fatal("the file written with replaced bits differs from the one written with Value.Level")
 	}
 }
+
+func TestHasFalse(t *testing.T) {
+	for n := range 70 {
+		v := make([]bool, n)
+		for i := range v {
+			v[i] = true
+		}
+		if hasFalse(v) {
+			t.Fatalf("%d trues: a false found", n)
+		}
+		for i := range n {
+			v[i] = false
+			if !hasFalse(v) {
+				t.Fatalf("%d bools, false at %d: not found", n, i)
+			}
+			v[i] = true
+		}
+	}
+}
