@@ -1,6 +1,7 @@
 package atomicfile_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -116,5 +117,34 @@ func TestTempDirAndStaleDirs(t *testing.T) {
 	release()
 	if _, err := os.Stat(live); !os.IsNotExist(err) {
 		t.Errorf("release kept the directory: %v", err)
+	}
+}
+
+// TestLargeWriteIsWhole writes 20 MiB in writes of odd sizes, past the
+// points where writing to disk is started early, and reads back the same
+// bytes after Commit.
+func TestLargeWriteIsWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.bin")
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, 20<<20)
+	for i := range want {
+		want[i] = byte(i * 7 / 13)
+	}
+	for rest := want; len(rest) > 0; {
+		n := min(len(rest), 999_983)
+		if _, err := f.Write(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes (%v), want the %d written", len(got), err, len(want))
 	}
 }
