@@ -32,6 +32,19 @@ type asOfSource struct {
 	ts, created *featurestore.Series
 	cutoff      int64
 	hasCutoff   bool
+	// ties, when set, is a source whose created times were left unread
+	// (none is after the cutoff): it notes a tie on time, which they
+	// would have decided (see tie).
+	ties *atomic.Bool
+}
+
+// tie is later for two rows at the same time, the one the created times
+// decide: when they were left unread, it notes that they were needed.
+func (src asOfSource) tie(r int32, t int64, r0 int32, t0 int64) bool {
+	if src.ties != nil {
+		src.ties.Store(true)
+	}
+	return later(src.created, r, t, r0, t0)
 }
 
 func (src asOfSource) intKeyed() bool {
@@ -103,10 +116,13 @@ func newBests(n int) bests {
 
 // merge keeps, slot by slot, the later of b's row and o's, o's rows
 // coming after b's in the source.
-func (b bests) merge(o bests, created *featurestore.Series) {
+func (b bests) merge(o bests, src asOfSource) {
 	for s, r := range o.row {
-		if later(created, r, o.ts[s], b.row[s], b.ts[s]) {
-			b.row[s], b.ts[s] = r, o.ts[s]
+		if r < 0 {
+			continue
+		}
+		if r0, t0, t := b.row[s], b.ts[s], o.ts[s]; r0 < 0 || t > t0 || t == t0 && src.tie(r, t, r0, t0) {
+			b.row[s], b.ts[s] = r, t
 		}
 	}
 }
@@ -214,7 +230,7 @@ func (bq *bucketed) offer(src asOfSource, sp spread, workers int) {
 	})
 	for i, t := range tasks {
 		if i > 0 && tasks[i-1].b == t.b {
-			bq.buckets[t.b].best.merge(t.best, src.created)
+			bq.buckets[t.b].best.merge(t.best, src)
 		}
 	}
 }
@@ -458,7 +474,7 @@ func (bk *bucket) offer(src asOfSource, sp spread, lo, hi int, b bests) {
 			}
 			// Rows come in source order: row r follows the one kept, and
 			// wins ties of time and created time.
-			if r0, t0 := b.row[s], b.ts[s]; r0 >= 0 && (t0 > t || t0 == t && later(src.created, r0, t0, r, t)) {
+			if r0, t0 := b.row[s], b.ts[s]; r0 >= 0 && (t0 > t || t0 == t && src.tie(r0, t0, r, t)) {
 				continue
 			}
 			b.row[s], b.ts[s] = r, t
@@ -528,8 +544,10 @@ func (bk *bucket) answer(src asOfSource, sel []int32, selTs []int64) {
 	for g := range len(bk.start) - 1 {
 		r, t := int32(-1), int64(0)
 		for s := bk.start[g]; s < bk.start[g+1]; s++ {
-			if later(src.created, bk.best.row[s], bk.best.ts[s], r, t) {
-				r, t = bk.best.row[s], bk.best.ts[s]
+			// (Slots hold rows of times apart, so a tie comes to tie only
+			// if that is wrong.)
+			if br, bt := bk.best.row[s], bk.best.ts[s]; br >= 0 && (r < 0 || bt > t || bt == t && src.tie(br, bt, r, t)) {
+				r, t = br, bt
 			}
 			k := bk.query[s]
 			sel[k], selTs[k] = r, t

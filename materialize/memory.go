@@ -3,6 +3,7 @@ package materialize
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/featurestore/parquet"
@@ -24,6 +25,14 @@ func InMemory() Picker { return memoryPicker{} }
 // Pick implements Picker.
 func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	keyCols, values := splitColumns(in)
+	out := newPicked(in)
+	deferred, err := deferCreated(in, out)
+	if err != nil {
+		return nil, err
+	}
+	if deferred {
+		keyCols, values = leaveCreated(in, keyCols, values)
+	}
 	// The entity rows are bucketed while the source is read.
 	q := asOfQueries{key: keyFuncFor(in.EntityKeys), event: in.Event}
 	intKeyed := len(in.EntityKeys) == 1 && in.EntityKeys[0].Type == transforms.Int64
@@ -35,11 +44,22 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 		return nil, err
 	}
 	m.watch.step("source %s: read keys and timestamps (%d rows)", in.Source.Name, t.Rows)
-	out := newPicked(in)
-	out.noteCreated(t, in)
+	if !deferred {
+		out.noteCreated(t, in)
+	}
 	src := sourceOf(t, in)
+	var ties atomic.Bool
+	if deferred {
+		src.ties = &ties
+	}
 	sel, ts := bq.pick(src, pickWorkers(src))
 	m.watch.step("source %s: pick", in.Source.Name)
+	if ties.Load() { // rows of a key at the same time: their created times decide
+		if sel, ts, err = pickWithCreated(ctx, in, t, q, intKeyed); err != nil {
+			return nil, err
+		}
+		m.watch.step("source %s: read the created times (rows of a key at the same time) and pick again", in.Source.Name)
+	}
 	got := picks{ents: make([]int32, 0, len(sel)), rows: make([]int64, 0, len(sel))}
 	for e, r := range sel {
 		out.Rows[e] = int64(r)
@@ -58,6 +78,53 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	}
 	m.watch.step("source %s: read the other columns of %d rows", in.Source.Name, len(got.rows))
 	return out, nil
+}
+
+// deferCreated reports whether the pick can leave the source's created
+// times unread, from the statistics in its files' footers: when it has a
+// cutoff, no created time is after it. They then decide only between rows
+// of a key at the same time, which the pick notes (asOfSource.ties); the
+// notes on out are made from the statistics.
+func deferCreated(in PickInput, out *Picked) (bool, error) {
+	if in.Source.CreatedTimestampField == "" {
+		return false, nil
+	}
+	if in.Cutoff.IsZero() {
+		return true, nil
+	}
+	st, err := parquet.TimeColumnStats(in.Files, in.Source.CreatedTimestampField)
+	if err != nil || !st.Known || (st.NonNull && st.Max > in.Cutoff.UnixNano()) {
+		return false, err
+	}
+	out.AnyCreated, out.CreatedByCutoff = st.NonNull, st.NonNull
+	return true, nil
+}
+
+// leaveCreated takes the created time out of the columns read whole
+// (unless it is also a join key or the timestamp); if the features read
+// it, it is read for the rows picked, with the others.
+func leaveCreated(in PickInput, keyCols, values []string) ([]string, []string) {
+	c := in.Source.CreatedTimestampField
+	if c == in.Source.TimestampField || slices.Contains(in.JoinKeys, c) {
+		return keyCols, values
+	}
+	keyCols = slices.DeleteFunc(slices.Clone(keyCols), func(k string) bool { return k == c })
+	if slices.Contains(in.Reads, c) {
+		values = append(slices.Clone(values), c)
+	}
+	return keyCols, values
+}
+
+// pickWithCreated picks again with the created times, read now.
+func pickWithCreated(ctx context.Context, in PickInput, t *featurestore.Table, q asOfQueries, intKeyed bool) ([]int32, []int64, error) {
+	ct, _, err := parquet.ReadTable(ctx, in.Files, []string{in.Source.CreatedTimestampField})
+	if err != nil {
+		return nil, nil, err
+	}
+	with := &featurestore.Table{Rows: t.Rows, Series: append(slices.Clone(t.Series), ct.Series...)}
+	src := sourceOf(with, in)
+	sel, ts := bucketQueries(q, intKeyed, bucketsFor(q.len())).pick(src, pickWorkers(src))
+	return sel, ts, nil
 }
 
 // returned is those of cols a pick returns (PickInput.Reads).

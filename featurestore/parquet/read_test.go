@@ -274,3 +274,49 @@ func TestReadRowsGathersPages(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeColumnStats writes a timestamp column across row groups and
+// files, one file all null, and reads its largest value from the footers
+// alone; a column that is not a time, or missing, is not Known.
+func TestTimeColumnStats(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, rows int, set func(s *featurestore.Series, i int)) string {
+		s := featurestore.NewSeries("created", transforms.Timestamp, rows)
+		f := featurestore.NewSeries("x", transforms.Float64, rows)
+		for i := range rows {
+			set(s, i)
+		}
+		path := filepath.Join(dir, name)
+		var buf bytes.Buffer
+		if err := parquet.WriteTable(&buf, &featurestore.Table{Rows: rows, Series: []*featurestore.Series{s, f}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	var want int64 = math.MinInt64
+	a := write("a.parquet", 300_000, func(s *featurestore.Series, i int) {
+		s.I64[i] = (r.Int64N(2e18) - 1e18) / 1000 * 1000 // microseconds, as written
+		if i%7 == 0 {
+			s.SetNull(i, 300_000)
+		} else {
+			want = max(want, s.I64[i])
+		}
+	})
+	nulls := write("b.parquet", 10, func(s *featurestore.Series, i int) { s.SetNull(i, 10) })
+	got, err := parquet.TimeColumnStats([]string{a, nulls}, "created")
+	if err != nil || got != (parquet.TimeStats{Known: true, NonNull: true, Max: want}) {
+		t.Fatalf("stats of a and b: %+v, %v; want Known, NonNull, Max %d", got, err, want)
+	}
+	if got, err := parquet.TimeColumnStats([]string{nulls}, "created"); err != nil || got != (parquet.TimeStats{Known: true}) {
+		t.Fatalf("stats of an all-null column: %+v, %v; want Known only", got, err)
+	}
+	for _, col := range []string{"x", "missing"} {
+		if got, err := parquet.TimeColumnStats([]string{a}, col); err != nil || got.Known {
+			t.Fatalf("stats of %s: %+v, %v; want not Known", col, got, err)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package parquet
+
+import (
+	"encoding/binary"
+	"strings"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// TimeStats is what the statistics in the files' footers say of a
+// timestamp column, in nanoseconds: its largest value and whether it has
+// one at all (a value that is not null). Known is false when some row
+// group's statistics do not say (none written, an INT96 column, a value
+// out of range): the column must then be read to be known.
+type TimeStats struct {
+	Known   bool
+	NonNull bool
+	Max     int64
+}
+
+// TimeColumnStats reads the footers of files for the statistics of the
+// timestamp column name.
+func TimeColumnStats(files []string, name string) (TimeStats, error) {
+	st := TimeStats{Known: true}
+	for _, f := range files {
+		err := withFile(f, func(pf *pq.File) error {
+			schema, err := schemaOf(pf.Metadata().Schema)
+			if err != nil {
+				return err
+			}
+			c, ok := schema.Lookup(name)
+			leaf, found := pf.Schema().Lookup(name)
+			if !ok || !found {
+				st.Known = false
+				return nil
+			}
+			phys, logical, _ := strings.Cut(c.Physical, "/")
+			unit, ok := timeUnit(phys, logical)
+			if !ok || phys != "INT64" {
+				st.Known = false
+				return nil
+			}
+			for _, rg := range pf.Metadata().RowGroups {
+				st.add(rg.Columns[leaf.ColumnIndex].MetaData, unit)
+			}
+			return nil
+		})
+		if err != nil || !st.Known {
+			return TimeStats{}, err
+		}
+	}
+	return st, nil
+}
+
+// add takes in a row group's chunk of the column, its values counting
+// unit nanoseconds.
+func (st *TimeStats) add(md format.ColumnMetaData, unit int64) {
+	s := md.Statistics
+	raw := s.MaxValue
+	if raw == nil {
+		raw = s.Max // signed order, as INT64's is
+	}
+	switch {
+	case len(raw) == 8:
+		v := int64(binary.LittleEndian.Uint64(raw))
+		lo, hi := scaleBounds(unit)
+		if v < lo || v > hi {
+			st.Known = false
+			return
+		}
+		if !st.NonNull || v*unit > st.Max {
+			st.Max = v * unit
+		}
+		st.NonNull = true
+	case raw == nil && md.NumValues > 0 && s.NullCount == md.NumValues:
+		// every value null
+	case md.NumValues == 0:
+	default:
+		st.Known = false
+	}
+}
