@@ -76,7 +76,8 @@ func (c Case) slug() string {
 
 // Cases are the suite: random sources with ties, nulls and created times
 // after the cutoff; one integer key without a cutoff; every row created
-// after the cutoff; entity keys the source lacks; an empty file.
+// after the cutoff; entity keys the source lacks; an empty file; ties that
+// only the created times break (none after the cutoff, or no cutoff).
 func Cases() []Case {
 	rng := rand.New(rand.NewPCG(3, 5))
 	cutoff := hour(30)
@@ -95,7 +96,13 @@ func Cases() []Case {
 	}
 	empty := Case{Name: "an empty file among others", Composite: true, Created: true, Cutoff: cutoff,
 		Files: [][]Row{randomRows(rng, 300), {}, randomRows(rng, 300)}, Entities: randomEntities(rng, 300)}
-	return []Case{random, noCutoff, late, missing, empty}
+	// With no created time after the cutoff, or no cutoff, the created
+	// times only break ties, and a picker may read them only then.
+	byCutoff := Case{Name: "ties the created times break, none created after the cutoff", Composite: true, Created: true,
+		Cutoff: hour(100), Files: [][]Row{randomRows(rng, 600)}, Entities: randomEntities(rng, 400)}
+	createdNoCutoff := Case{Name: "ties the created times break, no cutoff", Composite: true, Created: true,
+		Files: [][]Row{randomRows(rng, 400), randomRows(rng, 300)}, Entities: randomEntities(rng, 400)}
+	return []Case{random, noCutoff, late, missing, empty, byCutoff, createdNoCutoff}
 }
 
 func hour(h int) time.Time { return time.Unix(0, 0).UTC().Add(time.Duration(h) * time.Hour) }
