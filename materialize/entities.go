@@ -46,16 +46,19 @@ func ReadRows(ctx context.Context, path, tsCol string, keys, types map[string]tr
 		return nil, featurestore.Errorf(featurestore.EINVALID, "cannot read the entity file %s: %v", path, rootCause(err)).
 			WithHint("give a CSV or parquet file with the join keys and an %s column", tsCol)
 	}
-	sum := sha256.Sum256(data)
-	e := &Entities{Path: path, Digest: hex.EncodeToString(sum[:]), TimestampColumn: tsCol}
+	digest := make(chan [sha256.Size]byte, 1) // hashed while the rows are read
+	go func() { digest <- sha256.Sum256(data) }()
+	e := &Entities{Path: path, TimestampColumn: tsCol}
 	if bytes.HasPrefix(data, []byte("PAR1")) {
 		e.Table, err = readParquetEntities(ctx, path, tsCol, keys)
 	} else {
 		e.Table, err = readCSVEntities(path, data, tsCol, keys, types)
 	}
+	sum := <-digest
 	if err != nil {
 		return nil, err
 	}
+	e.Digest = hex.EncodeToString(sum[:])
 	return e, nil
 }
 
