@@ -35,7 +35,8 @@
 // files, what it tells its user through one Notify). A Picker picks the
 // as-of rows of one source; an Engine (Spark) picks them elsewhere and
 // reads sources at URIs. Without one, a job picks here: InMemory, by
-// join keys and timestamps read whole (memory.go), the other columns then
+// join keys and timestamps read whole (memory.go; the created times only
+// when they can decide more than a tie on time), the other columns then
 // read for the rows picked only, decoding only the pages that hold one;
 // or, for a source whose keys and timestamps would not fit in the memory
 // budget (Options.MemoryLimit), Spilled (spill.go): split by key hash

@@ -11,7 +11,8 @@ import (
 )
 
 // memoryPicker picks from a source that fits in memory: its join keys and
-// timestamps read whole, then, for the rows picked, its other columns
+// timestamps read whole (its created times too, unless they can only
+// break ties: deferCreated), then, for the rows picked, its other columns
 // (only the pages holding a picked row are decoded).
 type memoryPicker struct {
 	fetchBytes int64 // see picks.fetch; 0: fetchBytes
