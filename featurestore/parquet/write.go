@@ -166,14 +166,11 @@ func writeColumn(col *pq.ColumnWriter, s *featurestore.Series, ci, lo, hi int) e
 func valuesOf(vs []pq.Value, s *featurestore.Series, i, ci int) {
 	switch s.Type {
 	case transforms.Float64:
-		bitsOf(vs, pq.DoubleValue(0).Level(0, 1, ci), func(k int) uint64 { return math.Float64bits(s.F64[i+k]) },
-			func(k int) pq.Value { return pq.DoubleValue(s.F64[i+k]) })
+		bitsOf(vs, pq.DoubleValue(0).Level(0, 1, ci), func(k int) uint64 { return math.Float64bits(s.F64[i+k]) })
 	case transforms.Int64:
-		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(s.I64[i+k]) },
-			func(k int) pq.Value { return pq.Int64Value(s.I64[i+k]) })
+		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(s.I64[i+k]) })
 	case transforms.Timestamp:
-		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(floorDiv(s.I64[i+k], 1000)) },
-			func(k int) pq.Value { return pq.Int64Value(floorDiv(s.I64[i+k], 1000)) })
+		bitsOf(vs, pq.Int64Value(0).Level(0, 1, ci), func(k int) uint64 { return uint64(floorDiv(s.I64[i+k], 1000)) })
 	case transforms.Bool:
 		for k := range vs {
 			vs[k] = pq.BooleanValue(s.Bool[i+k]).Level(0, 1, ci)
@@ -193,14 +190,20 @@ func valuesOf(vs []pq.Value, s *featurestore.Series, i, ci int) {
 	}
 }
 
-// bitsOf sets vs[k] to the 64-bit value of that type whose bits are
-// bits(k), at template's levels: template with its bits replaced, where
-// parquet-go's Value keeps them (valueBits), else value(k) leveled as
-// template is, a call to Value.Level per value, which is not inlined.
-func bitsOf(vs []pq.Value, template pq.Value, bits func(k int) uint64, value func(k int) pq.Value) {
+// bitsOf sets vs[k] to the value of template's type (DOUBLE or INT64)
+// whose bits are bits(k), at template's levels: template with its bits
+// replaced, where parquet-go's Value keeps them (valueBits), else built by
+// parquet-go and leveled, a call to Value.Level per value, which is not
+// inlined.
+func bitsOf(vs []pq.Value, template pq.Value, bits func(k int) uint64) {
 	if valueBits < 0 {
+		rep, def, col := int(template.RepetitionLevel()), int(template.DefinitionLevel()), template.Column()
 		for k := range vs {
-			vs[k] = value(k).Level(int(template.RepetitionLevel()), int(template.DefinitionLevel()), template.Column())
+			v := pq.Int64Value(int64(bits(k)))
+			if template.Kind() == pq.Double {
+				v = pq.DoubleValue(math.Float64frombits(bits(k)))
+			}
+			vs[k] = v.Level(rep, def, col)
 		}
 		return
 	}
