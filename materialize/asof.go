@@ -255,23 +255,54 @@ func bucketQueries(q asOfQueries, intKeyed bool, nb int) *bucketed {
 		at[b+1] += at[b]
 	}
 	order := make([]int32, at[nb])
+	ordered := orderedQueries{event: make([]int64, at[nb])}
+	if intKeyed {
+		ordered.key = make([]int64, at[nb])
+	}
 	fill := slices.Clone(at[:nb])
 	for k, b := range of {
 		if b >= 0 {
 			order[fill[b]] = int32(k)
+			ordered.put(q, k, int(fill[b]))
 			fill[b]++
 		}
 	}
 	bq := &bucketed{q: q, intKeyed: intKeyed, buckets: make([]bucket, nb), chunk: pickChunk, minShare: 64 << 10}
 	eachOf(nb, runtime.GOMAXPROCS(0), func(b int) {
-		bq.buckets[b] = newBucket(q, intKeyed, order[at[b]:at[b+1]])
+		bq.buckets[b] = newBucket(q, ordered.slice(int(at[b]), int(at[b+1])), order[at[b]:at[b+1]])
 	})
 	return bq
 }
 
-// newBucket groups the queries ks by key, each group sorted by time.
-func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
-	bk, group, counts := groupByKey(q, intKeyed, ks)
+// orderedQueries is the queries' event times and, when the key is one
+// integer, keys, copied in bucket order: numbering and sorting a bucket
+// then reads them in sequence, not at random entity rows.
+type orderedQueries struct {
+	event []int64
+	key   []int64 // nil: look keys up with the queries' keyFunc
+}
+
+func (o orderedQueries) put(q asOfQueries, k, at int) {
+	row := q.row(k)
+	o.event[at] = q.event[row]
+	if o.key != nil {
+		o.key[at], _, _ = q.key(row)
+	}
+}
+
+func (o orderedQueries) slice(lo, hi int) orderedQueries {
+	s := orderedQueries{event: o.event[lo:hi]}
+	if o.key != nil {
+		s.key = o.key[lo:hi]
+	}
+	return s
+}
+
+// newBucket groups the queries ks by key, each group sorted by time; o
+// holds their times and integer keys in the same order.
+func newBucket(q asOfQueries, o orderedQueries, ks []int32) bucket {
+	intKeyed := o.key != nil
+	bk, group, counts := groupByKey(q, o, ks)
 	bk.start = make([]int32, len(counts)+1)
 	for g, c := range counts {
 		bk.start[g+1] = bk.start[g] + c
@@ -279,7 +310,7 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 	slots := make([]entry, len(ks))
 	fill := slices.Clone(bk.start[:len(counts)])
 	for j, g := range group {
-		slots[fill[g]] = entry{ts: q.event[q.row(int(ks[j]))], row: ks[j]}
+		slots[fill[g]] = entry{ts: o.event[j], row: ks[j]}
 		fill[g]++
 	}
 	for g := range counts {
@@ -299,7 +330,8 @@ func newBucket(q asOfQueries, intKeyed bool, ks []int32) bucket {
 
 // groupByKey numbers the keys of the queries ks: each query's group, and
 // each group's size.
-func groupByKey(q asOfQueries, intKeyed bool, ks []int32) (bk bucket, group, counts []int32) {
+func groupByKey(q asOfQueries, o orderedQueries, ks []int32) (bk bucket, group, counts []int32) {
+	intKeyed := o.key != nil
 	if intKeyed {
 		bk.intKeys = make(map[int64]int32)
 	} else {
@@ -307,7 +339,13 @@ func groupByKey(q asOfQueries, intKeyed bool, ks []int32) (bk bucket, group, cou
 	}
 	group = make([]int32, len(ks))
 	for j, k := range ks {
-		ik, sk, _ := q.key(q.row(int(k)))
+		var ik int64
+		var sk string
+		if intKeyed {
+			ik = o.key[j]
+		} else {
+			_, sk, _ = q.key(q.row(int(k)))
+		}
 		g, found := bk.group(ik, sk, intKeyed)
 		if !found {
 			g = int32(len(counts))
