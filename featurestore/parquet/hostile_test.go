@@ -62,6 +62,7 @@ type farRow struct {
 	ID int64 `parquet:"id"`
 	TS int64 `parquet:"ts,timestamp(microsecond:utc)"`
 	MS int64 `parquet:"ms,timestamp(millisecond:utc)"`
+	DM int64 `parquet:"dm,dict,timestamp(millisecond:utc)"` // the same, dictionary-encoded
 }
 
 // Times parquet holds but int64 nanoseconds cannot are refused, naming the
@@ -69,15 +70,18 @@ type farRow struct {
 func TestTimesOutsideTheRangeAreRefused(t *testing.T) {
 	ok := time.Date(2021, 4, 1, 0, 0, 0, 0, time.UTC)
 	for _, far := range []time.Time{time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1500, 6, 1, 0, 0, 0, 0, time.UTC)} {
-		for _, col := range []string{"ts", "ms"} {
+		for _, col := range []string{"ts", "ms", "dm"} {
 			rows := make([]farRow, 5)
 			for i := range rows {
-				rows[i] = farRow{ID: int64(i), TS: ok.UnixMicro(), MS: ok.UnixMilli()}
+				rows[i] = farRow{ID: int64(i), TS: ok.UnixMicro(), MS: ok.UnixMilli(), DM: ok.UnixMilli()}
 			}
-			if col == "ts" {
+			switch col {
+			case "ts":
 				rows[3].TS = far.UnixMicro()
-			} else {
+			case "ms":
 				rows[3].MS = far.UnixMilli()
+			default:
+				rows[3].DM = far.UnixMilli()
 			}
 			path := writeRows(t, rows)
 			_, _, err := parquet.ReadTable(context.Background(), []string{path}, []string{"id", col})
@@ -92,7 +96,7 @@ func TestTimesOutsideTheRangeAreRefused(t *testing.T) {
 // A footer whose length field says more than the file holds is refused
 // before anything is allocated for it.
 func TestFooterLengthBeyondTheFile(t *testing.T) {
-	path := writeRows(t, []farRow{{1, 2, 3}})
+	path := writeRows(t, []farRow{{1, 2, 3, 3}})
 	b, _ := os.ReadFile(path)
 	binary.LittleEndian.PutUint32(b[len(b)-8:], 0xFFFFFFF0)
 	os.WriteFile(path, b, 0o644)

@@ -385,6 +385,10 @@ func (p *chunkPlan) decodePage(loc pageLoc, dict *dictionary, s *featurestore.Se
 			}
 		} else if idx, ok := dict.indices(data, nonNull, sc); !ok {
 			return false
+		} else if nonNull == n {
+			if done, ok := dictInPlace(s, off+loc.row, dict.raw, dict.n, idx[:n], c, p.phys); done {
+				return ok
+			}
 		} else if done, ok := gatherPlain(s, off+loc.row, rowsAt, dict.raw, dict.n, idx, c, p.phys); done {
 			return ok
 		}
@@ -563,6 +567,43 @@ func plainInPlace(s *featurestore.Series, start int, data []byte, c featurestore
 		return false, false
 	}
 	valid := s.Valid[start : start+n]
+	for k := range valid {
+		valid[k] = true
+	}
+	return true, true
+}
+
+// dictInPlace is plainInPlace for a page of dictionary indices idx, one
+// per row, into the PLAIN DOUBLE or INT64 dictionary raw of n values: no
+// row is null, so value k is row k's. An index past the dictionary panics,
+// which the reader turns into an error.
+func dictInPlace(s *featurestore.Series, start int, raw []byte, n int, idx []int32, c featurestore.Column, phys format.Type) (done, ok bool) {
+	le := binary.LittleEndian
+	if len(raw)/8 < n {
+		return true, false
+	}
+	raw = raw[:8*n]
+	switch {
+	case phys == format.Double && c.Type == transforms.Float64:
+		dst := s.F64[start : start+len(idx)]
+		for k, j := range idx {
+			dst[k] = math.Float64frombits(le.Uint64(raw[8*int(uint32(j)):]))
+		}
+	case phys == format.Int64 && (c.Type == transforms.Int64 || c.Type == transforms.Timestamp):
+		mult := columnUnit(c)
+		lo, hi := scaleBounds(mult)
+		dst := s.I64[start : start+len(idx)]
+		for k, j := range idx {
+			v := int64(le.Uint64(raw[8*int(uint32(j)):]))
+			if v < lo || v > hi {
+				return true, false
+			}
+			dst[k] = v * mult
+		}
+	default:
+		return false, false
+	}
+	valid := s.Valid[start : start+len(idx)]
 	for k := range valid {
 		valid[k] = true
 	}

@@ -25,9 +25,11 @@ type ownRow struct {
 	Z  *float64 `parquet:"z,optional,zstd"`
 	G  float64  `parquet:"g,gzip"`
 	P  float64  `parquet:"p,uncompressed"`
+	KD int64    `parquet:"kd,dict"` // never null: value k of a page is row k's
+	DD float64  `parquet:"dd,dict"`
 }
 
-var ownColumns = []string{"k", "d", "f", "n", "u", "t", "dt", "z", "g", "p"}
+var ownColumns = []string{"k", "d", "f", "n", "u", "t", "dt", "z", "g", "p", "kd", "dd"}
 
 // writeOwnKinds writes rows of every kind fs's page reader takes, in
 // small pages, v1 or v2, with nulls (all of them in some pages).
@@ -37,7 +39,7 @@ func writeOwnKinds(t testing.TB, path string, seed uint64, v2 bool) {
 	for i := range rows {
 		d, f, n, ts, z := float64(r.IntN(40)), float32(r.NormFloat64()), int32(r.IntN(70)-35), r.Int64N(4e12), r.NormFloat64()
 		rows[i] = ownRow{K: r.Int64() >> r.IntN(64), D: &d, F: &f, N: &n, U: r.Uint32(), T: &ts, Dt: int32(r.IntN(40000)),
-			Z: &z, G: r.NormFloat64(), P: math.Inf(1 - 2*r.IntN(2))}
+			Z: &z, G: r.NormFloat64(), P: math.Inf(1 - 2*r.IntN(2)), KD: r.Int64N(300) - 150, DD: float64(r.IntN(50)) / 8}
 		if (i/700)%3 == 1 || r.IntN(9) == 0 { // whole pages of nulls, and nulls here and there
 			rows[i].D, rows[i].F, rows[i].N, rows[i].T, rows[i].Z = nil, nil, nil, nil, nil
 		}
