@@ -20,10 +20,7 @@
 // chunk's pages by their headers, so that workers decode them apart (one
 // large row group is not one worker), reads values from the page's bytes
 // without copying them first, and reads only the dictionary values of
-// the rows asked. On unix a local file is mapped into memory
-// (mmap_unix.go) and its pages are decoded where they lie, without a copy
-// by the kernel; guarded turns a fault there (a file cut short while it
-// is read) into a failed chunk instead of a crash. A chunk it does not take, or where it meets anything
+// the rows asked. A chunk it does not take, or where it meets anything
 // unexpected (a damaged page, a time out of range), is read again by
 // parquet-go, which gives the error. TestOwnPagesAreParquetGos,
 // TestOwnRowsAreParquetGos and FuzzOwnPagesAreParquetGos hold the two to

@@ -26,9 +26,6 @@ type file struct {
 	pf    *pq.File
 	obj   *objectCache
 	local *os.File // a local file, which fs's own page reader reads (pages.go)
-	// mapped is local's bytes mapped into memory (nil: not mapped), from
-	// which that reader decodes pages without copying them.
-	mapped []byte
 }
 
 // openInput opens path for reading: a bucket's object when a blob store

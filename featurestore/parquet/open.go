@@ -38,16 +38,10 @@ func (o *openFile) get(path string) (*file, error) {
 	}
 	local, _ := in.(*os.File)
 	o.path, o.in, o.f = path, in, file{pf: pf, obj: obj, local: local}
-	if local != nil {
-		o.f.mapped = mapFile(local, pf.Size())
-	}
 	return &o.f, nil
 }
 
-// close unmaps and closes the file: nothing read from it may still point
-// into its mapping (decoded values are copies).
 func (o *openFile) close() {
-	unmapFile(o.f.mapped)
 	if o.in != nil {
 		o.in.Close()
 	}

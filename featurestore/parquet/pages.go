@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -42,7 +41,6 @@ type pageLoc struct {
 // chunkPlan is a chunk's pages, found by their headers.
 type chunkPlan struct {
 	f        *os.File
-	mapped   []byte         // f's bytes when mapped, else nil
 	codec    compress.Codec // nil: uncompressed
 	phys     format.Type
 	unsigned bool // INT32 holding unsigned values
@@ -144,14 +142,14 @@ type pageScratch struct {
 // body reads a page's bytes and decompresses what is compressed: levels
 // are the v2 levels (never compressed), data the rest.
 func (p *chunkPlan) body(loc pageLoc, sc *pageScratch) (levels, data []byte, err error) {
-	raw, err := p.pageBytes(loc, sc)
-	if err != nil {
+	sc.body = grow(sc.body, int(loc.h.CompressedPageSize))
+	if _, err := p.f.ReadAt(sc.body, loc.off); err != nil {
 		return nil, nil, err
 	}
-	if loc.h.CRC != 0 && int32(crc32.ChecksumIEEE(raw)) != loc.h.CRC { // as parquet-go checks it
+	if loc.h.CRC != 0 && int32(crc32.ChecksumIEEE(sc.body)) != loc.h.CRC { // as parquet-go checks it
 		return nil, nil, fmt.Errorf("crc32 checksum mismatch")
 	}
-	compressed := p.codec != nil
+	raw, compressed := sc.body, p.codec != nil
 	if v2, ok := loc.h.DataPageHeaderV2.Get(); ok && loc.h.Type == format.DataPageV2 {
 		n := int(v2.DefinitionLevelsByteLength)
 		if n > len(raw) {
@@ -165,37 +163,6 @@ func (p *chunkPlan) body(loc pageLoc, sc *pageScratch) (levels, data []byte, err
 	}
 	sc.data, err = p.codec.Decode(sc.data[:0], raw)
 	return levels, sc.data, err
-}
-
-// pageBytes is a page's stored bytes: a view of the file's mapping when
-// it is mapped (read only, and only where guarded turns a fault into a
-// panic), else a copy read into sc.
-func (p *chunkPlan) pageBytes(loc pageLoc, sc *pageScratch) ([]byte, error) {
-	n := int64(loc.h.CompressedPageSize)
-	if n < 0 {
-		return nil, fmt.Errorf("page size %d", n)
-	}
-	if loc.off >= 0 && loc.off+n <= int64(len(p.mapped)) {
-		return p.mapped[loc.off : loc.off+n : loc.off+n], nil
-	}
-	sc.body = grow(sc.body, int(n))
-	if _, err := p.f.ReadAt(sc.body, loc.off); err != nil {
-		return nil, err
-	}
-	return sc.body, nil
-}
-
-// guarded runs fn, reporting false when it panicked: on a damaged page,
-// or on a fault reading a mapped file that was cut short meanwhile, which
-// SetPanicOnFault turns from a crash into a panic.
-func guarded(fn func() bool) (ok bool) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	return fn()
 }
 
 // definitions decodes a data page's definition levels (nil when the
@@ -343,12 +310,8 @@ func (p *chunkPlan) read(s *featurestore.Series, off, rows int, c featurestore.C
 func (p *chunkPlan) eachPage(list []int, parallel bool, fn func(i int, dict *dictionary, sc *pageScratch) bool) bool {
 	dsc := scratches.Get().(*pageScratch)
 	defer scratches.Put(dsc)
-	var dict *dictionary
-	if !guarded(func() bool {
-		var err error
-		dict, err = p.newDictionary(dsc)
-		return err == nil
-	}) {
+	dict, err := p.newDictionary(dsc)
+	if err != nil {
 		return false
 	}
 	workers := 1
@@ -362,17 +325,17 @@ func (p *chunkPlan) eachPage(list []int, parallel bool, fn func(i int, dict *dic
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if recover() != nil {
+					failed.Store(true)
+				}
+			}()
 			sc := scratches.Get().(*pageScratch)
 			defer scratches.Put(sc)
-			if !guarded(func() bool {
-				for k := int(next.Add(1)) - 1; k < len(list) && !failed.Load(); k = int(next.Add(1)) - 1 {
-					if !fn(list[k], dict, sc) {
-						return false
-					}
+			for k := int(next.Add(1)) - 1; k < len(list) && !failed.Load(); k = int(next.Add(1)) - 1 {
+				if !fn(list[k], dict, sc) {
+					failed.Store(true)
 				}
-				return true
-			}) {
-				failed.Store(true)
 			}
 		}()
 	}
@@ -530,11 +493,7 @@ func ownPlan(f *file, t readTask, c featurestore.Column) (*chunkPlan, bool) {
 		return nil, false
 	}
 	md := &f.pf.Metadata().RowGroups[t.rg].Columns[leaf.ColumnIndex].MetaData
-	plan, ok := planChunk(f.local, f.pf.Size(), md, byte(leaf.MaxDefinitionLevel), byte(leaf.MaxRepetitionLevel), c)
-	if ok {
-		plan.mapped = f.mapped
-	}
-	return plan, ok
+	return planChunk(f.local, f.pf.Size(), md, byte(leaf.MaxDefinitionLevel), byte(leaf.MaxRepetitionLevel), c)
 }
 
 // readRowsOwn copies the rows wanted (table rows, ascending) of column c

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -64,9 +63,8 @@ func writeOwnKinds(t testing.TB, path string, seed uint64, v2 bool) {
 }
 
 // readBothWays reads every row group of the named columns with fs's own
-// page reader (from the file's mapping, or copying its pages when not
-// mapped) and with parquet-go's, and counts the chunks the first took.
-func readBothWays(t *testing.T, path string, names []string, mapped bool) (own, theirs *featurestore.Table, took, chunks int) {
+// page reader and with parquet-go's, and counts the chunks the first took.
+func readBothWays(t *testing.T, path string, names []string) (own, theirs *featurestore.Table, took, chunks int) {
 	t.Helper()
 	schema, tasks, total, err := planRead(context.Background(), []string{path}, names)
 	if err != nil {
@@ -79,13 +77,6 @@ func readBothWays(t *testing.T, path string, names []string, mapped bool) (own, 
 	f, err := open.get(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if f.mapped == nil && runtime.GOOS == "linux" {
-		t.Fatalf("%s: not mapped", path)
-	}
-	if !mapped {
-		unmapFile(f.mapped)
-		f.mapped = nil
 	}
 	for _, task := range tasks {
 		for ci, c := range schema {
@@ -125,12 +116,10 @@ func TestOwnPagesAreParquetGos(t *testing.T) {
 	for seed := range uint64(6) {
 		path := filepath.Join(dir, fmt.Sprintf("own%d.parquet", seed))
 		writeOwnKinds(t, path, seed, seed%2 == 1)
-		for _, mapped := range []bool{true, false} {
-			own, theirs, took, chunks := readBothWays(t, path, ownColumns, mapped)
-			sameTables(t, path, own, theirs)
-			if took != chunks {
-				t.Errorf("%s (mapped %v): the own reader took %d of %d chunks", path, mapped, took, chunks)
-			}
+		own, theirs, took, chunks := readBothWays(t, path, ownColumns)
+		sameTables(t, path, own, theirs)
+		if took != chunks {
+			t.Errorf("%s: the own reader took %d of %d chunks", path, took, chunks)
 		}
 	}
 	for _, path := range []string{"../../examples/data/driver_stats.parquet", "../../examples/data/driver_stats_stream.parquet"} {
@@ -138,58 +127,11 @@ func TestOwnPagesAreParquetGos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		own, theirs, took, _ := readBothWays(t, path, s.Names(), true)
+		own, theirs, took, _ := readBothWays(t, path, s.Names())
 		sameTables(t, path, own, theirs)
 		if took == 0 {
 			t.Errorf("%s: the own reader took no chunk", path)
 		}
-	}
-}
-
-// A file cut short while mapped faults when a page past the cut is read.
-// The own reader turns the fault into a failed chunk, which parquet-go
-// then reads and reports, instead of the process dying of SIGBUS.
-func TestMappedFileCutShort(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("files are mapped here only on unix; this checks Linux's SIGBUS")
-	}
-	path := filepath.Join(t.TempDir(), "cut.parquet")
-	writeOwnKinds(t, path, 2, false)
-	schema, tasks, total, err := planRead(context.Background(), []string{path}, ownColumns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var open openFile
-	defer open.close()
-	f, err := open.get(path)
-	if err != nil || f.mapped == nil {
-		t.Fatalf("not mapped: %v", err)
-	}
-	var plans []*chunkPlan
-	for _, task := range tasks {
-		for _, c := range schema {
-			if plan, ok := ownPlan(f, task, c); ok {
-				plans = append(plans, plan)
-			}
-		}
-	}
-	if err := os.Truncate(path, 4096); err != nil {
-		t.Fatal(err)
-	}
-	tab, _, _ := newTable(schema, total)
-	failed := 0
-	for i, plan := range plans {
-		c := schema[i%len(schema)]
-		s := tab.Series[i%len(schema)]
-		if !plan.read(s, 0, plan.rows, c) {
-			failed++
-		}
-	}
-	if len(plans) == 0 || failed < len(plans)/2 {
-		t.Fatalf("%d of %d chunks failed past the cut", failed, len(plans))
-	}
-	if _, _, err := ReadTable(context.Background(), []string{path}, ownColumns); err == nil {
-		t.Fatal("a file cut short was read")
 	}
 }
 
