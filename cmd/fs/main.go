@@ -18,6 +18,7 @@ import (
 	"github.com/fs-dev/fs/app"
 	"github.com/fs-dev/fs/featurestore"
 	fshttp "github.com/fs-dev/fs/http"
+	"github.com/fs-dev/fs/internal/initgc"
 	"github.com/fs-dev/fs/internal/membudget"
 	"github.com/fs-dev/fs/internal/termsafe"
 )
@@ -32,6 +33,10 @@ const (
 	exitDamaged = 12  // the store's files are damaged (fs doctor)
 	exitSignal  = 130 // interrupted (Ctrl-C or SIGTERM)
 )
+
+// init turns the garbage collector back on: every other package has
+// initialized by now (see internal/initgc).
+func init() { initgc.Restore() }
 
 func main() {
 	if path := os.Getenv("FS_CPUPROFILE"); path != "" { // for measuring where the time goes (docs/benchmarks.md)
