@@ -9,8 +9,9 @@ source to a bucket, then times, as their own processes:
     warm (the digest reused: only the column chunks decoded are read, by ranged GETs),
   - pyarrow.dataset over the same object through pyarrow.fs.S3FileSystem, reading the columns fs reads (keys,
     times and the 5 values), and the same from disk,
-and checks that fs gives the same values and source digest from the bucket as from disk.
-Run: .venv/bin/python scripts/bench-s3.py [--rows N --entities N --events N] [--runs 3] [--keep DIR]
+and checks that fs gives the same values and source digest from the bucket as from disk. --shape files lays the
+same rows out as 100 files (100 objects under one prefix) instead of one.
+Run: .venv/bin/python scripts/bench-s3.py [--rows N --entities N --events N] [--runs 3] [--keep DIR] [--shape files]
 """
 import argparse
 import os
@@ -64,10 +65,12 @@ def main():
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3, help="runs of each tool; the median is reported")
     ap.add_argument("--keep", help="work directory to keep (default: a temporary one)")
+    ap.add_argument("--shape", default="1M", choices=["1M", "files"],
+                    help="the source as one file (row groups of 1M rows) or as 100 files")
     a = ap.parse_args()
     work = pathlib.Path(a.keep or tempfile.mkdtemp(prefix="fs-bench-s3-"))
     work.mkdir(parents=True, exist_ok=True)
-    src, ents = write_asof_data(work, a.rows, a.entities, a.events)
+    src, ents = write_asof_data(work, a.rows, a.entities, a.events, a.shape)
     endpoint, server = versitygw(work)
     try:
         run(a, work, src, endpoint)
@@ -80,12 +83,17 @@ def run(a, work, src, endpoint):
     aws = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": "us-east-1"}
     s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name="us-east-1")
     s3.create_bucket(Bucket="bench")
-    s3.upload_file(str(src), "bench", "source.parquet")
+    if src.is_dir():
+        for part in sorted(src.glob("*.parquet")):
+            s3.upload_file(str(part), "bench", f"source/{part.name}")
+    else:
+        s3.upload_file(str(src), "bench", "source.parquet")
+    key = "source/" if src.is_dir() else "source.parquet"
     fs = work / "fs"
     subprocess.run(["go", "build", "-o", str(fs), "./cmd/fs"], cwd=ROOT, check=True)
     feats = "".join(f"  - {{name: g{i}, source: s, expr: f{i}}}\n" for i in range(5))
     stores = {}
-    for name, path in (("disk", "source.parquet"), ("s3", "s3://bench/source.parquet")):
+    for name, path in (("disk", src.name), ("s3", f"s3://bench/{key}")):
         (work / f"{name}.yaml").write_text(
             "entities: [{name: e, join_keys: [entity_id]}]\n"
             f"sources: [{{name: s, path: {path}, entity: e, timestamp_field: ts, created_timestamp_field: created}}]\n"
@@ -115,15 +123,17 @@ def run(a, work, src, endpoint):
     arrow_s3 = f"""
 import pyarrow.dataset as ds, pyarrow.fs as pafs
 fs = pafs.S3FileSystem(endpoint_override={endpoint!r}, access_key={KEY!r}, secret_key={SECRET!r}, region='us-east-1', scheme='http')
-ds.dataset('bench/source.parquet', filesystem=fs, format='parquet').to_table(columns={cols!r})
+ds.dataset('bench/{key.rstrip("/")}', filesystem=fs, format='parquet').to_table(columns={cols!r})
 """
     arrow_disk = f"import pyarrow.dataset as ds; ds.dataset({str(src)!r}, format='parquet').to_table(columns={cols!r})"
     rows["pyarrow S3FileSystem"] = median([timed([sys.executable, "-c", arrow_s3]) for _ in range(a.runs)])
     rows["pyarrow, disk"] = median([timed([sys.executable, "-c", arrow_disk]) for _ in range(a.runs)])
 
     same = pd.read_parquet(work / "s3.parquet").equals(pd.read_parquet(work / "disk.parquet"))
-    size = src.stat().st_size
-    print(f"data: {a.rows:,} source rows in one object of {size / 2**20:.0f} MiB ({a.entities:,} entities), "
+    parts = sorted(src.glob("*.parquet")) if src.is_dir() else [src]
+    size = sum(p.stat().st_size for p in parts)
+    where = "one object" if len(parts) == 1 else f"{len(parts)} objects"
+    print(f"data: {a.rows:,} source rows in {where} of {size / 2**20:.0f} MiB ({a.entities:,} entities), "
           f"{a.events:,} entity rows, {os.cpu_count()} cores; median of {a.runs} runs each; versitygw on 127.0.0.1")
     for name, (w, c, r) in rows.items():
         print(f"{name:22s} wall {w:6.2f} s   cpu {c:6.2f} s   peak RSS {r:7.0f} MiB")

@@ -10,7 +10,10 @@
 // footer and page headers before anything is decoded, once per version of
 // the file in a process (the most recently used 4,096 are remembered), so
 // that a damaged file is an error naming it, never a panic or an
-// allocation of what a damaged length says; decode.go turns pages into
+// allocation of what a damaged length says. The footers of a source's
+// files are read up to 16 files at a time (eachFooter: an object's footer
+// is a request), errors still reported as a loop in file order would meet
+// them. decode.go turns pages into
 // columns, timeUnit being the one place that decides what a stored time
 // counts.
 //

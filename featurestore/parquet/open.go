@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -71,16 +72,59 @@ func withFile(path string, fn func(pf *pq.File) error) error {
 	return fn(pf)
 }
 
-// fileLayout returns a file's schema and the row count of each row group.
-func fileLayout(path string) (schema featurestore.Schema, rows []int64, err error) {
-	err = withFile(path, func(pf *pq.File) error {
-		for _, rg := range pf.Metadata().RowGroups {
-			rows = append(rows, rg.NumRows)
-		}
-		schema, err = schemaOf(pf.Metadata().Schema)
+// footerWorkers is how many files' footers are read at once: an object's
+// footer is a request or two, and a source of many objects read one file
+// after another waited for each in turn.
+const footerWorkers = 16
+
+// eachFooter calls fn(i, pf) with the footer of each file i, up to
+// footerWorkers files at a time, and returns each file's error. After an
+// error no further file is begun, so every file before the first failed
+// one is done: a caller going through the errors in file order meets the
+// one a loop would have met, and never a file left undone.
+func eachFooter(files []string, fn func(i int, pf *pq.File) error) []error {
+	errs := make([]error, len(files))
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(footerWorkers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(files) && !failed.Load(); i = int(next.Add(1)) - 1 {
+				if errs[i] = withFile(files[i], func(pf *pq.File) error { return fn(i, pf) }); errs[i] != nil {
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// layout is a file's schema and the row count of each row group.
+type layout struct {
+	schema featurestore.Schema
+	rows   []int64
+}
+
+func layoutOf(pf *pq.File) (l layout, err error) {
+	for _, rg := range pf.Metadata().RowGroups {
+		l.rows = append(l.rows, rg.NumRows)
+	}
+	l.schema, err = schemaOf(pf.Metadata().Schema)
+	return l, err
+}
+
+// fileLayouts reads the layout of each file, several at a time; errs[i]
+// is file i's error (see eachFooter).
+func fileLayouts(files []string) (out []layout, errs []error) {
+	out = make([]layout, len(files))
+	errs = eachFooter(files, func(i int, pf *pq.File) (err error) {
+		out[i], err = layoutOf(pf)
 		return err
 	})
-	return schema, rows, err
+	return out, errs
 }
 
 // openParquet reads and checks a file's footer; a local file's pages are

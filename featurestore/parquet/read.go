@@ -32,11 +32,12 @@ func planRead(ctx context.Context, files []string, names []string) (featurestore
 	var schema featurestore.Schema
 	var tasks []readTask
 	total := 0
+	layouts, errs := fileLayouts(files)
 	for i, f := range files {
-		s, groups, err := fileLayout(f)
-		if err != nil {
-			return nil, nil, 0, err
+		if errs[i] != nil {
+			return nil, nil, 0, errs[i]
 		}
+		s, groups := layouts[i].schema, layouts[i].rows
 		var cols featurestore.Schema
 		for _, n := range names {
 			c, ok := s.Lookup(n)
@@ -253,15 +254,15 @@ func FileMetadata(path string) (map[string]string, error) {
 func Layout(files []string) (featurestore.Schema, int64, error) {
 	var schema featurestore.Schema
 	var total int64
-	for i, f := range files {
-		s, rows, err := fileLayout(f)
-		if err != nil {
-			return nil, 0, err
+	layouts, errs := fileLayouts(files)
+	for i := range files {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
 		}
 		if i == 0 {
-			schema = s
+			schema = layouts[i].schema
 		}
-		for _, n := range rows {
+		for _, n := range layouts[i].rows {
 			total += n
 		}
 	}

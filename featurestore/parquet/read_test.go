@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -307,9 +309,11 @@ func TestTimeColumnStats(t *testing.T) {
 		}
 	})
 	nulls := write("b.parquet", 10, func(s *featurestore.Series, i int) { s.SetNull(i, 10) })
-	got, err := parquet.TimeColumnStats([]string{a, nulls}, "created")
-	if err != nil || got != (parquet.TimeStats{Known: true, NonNull: true, Max: want}) {
-		t.Fatalf("stats of a and b: %+v, %v; want Known, NonNull, Max %d", got, err, want)
+	for _, files := range [][]string{{a, nulls}, {nulls, a, nulls}} {
+		got, err := parquet.TimeColumnStats(files, "created")
+		if err != nil || got != (parquet.TimeStats{Known: true, NonNull: true, Max: want}) {
+			t.Fatalf("stats of %d files: %+v, %v; want Known, NonNull, Max %d", len(files), got, err, want)
+		}
 	}
 	if got, err := parquet.TimeColumnStats([]string{nulls}, "created"); err != nil || got != (parquet.TimeStats{Known: true}) {
 		t.Fatalf("stats of an all-null column: %+v, %v; want Known only", got, err)
@@ -319,4 +323,62 @@ func TestTimeColumnStats(t *testing.T) {
 			t.Fatalf("stats of %s: %+v, %v; want not Known", col, got, err)
 		}
 	}
+}
+
+// Footers are read several files at a time, yet a source's errors come as
+// a loop in file order gives them: a file that does not match before a
+// damaged one after it, a damaged one before a mismatch after it, and a
+// damaged file far down a long list named.
+func TestFooterErrorsInFileOrder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, cols ...string) string {
+		tab := &featurestore.Table{Rows: 3, Series: []*featurestore.Series{featurestore.NewSeries("t", transforms.Timestamp, 3)}}
+		for _, c := range cols {
+			tab.Series = append(tab.Series, featurestore.NewSeries(c, transforms.Float64, 3))
+		}
+		var buf bytes.Buffer
+		if err := parquet.WriteTable(&buf, tab, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	other := write("other.parquet", "x", "y")
+	bad := filepath.Join(dir, "bad.parquet")
+	if err := os.WriteFile(bad, []byte("PAR1 not a footer PAR1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var many []string
+	for i := range 40 {
+		many = append(many, write(fmt.Sprintf("good%02d.parquet", i), "x"))
+	}
+	if _, rows, err := parquet.Layout(many); err != nil || rows != 120 {
+		t.Fatalf("layout of 40 files: %d rows, %v; want 120", rows, err)
+	}
+	check := func(what string, err error, want string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error naming %s", what, err, want)
+		}
+	}
+	_, err := parquet.FilesSchema([]string{many[0], other, bad})
+	check("a mismatch, then a damaged file", err, other+" does not match")
+	_, err = parquet.FilesSchema([]string{many[0], bad, other})
+	check("a damaged file, then a mismatch", err, bad+" is not a readable parquet file")
+	withBad := slices.Clone(many)
+	withBad[33] = bad
+	_, err = parquet.FilesSchema(withBad)
+	check("FilesSchema, file 34 of 40 damaged", err, bad)
+	_, _, err = parquet.Layout(withBad)
+	check("Layout, file 34 of 40 damaged", err, bad)
+	_, _, err = parquet.ReadTable(context.Background(), withBad, []string{"x"})
+	check("ReadTable, file 34 of 40 damaged", err, bad)
+	if st, err := parquet.TimeColumnStats(many, "t"); err != nil || !st.Known || !st.NonNull {
+		t.Fatalf("stats of t in 40 files: %+v, %v", st, err)
+	}
+	_, err = parquet.TimeColumnStats(withBad, "t")
+	check("TimeColumnStats, file 34 of 40 damaged", err, bad)
 }

@@ -142,11 +142,12 @@ func (SchemaReader) ReadSchema(path string) (featurestore.Schema, error) {
 // same columns with the same types.
 func FilesSchema(files []string) (featurestore.Schema, error) {
 	var first featurestore.Schema
+	layouts, errs := fileLayouts(files)
 	for i, f := range files {
-		s, err := FileSchema(f)
-		if err != nil {
-			return nil, err
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
+		s := layouts[i].schema
 		if i == 0 {
 			first = s
 			continue

@@ -22,35 +22,56 @@ type TimeStats struct {
 // TimeColumnStats reads the footers of files for the statistics of the
 // timestamp column name.
 func TimeColumnStats(files []string, name string) (TimeStats, error) {
+	each := make([]TimeStats, len(files))
+	errs := eachFooter(files, func(i int, pf *pq.File) error {
+		var err error
+		each[i], err = timeStatsOf(pf, name)
+		return err
+	})
 	st := TimeStats{Known: true}
-	for _, f := range files {
-		err := withFile(f, func(pf *pq.File) error {
-			schema, err := schemaOf(pf.Metadata().Schema)
-			if err != nil {
-				return err
-			}
-			c, ok := schema.Lookup(name)
-			leaf, found := pf.Schema().Lookup(name)
-			if !ok || !found {
-				st.Known = false
-				return nil
-			}
-			phys, logical, _ := strings.Cut(c.Physical, "/")
-			unit, ok := timeUnit(phys, logical)
-			if !ok || phys != "INT64" {
-				st.Known = false
-				return nil
-			}
-			for _, rg := range pf.Metadata().RowGroups {
-				st.add(rg.Columns[leaf.ColumnIndex].MetaData, unit)
-			}
-			return nil
-		})
-		if err != nil || !st.Known {
-			return TimeStats{}, err
+	for i := range files {
+		if errs[i] != nil {
+			return TimeStats{}, errs[i]
+		}
+		st.merge(each[i])
+		if !st.Known {
+			return TimeStats{}, nil
 		}
 	}
 	return st, nil
+}
+
+// timeStatsOf is what one file's footer says of the column name.
+func timeStatsOf(pf *pq.File, name string) (TimeStats, error) {
+	schema, err := schemaOf(pf.Metadata().Schema)
+	if err != nil {
+		return TimeStats{}, err
+	}
+	c, ok := schema.Lookup(name)
+	leaf, found := pf.Schema().Lookup(name)
+	if !ok || !found {
+		return TimeStats{}, nil
+	}
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	unit, ok := timeUnit(phys, logical)
+	if !ok || phys != "INT64" {
+		return TimeStats{}, nil
+	}
+	st := TimeStats{Known: true}
+	for _, rg := range pf.Metadata().RowGroups {
+		st.add(rg.Columns[leaf.ColumnIndex].MetaData, unit)
+	}
+	return st, nil
+}
+
+// merge takes in another file's statistics of the same column.
+func (st *TimeStats) merge(o TimeStats) {
+	switch {
+	case !o.Known:
+		st.Known = false
+	case o.NonNull && (!st.NonNull || o.Max > st.Max):
+		st.Max, st.NonNull = o.Max, true
+	}
 }
 
 // add takes in a row group's chunk of the column, its values counting
