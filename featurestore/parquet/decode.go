@@ -295,9 +295,16 @@ func isTime(phys, logical string) bool {
 // columnUnit is timeUnit of a column: what its stored values are
 // multiplied by (1 for a column that holds no time).
 func columnUnit(c featurestore.Column) int64 {
-	phys, logical, _ := strings.Cut(c.Physical, "/")
-	unit, _ := timeUnit(phys, logical)
+	_, unit, _ := columnTime(c)
 	return unit
+}
+
+// columnTime is a column's physical type and timeUnit; ok is false for a
+// column that holds no time.
+func columnTime(c featurestore.Column) (phys string, unit int64, ok bool) {
+	phys, logical, _ := strings.Cut(c.Physical, "/")
+	unit, ok = timeUnit(phys, logical)
+	return phys, unit, ok
 }
 
 // scaleBounds is the range of values v for which v*mult fits in an int64

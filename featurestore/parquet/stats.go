@@ -2,7 +2,6 @@ package parquet
 
 import (
 	"encoding/binary"
-	"strings"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -52,8 +51,7 @@ func timeStatsOf(pf *pq.File, name string) (TimeStats, error) {
 	if !ok || !found {
 		return TimeStats{}, nil
 	}
-	phys, logical, _ := strings.Cut(c.Physical, "/")
-	unit, ok := timeUnit(phys, logical)
+	phys, unit, ok := columnTime(c)
 	if !ok || phys != "INT64" {
 		return TimeStats{}, nil
 	}
