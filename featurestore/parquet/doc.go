@@ -13,7 +13,10 @@
 // allocation of what a damaged length says. The footers of a source's
 // files are read up to 16 files at a time (eachFooter: an object's footer
 // is a request), errors still reported as a loop in file order would meet
-// them. decode.go turns pages into
+// them. object.go reads a bucket's object by ranges and holds the footers
+// of the object versions read (footers: by ETag, size and version id, up
+// to 32 MiB), which every pass and worker of a job opens again. decode.go
+// turns pages into
 // columns, timeUnit being the one place that decides what a stored time
 // counts.
 //

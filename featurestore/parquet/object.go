@@ -1,7 +1,9 @@
 package parquet
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"os"
 	"strings"
@@ -134,8 +136,39 @@ func fetch(r io.ReaderAt, dst []byte, off int64) error {
 // footer: most footers fit, a longer one is fetched whole after.
 const footerWindow = 256 << 10
 
-// holdFooter fetches the object's footer.
+// holdFooter fetches the object's footer, or takes it from footers when
+// this version of the object was opened before.
 func (c *objectCache) holdFooter() error {
+	o := c.r.Object()
+	if h, ok := footers.get(o); ok {
+		c.held = []heldRange{h}
+		return nil
+	}
+	if err := c.fetchFooter(); err != nil {
+		return err
+	}
+	footers.put(o, c.footer())
+	return nil
+}
+
+// footer is a copy of the footer's own bytes (its length and magic
+// last), which the held window ends with; nothing when the window does
+// not hold it whole.
+func (c *objectCache) footer() heldRange {
+	w := c.held[0].data
+	if len(w) < 8 {
+		return heldRange{}
+	}
+	n := int64(binary.LittleEndian.Uint32(w[len(w)-8:])) + 8
+	if n > int64(len(w)) {
+		return heldRange{}
+	}
+	return heldRange{off: c.size - n, data: bytes.Clone(w[int64(len(w))-n:])}
+}
+
+// fetchFooter fetches the footer window of the object's end, and the
+// whole footer when it is longer.
+func (c *objectCache) fetchFooter() error {
 	w := min(c.size, footerWindow)
 	if err := c.hold(0, c.size-w, w); err != nil {
 		return err
@@ -173,4 +206,50 @@ func chunkError(path string, md *format.ColumnMetaData, rg int, err error) error
 		return nil
 	}
 	return damagedColumn(path, strings.Join(md.PathInSchema, "."), rg, err.Error())
+}
+
+// footers holds the footers of the object versions this process opened:
+// a job opens each object in every pass and worker, and a footer is the
+// same bytes while the store says the same size, ETag and version.
+var footers = footerCache{limit: maxFooterBytes}
+
+// maxFooterBytes bounds footers: a footer is a few KiB for each column
+// and row group.
+const maxFooterBytes = 32 << 20
+
+type footerCache struct {
+	mu    sync.Mutex
+	limit int
+	bytes int
+	held  map[blob.Object]heldRange
+}
+
+// get returns the footer of o when o names one version of an object (an
+// ETag or a version id).
+func (f *footerCache) get(o blob.Object) (heldRange, bool) {
+	if o.ETag == "" && o.Version == "" {
+		return heldRange{}, false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.held[o]
+	return h, ok
+}
+
+// put keeps o's footer, forgetting every other when they grow past the
+// limit.
+func (f *footerCache) put(o blob.Object, h heldRange) {
+	if o.ETag == "" && o.Version == "" || len(h.data) == 0 || len(h.data) > f.limit {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.held[o]; ok {
+		return
+	}
+	if f.held == nil || f.bytes+len(h.data) > f.limit {
+		f.held, f.bytes = map[blob.Object]heldRange{}, 0
+	}
+	f.held[o] = h
+	f.bytes += len(h.data)
 }
