@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fs-dev/fs/badger"
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/online"
@@ -59,6 +60,7 @@ const onlineKeyColumn = "_fs_as_of"
 // same time are not read; sources that only gained files have the keys of
 // those files recomputed. Errors: EINVALID, ENOTFOUND, ELOCKED.
 func (s *Service) OnlineSync(ctx context.Context, req OnlineSyncRequest) (*OnlineSyncResult, error) {
+	ctx = blob.WithPins(ctx) // one version of each object for the digests and the values
 	asOf := req.AsOf.Time
 	if asOf.IsZero() {
 		asOf = time.Now()
@@ -384,7 +386,7 @@ func (s *Service) snapshots(ctx context.Context, versions []*featurestore.Featur
 			out.digests[src.Name], out.files[src.Name] = featurestore.TableSnapshotDigest(table), table.Files
 			continue
 		}
-		snap, err := materialize.SnapshotWith(d, src, files)
+		snap, err := materialize.SnapshotWith(ctx, d, src, files)
 		if err != nil {
 			return out, err
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/materialize"
 	"github.com/fs-dev/fs/online"
@@ -43,6 +44,7 @@ type OnlineDifference struct {
 // --log-requests) through materialize: each value served must be, bit
 // for bit, what materialize gives for its entity as of its time.
 func (s *Service) OnlineCheck(ctx context.Context, req OnlineCheckRequest) (*OnlineCheckResult, error) {
+	ctx = blob.WithPins(ctx) // one version of each object for the digests and the values
 	if req.Last <= 0 {
 		req.Last = 100
 	}

@@ -161,7 +161,7 @@ func (r *sourceSchemas) ReadSchema(path string) (featurestore.Schema, error) {
 		if featurestore.IsTable(path) {
 			return parquet.FileSchema(files[0]) // a table's data files share its schema
 		}
-		return parquet.FilesSchema(files)
+		return parquet.FilesSchema(r.ctx, files)
 	}
 	if r.spark == nil {
 		p, err := r.s.connectSpark(r.ctx, "", "a source at a URI ("+path+")")

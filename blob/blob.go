@@ -49,6 +49,10 @@ type Store interface {
 	// Open reads an object: its current version for version "", else that
 	// version. Stat and Open also take a URI made by Versioned.
 	Open(ctx context.Context, uri, version string) (Reader, error)
+	// OpenObject reads the version o describes, as this store's Stat, List
+	// or Open gave it, without asking the store again: a read fails once
+	// the object is no longer that version.
+	OpenObject(ctx context.Context, o Object) (Reader, error)
 	// Create starts writing an object.
 	Create(ctx context.Context, uri string) (Writer, error)
 }

@@ -9,6 +9,12 @@
 // is committed, whole (a multipart upload completed at the end), and never
 // when it is aborted.
 //
+// Pins are the object versions of one job, carried by its context
+// (WithPins): the package's Stat and Open pin the version a store gives
+// first, and give it again without asking the store, so that every pass of
+// a job reads one version of each object (Store.OpenObject reads a known
+// version without a request to learn it).
+//
 // The package holds no adapter and imports nothing of fs: local files stay
 // on the operating system's own calls in their callers.
 package blob

@@ -19,21 +19,22 @@ import (
 )
 
 // Digester describes a source's file or object: its SHA-256 and size,
-// and an object's ETag and version id.
+// and an object's ETag and version id (the version ctx's pins hold, see
+// blob.Pins: the one the job reads).
 type Digester interface {
-	File(path string) (featurestore.FileSnapshot, error)
+	File(ctx context.Context, path string) (featurestore.FileSnapshot, error)
 }
 
 // hashFiles is the Digester that always reads the file.
 type hashFiles struct{}
 
-func (hashFiles) File(path string) (featurestore.FileSnapshot, error) {
+func (hashFiles) File(ctx context.Context, path string) (featurestore.FileSnapshot, error) {
 	if store, ok := blob.For(path); ok {
-		o, err := store.Stat(context.Background(), path)
+		o, err := blob.Stat(ctx, store, path)
 		if err != nil {
 			return featurestore.FileSnapshot{}, err
 		}
-		return hashObject(store, o)
+		return hashObject(ctx, store, o)
 	}
 	sum, n, err := FileSHA256(path)
 	return featurestore.FileSnapshot{Path: path, Size: n, SHA256: sum}, err
@@ -76,16 +77,16 @@ func OpenDigestCache(path string) *DigestCache {
 
 // Sum is the file's SHA-256 and size (File's).
 func (c *DigestCache) Sum(path string) (string, int64, error) {
-	f, err := c.File(path)
+	f, err := c.File(context.Background(), path)
 	return f.SHA256, f.Size, err
 }
 
 // File is the file's SHA-256 and size: remembered while the file's size,
 // times and inode are unchanged, else read and remembered. An object's is
 // remembered while its size, ETag and version id are unchanged.
-func (c *DigestCache) File(path string) (featurestore.FileSnapshot, error) {
+func (c *DigestCache) File(ctx context.Context, path string) (featurestore.FileSnapshot, error) {
 	if store, ok := blob.For(path); ok {
-		return c.object(store, path)
+		return c.object(ctx, store, path)
 	}
 	sum, n, err := c.file(path)
 	return featurestore.FileSnapshot{Path: path, Size: n, SHA256: sum}, err
@@ -151,8 +152,8 @@ func (c *DigestCache) Save() error {
 
 // object is an object's snapshot: remembered while the store says the same
 // size, ETag and version id, else read and remembered.
-func (c *DigestCache) object(store blob.Store, uri string) (featurestore.FileSnapshot, error) {
-	o, err := store.Stat(context.Background(), uri)
+func (c *DigestCache) object(ctx context.Context, store blob.Store, uri string) (featurestore.FileSnapshot, error) {
+	o, err := blob.Stat(ctx, store, uri)
 	if err != nil {
 		return featurestore.FileSnapshot{}, err
 	}
@@ -162,7 +163,7 @@ func (c *DigestCache) object(store blob.Store, uri string) (featurestore.FileSna
 	if ok && !c.Verify && o.ETag != "" && e.Size == o.Size && e.ETag == o.ETag && e.Version == o.Version {
 		return featurestore.FileSnapshot{Path: uri, Size: o.Size, SHA256: e.SHA256, ETag: o.ETag, Version: o.Version}, nil
 	}
-	f, err := hashObject(store, o)
+	f, err := hashObject(ctx, store, o)
 	if err != nil {
 		return f, err
 	}
@@ -184,8 +185,8 @@ const (
 
 // hashObject reads the version o describes and hashes it, reading parts
 // ahead of the hashing in parallel.
-func hashObject(store blob.Store, o blob.Object) (featurestore.FileSnapshot, error) {
-	r, err := store.Open(context.Background(), o.URI, o.Version)
+func hashObject(ctx context.Context, store blob.Store, o blob.Object) (featurestore.FileSnapshot, error) {
+	r, err := store.OpenObject(ctx, o)
 	if err != nil {
 		return featurestore.FileSnapshot{}, err
 	}

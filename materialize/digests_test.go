@@ -2,6 +2,7 @@ package materialize
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func TestSnapshotWithCacheIsTheSame(t *testing.T) {
 	want, _ := Snapshot(src, files)
 	c := OpenDigestCache(filepath.Join(dir, "digests.json"))
 	for range 2 {
-		got, err := SnapshotWith(c, src, files)
+		got, err := SnapshotWith(context.Background(), c, src, files)
 		if err != nil || got.Digest != want.Digest {
 			t.Fatalf("%s %v, want %s", got.Digest, err, want.Digest)
 		}
@@ -115,12 +116,12 @@ func BenchmarkSnapshot(b *testing.B) {
 	})
 	b.Run("cached", func(b *testing.B) {
 		c := OpenDigestCache(filepath.Join(dir, "digests.json"))
-		SnapshotWith(c, src, []string{file})
+		SnapshotWith(context.Background(), c, src, []string{file})
 		c.Save()
 		b.ResetTimer()
 		for b.Loop() {
 			c := OpenDigestCache(filepath.Join(dir, "digests.json"))
-			SnapshotWith(c, src, []string{file})
+			SnapshotWith(context.Background(), c, src, []string{file})
 			if c.Hashed != 0 {
 				b.Fatal("hashed an unchanged file")
 			}
@@ -137,7 +138,7 @@ func TestDigestCacheReusesUnchangedObjects(t *testing.T) {
 	uri := "s3://" + bucket + "/a.parquet"
 	s3test.Put(t, bucket, "a.parquet", bytes.Repeat([]byte("x"), 3000))
 	c := OpenDigestCache(filepath.Join(t.TempDir(), "digests.json"))
-	first, err := c.File(uri)
+	first, err := c.File(context.Background(), uri)
 	if err != nil || first.Size != 3000 || first.ETag == "" || first.Version == "" || c.Hashed != 3000 {
 		t.Fatalf("first: %+v %v, hashed %d", first, err, c.Hashed)
 	}
@@ -145,11 +146,11 @@ func TestDigestCacheReusesUnchangedObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = OpenDigestCache(c.path)
-	if again, err := c.File(uri); err != nil || again != first || c.Hashed != 0 {
+	if again, err := c.File(context.Background(), uri); err != nil || again != first || c.Hashed != 0 {
 		t.Fatalf("unchanged: %+v %v, hashed %d", again, err, c.Hashed)
 	}
 	s3test.Put(t, bucket, "a.parquet", bytes.Repeat([]byte("y"), 3000))
-	changed, err := c.File(uri)
+	changed, err := c.File(context.Background(), uri)
 	if err != nil || changed.SHA256 == first.SHA256 || changed.Version == first.Version || c.Hashed != 3000 {
 		t.Fatalf("replaced: %+v %v, hashed %d", changed, err, c.Hashed)
 	}

@@ -206,7 +206,7 @@ func (j *Job) sourceFiles(ctx context.Context, src featurestore.Source) ([]strin
 	if err := j.opt.allow(files); err != nil {
 		return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
-	schema, err := parquet.FilesSchema(files)
+	schema, err := parquet.FilesSchema(ctx, files)
 	return files, schema, err
 }
 
@@ -247,7 +247,7 @@ func (j *Job) snapshot(ctx context.Context, src featurestore.Source, files []str
 		}
 		return SnapshotOf(src, fs), nil
 	}
-	return SnapshotWith(j.opt.digester(), src, files)
+	return SnapshotWith(ctx, j.opt.digester(), src, files)
 }
 
 // Outputs returns the features the job computes, in output order.
@@ -501,9 +501,12 @@ func (j *Job) checkOutput() error {
 func Metadata(ds *featurestore.Dataset) map[string]string { return featurestore.EncodeDatasetMeta(ds) }
 
 // Compute reads the entity file and the sources and builds the dataset's
-// table and record (without Output, FileDigest and Created).
+// table and record (without Output, FileDigest and Created). It reads one
+// version of each object in a bucket, the one it first opens (or the one
+// ctx's pins hold): every pass, and the snapshot, read that version.
 func (j *Job) Compute(ctx context.Context, opt Options) (*featurestore.Table, *featurestore.Dataset, error) {
 	j.opt = opt
+	ctx = blob.WithPins(ctx)
 	srcs, err := j.readSchemas(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -784,7 +787,7 @@ func (j *Job) layout(ctx context.Context, g *group, files []string, known featur
 		rows, err := j.opt.Engine.Rows(ctx, files)
 		return known, rows, err
 	}
-	return parquet.Layout(files)
+	return parquet.Layout(ctx, files)
 }
 
 // pickerFor picks in memory from a source whose join keys, timestamps
@@ -815,7 +818,7 @@ func (j *Job) pickerFor(g *group, read featurestore.Schema, rows int64, ents *En
 // FileSHA256 returns the hex SHA-256 of a file's bytes and its size.
 func FileSHA256(path string) (string, int64, error) {
 	if _, ok := blob.For(path); ok {
-		f, err := hashFiles{}.File(path)
+		f, err := hashFiles{}.File(context.Background(), path)
 		return f.SHA256, f.Size, err
 	}
 	f, err := os.Open(path)
@@ -834,15 +837,15 @@ func FileSHA256(path string) (string, int64, error) {
 // Snapshot hashes a source's files: each file's sha256, then one digest
 // over the sizes and digests in path order.
 func Snapshot(src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
-	return SnapshotWith(hashFiles{}, src, files)
+	return SnapshotWith(context.Background(), hashFiles{}, src, files)
 }
 
 // SnapshotWith is Snapshot taking each file's digest from d (a
 // DigestCache reuses what it hashed before).
-func SnapshotWith(d Digester, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
+func SnapshotWith(ctx context.Context, d Digester, src featurestore.Source, files []string) (featurestore.SourceSnapshot, error) {
 	var fs []featurestore.FileSnapshot
 	for _, f := range files {
-		snap, err := d.File(f)
+		snap, err := d.File(ctx, f)
 		if err != nil {
 			return featurestore.SourceSnapshot{Name: src.Name, Path: src.Path}, fmt.Errorf("source %s: read %s: %w", src.Name, f, err)
 		}

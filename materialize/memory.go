@@ -27,7 +27,7 @@ func InMemory() Picker { return memoryPicker{} }
 func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 	keyCols, values := splitColumns(in)
 	out := newPicked(in)
-	deferred, err := deferCreated(in, out)
+	deferred, err := deferCreated(ctx, in, out)
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +86,14 @@ func (m memoryPicker) Pick(ctx context.Context, in PickInput) (*Picked, error) {
 // cutoff, no created time is after it. They then decide only between rows
 // of a key at the same time, which the pick notes (asOfSource.ties); the
 // notes on out are made from the statistics.
-func deferCreated(in PickInput, out *Picked) (bool, error) {
+func deferCreated(ctx context.Context, in PickInput, out *Picked) (bool, error) {
 	if in.Source.CreatedTimestampField == "" {
 		return false, nil
 	}
 	if in.Cutoff.IsZero() {
 		return true, nil
 	}
-	st, err := parquet.TimeColumnStats(in.Files, in.Source.CreatedTimestampField)
+	st, err := parquet.TimeColumnStats(ctx, in.Files, in.Source.CreatedTimestampField)
 	if err != nil || !st.Known || (st.NonNull && st.Max > in.Cutoff.UnixNano()) {
 		return false, err
 	}

@@ -59,7 +59,7 @@ func randomSource(t *testing.T, dir string, rows int) []string {
 func TestSpillPicksAsTheWholeSourceDoes(t *testing.T) {
 	dir := t.TempDir()
 	files := randomSource(t, dir, 6000)
-	schema, _, err := parquet.Layout(files)
+	schema, _, err := parquet.Layout(context.Background(), files)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func (j *Job) slideSource(ctx context.Context, g *group, files []string, read fe
 	if er, ok := j.opt.Engine.(EventReader); ok {
 		return j.slideRemote(ctx, er, g, files, read, ws, ents, cutoff)
 	}
-	_, rows, err := parquet.Layout(files)
+	_, rows, err := parquet.Layout(ctx, files)
 	if err != nil {
 		return 0, false, err
 	}

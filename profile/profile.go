@@ -157,7 +157,7 @@ func Run(ctx context.Context, path string, files []string, o Options) (*Profile,
 		return nil, err
 	}
 	p := &Profile{Path: path, Warnings: []Warning{}}
-	_, rows, err := parquet.Layout(files)
+	_, rows, err := parquet.Layout(ctx, files)
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,19 @@ func (s *Store) Open(ctx context.Context, uri, version string) (blob.Reader, err
 	return &reader{store: s, c: c, bucket: bucket, key: key, obj: o}, nil
 }
 
+// OpenObject implements blob.Store.
+func (s *Store) OpenObject(ctx context.Context, o blob.Object) (blob.Reader, error) {
+	bucket, key, err := parse(o.URI)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.api(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &reader{store: s, c: c, bucket: bucket, key: key, obj: o}, nil
+}
+
 // failed turns an SDK error into fs's: what was being done to uri.
 func (s *Store) failed(doing, uri, version string, err error) error {
 	what := uri

@@ -175,3 +175,53 @@ func check(t *testing.T, what string, err error, code, says string) {
 		t.Errorf("%s: %v (code %s, hint %q); want code %s saying %q with a hint", what, err, featurestore.ErrorCode(err), featurestore.ErrorHint(err), code, says)
 	}
 }
+
+// Within a job (a context with pins), the first Stat or Open of an object
+// pins its version: later ones read that version, and once it is replaced
+// a read of an unversioned bucket's object is a conflict, while a
+// versioned bucket's still gives the bytes pinned. Without pins, each
+// Open reads the object as it is.
+func TestPinsReadOneVersion(t *testing.T) {
+	s3test.Setenv(t)
+	st := store(t)
+	read := func(ctx context.Context, uri string) (string, blob.Object, error) {
+		t.Helper()
+		r, err := blob.Open(ctx, st, uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, r.Object().Size)
+		_, err = r.ReadAt(got, 0)
+		return string(got), r.Object(), err
+	}
+	for _, versioned := range []bool{false, true} {
+		b := s3test.Bucket(t, versioned)
+		uri := "s3://" + b + "/k.parquet"
+		s3test.Put(t, b, "k.parquet", []byte("first"))
+		job := blob.WithPins(context.Background())
+		if blob.WithPins(job) != job {
+			t.Error("WithPins of a job's context made new pins")
+		}
+		got, first, err := read(job, uri)
+		if err != nil || got != "first" {
+			t.Fatalf("versioned %v: the first read %q %v", versioned, got, err)
+		}
+		s3test.Put(t, b, "k.parquet", []byte("second!"))
+		if o, err := blob.Stat(job, st, uri); err != nil || o != first {
+			t.Errorf("versioned %v: Stat in the job = %+v %v, want the pinned %+v", versioned, o, err, first)
+		}
+		got, again, err := read(job, uri)
+		if again != first {
+			t.Errorf("versioned %v: opened %+v in the job, want the pinned %+v", versioned, again, first)
+		}
+		if versioned && (err != nil || got != "first") {
+			t.Errorf("a pinned version read %q %v, want %q", got, err, "first")
+		}
+		if !versioned && featurestore.ErrorCode(err) != featurestore.ECONFLICT {
+			t.Errorf("a pinned, replaced object read %q %v, want a conflict", got, err)
+		}
+		if got, _, err := read(context.Background(), uri); err != nil || got != "second!" {
+			t.Errorf("versioned %v: outside a job read %q %v, want %q", versioned, got, err, "second!")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestPagesCheckedOncePerFileVersion(t *testing.T) {
 		}
 	}
 	open := func() error {
-		return withFile(path, func(*pq.File) error { return nil })
+		return withFile(context.Background(), path, func(*pq.File) error { return nil })
 	}
 	remembered := func() bool {
 		st, _ := os.Stat(path)

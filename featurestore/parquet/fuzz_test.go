@@ -98,7 +98,7 @@ func readEverything(path string) {
 	}
 	ctx := membudget.WithBudget(context.Background(), membudget.Of(fuzzMemoryLimit))
 	parquet.ReadTable(ctx, []string{path}, names)
-	if _, rows, err := parquet.Layout([]string{path}); err == nil {
+	if _, rows, err := parquet.Layout(context.Background(), []string{path}); err == nil {
 		var some []int64 // every third row, at most 10,000
 		for r := int64(0); r < rows && len(some) < 10_000; r += 3 {
 			some = append(some, r)

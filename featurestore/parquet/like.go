@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -57,7 +58,7 @@ type likeFile struct {
 func readLike(like string, t *featurestore.Table) (*likeFile, error) {
 	var meta []format.SchemaElement
 	l := &likeFile{}
-	err := withFile(like, func(pf *pq.File) error {
+	err := withFile(context.Background(), like, func(pf *pq.File) error {
 		l.schema, meta = pf.Schema(), pf.Metadata().Schema
 		return nil
 	})

@@ -57,7 +57,7 @@ func TestWriteLikeKeepsTheSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(out, b.Bytes(), 0o644)
-	if _, err := FilesSchema([]string{like, out}); err != nil {
+	if _, err := FilesSchema(context.Background(), []string{like, out}); err != nil {
 		t.Fatalf("the written file's schema: %v", err)
 	}
 	got, _, err := ReadTable(context.Background(), []string{out}, []string{"k", "f", "ts", "s"})

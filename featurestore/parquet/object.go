@@ -31,10 +31,11 @@ type file struct {
 }
 
 // openInput opens path for reading: a bucket's object when a blob store
-// handles its scheme, else a local file.
-func openInput(path string) (input, int64, *objectCache, error) {
+// handles its scheme (the version ctx's pins hold, see blob.Pins), else a
+// local file.
+func openInput(ctx context.Context, path string) (input, int64, *objectCache, error) {
 	if store, ok := blob.For(path); ok {
-		r, err := store.Open(context.Background(), path, "")
+		r, err := blob.Open(ctx, store, path)
 		if err != nil {
 			return nil, 0, nil, err
 		}

@@ -2,7 +2,9 @@ package parquet
 
 import (
 	"container/list"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,12 +30,12 @@ type openFile struct {
 	f    file
 }
 
-func (o *openFile) get(path string) (*file, error) {
+func (o *openFile) get(ctx context.Context, path string) (*file, error) {
 	if o.in != nil && o.path == path {
 		return &o.f, nil
 	}
 	o.close()
-	in, pf, obj, err := openPath(path)
+	in, pf, obj, err := openPath(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +52,8 @@ func (o *openFile) close() {
 }
 
 // openPath opens a parquet file or object; the caller closes in.
-func openPath(path string) (in input, pf *pq.File, obj *objectCache, err error) {
-	in, size, obj, err := openInput(path)
+func openPath(ctx context.Context, path string) (in input, pf *pq.File, obj *objectCache, err error) {
+	in, size, obj, err := openInput(ctx, path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -63,8 +65,8 @@ func openPath(path string) (in input, pf *pq.File, obj *objectCache, err error) 
 }
 
 // withFile opens path, calls fn with its footer, and closes it.
-func withFile(path string, fn func(pf *pq.File) error) error {
-	in, pf, _, err := openPath(path)
+func withFile(ctx context.Context, path string, fn func(pf *pq.File) error) error {
+	in, pf, _, err := openPath(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ const footerWorkers = 16
 // error no further file is begun, so every file before the first failed
 // one is done: a caller going through the errors in file order meets the
 // one a loop would have met, and never a file left undone.
-func eachFooter(files []string, fn func(i int, pf *pq.File) error) []error {
+func eachFooter(ctx context.Context, files []string, fn func(i int, pf *pq.File) error) []error {
 	errs := make([]error, len(files))
 	var next atomic.Int64
 	var failed atomic.Bool
@@ -92,7 +94,7 @@ func eachFooter(files []string, fn func(i int, pf *pq.File) error) []error {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1)) - 1; i < len(files) && !failed.Load(); i = int(next.Add(1)) - 1 {
-				if errs[i] = withFile(files[i], func(pf *pq.File) error { return fn(i, pf) }); errs[i] != nil {
+				if errs[i] = withFile(ctx, files[i], func(pf *pq.File) error { return fn(i, pf) }); errs[i] != nil {
 					failed.Store(true)
 				}
 			}
@@ -118,9 +120,9 @@ func layoutOf(pf *pq.File) (l layout, err error) {
 
 // fileLayouts reads the layout of each file, several at a time; errs[i]
 // is file i's error (see eachFooter).
-func fileLayouts(files []string) (out []layout, errs []error) {
+func fileLayouts(ctx context.Context, files []string) (out []layout, errs []error) {
 	out = make([]layout, len(files))
-	errs = eachFooter(files, func(i int, pf *pq.File) (err error) {
+	errs = eachFooter(ctx, files, func(i int, pf *pq.File) (err error) {
 		out[i], err = layoutOf(pf)
 		return err
 	})
@@ -137,6 +139,10 @@ func openParquet(in input, size int64, path string, obj *objectCache) (*pq.File,
 		}
 	}
 	pf, err := openChecked(in, size)
+	var unread *featurestore.Error
+	if errors.As(err, &unread) { // the store's (an object replaced, a store out of reach), not the file's
+		return nil, err
+	}
 	if err != nil {
 		return nil, featurestore.Errorf(featurestore.EINVALID, "%s is not a readable parquet file: %v", path, err).
 			WithHint("fs reads parquet files here (as written by pandas, pyarrow, Spark or DuckDB); CSV is read only as an entity file")

@@ -74,7 +74,7 @@ func readBothWays(t *testing.T, path string, names []string) (own, theirs *featu
 	theirs, decoders, _ := newTable(schema, total)
 	var open openFile
 	defer open.close()
-	f, err := open.get(path)
+	f, err := open.get(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestOwnPagesAreParquetGos(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"../../examples/data/driver_stats.parquet", "../../examples/data/driver_stats_stream.parquet"} {
-		s, _, err := Layout([]string{path})
+		s, _, err := Layout(context.Background(), []string{path})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestOwnRowsAreParquetGos(t *testing.T) {
 			t.Fatal(err)
 		}
 		var open openFile
-		f, err := open.get(path)
+		f, err := open.get(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +212,7 @@ func FuzzOwnPagesAreParquetGos(f *testing.F) {
 		theirs, decoders, _ := newTable(schema, total)
 		var open openFile
 		defer open.close()
-		file, err := open.get(path)
+		file, err := open.get(context.Background(), path)
 		if err != nil {
 			return
 		}

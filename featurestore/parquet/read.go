@@ -32,7 +32,7 @@ func planRead(ctx context.Context, files []string, names []string) (featurestore
 	var schema featurestore.Schema
 	var tasks []readTask
 	total := 0
-	layouts, errs := fileLayouts(files)
+	layouts, errs := fileLayouts(ctx, files)
 	for i, f := range files {
 		if errs[i] != nil {
 			return nil, nil, 0, errs[i]
@@ -102,7 +102,7 @@ func readTasks(ctx context.Context, tasks []readTask, columns int, read func(f *
 					errs[i] = ctx.Err()
 					continue
 				}
-				f, err := open.get(tasks[i/columns].file)
+				f, err := open.get(ctx, tasks[i/columns].file)
 				if err == nil {
 					err = read(f, i/columns, i%columns)
 				}
@@ -222,7 +222,7 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 		if err != nil {
 			return nil, err
 		}
-		f, err := open.get(t.file)
+		f, err := open.get(ctx, t.file)
 		if err == nil {
 			err = readRowGroup(f, t.file, t.rg, 0, t.rows, t.off-t.fileStart, schema, decoders, tab)
 		}
@@ -240,7 +240,7 @@ func ScanRowGroups(ctx context.Context, files []string, names []string, fn func(
 // FileMetadata returns a parquet file's key-value metadata.
 func FileMetadata(path string) (map[string]string, error) {
 	out := map[string]string{}
-	err := withFile(path, func(pf *pq.File) error {
+	err := withFile(context.Background(), path, func(pf *pq.File) error {
 		for _, kv := range pf.Metadata().KeyValueMetadata {
 			out[kv.Key] = kv.Value
 		}
@@ -251,10 +251,10 @@ func FileMetadata(path string) (map[string]string, error) {
 
 // Layout reads only the footers of files: the first file's schema and the
 // number of rows in all of them.
-func Layout(files []string) (featurestore.Schema, int64, error) {
+func Layout(ctx context.Context, files []string) (featurestore.Schema, int64, error) {
 	var schema featurestore.Schema
 	var total int64
-	layouts, errs := fileLayouts(files)
+	layouts, errs := fileLayouts(ctx, files)
 	for i := range files {
 		if errs[i] != nil {
 			return nil, 0, errs[i]

@@ -310,16 +310,16 @@ func TestTimeColumnStats(t *testing.T) {
 	})
 	nulls := write("b.parquet", 10, func(s *featurestore.Series, i int) { s.SetNull(i, 10) })
 	for _, files := range [][]string{{a, nulls}, {nulls, a, nulls}} {
-		got, err := parquet.TimeColumnStats(files, "created")
+		got, err := parquet.TimeColumnStats(context.Background(), files, "created")
 		if err != nil || got != (parquet.TimeStats{Known: true, NonNull: true, Max: want}) {
 			t.Fatalf("stats of %d files: %+v, %v; want Known, NonNull, Max %d", len(files), got, err, want)
 		}
 	}
-	if got, err := parquet.TimeColumnStats([]string{nulls}, "created"); err != nil || got != (parquet.TimeStats{Known: true}) {
+	if got, err := parquet.TimeColumnStats(context.Background(), []string{nulls}, "created"); err != nil || got != (parquet.TimeStats{Known: true}) {
 		t.Fatalf("stats of an all-null column: %+v, %v; want Known only", got, err)
 	}
 	for _, col := range []string{"x", "missing"} {
-		if got, err := parquet.TimeColumnStats([]string{a}, col); err != nil || got.Known {
+		if got, err := parquet.TimeColumnStats(context.Background(), []string{a}, col); err != nil || got.Known {
 			t.Fatalf("stats of %s: %+v, %v; want not Known", col, got, err)
 		}
 	}
@@ -355,7 +355,7 @@ func TestFooterErrorsInFileOrder(t *testing.T) {
 	for i := range 40 {
 		many = append(many, write(fmt.Sprintf("good%02d.parquet", i), "x"))
 	}
-	if _, rows, err := parquet.Layout(many); err != nil || rows != 120 {
+	if _, rows, err := parquet.Layout(context.Background(), many); err != nil || rows != 120 {
 		t.Fatalf("layout of 40 files: %d rows, %v; want 120", rows, err)
 	}
 	check := func(what string, err error, want string) {
@@ -364,21 +364,21 @@ func TestFooterErrorsInFileOrder(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %s", what, err, want)
 		}
 	}
-	_, err := parquet.FilesSchema([]string{many[0], other, bad})
+	_, err := parquet.FilesSchema(context.Background(), []string{many[0], other, bad})
 	check("a mismatch, then a damaged file", err, other+" does not match")
-	_, err = parquet.FilesSchema([]string{many[0], bad, other})
+	_, err = parquet.FilesSchema(context.Background(), []string{many[0], bad, other})
 	check("a damaged file, then a mismatch", err, bad+" is not a readable parquet file")
 	withBad := slices.Clone(many)
 	withBad[33] = bad
-	_, err = parquet.FilesSchema(withBad)
+	_, err = parquet.FilesSchema(context.Background(), withBad)
 	check("FilesSchema, file 34 of 40 damaged", err, bad)
-	_, _, err = parquet.Layout(withBad)
+	_, _, err = parquet.Layout(context.Background(), withBad)
 	check("Layout, file 34 of 40 damaged", err, bad)
 	_, _, err = parquet.ReadTable(context.Background(), withBad, []string{"x"})
 	check("ReadTable, file 34 of 40 damaged", err, bad)
-	if st, err := parquet.TimeColumnStats(many, "t"); err != nil || !st.Known || !st.NonNull {
+	if st, err := parquet.TimeColumnStats(context.Background(), many, "t"); err != nil || !st.Known || !st.NonNull {
 		t.Fatalf("stats of t in 40 files: %+v, %v", st, err)
 	}
-	_, err = parquet.TimeColumnStats(withBad, "t")
+	_, err = parquet.TimeColumnStats(context.Background(), withBad, "t")
 	check("TimeColumnStats, file 34 of 40 damaged", err, bad)
 }

@@ -135,14 +135,14 @@ func (SchemaReader) ReadSchema(path string) (featurestore.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FilesSchema(files)
+	return FilesSchema(context.Background(), files)
 }
 
 // FilesSchema is the schema of a source's files, which must all have the
 // same columns with the same types.
-func FilesSchema(files []string) (featurestore.Schema, error) {
+func FilesSchema(ctx context.Context, files []string) (featurestore.Schema, error) {
 	var first featurestore.Schema
-	layouts, errs := fileLayouts(files)
+	layouts, errs := fileLayouts(ctx, files)
 	for i, f := range files {
 		if errs[i] != nil {
 			return nil, errs[i]
@@ -180,7 +180,7 @@ func diffSchema(a, b featurestore.Schema) string {
 
 // FileSchema reads one parquet file's footer.
 func FileSchema(path string) (schema featurestore.Schema, err error) {
-	err = withFile(path, func(pf *pq.File) error {
+	err = withFile(context.Background(), path, func(pf *pq.File) error {
 		schema, err = schemaOf(pf.Metadata().Schema)
 		return err
 	})

@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"context"
 	"encoding/binary"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -20,9 +21,9 @@ type TimeStats struct {
 
 // TimeColumnStats reads the footers of files for the statistics of the
 // timestamp column name.
-func TimeColumnStats(files []string, name string) (TimeStats, error) {
+func TimeColumnStats(ctx context.Context, files []string, name string) (TimeStats, error) {
 	each := make([]TimeStats, len(files))
-	errs := eachFooter(files, func(i int, pf *pq.File) error {
+	errs := eachFooter(ctx, files, func(i int, pf *pq.File) error {
 		var err error
 		each[i], err = timeStatsOf(pf, name)
 		return err

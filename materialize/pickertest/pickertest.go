@@ -183,7 +183,7 @@ func (c Case) write(t *testing.T, dir string) materialize.PickInput {
 		}
 		files = append(files, path)
 	}
-	schema, _, err := parquet.Layout(files)
+	schema, _, err := parquet.Layout(context.Background(), files)
 	if err != nil {
 		t.Fatal(err)
 	}
