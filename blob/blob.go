@@ -22,6 +22,11 @@ func (o Object) Same(p Object) bool {
 	return o.URI == p.URI && o.Size == p.Size && o.ETag == p.ETag && o.Version == p.Version
 }
 
+// Named reports whether o names one version of an object: by its ETag or
+// its version id (an object a store describes with neither cannot be read
+// again as that version).
+func (o Object) Named() bool { return o.ETag != "" || o.Version != "" }
+
 // Reader reads one object version by ranges; it is safe for concurrent use.
 type Reader interface {
 	io.ReaderAt

@@ -79,7 +79,7 @@ func (p *Pins) get(uri string) (Object, bool) {
 // the pinned one. An object that no ETag or version id names is not
 // pinned: it could not be read as that version.
 func (p *Pins) pin(uri string, o Object) Object {
-	if p == nil || o.ETag == "" && o.Version == "" {
+	if p == nil || !o.Named() {
 		return o
 	}
 	p.mu.Lock()

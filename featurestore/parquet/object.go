@@ -3,7 +3,6 @@ package parquet
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"io"
 	"os"
 	"strings"
@@ -160,7 +159,7 @@ func (c *objectCache) footer() heldRange {
 	if len(w) < 8 {
 		return heldRange{}
 	}
-	n := int64(binary.LittleEndian.Uint32(w[len(w)-8:])) + 8
+	n := footerLength(w) + 8
 	if n > int64(len(w)) {
 		return heldRange{}
 	}
@@ -178,7 +177,7 @@ func (c *objectCache) fetchFooter() error {
 	if _, err := c.ReadAt(tail[:], c.size-8); err != nil {
 		return err
 	}
-	if n := int64(tail[0]) | int64(tail[1])<<8 | int64(tail[2])<<16 | int64(tail[3])<<24; n+8 > w && n+8 <= c.size {
+	if n := footerLength(tail[:]); n+8 > w && n+8 <= c.size {
 		return c.hold(0, c.size-n-8, n+8)
 	}
 	return nil
@@ -225,12 +224,9 @@ type footerCache struct {
 	held  map[blob.Object]heldRange
 }
 
-// get returns the footer of o when o names one version of an object (an
-// ETag or a version id).
+// get returns the footer of o (held only for an object version that
+// blob.Object.Named).
 func (f *footerCache) get(o blob.Object) (heldRange, bool) {
-	if o.ETag == "" && o.Version == "" {
-		return heldRange{}, false
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h, ok := f.held[o]
@@ -240,7 +236,7 @@ func (f *footerCache) get(o blob.Object) (heldRange, bool) {
 // put keeps o's footer, forgetting every other when they grow past the
 // limit.
 func (f *footerCache) put(o blob.Object, h heldRange) {
-	if o.ETag == "" && o.Version == "" || len(h.data) == 0 || len(h.data) > f.limit {
+	if !o.Named() || len(h.data) == 0 || len(h.data) > f.limit {
 		return
 	}
 	f.mu.Lock()

@@ -354,6 +354,12 @@ func openChecked(f io.ReaderAt, size int64) (pf *pq.File, err error) {
 	return pq.OpenFile(f, size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
 }
 
+// footerLength is the length of the footer that the bytes end with, as
+// their last 8 bytes say (a 4-byte length, then the magic "PAR1").
+func footerLength(end []byte) int64 {
+	return int64(binary.LittleEndian.Uint32(end[len(end)-8:]))
+}
+
 // checkFooterLength refuses a footer longer than the file: parquet-go
 // would allocate what the length field says (up to 4 GB) before reading.
 func checkFooterLength(f io.ReaderAt, size int64) error {
@@ -364,7 +370,7 @@ func checkFooterLength(f io.ReaderAt, size int64) error {
 	if _, err := f.ReadAt(tail[:], size-8); err != nil {
 		return err
 	}
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+	if n := footerLength(tail[:]); n > size-12 {
 		return fmt.Errorf("its footer length (%d bytes) is more than the file holds (%d bytes)", n, size)
 	}
 	return nil
