@@ -152,13 +152,13 @@ func (c *objectCache) holdFooter() error {
 }
 
 // footer is a copy of the footer's own bytes (its length and magic
-// last), which the held window ends with; nothing when the window does
-// not hold it whole.
+// last), which the held window ends with; nothing when there is no window
+// (an object too short for parquet) or it does not hold the footer whole.
 func (c *objectCache) footer() heldRange {
-	w := c.held[0].data
-	if len(w) < 8 {
+	if len(c.held) == 0 || len(c.held[0].data) < minParquetSize {
 		return heldRange{}
 	}
+	w := c.held[0].data
 	n := footerLength(w) + 8
 	if n > int64(len(w)) {
 		return heldRange{}
@@ -169,6 +169,9 @@ func (c *objectCache) footer() heldRange {
 // fetchFooter fetches the footer window of the object's end, and the
 // whole footer when it is longer.
 func (c *objectCache) fetchFooter() error {
+	if c.size < minParquetSize {
+		return nil // too short to hold one: openChecked says so
+	}
 	w := min(c.size, footerWindow)
 	if err := c.hold(0, c.size-w, w); err != nil {
 		return err

@@ -3,12 +3,14 @@ package parquet
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	pq "github.com/parquet-go/parquet-go"
 
 	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/blob/s3"
+	"github.com/fs-dev/fs/featurestore"
 	"github.com/fs-dev/fs/internal/s3test"
 )
 
@@ -106,5 +108,20 @@ func TestHeldFootersAreBounded(t *testing.T) {
 	}
 	if _, ok := c.get(b); !ok {
 		t.Error("b was forgotten for a footer not held")
+	}
+}
+
+// An object too short to be parquet (empty, or a few bytes) is refused as
+// such, as a file is, not as a read before its start.
+func TestShortObjectsAreNotParquet(t *testing.T) {
+	s3test.Setenv(t)
+	s3.Register()
+	bucket := s3test.Bucket(t, false)
+	for key, data := range map[string]string{"empty.parquet": "", "short.parquet": "a,b\n1,2\n"} {
+		s3test.Put(t, bucket, key, []byte(data))
+		_, err := FilesSchema(context.Background(), []string{"s3://" + bucket + "/" + key})
+		if featurestore.ErrorCode(err) != featurestore.EINVALID || !strings.Contains(err.Error(), "too short for parquet") {
+			t.Errorf("%s: %v, want it refused as too short", key, err)
+		}
 	}
 }

@@ -354,6 +354,10 @@ func openChecked(f io.ReaderAt, size int64) (pf *pq.File, err error) {
 	return pq.OpenFile(f, size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
 }
 
+// minParquetSize is the shortest a parquet file can be: the magic "PAR1"
+// at its start, and a footer's length and the magic at its end.
+const minParquetSize = 12
+
 // footerLength is the length of the footer that the bytes end with, as
 // their last 8 bytes say (a 4-byte length, then the magic "PAR1").
 func footerLength(end []byte) int64 {
@@ -363,14 +367,14 @@ func footerLength(end []byte) int64 {
 // checkFooterLength refuses a footer longer than the file: parquet-go
 // would allocate what the length field says (up to 4 GB) before reading.
 func checkFooterLength(f io.ReaderAt, size int64) error {
-	if size < 12 {
+	if size < minParquetSize {
 		return fmt.Errorf("it is %d bytes, too short for parquet", size)
 	}
 	var tail [8]byte
 	if _, err := f.ReadAt(tail[:], size-8); err != nil {
 		return err
 	}
-	if n := footerLength(tail[:]); n > size-12 {
+	if n := footerLength(tail[:]); n > size-minParquetSize {
 		return fmt.Errorf("its footer length (%d bytes) is more than the file holds (%d bytes)", n, size)
 	}
 	return nil
