@@ -8,6 +8,9 @@
 // (http://host/bucket/key) is used when an endpoint is set, as
 // S3-compatible servers need; FS_S3_PATH_STYLE=true or false overrides it.
 // The client is made on first use, so registering the store costs nothing.
+// Every wait on the server (to connect, for a response, for a body's next
+// bytes) is bounded by FS_S3_TIMEOUT (30s by default): a server that hangs
+// is an error (ENOSTORE), never a command that waits for ever.
 //
 // Reads are ranged GETs pinned to the object version opened (its version
 // id, else its ETag with If-Match), so an object replaced while it is read

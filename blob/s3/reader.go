@@ -46,7 +46,7 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 	defer out.Body.Close()
 	got, err := io.ReadFull(out.Body, p[:n])
 	if err != nil {
-		return got, fmt.Errorf("read %s at byte %d: %w", r.obj.URI, off+int64(got), err)
+		return got, r.store.failed("read", r.obj.URI, r.obj.Version, fmt.Errorf("at byte %d: %w", off+int64(got), err))
 	}
 	if n < int64(len(p)) {
 		return got, io.EOF

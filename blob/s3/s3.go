@@ -2,12 +2,17 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -59,7 +64,13 @@ func (s *Store) api(ctx context.Context) (*awss3.Client, error) {
 		case "false", "0", "no":
 			pathStyle = false
 		}
+		wait, err := s.stallTimeout()
+		if err != nil {
+			s.err = err
+			return
+		}
 		s.client = awss3.NewFromConfig(cfg, func(o *awss3.Options) {
+			o.HTTPClient = stallingClient(wait)
 			o.UsePathStyle = pathStyle
 			o.RetryMaxAttempts = 3
 			// A ranged GET has no whole-object checksum to check: fs checks
@@ -69,6 +80,37 @@ func (s *Store) api(ctx context.Context) (*awss3.Client, error) {
 		})
 	})
 	return s.client, s.err
+}
+
+// TimeoutVar sets how long fs waits on a server that stops answering: to
+// connect, for a response to begin, for a response's next bytes (a Go
+// duration, "30s" by default). Each of the SDK's attempts waits it, and
+// then the command fails rather than hangs.
+const TimeoutVar = "FS_S3_TIMEOUT"
+
+const defaultStallTimeout = 30 * time.Second
+
+func (s *Store) stallTimeout() (time.Duration, error) {
+	v := s.getenv(TimeoutVar)
+	if v == "" {
+		return defaultStallTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, featurestore.Errorf(featurestore.EINVALID, "%s=%q is not a positive duration", TimeoutVar, v).
+			WithHint("write a Go duration, as %s=30s or %s=2m", TimeoutVar, TimeoutVar)
+	}
+	return d, nil
+}
+
+// stallingClient is the SDK's HTTP client with every wait on the server
+// bounded by wait: a server that takes the connection and never answers,
+// or stops in the middle of a body, is an error.
+func stallingClient(wait time.Duration) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = wait }).
+		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = wait }).
+		WithReadTimeout(wait)
 }
 
 func cmpOr(a, b string) string {
@@ -157,13 +199,19 @@ func (s *Store) failed(doing, uri, version string, err error) error {
 	}
 	code, hint := classify(err)
 	msg := fmt.Sprintf("cannot %s %s: %s", doing, what, reason(err))
-	switch code {
-	case featurestore.ENOSTORE:
-		endpoint := cmpOr(s.getenv("AWS_ENDPOINT_URL_S3"), s.getenv("AWS_ENDPOINT_URL"))
-		if endpoint == "" {
-			endpoint = "AWS S3"
-		}
-		msg = fmt.Sprintf("cannot reach %s to %s %s: %s", endpoint, doing, what, reason(err))
+	var stalled interface{ Timeout() bool } // the network's and the SDK's body read's
+	switch {
+	case errors.As(err, &stalled) && stalled.Timeout():
+		wait, _ := s.stallTimeout()
+		code, hint = featurestore.ENOSTORE, fmt.Sprintf("check that the S3 server is running and answering; a slow one may need a longer %s", TimeoutVar)
+		msg = fmt.Sprintf("%s did not answer within %v to %s %s", s.endpoint(), wait, doing, what)
+	case code == featurestore.ENOSTORE:
+		msg = fmt.Sprintf("cannot reach %s to %s %s: %s", s.endpoint(), doing, what, reason(err))
 	}
 	return &featurestore.Error{Code: code, Message: msg, Hint: hint}
+}
+
+// endpoint names the server the store asks.
+func (s *Store) endpoint() string {
+	return cmpOr(cmpOr(s.getenv("AWS_ENDPOINT_URL_S3"), s.getenv("AWS_ENDPOINT_URL")), "AWS S3")
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fs-dev/fs/blob"
 	"github.com/fs-dev/fs/blob/s3"
@@ -223,5 +225,62 @@ func TestPinsReadOneVersion(t *testing.T) {
 		if got, _, err := read(context.Background(), uri); err != nil || got != "second!" {
 			t.Errorf("versioned %v: outside a job read %q %v, want %q", versioned, got, err, "second!")
 		}
+	}
+}
+
+// A server that takes the connection and never answers, or stops in the
+// middle of a body, is an error after FS_S3_TIMEOUT (each of the SDK's
+// attempts), not a hang; a timeout that is not a duration is refused.
+func TestAServerThatHangsIsAnError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go hangingServer(ln)
+	env := map[string]string{"AWS_ENDPOINT_URL": "http://" + ln.Addr().String(), "AWS_ACCESS_KEY_ID": "k",
+		"AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1", s3.TimeoutVar: "200ms"}
+	for k := range env {
+		t.Setenv(k, env[k])
+	}
+	st, ctx := s3.New(func(k string) string { return env[k] }), context.Background()
+	started := time.Now()
+	_, err = st.Stat(ctx, "s3://b/x.parquet")
+	check(t, "a server that never answers", err, featurestore.ENOSTORE, "did not answer within 200ms")
+	r, err := st.OpenObject(ctx, blob.Object{URI: "s3://b/x.parquet", Size: 10, ETag: "e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.ReadAt(make([]byte, 10), 0)
+	check(t, "a body that stops", err, featurestore.ENOSTORE, "did not answer within 200ms")
+	if took := time.Since(started); took > 20*time.Second {
+		t.Errorf("a hanging server gave its errors after %v", took)
+	}
+	env[s3.TimeoutVar] = "soon"
+	_, err = s3.New(func(k string) string { return env[k] }).Stat(ctx, "s3://b/x.parquet")
+	check(t, "a timeout that is not a duration", err, featurestore.EINVALID, "FS_S3_TIMEOUT")
+}
+
+// hangingServer takes connections and holds them: a GET gets the start of
+// a 10-byte body, anything else nothing at all.
+func hangingServer(ln net.Listener) {
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		held = append(held, c)
+		go func() {
+			req := make([]byte, 4096)
+			if n, _ := c.Read(req); bytes.HasPrefix(req[:n], []byte("GET ")) {
+				io.WriteString(c, "HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nContent-Range: bytes 0-9/10\r\n\r\nabc")
+			}
+		}()
 	}
 }
